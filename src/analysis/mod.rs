@@ -1,0 +1,4 @@
+//! Sense-making: pure functions from domain data to plain values that pages, exports and
+//! the API all render.
+
+pub mod matrix;

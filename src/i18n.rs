@@ -1,0 +1,141 @@
+//! User-interface text. Every string a page shows comes from a Fluent catalog in
+//! `locales/`; a message missing from a language falls back to English. Stories are never
+//! translated: they are shown exactly as told.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::sync::OnceLock;
+use unic_langid::LanguageIdentifier;
+
+/// A language the interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// The name of the language in that language, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// The best language for an `Accept-Language` header, honouring q-values.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("").trim();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::from_code(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+}
+
+fn bundle(lang: Lang, source: &'static str) -> FluentBundle<FluentResource> {
+    let id: LanguageIdentifier = lang.code().parse().unwrap_or_default();
+    let mut b = FluentBundle::new_concurrent(vec![id]);
+    b.set_use_isolating(false);
+    let res = FluentResource::try_new(source.to_string()).unwrap_or_else(|(res, errors)| {
+        tracing::error!(?errors, lang = lang.code(), "message catalog has errors");
+        res
+    });
+    if let Err(errors) = b.add_resource(res) {
+        tracing::error!(?errors, lang = lang.code(), "message catalog has duplicate messages");
+    }
+    b
+}
+
+fn bundles() -> &'static [FluentBundle<FluentResource>; 2] {
+    static B: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
+    B.get_or_init(|| [bundle(Lang::En, include_str!("../locales/en.ftl")), bundle(Lang::Fr, include_str!("../locales/fr.ftl"))])
+}
+
+fn format(b: &FluentBundle<FluentResource>, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+    let msg = b.get_message(key)?;
+    let pattern = msg.value()?;
+    let mut errors = vec![];
+    Some(b.format_pattern(pattern, args, &mut errors).into_owned())
+}
+
+/// Translates `key` with named arguments; falls back to English, then to the key itself.
+pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let fargs = (!args.is_empty()).then(|| {
+        let mut a = FluentArgs::new();
+        for (k, v) in args {
+            a.set(*k, FluentValue::from(v.to_string()));
+        }
+        a
+    });
+    let [en, fr] = bundles();
+    let primary = match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+    };
+    format(primary, key, fargs.as_ref())
+        .or_else(|| format(en, key, fargs.as_ref()))
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// Every message key of a language's catalog (for the completeness test).
+pub fn keys(lang: Lang) -> Vec<String> {
+    let src = match lang {
+        Lang::En => include_str!("../locales/en.ftl"),
+        Lang::Fr => include_str!("../locales/fr.ftl"),
+    };
+    src.lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("de,en;q=0.5,fr;q=0.7"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn french_catalog_has_every_english_message() {
+        let fr = keys(Lang::Fr);
+        let missing: Vec<_> = keys(Lang::En).into_iter().filter(|k| !fr.contains(k)).collect();
+        assert!(missing.is_empty(), "missing in fr.ftl: {missing:?}");
+    }
+
+    #[test]
+    fn messages_take_arguments_and_fall_back() {
+        assert_eq!(translate(Lang::Fr, "no-such-key", &[]), "no-such-key");
+        assert!(translate(Lang::En, "matrix-base", &[("stories", "3"), ("tellers", "2"), ("participants", "10")]).contains("10"));
+    }
+}

@@ -1,0 +1,19 @@
+//! convene: plan face-to-face gatherings of a community of practice and evidence the
+//! value they create, with the Wenger-Trayner value-creation framework.
+
+/// Sense-making: the value-creation matrix and other pure analyses.
+pub mod analysis;
+/// The command line: serve, migrate, user, token, export, import, demo.
+pub mod cli;
+/// The product's vocabulary as pure, validated types.
+pub mod domain;
+/// Demo data: a community written by us, seeded once.
+pub mod demo;
+/// Message catalogs (Fluent) and language choice.
+pub mod i18n;
+/// The JSON exchange format of a whole community (export and import).
+pub mod interop;
+/// Persistence behind one `Store` trait, SQLite and PostgreSQL.
+pub mod store;
+/// The web app: pages, the JSON API, sessions.
+pub mod web;

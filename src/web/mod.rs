@@ -1,0 +1,354 @@
+//! The web app: server-rendered pages that work without JavaScript, the JSON API under
+//! `/api/v1`, sessions and CSRF protection. One module per feature, each with its router.
+
+mod api;
+mod auth;
+mod community;
+mod convening;
+mod story;
+
+pub use auth::{MIN_PASSWORD, hash_password, verify_password};
+
+use crate::i18n::{Lang, translate};
+use crate::store::{DynStore, User};
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sha2::{Digest, Sha256};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (a long story fits many times over).
+pub const BODY_LIMIT: usize = 256 * 1024;
+const SESSION_COOKIE: &str = "convene_session";
+const CSRF_COOKIE: &str = "convene_csrf";
+const LANG_COOKIE: &str = "convene_lang";
+/// Sessions last 30 days.
+pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+}
+
+/// The whole application router.
+pub fn app(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(community::router())
+        .merge(convening::router())
+        .merge(story::router())
+        .merge(auth::router())
+        .route("/lang/{code}", get(switch_language))
+        .layer(middleware::from_fn(render_errors))
+        .layer(middleware::from_fn(csrf));
+    Router::new()
+        .merge(pages)
+        .nest("/api/v1", api::router())
+        .route("/healthz", get(healthz))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response()
+        }
+    }
+}
+
+// ---------------------------------------------------------------- tokens and cookies
+
+/// A fresh random token (256 bits, URL-safe base64).
+pub fn new_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What we store instead of a token: its SHA-256, hex.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn set_cookie(resp: &mut Response, name: &str, value: &str, max_age: i64) {
+    let c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+// ---------------------------------------------------------------- language
+
+fn request_lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|c| Lang::from_code(&c))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+#[derive(serde::Deserialize)]
+struct Next_ {
+    next: Option<String>,
+}
+
+/// Only local paths may be redirect targets (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn switch_language(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Next_>,
+) -> Response {
+    let mut resp = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    if let Some(lang) = Lang::from_code(&code) {
+        set_cookie(&mut resp, LANG_COOKIE, lang.code(), 365 * 24 * 3600);
+    }
+    resp
+}
+
+// ---------------------------------------------------------------- CSRF
+
+#[derive(Clone)]
+struct CsrfToken(String);
+
+/// Double-submit protection for every form post: the form's hidden `csrf` field must
+/// equal the `convene_csrf` cookie, which a page on another site can neither read nor
+/// set. The API is exempt: it authenticates by bearer token, never by cookie.
+async fn csrf(mut req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32);
+    if req.method() == Method::POST {
+        let lang = request_lang(req.headers());
+        let Some(expected) = existing.clone() else {
+            return csrf_refused(lang);
+        };
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, translate(lang, "err-too-large", &[])).into_response();
+        };
+        let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+        if sent.as_deref() != Some(expected.as_str()) {
+            return csrf_refused(lang);
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    let token = existing.clone().unwrap_or_else(new_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut resp = next.run(req).await;
+    if existing.is_none() {
+        set_cookie(&mut resp, CSRF_COOKIE, &token, 365 * 24 * 3600);
+    }
+    resp
+}
+
+fn csrf_refused(lang: Lang) -> Response {
+    let page = ErrorPage { lang: lang.code(), title: translate(lang, "err-csrf-title", &[]), message: translate(lang, "err-csrf", &[]), home: translate(lang, "nav-home", &[]) };
+    let mut resp = Page(page).into_response();
+    *resp.status_mut() = StatusCode::FORBIDDEN;
+    resp
+}
+
+// ---------------------------------------------------------------- page context
+
+/// What every page needs: the language, the signed-in user, the CSRF token and the path.
+pub struct Ctx {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl Ctx {
+    /// Translates a message of the catalog.
+    pub fn t(&self, key: &str) -> String {
+        translate(self.lang, key, &[])
+    }
+    /// Translates with arguments.
+    pub fn ta(&self, key: &str, args: &[(&str, &str)]) -> String {
+        translate(self.lang, key, args)
+    }
+    /// A refused field in the visitor's language, naming the field as the form labels it.
+    pub fn error(&self, e: &crate::domain::FieldError) -> String {
+        let base = e.field.split(['.', '[']).next().unwrap_or_default().replace('_', "-");
+        let key = format!("field-{base}");
+        let label = translate(self.lang, &key, &[]);
+        let label = if label == key { e.field.clone() } else { label };
+        translate(self.lang, e.code, &[("field", &label)])
+    }
+    /// Translates with one argument (templates cannot build argument lists).
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        translate(self.lang, key, &[(name, value)])
+    }
+    pub fn langs(&self) -> &'static [Lang] {
+        &Lang::ALL
+    }
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+    /// The signed-in user, or a redirect to sign in that comes back here.
+    pub fn require_user(&self) -> Result<&User, AppError> {
+        self.user.as_ref().ok_or_else(|| AppError::SignIn(self.path.clone()))
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = request_lang(&parts.headers);
+        let user = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(token) => state.store.session_user(&hash_token(&token), &crate::store::now()).await?,
+            None => None,
+        };
+        let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
+        let path = parts.uri.path_and_query().map_or_else(|| "/".to_string(), ToString::to_string);
+        Ok(Ctx { lang, user, csrf, path })
+    }
+}
+
+// ---------------------------------------------------------------- rendering and errors
+
+/// Renders an askama template as an HTML response.
+pub struct Page<T>(pub T);
+
+impl<T: Template> IntoResponse for Page<T> {
+    fn into_response(self) -> Response {
+        match self.0.render() {
+            Ok(html) => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+                html,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "template failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: &'static str,
+    title: String,
+    message: String,
+    home: String,
+}
+
+/// Errors of page handlers. The response carries only the kind; `render_errors` turns it
+/// into a page in the visitor's language. Internal details are logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("sign in needed")]
+    SignIn(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+#[derive(Clone, Copy)]
+struct ErrorKind(StatusCode);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::SignIn(path) => {
+                let to = format!("/signin?next={}", form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
+                return Redirect::to(&to).into_response();
+            }
+            AppError::Store(crate::store::StoreError::NotFound) => StatusCode::NOT_FOUND,
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut resp = status.into_response();
+        resp.extensions_mut().insert(ErrorKind(status));
+        resp
+    }
+}
+
+async fn render_errors(req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let resp = next.run(req).await;
+    let Some(ErrorKind(status)) = resp.extensions().get::<ErrorKind>().copied() else {
+        return resp;
+    };
+    let key = match status {
+        StatusCode::NOT_FOUND => "err-not-found",
+        StatusCode::FORBIDDEN => "err-forbidden",
+        _ => "err-internal",
+    };
+    let page = ErrorPage {
+        lang: lang.code(),
+        title: translate(lang, &format!("{key}-title"), &[]),
+        message: translate(lang, key, &[]),
+        home: translate(lang, "nav-home", &[]),
+    };
+    let mut out = Page(page).into_response();
+    *out.status_mut() = status;
+    out
+}
+
+/// Redirect after a successful post (303, so a reload does not post again).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}

@@ -1,1 +1,9 @@
+//! convene's one integration-test binary: the store contract on both backends, the web
+//! app over real HTTP, the command line, and a real headless browser.
 
+mod api;
+mod browser;
+mod cli;
+mod helpers;
+mod pages;
+mod store_contract;

@@ -1,0 +1,1 @@
+//! Real-browser journeys (headless Chromium); written in a later step.

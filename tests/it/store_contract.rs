@@ -1,0 +1,161 @@
+//! The store contract: the same assertions against SQLite and PostgreSQL.
+
+use crate::helpers::{postgres_store, sqlite_store};
+use convene::domain::Role;
+use convene::domain::convening::ConveningDraft;
+use convene::domain::framework::preset;
+use convene::domain::story::{StepDraft, StoryDraft};
+use convene::store::{DynStore, StoreError, Teller};
+
+/// Runs a contract function against a fresh SQLite file and a fresh PostgreSQL database.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { let (s, _dir) = crate::helpers::sqlite_store().await; super::$name(s).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { if let Some(s) = crate::helpers::postgres_store().await { super::$name(s).await; } })*
+        }
+    };
+}
+
+contract!(
+    users_are_unique_by_email_and_keep_their_password_hash,
+    sessions_expire_and_can_be_deleted,
+    a_community_owns_a_versioned_framework_that_freezes_once_used,
+    stories_round_trip_exactly_with_their_steps_in_order,
+    members_keep_the_higher_role_and_participants_are_not_duplicated,
+    answer_links_find_their_participant,
+);
+
+fn story(title: &str) -> StoryDraft {
+    StoryDraft {
+        title: title.into(),
+        language: "es".into(),
+        visibility: "public".into(),
+        show_name: false,
+        steps: vec![
+            StepDraft { cycle: "applied".into(), kind: "aspirational".into(), text: "Voy a probar el método con mi equipo".into(), indicators: vec![] },
+            StepDraft { cycle: "immediate".into(), kind: "realized".into(), text: "Conocí a colegas de 5 países — 你好 <script>".into(), indicators: vec!["networking".into()] },
+        ],
+    }
+}
+
+async fn users_are_unique_by_email_and_keep_their_password_hash(s: DynStore) {
+    let u = s.create_user("a@x.org", "Aïcha", Some("$argon2id$fake"), true).await.unwrap();
+    assert!(u.is_admin);
+    assert!(matches!(s.create_user("a@x.org", "Other", None, false).await, Err(StoreError::Conflict)));
+    let (found, hash) = s.user_by_email("a@x.org").await.unwrap().unwrap();
+    assert_eq!(found, u);
+    assert_eq!(hash.as_deref(), Some("$argon2id$fake"));
+    s.set_home_place(u.id, "Dakar, SN").await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().home_place, "Dakar, SN");
+    s.create_api_token("tokhash", u.id).await.unwrap();
+    assert_eq!(s.token_user("tokhash").await.unwrap().unwrap().id, u.id);
+    assert!(s.token_user("other").await.unwrap().is_none());
+}
+
+async fn sessions_expire_and_can_be_deleted(s: DynStore) {
+    let u = s.create_user("b@x.org", "B", None, false).await.unwrap();
+    s.create_session("live", u.id, "2999-01-01T00:00:00Z").await.unwrap();
+    s.create_session("old", u.id, "2000-01-01T00:00:00Z").await.unwrap();
+    let now = convene::store::now();
+    assert_eq!(s.session_user("live", &now).await.unwrap().unwrap().id, u.id);
+    assert!(s.session_user("old", &now).await.unwrap().is_none());
+    s.delete_session("live").await.unwrap();
+    assert!(s.session_user("live", &now).await.unwrap().is_none());
+}
+
+async fn a_community_owns_a_versioned_framework_that_freezes_once_used(s: DynStore) {
+    let u = s.create_user("c@x.org", "C", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("net", "Net", "", fw, Some(u.id)).await.unwrap();
+    assert!(matches!(s.create_community("net", "Again", "", fw, None).await, Err(StoreError::Conflict)));
+    assert_eq!(s.role(c.id, u.id).await.unwrap(), Some(Role::Steward));
+    // Unused: an edit replaces version 1.
+    let mut edited = fw.clone();
+    edited.cycles[0].name = "Value in the moment".into();
+    let v = s.save_framework(c.id, &edited, false).await.unwrap();
+    assert_eq!((v.id, v.version), (c.framework_id, 1));
+    // Used by a story: an edit makes version 2 and version 1 stays as it was.
+    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "virtual".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let teller = Teller { user_id: Some(u.id), participant_id: None, name: "C".into() };
+    s.create_story(cv.id, c.framework_id, &teller, &story("x").validate(&edited).unwrap(), "2026-01-02T00:00:00Z").await.unwrap();
+    edited.cycles[0].name = "Changed again".into();
+    let v2 = s.save_framework(c.id, &edited, false).await.unwrap();
+    assert_eq!(v2.version, 2);
+    assert_ne!(v2.id, c.framework_id);
+    let v1 = s.framework(c.framework_id).await.unwrap().unwrap();
+    assert_eq!(v1.framework.cycles[0].name, "Value in the moment");
+    assert_eq!(s.community("net").await.unwrap().unwrap().framework_id, v2.id);
+    assert_eq!(s.framework_versions(c.id).await.unwrap().len(), 2);
+}
+
+async fn stories_round_trip_exactly_with_their_steps_in_order(s: DynStore) {
+    let u = s.create_user("d@x.org", "D", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("d", "D", "", fw, Some(u.id)).await.unwrap();
+    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "hybrid".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let p = s.add_participant(cv.id, Some(u.id), "D").await.unwrap();
+    let teller = Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into() };
+    let new = story("Una historia").validate(fw).unwrap();
+    let saved = s.create_story(cv.id, c.framework_id, &teller, &new, "2026-01-02T10:00:00Z").await.unwrap();
+    let loaded = s.story(saved.id).await.unwrap().unwrap();
+    assert_eq!(loaded, saved);
+    assert_eq!(loaded.steps[0].cycle, "immediate");
+    assert_eq!(loaded.steps[0].text, "Conocí a colegas de 5 países — 你好 <script>");
+    assert_eq!(loaded.steps[0].indicators, vec!["networking".to_string()]);
+    let id = saved.id;
+    assert_eq!(s.stories(cv.id).await.unwrap(), vec![saved]);
+    assert!(s.story(id + 1000).await.unwrap().is_none());
+}
+
+async fn members_keep_the_higher_role_and_participants_are_not_duplicated(s: DynStore) {
+    let a = s.create_user("e@x.org", "E", None, false).await.unwrap();
+    let fw = preset("wt-2020").unwrap();
+    let c = s.create_community("e", "E", "", fw, Some(a.id)).await.unwrap();
+    s.add_member(c.id, a.id, Role::Member).await.unwrap();
+    assert_eq!(s.role(c.id, a.id).await.unwrap(), Some(Role::Steward));
+    let b = s.create_user("f@x.org", "F", None, false).await.unwrap();
+    s.add_member(c.id, b.id, Role::Member).await.unwrap();
+    s.add_member(c.id, b.id, Role::Steward).await.unwrap();
+    assert_eq!(s.role(c.id, b.id).await.unwrap(), Some(Role::Steward));
+    assert_eq!(s.members(c.id).await.unwrap().len(), 2);
+    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "virtual".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let p1 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
+    let p2 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
+    assert_eq!(p1, p2);
+    s.add_participant(cv.id, None, "Guest One").await.unwrap();
+    assert_eq!(s.participants(cv.id).await.unwrap().len(), 2);
+    let asp = s.add_aspiration(cv.id, "strategic", "Shape the agenda", Some(a.id)).await.unwrap();
+    assert_eq!(s.aspirations(cv.id).await.unwrap(), vec![asp]);
+}
+
+async fn answer_links_find_their_participant(s: DynStore) {
+    let a = s.create_user("g@x.org", "G", None, false).await.unwrap();
+    let c = s.create_community("g", "G", "", preset("wt-2011").unwrap(), Some(a.id)).await.unwrap();
+    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "virtual".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let g = s.add_participant(cv.id, None, "Guest").await.unwrap();
+    assert!(!g.has_link);
+    s.set_participant_link(g.id, "linkhash").await.unwrap();
+    let found = s.participant_by_link("linkhash").await.unwrap().unwrap();
+    assert_eq!((found.id, found.has_link), (g.id, true));
+    assert!(matches!(s.set_participant_link(9999, "x").await, Err(StoreError::NotFound)));
+}
+
+#[tokio::test]
+async fn a_sqlite_write_is_on_disk_when_acknowledged() {
+    // Reopening the file from a second pool sees the write: nothing lives only in memory.
+    let (s, dir) = sqlite_store().await;
+    s.create_user("h@x.org", "H", None, false).await.unwrap();
+    let again = convene::store::open(dir.path().join("convene.db").to_str().unwrap()).await.unwrap();
+    assert!(again.user_by_email("h@x.org").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn postgres_databases_are_isolated_per_test() {
+    if let (Some(a), Some(b)) = (postgres_store().await, postgres_store().await) {
+        a.create_user("i@x.org", "I", None, false).await.unwrap();
+        assert!(b.user_by_email("i@x.org").await.unwrap().is_none());
+    }
+}

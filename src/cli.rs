@@ -137,7 +137,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(TokenCommand::Issue { email }) => {
             let store = open(&cli.database_url).await?;
-            let (user, _) = store.user_by_email(&email.trim().to_lowercase()).await?.with_context(|| format!("no user with e-mail {email}"))?;
+            let (user, _) = store
+                .user_by_email(&email.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("no user with e-mail {email}"))?;
             let token = web::new_token();
             store.create_api_token(&web::hash_token(&token), user.id).await?;
             println!("{token}");
@@ -159,10 +162,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
             };
-            let doc: crate::interop::json::Export = serde_json::from_str(&text).with_context(|| format!("{} is not a convene export", args.file.display()))?;
+            let doc: crate::interop::json::Export = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a convene export", args.file.display()))?;
             let store = open(&cli.database_url).await?;
             crate::interop::json::import(&*store, &doc).await?;
-            eprintln!("imported community '{}' ({} convenings, {} stories)", doc.community.slug, doc.convenings.len(), doc.stories.len());
+            eprintln!(
+                "imported community '{}' ({} convenings, {} stories)",
+                doc.community.slug,
+                doc.convenings.len(),
+                doc.stories.len()
+            );
             Ok(())
         }
     }
@@ -181,7 +190,8 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         report_seed(&*store).await?;
     }
-    let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
+    let listener =
+        tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
     eprintln!("convene is serving http://{addr}/ (database: {})", redact(url));
     if args.demo {

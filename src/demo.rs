@@ -94,16 +94,22 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Seeded> {
         store.set_home_place(user.id, &m.home).await?;
         users.insert(m.email.as_str(), (user.id, m.name.as_str()));
     }
-    let c = store.create_community(&demo.community.slug, &demo.community.name, &demo.community.description, fw, None).await?;
+    let c = store
+        .create_community(&demo.community.slug, &demo.community.name, &demo.community.description, fw, None)
+        .await?;
     for m in &demo.members {
         store.add_member(c.id, users[m.email.as_str()].0, m.role).await?;
     }
     let mut convenings = HashMap::new();
     for dc in &demo.convenings {
-        let cv = store.create_convening(c.id, &dc.draft.validate().with_context(|| format!("demo convening {}", dc.key))?).await?;
+        let cv = store
+            .create_convening(c.id, &dc.draft.validate().with_context(|| format!("demo convening {}", dc.key))?)
+            .await?;
         let mut participants = HashMap::new();
         for email in &dc.participants {
-            let Some(&(uid, name)) = users.get(email.as_str()) else { bail!("demo participant {email} is not a member") };
+            let Some(&(uid, name)) = users.get(email.as_str()) else {
+                bail!("demo participant {email} is not a member")
+            };
             participants.insert(email.clone(), store.add_participant(cv.id, Some(uid), name).await?.id);
         }
         for g in &dc.guests {
@@ -115,14 +121,21 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Seeded> {
         convenings.insert(dc.key.as_str(), (cv.id, participants));
     }
     for (n, s) in demo.stories.iter().enumerate() {
-        let (cid, participants) = convenings.get(s.convening.as_str()).with_context(|| format!("demo story {n}: convening"))?;
+        let (cid, participants) =
+            convenings.get(s.convening.as_str()).with_context(|| format!("demo story {n}: convening"))?;
         let who = s.teller.as_ref().or(s.guest.as_ref()).with_context(|| format!("demo story {n}: teller"))?;
         let teller = Teller {
             user_id: s.teller.as_ref().map(|e| users[e.as_str()].0),
             participant_id: participants.get(who).copied(),
             name: s.teller.as_ref().map_or_else(|| who.clone(), |e| users[e.as_str()].1.to_string()),
         };
-        let draft = StoryDraft { title: s.title.clone(), language: s.language.clone(), visibility: s.visibility.clone(), show_name: s.show_name, steps: s.steps.clone() };
+        let draft = StoryDraft {
+            title: s.title.clone(),
+            language: s.language.clone(),
+            visibility: s.visibility.clone(),
+            show_name: s.show_name,
+            steps: s.steps.clone(),
+        };
         let story = draft.validate(fw).with_context(|| format!("demo story {n}"))?;
         store.create_story(*cid, c.framework_id, &teller, &story, &format!("{}T12:00:00Z", s.created_on)).await?;
     }

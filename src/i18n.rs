@@ -44,10 +44,7 @@ impl Lang {
         for part in header.split(',') {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("").trim();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             if let Some(lang) = Lang::from_code(tag)
                 && best.is_none_or(|(bq, _)| q > bq)
             {
@@ -74,7 +71,9 @@ fn bundle(lang: Lang, source: &'static str) -> FluentBundle<FluentResource> {
 
 fn bundles() -> &'static [FluentBundle<FluentResource>; 2] {
     static B: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
-    B.get_or_init(|| [bundle(Lang::En, include_str!("../locales/en.ftl")), bundle(Lang::Fr, include_str!("../locales/fr.ftl"))])
+    B.get_or_init(|| {
+        [bundle(Lang::En, include_str!("../locales/en.ftl")), bundle(Lang::Fr, include_str!("../locales/fr.ftl"))]
+    })
 }
 
 fn format(b: &FluentBundle<FluentResource>, key: &str, args: Option<&FluentArgs>) -> Option<String> {
@@ -98,9 +97,7 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         Lang::En => en,
         Lang::Fr => fr,
     };
-    format(primary, key, fargs.as_ref())
-        .or_else(|| format(en, key, fargs.as_ref()))
-        .unwrap_or_else(|| key.to_string())
+    format(primary, key, fargs.as_ref()).or_else(|| format(en, key, fargs.as_ref())).unwrap_or_else(|| key.to_string())
 }
 
 /// Every message key of a language's catalog (for the completeness test).
@@ -136,6 +133,9 @@ mod tests {
     #[test]
     fn messages_take_arguments_and_fall_back() {
         assert_eq!(translate(Lang::Fr, "no-such-key", &[]), "no-such-key");
-        assert!(translate(Lang::En, "matrix-base", &[("stories", "3"), ("tellers", "2"), ("participants", "10")]).contains("10"));
+        assert!(
+            translate(Lang::En, "matrix-base", &[("stories", "3"), ("tellers", "2"), ("participants", "10")])
+                .contains("10")
+        );
     }
 }

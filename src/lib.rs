@@ -5,10 +5,10 @@
 pub mod analysis;
 /// The command line: serve, migrate, user, token, export, import, demo.
 pub mod cli;
-/// The product's vocabulary as pure, validated types.
-pub mod domain;
 /// Demo data: a community written by us, seeded once.
 pub mod demo;
+/// The product's vocabulary as pure, validated types.
+pub mod domain;
 /// Message catalogs (Fluent) and language choice.
 pub mod i18n;
 /// The JSON exchange format of a whole community (export and import).

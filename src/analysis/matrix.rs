@@ -101,7 +101,12 @@ mod tests {
             created_at: String::new(),
             steps: steps
                 .iter()
-                .map(|(c, k, i)| Step { cycle: (*c).into(), kind: *k, text: String::new(), indicators: i.iter().map(|s| s.to_string()).collect() })
+                .map(|(c, k, i)| Step {
+                    cycle: (*c).into(),
+                    kind: *k,
+                    text: String::new(),
+                    indicators: i.iter().map(ToString::to_string).collect(),
+                })
                 .collect(),
         }
     }

@@ -91,7 +91,8 @@ pub struct NewConvening {
     pub description: String,
 }
 
-const DATE: &[time::format_description::FormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
+const DATE: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
 
 pub fn parse_date(field: &str, s: &str) -> Result<Date, FieldError> {
     Date::parse(s.trim(), DATE)
@@ -107,13 +108,11 @@ impl ConveningDraft {
         let title = required_text("title", &self.title, MAX_TITLE)?;
         let mode = Mode::parse(self.mode.trim())?;
         let starts_on = parse_date("starts_on", &self.starts_on)?;
-        let ends_on =
-            if self.ends_on.trim().is_empty() { starts_on } else { parse_date("ends_on", &self.ends_on)? };
+        let ends_on = if self.ends_on.trim().is_empty() { starts_on } else { parse_date("ends_on", &self.ends_on)? };
         if ends_on < starts_on {
             return Err(FieldError::new("ends_on", "err-date-order", "the convening cannot end before it starts"));
         }
-        let status =
-            if self.status.trim().is_empty() { Status::Planned } else { Status::parse(self.status.trim())? };
+        let status = if self.status.trim().is_empty() { Status::Planned } else { Status::parse(self.status.trim())? };
         Ok(NewConvening {
             title,
             mode,
@@ -131,7 +130,13 @@ mod tests {
     use super::*;
 
     fn draft(start: &str, end: &str) -> ConveningDraft {
-        ConveningDraft { title: "Regional gathering".into(), mode: "in_person".into(), starts_on: start.into(), ends_on: end.into(), ..Default::default() }
+        ConveningDraft {
+            title: "Regional gathering".into(),
+            mode: "in_person".into(),
+            starts_on: start.into(),
+            ends_on: end.into(),
+            ..Default::default()
+        }
     }
 
     #[test]

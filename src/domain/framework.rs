@@ -60,8 +60,8 @@ impl Framework {
     /// Parses and validates a framework written in TOML (the preset file format, also
     /// what stewards edit).
     pub fn from_toml(text: &str) -> Result<Self, FieldError> {
-        let fw: Framework = toml::from_str(text)
-            .map_err(|e| FieldError::new("framework", "err-framework", e.to_string()))?;
+        let fw: Framework =
+            toml::from_str(text).map_err(|e| FieldError::new("framework", "err-framework", e.to_string()))?;
         fw.validate()?;
         Ok(fw)
     }
@@ -125,10 +125,7 @@ const PRESET_FILES: [&str; 3] = [
 pub fn presets() -> &'static [Framework] {
     static PRESETS: OnceLock<Vec<Framework>> = OnceLock::new();
     PRESETS.get_or_init(|| {
-        PRESET_FILES
-            .iter()
-            .map(|t| Framework::from_toml(t).expect("shipped preset is valid"))
-            .collect()
+        PRESET_FILES.iter().map(|t| Framework::from_toml(t).expect("shipped preset is valid")).collect()
     })
 }
 

@@ -21,11 +21,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }
+        Self { field: field.into(), code, message: message.into() }
     }
 }
 
@@ -43,11 +39,7 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Fie
 pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "err-too-long",
-            format!("{field} is longer than {max} characters"),
-        ));
+        return Err(FieldError::new(field, "err-too-long", format!("{field} is longer than {max} characters")));
     }
     Ok(v.to_string())
 }
@@ -62,11 +54,7 @@ pub fn parse_slug(value: &str) -> Result<String, FieldError> {
     if ok {
         Ok(v.to_string())
     } else {
-        Err(FieldError::new(
-            "slug",
-            "err-slug",
-            "slug must be 2-40 lowercase letters, digits or '-'",
-        ))
+        Err(FieldError::new("slug", "err-slug", "slug must be 2-40 lowercase letters, digits or '-'"))
     }
 }
 
@@ -76,11 +64,7 @@ pub fn parse_email(value: &str) -> Result<String, FieldError> {
     let ok = v.len() <= 254
         && !v.contains(char::is_whitespace)
         && v.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'));
-    if ok {
-        Ok(v)
-    } else {
-        Err(FieldError::new("email", "err-email", "not a valid e-mail address"))
-    }
+    if ok { Ok(v) } else { Err(FieldError::new("email", "err-email", "not a valid e-mail address")) }
 }
 
 /// Roles a user holds in one community.

@@ -32,7 +32,9 @@ impl Visibility {
             "stewards" => Ok(Visibility::Stewards),
             "community" => Ok(Visibility::Community),
             "public" => Ok(Visibility::Public),
-            _ => Err(FieldError::new("visibility", "err-visibility", "visibility must be stewards, community or public")),
+            _ => {
+                Err(FieldError::new("visibility", "err-visibility", "visibility must be stewards, community or public"))
+            }
         }
     }
     /// The privacy rule: public stories are for everyone, community stories for members
@@ -121,9 +123,8 @@ pub struct NewStory {
 pub fn parse_language(s: &str) -> Result<String, FieldError> {
     let s = s.trim();
     let mut parts = s.split('-');
-    let primary_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    let primary_ok =
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
     let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     if primary_ok && rest_ok && s.len() <= 35 {
         Ok(s.to_string())
@@ -243,7 +244,7 @@ mod tests {
             cycle: cycle.into(),
             kind: kind.into(),
             text: text.into(),
-            indicators: ind.iter().map(|s| s.to_string()).collect(),
+            indicators: ind.iter().map(ToString::to_string).collect(),
         }
     }
 
@@ -275,7 +276,8 @@ mod tests {
         assert_eq!((e.code, e.field.as_str()), ("err-unknown-indicator", "steps[0].indicators"));
         let e = draft(vec![]).validate(fw).unwrap_err();
         assert_eq!(e.code, "err-empty-story");
-        let e = draft(vec![step("immediate", "realized", &"x".repeat(MAX_STEP_TEXT + 1), &[])]).validate(fw).unwrap_err();
+        let e =
+            draft(vec![step("immediate", "realized", &"x".repeat(MAX_STEP_TEXT + 1), &[])]).validate(fw).unwrap_err();
         assert_eq!(e.code, "err-too-long");
         let e = draft(vec![step("immediate", "maybe", "x", &[])]).validate(fw).unwrap_err();
         assert_eq!(e.code, "err-kind");

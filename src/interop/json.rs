@@ -107,7 +107,8 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
     let versions = store.framework_versions(c.id).await?;
     let current = versions.iter().find(|v| v.id == c.framework_id).map_or(1, |v| v.version);
     let members = store.members(c.id).await?;
-    let email_of = |uid: Option<i64>| uid.and_then(|u| members.iter().find(|m| m.user_id == u).map(|m| m.email.clone()));
+    let email_of =
+        |uid: Option<i64>| uid.and_then(|u| members.iter().find(|m| m.user_id == u).map(|m| m.email.clone()));
     let mut convenings_db = store.convenings(c.id).await?;
     convenings_db.sort_by_key(|c| c.id);
     let mut convenings = Vec::new();
@@ -165,7 +166,10 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
         community: CommunityOut { slug: c.slug, name: c.name, description: c.description },
         frameworks: versions.into_iter().map(|v| FrameworkOut { version: v.version, framework: v.framework }).collect(),
         current_framework_version: current,
-        members: members.into_iter().map(|m| MemberOut { email: m.email, name: m.name, role: m.role, home_place: m.home_place }).collect(),
+        members: members
+            .into_iter()
+            .map(|m| MemberOut { email: m.email, name: m.name, role: m.role, home_place: m.home_place })
+            .collect(),
         convenings,
         stories,
     })
@@ -194,9 +198,17 @@ fn check(doc: &Export) -> anyhow::Result<()> {
         }
     };
     for (i, c) in doc.convenings.iter().enumerate() {
-        ConveningDraft { title: c.title.clone(), mode: c.mode.clone(), starts_on: c.starts_on.clone(), ends_on: c.ends_on.clone(), place: c.place.clone(), status: c.status.clone(), description: c.description.clone() }
-            .validate()
-            .with_context(|| format!("convenings[{i}]"))?;
+        ConveningDraft {
+            title: c.title.clone(),
+            mode: c.mode.clone(),
+            starts_on: c.starts_on.clone(),
+            ends_on: c.ends_on.clone(),
+            place: c.place.clone(),
+            status: c.status.clone(),
+            description: c.description.clone(),
+        }
+        .validate()
+        .with_context(|| format!("convenings[{i}]"))?;
         for (j, p) in c.participants.iter().enumerate() {
             known(&p.member, &format!("convenings[{i}].participants[{j}]"))?;
         }
@@ -206,14 +218,22 @@ fn check(doc: &Export) -> anyhow::Result<()> {
     }
     for (i, s) in doc.stories.iter().enumerate() {
         let what = format!("stories[{i}]");
-        let c = doc.convenings.iter().find(|c| c.id == s.convening).with_context(|| format!("{what}: no convening {}", s.convening))?;
+        let c = doc
+            .convenings
+            .iter()
+            .find(|c| c.id == s.convening)
+            .with_context(|| format!("{what}: no convening {}", s.convening))?;
         if let Some(p) = s.participant
             && !c.participants.iter().any(|x| x.id == p)
         {
             bail!("{what}: participant {p} is not in convening {}", c.id);
         }
         known(&s.teller, &what)?;
-        let fw = doc.frameworks.iter().find(|f| f.version == s.framework_version).with_context(|| format!("{what}: no framework version {}", s.framework_version))?;
+        let fw = doc
+            .frameworks
+            .iter()
+            .find(|f| f.version == s.framework_version)
+            .with_context(|| format!("{what}: no framework version {}", s.framework_version))?;
         draft_of(s).validate(&fw.framework).with_context(|| what.clone())?;
     }
     Ok(())
@@ -225,7 +245,16 @@ fn draft_of(s: &StoryOut) -> StoryDraft {
         language: s.language.clone(),
         visibility: s.visibility.as_str().into(),
         show_name: s.show_name,
-        steps: s.steps.iter().map(|st| StepDraft { cycle: st.cycle.clone(), kind: st.kind.as_str().into(), text: st.text.clone(), indicators: st.indicators.clone() }).collect(),
+        steps: s
+            .steps
+            .iter()
+            .map(|st| StepDraft {
+                cycle: st.cycle.clone(),
+                kind: st.kind.as_str().into(),
+                text: st.text.clone(),
+                indicators: st.indicators.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -249,7 +278,15 @@ pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
         users.insert(m.email.clone(), user.id);
     }
     let uid = |e: &Option<String>| e.as_ref().and_then(|e| users.get(e).copied());
-    let c = store.create_community(&doc.community.slug, &doc.community.name, &doc.community.description, &doc.frameworks[0].framework, None).await?;
+    let c = store
+        .create_community(
+            &doc.community.slug,
+            &doc.community.name,
+            &doc.community.description,
+            &doc.frameworks[0].framework,
+            None,
+        )
+        .await?;
     let mut framework_ids = HashMap::from([(1, c.framework_id)]);
     for f in &doc.frameworks[1..] {
         framework_ids.insert(f.version, store.save_framework(c.id, &f.framework, true).await?.id);
@@ -260,7 +297,15 @@ pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
     let mut convening_ids = HashMap::new();
     let mut participant_ids = HashMap::new();
     for cv in &doc.convenings {
-        let draft = ConveningDraft { title: cv.title.clone(), mode: cv.mode.clone(), starts_on: cv.starts_on.clone(), ends_on: cv.ends_on.clone(), place: cv.place.clone(), status: cv.status.clone(), description: cv.description.clone() };
+        let draft = ConveningDraft {
+            title: cv.title.clone(),
+            mode: cv.mode.clone(),
+            starts_on: cv.starts_on.clone(),
+            ends_on: cv.ends_on.clone(),
+            place: cv.place.clone(),
+            status: cv.status.clone(),
+            description: cv.description.clone(),
+        };
         let created = store.create_convening(c.id, &draft.validate()?).await?;
         convening_ids.insert(cv.id, created.id);
         for p in &cv.participants {
@@ -273,8 +318,20 @@ pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
     for s in &doc.stories {
         let fw = &doc.frameworks[usize::try_from(s.framework_version - 1).unwrap_or(0)];
         let story = draft_of(s).validate(&fw.framework)?;
-        let teller = Teller { user_id: uid(&s.teller), participant_id: s.participant.and_then(|p| participant_ids.get(&p).copied()), name: s.teller_name.clone() };
-        store.create_story(convening_ids[&s.convening], framework_ids[&s.framework_version], &teller, &story, &s.created_at).await?;
+        let teller = Teller {
+            user_id: uid(&s.teller),
+            participant_id: s.participant.and_then(|p| participant_ids.get(&p).copied()),
+            name: s.teller_name.clone(),
+        };
+        store
+            .create_story(
+                convening_ids[&s.convening],
+                framework_ids[&s.framework_version],
+                &teller,
+                &story,
+                &s.created_at,
+            )
+            .await?;
     }
     Ok(())
 }

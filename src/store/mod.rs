@@ -144,7 +144,14 @@ pub trait Store: Send + Sync {
     async fn token_user(&self, token_hash: &str) -> Result<Option<User>>;
 
     /// Creates the community with version 1 of `framework`; `steward` becomes its steward.
-    async fn create_community(&self, slug: &str, name: &str, description: &str, framework: &Framework, steward: Option<i64>) -> Result<Community>;
+    async fn create_community(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+        framework: &Framework,
+        steward: Option<i64>,
+    ) -> Result<Community>;
     async fn community(&self, slug: &str) -> Result<Option<Community>>;
     async fn community_by_id(&self, id: i64) -> Result<Option<Community>>;
     async fn communities(&self) -> Result<Vec<Community>>;
@@ -153,13 +160,25 @@ pub trait Store: Send + Sync {
     async fn framework_versions(&self, community_id: i64) -> Result<Vec<FrameworkVersion>>;
     /// Saves an edited framework for the community: replaces the current version while no
     /// story uses it, otherwise (or when `new_version`) adds a version that becomes current.
-    async fn save_framework(&self, community_id: i64, framework: &Framework, new_version: bool) -> Result<FrameworkVersion>;
+    async fn save_framework(
+        &self,
+        community_id: i64,
+        framework: &Framework,
+        new_version: bool,
+    ) -> Result<FrameworkVersion>;
 
     async fn role(&self, community_id: i64, user_id: i64) -> Result<Option<Role>>;
     /// Adds a member; an existing member keeps the higher of the two roles.
     async fn add_member(&self, community_id: i64, user_id: i64, role: Role) -> Result<()>;
     async fn members(&self, community_id: i64) -> Result<Vec<Member>>;
-    async fn create_invite(&self, token_hash: &str, community_id: i64, role: Role, created_by: i64, expires_at: &str) -> Result<()>;
+    async fn create_invite(
+        &self,
+        token_hash: &str,
+        community_id: i64,
+        role: Role,
+        created_by: i64,
+        expires_at: &str,
+    ) -> Result<()>;
     async fn invite(&self, token_hash: &str) -> Result<Option<Invite>>;
 
     async fn create_convening(&self, community_id: i64, c: &NewConvening) -> Result<Convening>;
@@ -170,11 +189,24 @@ pub trait Store: Send + Sync {
     async fn participants(&self, convening_id: i64) -> Result<Vec<Participant>>;
     async fn set_participant_link(&self, participant_id: i64, link_hash: &str) -> Result<()>;
     async fn participant_by_link(&self, link_hash: &str) -> Result<Option<Participant>>;
-    async fn add_aspiration(&self, convening_id: i64, cycle: &str, text: &str, author: Option<i64>) -> Result<Aspiration>;
+    async fn add_aspiration(
+        &self,
+        convening_id: i64,
+        cycle: &str,
+        text: &str,
+        author: Option<i64>,
+    ) -> Result<Aspiration>;
     async fn aspirations(&self, convening_id: i64) -> Result<Vec<Aspiration>>;
 
     /// Stores a story and its steps in one transaction.
-    async fn create_story(&self, convening_id: i64, framework_id: i64, teller: &Teller, story: &NewStory, created_at: &str) -> Result<Story>;
+    async fn create_story(
+        &self,
+        convening_id: i64,
+        framework_id: i64,
+        teller: &Teller,
+        story: &NewStory,
+        created_at: &str,
+    ) -> Result<Story>;
     async fn story(&self, id: i64) -> Result<Option<Story>>;
     /// All stories of a convening, oldest first; callers filter by visibility.
     async fn stories(&self, convening_id: i64) -> Result<Vec<Story>>;

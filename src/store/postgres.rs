@@ -1,7 +1,9 @@
 //! The PostgreSQL backend, for when one machine's SQLite file is no longer enough.
 
 use super::sql::{self, impl_store};
-use super::{Aspiration, Community, Convening, FrameworkVersion, Invite, Member, Participant, StoreError, Teller, User};
+use super::{
+    Aspiration, Community, Convening, FrameworkVersion, Invite, Member, Participant, StoreError, Teller, User,
+};
 use crate::domain::Role;
 use crate::domain::convening::NewConvening;
 use crate::domain::framework::Framework;

@@ -79,7 +79,13 @@ pub(super) fn parse_role(s: &str) -> Result<Role, StoreError> {
     Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("role '{s}'")))
 }
 
-pub(super) fn framework_version(id: i64, community_id: i64, version: i64, body: &str, created_at: String) -> Result<FrameworkVersion, StoreError> {
+pub(super) fn framework_version(
+    id: i64,
+    community_id: i64,
+    version: i64,
+    body: &str,
+    created_at: String,
+) -> Result<FrameworkVersion, StoreError> {
     let framework = serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("framework {id}: {e}")))?;
     Ok(FrameworkVersion { id, community_id, version, framework, created_at })
 }
@@ -376,7 +382,7 @@ macro_rules! impl_store {
                 for (pos, step) in story.steps.iter().enumerate() {
                     let indicators = serde_json::to_string(&step.indicators).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     sqlx::query("INSERT INTO story_steps (story_id, position, cycle, kind, text, indicators) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(id).bind(pos as i64).bind(&step.cycle).bind(step.kind.as_str()).bind(&step.text).bind(indicators)
+                        .bind(id).bind(i64::try_from(pos).unwrap_or(i64::MAX)).bind(&step.cycle).bind(step.kind.as_str()).bind(&step.text).bind(indicators)
                         .execute(&mut *tx).await?;
                 }
                 tx.commit().await?;

@@ -2,7 +2,9 @@
 //! acknowledged write survives a crash or a power cut.
 
 use super::sql::{self, impl_store};
-use super::{Aspiration, Community, Convening, FrameworkVersion, Invite, Member, Participant, StoreError, Teller, User};
+use super::{
+    Aspiration, Community, Convening, FrameworkVersion, Invite, Member, Participant, StoreError, Teller, User,
+};
 use crate::domain::Role;
 use crate::domain::convening::NewConvening;
 use crate::domain::framework::Framework;

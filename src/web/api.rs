@@ -16,8 +16,8 @@ use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -115,7 +115,12 @@ impl FromRequestParts<AppState> for Caller {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Ok(Caller(None));
         };
-        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(ApiError::unauthorized)?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
         let user = state.store.token_user(&hash_token(token)).await?.ok_or_else(ApiError::unauthorized)?;
         Ok(Caller(Some(user)))
     }
@@ -172,7 +177,11 @@ struct NewCommunity {
     preset: String,
 }
 
-async fn post_community(State(state): State<AppState>, caller: Caller, ApiJson(b): ApiJson<NewCommunity>) -> Result<Response, ApiError> {
+async fn post_community(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<NewCommunity>,
+) -> Result<Response, ApiError> {
     let user = caller.required()?;
     let c = create_community(&state, user.id, &b.slug, &b.name, &b.description, &b.preset).await??;
     Ok((StatusCode::CREATED, Json(community_json(&c))).into_response())
@@ -196,7 +205,12 @@ async fn list_convenings(State(state): State<AppState>, Path(slug): Path<String>
     Ok(Json(Value::Array(list.iter().map(convening_json).collect())))
 }
 
-async fn post_convening(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>, ApiJson(d): ApiJson<ConveningDraft>) -> Result<Response, ApiError> {
+async fn post_convening(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(d): ApiJson<ConveningDraft>,
+) -> Result<Response, ApiError> {
     caller.required()?;
     let c = community_by_slug(&state, &slug).await?;
     if caller.viewer(&state, c.id).await? != Viewer::Steward {
@@ -218,7 +232,12 @@ async fn get_convening(State(state): State<AppState>, Path(id): Path<i64>) -> Re
     Ok(Json(v))
 }
 
-async fn post_story(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(d): ApiJson<StoryDraft>) -> Result<Response, ApiError> {
+async fn post_story(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(d): ApiJson<StoryDraft>,
+) -> Result<Response, ApiError> {
     let user = caller.required()?.clone();
     let c = convening_by_id(&state, id).await?;
     let viewer = caller.viewer(&state, c.community_id).await?;
@@ -235,11 +254,16 @@ async fn post_story(State(state): State<AppState>, caller: Caller, Path(id): Pat
     Ok((StatusCode::CREATED, Json(story_json(&story, viewer, Some(user.id)))).into_response())
 }
 
-async fn list_stories(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn list_stories(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     let c = convening_by_id(&state, id).await?;
     let viewer = caller.viewer(&state, c.community_id).await?;
     let stories = state.store.stories(id).await?;
-    let visible = stories.iter().filter(|s| s.visible_to(viewer, caller.id())).map(|s| story_json(s, viewer, caller.id()));
+    let visible =
+        stories.iter().filter(|s| s.visible_to(viewer, caller.id())).map(|s| story_json(s, viewer, caller.id()));
     Ok(Json(Value::Array(visible.collect())))
 }
 
@@ -257,5 +281,7 @@ async fn get_matrix(State(state): State<AppState>, Path(id): Path<i64>) -> Resul
             json!({"key": cy.key, "name": cy.name, "realized": cy.realized, "aspirational": cy.aspirational, "indicators": ind})
         })
         .collect();
-    Ok(Json(json!({"n_stories": m.n_stories, "n_tellers": m.n_tellers, "n_participants": m.n_participants, "cycles": cycles})))
+    Ok(Json(
+        json!({"n_stories": m.n_stories, "n_tellers": m.n_tellers, "n_participants": m.n_participants, "cycles": cycles}),
+    ))
 }

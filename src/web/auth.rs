@@ -1,18 +1,21 @@
 //! Accounts in the browser: sign in and out (server-side sessions), and joining a
 //! community through an invitation link, creating an account if needed.
 
-use super::{AppError, AppState, Ctx, Page, SESSION_COOKIE, SESSION_SECONDS, hash_token, new_token, safe_next, see_other, set_cookie};
+use super::{
+    AppError, AppState, Ctx, Page, SESSION_COOKIE, SESSION_SECONDS, hash_token, new_token, safe_next, see_other,
+    set_cookie,
+};
 use crate::domain::{parse_email, required_text};
 use crate::store::{Community, Invite};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 /// Shortest password accepted.
@@ -133,7 +136,12 @@ struct JoinForm {
 }
 
 /// A signed-in visitor joins at once; otherwise the form creates their account first.
-async fn join(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>, Form(f): Form<JoinForm>) -> Result<Response, AppError> {
+async fn join(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(f): Form<JoinForm>,
+) -> Result<Response, AppError> {
     let (invite, community) = live_invite(&state, &token).await?;
     let back = format!("/c/{}", community.slug);
     if let Some(user) = &ctx.user {
@@ -149,7 +157,8 @@ async fn join(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>
         Err(e) => Some(ctx.error(&e)),
         Ok(_) if f.password.chars().count() < MIN_PASSWORD => Some(ctx.t("err-password-short")),
         Ok((name, email)) => {
-            let hash = hash_password(&f.password).map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
+            let hash = hash_password(&f.password)
+                .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
             match state.store.create_user(&email, &name, Some(&hash), false).await {
                 Ok(user) => {
                     state.store.add_member(community.id, user.id, invite.role).await?;

@@ -6,11 +6,11 @@ use crate::domain::framework::{Framework, presets};
 use crate::domain::{FieldError, Role, Viewer, optional_text, parse_slug, required_text};
 use crate::store::{Community, Convening, FrameworkVersion, Member, StoreError};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 /// Invitation links last 30 days.
@@ -79,7 +79,14 @@ async fn new_form(ctx: Ctx) -> Result<Response, AppError> {
 }
 
 /// Creates a community from user input; shared by the page and the API.
-pub async fn create_community(state: &AppState, user_id: i64, slug: &str, name: &str, description: &str, preset: &str) -> Result<Result<Community, FieldError>, StoreError> {
+pub async fn create_community(
+    state: &AppState,
+    user_id: i64,
+    slug: &str,
+    name: &str,
+    description: &str,
+    preset: &str,
+) -> Result<Result<Community, FieldError>, StoreError> {
     let checked = (|| {
         let slug = parse_slug(slug)?;
         let name = required_text("name", name, 200)?;
@@ -94,12 +101,18 @@ pub async fn create_community(state: &AppState, user_id: i64, slug: &str, name: 
     };
     match state.store.create_community(&slug, &name, &description, fw, Some(user_id)).await {
         Ok(c) => Ok(Ok(c)),
-        Err(StoreError::Conflict) => Ok(Err(FieldError::new("slug", "err-slug-taken", format!("the slug '{slug}' is taken")))),
+        Err(StoreError::Conflict) => {
+            Ok(Err(FieldError::new("slug", "err-slug-taken", format!("the slug '{slug}' is taken"))))
+        }
         Err(e) => Err(e),
     }
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<NewCommunityForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<NewCommunityForm>,
+) -> Result<Response, AppError> {
     let user = ctx.require_user()?.clone();
     match create_community(&state, user.id, &form.slug, &form.name, &form.description, &form.preset).await? {
         Ok(c) => Ok(see_other(&format!("/c/{}", c.slug))),
@@ -133,7 +146,12 @@ impl CommunityPage {
     }
 }
 
-async fn render_page(state: &AppState, ctx: Ctx, slug: &str, invite_link: Option<String>) -> Result<Response, AppError> {
+async fn render_page(
+    state: &AppState,
+    ctx: Ctx,
+    slug: &str,
+    invite_link: Option<String>,
+) -> Result<Response, AppError> {
     let (community, viewer) = load(state, &ctx, slug).await?;
     let framework = state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?;
     let convenings = state.store.convenings(community.id).await?;
@@ -153,7 +171,12 @@ struct InviteForm {
 
 /// A steward makes a link that lets anyone who has it join for 30 days. The link is
 /// shown once; only its hash is stored.
-async fn create_invite(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Form(f): Form<InviteForm>) -> Result<Response, AppError> {
+async fn create_invite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<InviteForm>,
+) -> Result<Response, AppError> {
     let user = ctx.require_user()?.clone();
     let (community, viewer) = load(&state, &ctx, &slug).await?;
     if viewer != Viewer::Steward {
@@ -161,7 +184,10 @@ async fn create_invite(State(state): State<AppState>, ctx: Ctx, Path(slug): Path
     }
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
     let token = new_token();
-    state.store.create_invite(&hash_token(&token), community.id, role, user.id, &crate::store::in_seconds(INVITE_SECONDS)).await?;
+    state
+        .store
+        .create_invite(&hash_token(&token), community.id, role, user.id, &crate::store::in_seconds(INVITE_SECONDS))
+        .await?;
     render_page(&state, ctx, &slug, Some(format!("/join/{token}"))).await
 }
 
@@ -178,12 +204,26 @@ struct FrameworkPage {
     saved: bool,
 }
 
-async fn framework_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
+async fn framework_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
     let (community, viewer) = load(&state, &ctx, &slug).await?;
     let versions = state.store.framework_versions(community.id).await?;
     let current = versions.iter().find(|v| v.id == community.framework_id).cloned().ok_or(AppError::NotFound)?;
     let text = current.framework.to_toml();
-    Ok(Page(FrameworkPage { ctx, community, current, versions, is_steward: viewer == Viewer::Steward, text, error: None, saved: false }).into_response())
+    Ok(Page(FrameworkPage {
+        ctx,
+        community,
+        current,
+        versions,
+        is_steward: viewer == Viewer::Steward,
+        text,
+        error: None,
+        saved: false,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -194,7 +234,12 @@ struct FrameworkForm {
 
 /// Stewards edit the framework as TOML (the preset format). A version that stories use
 /// is kept as it is and the edit becomes a new version.
-async fn save_framework(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Form(f): Form<FrameworkForm>) -> Result<Response, AppError> {
+async fn save_framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<FrameworkForm>,
+) -> Result<Response, AppError> {
     ctx.require_user()?;
     let (community, viewer) = load(&state, &ctx, &slug).await?;
     if viewer != Viewer::Steward {
@@ -212,7 +257,9 @@ async fn save_framework(State(state): State<AppState>, ctx: Ctx, Path(slug): Pat
     let versions = state.store.framework_versions(community.id).await?;
     let current = versions.iter().find(|v| v.id == community.framework_id).cloned().ok_or(AppError::NotFound)?;
     let status = if saved { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let mut resp = Page(FrameworkPage { ctx, community, current, versions, is_steward: true, text: f.text, error, saved }).into_response();
+    let mut resp =
+        Page(FrameworkPage { ctx, community, current, versions, is_steward: true, text: f.text, error, saved })
+            .into_response();
     *resp.status_mut() = status;
     Ok(resp)
 }

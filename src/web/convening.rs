@@ -10,11 +10,11 @@ use crate::domain::convening::{ConveningDraft, Mode, Status};
 use crate::domain::{Viewer, required_text};
 use crate::store::{Aspiration, Community, Convening, FrameworkVersion, Member, Participant};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -56,7 +56,12 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<Stri
     Ok(Page(NewPage { ctx, community, form, error: None }).into_response())
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Form(form): Form<ConveningDraft>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(form): Form<ConveningDraft>,
+) -> Result<Response, AppError> {
     let community = steward_of(&state, &ctx, &slug).await?;
     match form.validate() {
         Ok(c) => {
@@ -127,7 +132,13 @@ struct Refused {
     aspiration_text: String,
 }
 
-async fn render(state: &AppState, ctx: Ctx, id: i64, new_link: Option<(String, String)>, refused: Refused) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    new_link: Option<(String, String)>,
+    refused: Refused,
+) -> Result<Response, AppError> {
     let (convening, community, viewer) = load_convening(state, &ctx, id).await?;
     let framework = state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?;
     let aspirations = state.store.aspirations(id).await?;
@@ -139,7 +150,23 @@ async fn render(state: &AppState, ctx: Ctx, id: i64, new_link: Option<(String, S
     let members = if viewer == Viewer::Steward { state.store.members(community.id).await? } else { Vec::new() };
     let can_tell = viewer >= Viewer::Member;
     let status = if refused.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = ConveningPage { ctx, convening, community, framework, viewer, aspirations, participants, members, matrix, stories, hidden_stories, can_tell, new_link, form_error: refused.error, aspiration_text: refused.aspiration_text };
+    let page = ConveningPage {
+        ctx,
+        convening,
+        community,
+        framework,
+        viewer,
+        aspirations,
+        participants,
+        members,
+        matrix,
+        stories,
+        hidden_stories,
+        can_tell,
+        new_link,
+        form_error: refused.error,
+        aspiration_text: refused.aspiration_text,
+    };
     Ok((status, Page(page)).into_response())
 }
 
@@ -162,7 +189,12 @@ struct ParticipantForm {
 }
 
 /// Adds a member (chosen from the community) or a named guest.
-async fn add_participant(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ParticipantForm>) -> Result<Response, AppError> {
+async fn add_participant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ParticipantForm>,
+) -> Result<Response, AppError> {
     let (_, community) = steward_convening(&state, &ctx, id).await?;
     if let Ok(uid) = f.user_id.trim().parse::<i64>() {
         let members = state.store.members(community.id).await?;
@@ -183,7 +215,11 @@ async fn add_participant(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 }
 
 /// Issues (or replaces) a participant's private answer link; shown once.
-async fn issue_link(State(state): State<AppState>, ctx: Ctx, Path((id, pid)): Path<(i64, i64)>) -> Result<Response, AppError> {
+async fn issue_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, pid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
     steward_convening(&state, &ctx, id).await?;
     let participants = state.store.participants(id).await?;
     let p = participants.iter().find(|p| p.id == pid).ok_or(AppError::NotFound)?;
@@ -201,7 +237,12 @@ struct AspirationForm {
     text: String,
 }
 
-async fn add_aspiration(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<AspirationForm>) -> Result<Response, AppError> {
+async fn add_aspiration(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<AspirationForm>,
+) -> Result<Response, AppError> {
     let (_, community) = steward_convening(&state, &ctx, id).await?;
     let framework = state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?;
     let checked = match framework.framework.cycle(&f.cycle) {

@@ -100,7 +100,11 @@ pub fn new_token() -> String {
 
 /// What we store instead of a token: its SHA-256, hex.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write;
+    Sha256::digest(token.as_bytes()).iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -127,10 +131,7 @@ fn request_lang(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
         .and_then(|c| Lang::from_code(&c))
         .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
         })
         .unwrap_or_default()
 }
@@ -194,7 +195,12 @@ async fn csrf(mut req: Request, next: Next) -> Response {
 }
 
 fn csrf_refused(lang: Lang) -> Response {
-    let page = ErrorPage { lang: lang.code(), title: translate(lang, "err-csrf-title", &[]), message: translate(lang, "err-csrf", &[]), home: translate(lang, "nav-home", &[]) };
+    let page = ErrorPage {
+        lang: lang.code(),
+        title: translate(lang, "err-csrf-title", &[]),
+        message: translate(lang, "err-csrf", &[]),
+        home: translate(lang, "nav-home", &[]),
+    };
     let mut resp = Page(page).into_response();
     *resp.status_mut() = StatusCode::FORBIDDEN;
     resp
@@ -266,11 +272,10 @@ pub struct Page<T>(pub T);
 impl<T: Template> IntoResponse for Page<T> {
     fn into_response(self) -> Response {
         match self.0.render() {
-            Ok(html) => (
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
-                html,
-            )
-                .into_response(),
+            Ok(html) => {
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
+                    .into_response()
+            }
             Err(e) => {
                 tracing::error!(error = %e, "template failed");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -308,13 +313,13 @@ struct ErrorKind(StatusCode);
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::Store(crate::store::StoreError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::SignIn(path) => {
-                let to = format!("/signin?next={}", form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
+                let to =
+                    format!("/signin?next={}", form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
                 return Redirect::to(&to).into_response();
             }
-            AppError::Store(crate::store::StoreError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 StatusCode::INTERNAL_SERVER_ERROR

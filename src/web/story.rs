@@ -3,18 +3,18 @@
 
 use super::convening::load_convening;
 use super::{AppError, AppState, Ctx, Page, hash_token, see_other};
+use crate::domain::FieldError;
 use crate::domain::Viewer;
 use crate::domain::framework::{Cycle, Framework};
 use crate::domain::story::{StepDraft, Story, StoryDraft};
-use crate::domain::FieldError;
 use crate::store::{Convening, Participant, StoreError, Teller};
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,7 +25,12 @@ pub fn router() -> Router<AppState> {
 
 /// Checks a story against the community's current framework and stores it. Shared by
 /// the form and the API.
-pub async fn tell_story(state: &AppState, convening: &Convening, teller: &Teller, draft: &StoryDraft) -> Result<Result<Story, FieldError>, StoreError> {
+pub async fn tell_story(
+    state: &AppState,
+    convening: &Convening,
+    teller: &Teller,
+    draft: &StoryDraft,
+) -> Result<Result<Story, FieldError>, StoreError> {
     let community = state.store.community_by_id(convening.community_id).await?.ok_or(StoreError::NotFound)?;
     let fw = state.store.framework(community.framework_id).await?.ok_or(StoreError::NotFound)?;
     let story = match draft.validate(&fw.framework) {
@@ -75,7 +80,11 @@ pub fn view(story: &Story, framework: &Framework, viewer: Viewer, user_id: Optio
                     indicators: s
                         .indicators
                         .iter()
-                        .map(|k| cycle.and_then(|c| c.indicators.iter().find(|i| &i.key == k)).map_or_else(|| k.clone(), |i| i.name.clone()))
+                        .map(|k| {
+                            cycle
+                                .and_then(|c| c.indicators.iter().find(|i| &i.key == k))
+                                .map_or_else(|| k.clone(), |i| i.name.clone())
+                        })
                         .collect(),
                 }
             })
@@ -84,7 +93,12 @@ pub fn view(story: &Story, framework: &Framework, viewer: Viewer, user_id: Optio
 }
 
 /// The stories this viewer may read, each shown in the framework version it was told in.
-pub async fn story_views(state: &AppState, ctx: &Ctx, viewer: Viewer, stories: &[Story]) -> Result<Vec<StoryView>, AppError> {
+pub async fn story_views(
+    state: &AppState,
+    ctx: &Ctx,
+    viewer: Viewer,
+    stories: &[Story],
+) -> Result<Vec<StoryView>, AppError> {
     let mut frameworks: Vec<crate::store::FrameworkVersion> = Vec::new();
     let mut out = Vec::new();
     for s in stories.iter().filter(|s| s.visible_to(viewer, ctx.user_id())) {
@@ -108,7 +122,13 @@ pub struct FormState {
 
 impl FormState {
     fn empty(lang: &str) -> Self {
-        Self { title: String::new(), language: lang.into(), visibility: "community".into(), show_name: true, steps: Vec::new() }
+        Self {
+            title: String::new(),
+            language: lang.into(),
+            visibility: "community".into(),
+            show_name: true,
+            steps: Vec::new(),
+        }
     }
 
     /// Reads the posted form: `text_<cycle>`, `kind_<cycle>`, repeated `ind_<cycle>`.
@@ -120,16 +140,35 @@ impl FormState {
             .iter()
             .map(|c| StepDraft {
                 cycle: c.key.clone(),
-                kind: { let k = get(&format!("kind_{}", c.key)); if k.is_empty() { "realized".into() } else { k } },
+                kind: {
+                    let k = get(&format!("kind_{}", c.key));
+                    if k.is_empty() { "realized".into() } else { k }
+                },
                 text: get(&format!("text_{}", c.key)),
-                indicators: pairs.iter().filter(|(n, _)| *n == format!("ind_{}", c.key)).map(|(_, v)| v.clone()).collect(),
+                indicators: pairs
+                    .iter()
+                    .filter(|(n, _)| *n == format!("ind_{}", c.key))
+                    .map(|(_, v)| v.clone())
+                    .collect(),
             })
             .collect();
-        FormState { title: get("title"), language: get("language"), visibility: get("visibility"), show_name: !get("show_name").is_empty(), steps }
+        FormState {
+            title: get("title"),
+            language: get("language"),
+            visibility: get("visibility"),
+            show_name: !get("show_name").is_empty(),
+            steps,
+        }
     }
 
     fn draft(&self) -> StoryDraft {
-        StoryDraft { title: self.title.clone(), language: self.language.clone(), visibility: self.visibility.clone(), show_name: self.show_name, steps: self.steps.clone() }
+        StoryDraft {
+            title: self.title.clone(),
+            language: self.language.clone(),
+            visibility: self.visibility.clone(),
+            show_name: self.show_name,
+            steps: self.steps.clone(),
+        }
     }
 
     pub fn text(&self, cycle: &str) -> &str {
@@ -177,10 +216,28 @@ async fn member_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     let (convening, teller) = member_teller(&state, &ctx, id).await?;
     let fw = current_cycles(&state, &convening).await?;
     let form = FormState::empty(ctx.lang.code());
-    Ok(Page(FormPage { action: format!("/convenings/{id}/stories/new"), teller: teller.name, ctx, convening, cycles: fw.cycles, form, error: None, told: false, stories: Vec::new() }).into_response())
+    Ok(Page(FormPage {
+        action: format!("/convenings/{id}/stories/new"),
+        teller: teller.name,
+        ctx,
+        convening,
+        cycles: fw.cycles,
+        form,
+        error: None,
+        told: false,
+        stories: Vec::new(),
+    })
+    .into_response())
 }
 
-async fn submit(state: &AppState, ctx: Ctx, convening: Convening, mut teller: Teller, action: String, body: &[u8]) -> Result<Response, AppError> {
+async fn submit(
+    state: &AppState,
+    ctx: Ctx,
+    convening: Convening,
+    mut teller: Teller,
+    action: String,
+    body: &[u8],
+) -> Result<Response, AppError> {
     let fw = current_cycles(state, &convening).await?;
     let form = FormState::parse(body, &fw);
     if teller.participant_id.is_none()
@@ -196,14 +253,30 @@ async fn submit(state: &AppState, ctx: Ctx, convening: Convening, mut teller: Te
         Ok(story) => Ok(see_other(&format!("/stories/{}?told=1", story.id))),
         Err(e) => {
             let error = Some(ctx.error(&e));
-            let mut resp = Page(FormPage { ctx, convening, cycles: fw.cycles, action, teller: teller.name, form, error, told: false, stories: Vec::new() }).into_response();
+            let mut resp = Page(FormPage {
+                ctx,
+                convening,
+                cycles: fw.cycles,
+                action,
+                teller: teller.name,
+                form,
+                error,
+                told: false,
+                stories: Vec::new(),
+            })
+            .into_response();
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
     }
 }
 
-async fn member_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+async fn member_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let (convening, teller) = member_teller(&state, &ctx, id).await?;
     submit(&state, ctx, convening, teller, format!("/convenings/{id}/stories/new"), &body).await
 }
@@ -214,11 +287,17 @@ async fn link_teller(state: &AppState, token: &str) -> Result<(Convening, Partic
     Ok((convening, p))
 }
 
-async fn link_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>, axum::extract::Query(q): axum::extract::Query<StoryQuery>) -> Result<Response, AppError> {
+async fn link_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<StoryQuery>,
+) -> Result<Response, AppError> {
     let (convening, p) = link_teller(&state, &token).await?;
     let fw = current_cycles(&state, &convening).await?;
     let form = FormState::empty(ctx.lang.code());
-    let own: Vec<Story> = state.store.stories(convening.id).await?.into_iter().filter(|s| s.participant_id == Some(p.id)).collect();
+    let own: Vec<Story> =
+        state.store.stories(convening.id).await?.into_iter().filter(|s| s.participant_id == Some(p.id)).collect();
     // The link holder is the teller: they see their own stories, names included.
     let mut own_views = Vec::new();
     for s in &own {
@@ -226,10 +305,26 @@ async fn link_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<St
         own_views.push(view(s, &sfw.framework, Viewer::Steward, None));
     }
     let error = None;
-    Ok(Page(FormPage { action: format!("/answer/{token}"), teller: p.name, ctx, convening, cycles: fw.cycles, form, error, told: q.told.is_some(), stories: own_views }).into_response())
+    Ok(Page(FormPage {
+        action: format!("/answer/{token}"),
+        teller: p.name,
+        ctx,
+        convening,
+        cycles: fw.cycles,
+        form,
+        error,
+        told: q.told.is_some(),
+        stories: own_views,
+    })
+    .into_response())
 }
 
-async fn link_submit(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>, body: Bytes) -> Result<Response, AppError> {
+async fn link_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let (convening, p) = link_teller(&state, &token).await?;
     let teller = Teller { user_id: p.user_id, participant_id: Some(p.id), name: p.name };
     submit(&state, ctx, convening, teller, format!("/answer/{token}"), &body).await
@@ -250,7 +345,12 @@ struct StoryQuery {
     told: Option<String>,
 }
 
-async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, axum::extract::Query(q): axum::extract::Query<StoryQuery>) -> Result<Response, AppError> {
+async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<StoryQuery>,
+) -> Result<Response, AppError> {
     let story = state.store.story(id).await?.ok_or(AppError::NotFound)?;
     let (convening, _, viewer) = load_convening(&state, &ctx, story.convening_id).await?;
     if !story.visible_to(viewer, ctx.user_id()) {

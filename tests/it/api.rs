@@ -28,9 +28,21 @@ async fn a_steward_creates_a_community_and_convening_then_a_story_moves_the_matr
     let c = reqwest::Client::new();
     let u = user(&app.store, "api@x.org", "Api User").await;
     let token = token_for(&app, u.id).await;
-    let r = c.post(app.url("/api/v1/communities")).bearer_auth(&token).json(&json!({"slug": "east", "name": "East", "preset": "wt-2011"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/communities"))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "east", "name": "East", "preset": "wt-2011"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
-    let r = c.post(app.url("/api/v1/communities")).bearer_auth(&token).json(&json!({"slug": "east", "name": "East", "preset": "wt-2011"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/communities"))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "east", "name": "East", "preset": "wt-2011"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"]["field"], "slug");
@@ -42,16 +54,30 @@ async fn a_steward_creates_a_community_and_convening_then_a_story_moves_the_matr
         "steps": [{"cycle": "immediate", "kind": "realized", "text": "J'ai rencontré Awa", "indicators": []},
                   {"cycle": "potential", "kind": "realized", "text": "Une méthode", "indicators": ["human_capital", "social_capital"]},
                   {"cycle": "applied", "kind": "aspirational", "text": "Je l'essaierai", "indicators": []}]});
-    let r = c.post(app.url(&format!("/api/v1/convenings/{id}/stories"))).bearer_auth(&token).json(&story).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/api/v1/convenings/{id}/stories")))
+        .bearer_auth(&token)
+        .json(&story)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
-    let m: Value = c.get(app.url(&format!("/api/v1/convenings/{id}/matrix"))).send().await.unwrap().json().await.unwrap();
-    assert_eq!((m["n_stories"].as_i64(), m["n_tellers"].as_i64(), m["n_participants"].as_i64()), (Some(1), Some(1), Some(1)));
+    let m: Value =
+        c.get(app.url(&format!("/api/v1/convenings/{id}/matrix"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (m["n_stories"].as_i64(), m["n_tellers"].as_i64(), m["n_participants"].as_i64()),
+        (Some(1), Some(1), Some(1))
+    );
     let cycle = |k: &str| m["cycles"].as_array().unwrap().iter().find(|c| c["key"] == k).unwrap().clone();
-    assert_eq!((cycle("potential")["realized"].as_i64(), cycle("potential")["indicators"]["social_capital"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (cycle("potential")["realized"].as_i64(), cycle("potential")["indicators"]["social_capital"].as_i64()),
+        (Some(1), Some(1))
+    );
     assert_eq!((cycle("applied")["realized"].as_i64(), cycle("applied")["aspirational"].as_i64()), (Some(0), Some(1)));
     assert_eq!(cycle("reframing")["realized"].as_i64(), Some(0));
     // Anonymous readers see the public story, but not the teller's hidden name.
-    let list: Value = c.get(app.url(&format!("/api/v1/convenings/{id}/stories"))).send().await.unwrap().json().await.unwrap();
+    let list: Value =
+        c.get(app.url(&format!("/api/v1/convenings/{id}/stories"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["teller"], Value::Null);
     assert_eq!(list[0]["steps"][0]["text"], "J'ai rencontré Awa");
@@ -65,7 +91,16 @@ async fn visibility_decides_who_reads_a_story_through_the_api() {
     let c = reqwest::Client::new();
     for vis in ["stewards", "community", "public"] {
         let body = json!({"title": vis, "visibility": vis, "steps": [{"cycle": "immediate", "kind": "realized", "text": "x"}]});
-        assert_eq!(c.post(app.url(&format!("/api/v1/convenings/{id}/stories"))).bearer_auth(&tm).json(&body).send().await.unwrap().status(), 201);
+        assert_eq!(
+            c.post(app.url(&format!("/api/v1/convenings/{id}/stories")))
+                .bearer_auth(&tm)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            201
+        );
     }
     let outsider = user(&app.store, "out@x.org", "Out").await;
     let to = token_for(&app, outsider.id).await;
@@ -95,11 +130,27 @@ async fn bad_requests_get_json_errors_and_store_nothing() {
     let c = reqwest::Client::new();
     let url = app.url(&format!("/api/v1/convenings/{id}/stories"));
     let cases = [
-        (json!({"title": "x", "visibility": "public", "steps": [{"cycle": "nope", "kind": "realized", "text": "x"}]}), 422, "unknown_cycle"),
-        (json!({"title": "x", "visibility": "public", "steps": [{"cycle": "immediate", "kind": "realized", "text": "x", "indicators": ["nope"]}]}), 422, "unknown_indicator"),
+        (
+            json!({"title": "x", "visibility": "public", "steps": [{"cycle": "nope", "kind": "realized", "text": "x"}]}),
+            422,
+            "unknown_cycle",
+        ),
+        (
+            json!({"title": "x", "visibility": "public", "steps": [{"cycle": "immediate", "kind": "realized", "text": "x", "indicators": ["nope"]}]}),
+            422,
+            "unknown_indicator",
+        ),
         (json!({"title": "x", "visibility": "public", "steps": []}), 422, "empty_story"),
-        (json!({"title": "x", "visibility": "public", "steps": [{"cycle": "immediate", "kind": "realized", "text": "é".repeat(5001)}]}), 422, "too_long"),
-        (json!({"title": "x", "visibility": "everyone", "steps": [{"cycle": "immediate", "kind": "realized", "text": "x"}]}), 422, "visibility"),
+        (
+            json!({"title": "x", "visibility": "public", "steps": [{"cycle": "immediate", "kind": "realized", "text": "é".repeat(5001)}]}),
+            422,
+            "too_long",
+        ),
+        (
+            json!({"title": "x", "visibility": "everyone", "steps": [{"cycle": "immediate", "kind": "realized", "text": "x"}]}),
+            422,
+            "visibility",
+        ),
     ];
     for (body, status, code) in cases {
         let r = c.post(&url).bearer_auth(&t).json(&body).send().await.unwrap();
@@ -108,17 +159,30 @@ async fn bad_requests_get_json_errors_and_store_nothing() {
         assert_eq!(e["error"]["code"], code);
         assert!(e["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let r = c.post(&url).bearer_auth(&t).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r =
+        c.post(&url).bearer_auth(&t).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_json");
     let r = c.post(&url).bearer_auth("wrong-token").json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = c.post(&url).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    let r = c.post(app.url("/api/v1/communities/bad/convenings")).bearer_auth(&t).json(&json!({"title": "x", "mode": "in_person", "starts_on": "2026-01-01"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/communities/bad/convenings"))
+        .bearer_auth(&t)
+        .json(&json!({"title": "x", "mode": "in_person", "starts_on": "2026-01-01"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403, "members cannot create convenings");
     let ts = token_for(&app, app.store.user_by_email("steward@bad.example").await.unwrap().unwrap().0.id).await;
-    let r = c.post(app.url("/api/v1/communities/bad/convenings")).bearer_auth(&ts).json(&json!({"title": "x", "mode": "in_person", "starts_on": "2026-02-30"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/communities/bad/convenings"))
+        .bearer_auth(&ts)
+        .json(&json!({"title": "x", "mode": "in_person", "starts_on": "2026-02-30"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "starts_on");
     assert_eq!(c.get(app.url("/api/v1/nothing")).send().await.unwrap().status(), 404);
@@ -130,7 +194,15 @@ async fn the_openapi_document_lists_every_route() {
     let app = spawn_app().await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for path in ["/presets", "/communities", "/communities/{slug}", "/communities/{slug}/convenings", "/convenings/{id}", "/convenings/{id}/stories", "/convenings/{id}/matrix"] {
+    for path in [
+        "/presets",
+        "/communities",
+        "/communities/{slug}",
+        "/communities/{slug}/convenings",
+        "/convenings/{id}",
+        "/convenings/{id}/stories",
+        "/convenings/{id}/matrix",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
     }
     // The real validator, when the test script has installed it.
@@ -138,8 +210,17 @@ async fn the_openapi_document_lists_every_route() {
         Ok(py) => {
             let file = tempfile::NamedTempFile::new().unwrap();
             std::fs::write(file.path(), doc.to_string()).unwrap();
-            let out = std::process::Command::new(py).args(["-m", "openapi_spec_validator"]).arg(file.path()).output().expect("run openapi-spec-validator");
-            assert!(out.status.success(), "openapi-spec-validator: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let out = std::process::Command::new(py)
+                .args(["-m", "openapi_spec_validator"])
+                .arg(file.path())
+                .output()
+                .expect("run openapi-spec-validator");
+            assert!(
+                out.status.success(),
+                "openapi-spec-validator: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         Err(_) => crate::helpers::skip("openapi-spec-validator (run ./scripts/test.sh to install it)"),
     }

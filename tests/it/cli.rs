@@ -25,7 +25,11 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn user_add_then_token_issue_prints_only_a_working_token() {
     let dir = tempfile::tempdir().unwrap();
-    let out = convene(dir.path(), &["user", "add", "--email", "Admin@X.org", "--name", "Ada Admin", "--admin"], "s3cret-password\n");
+    let out = convene(
+        dir.path(),
+        &["user", "add", "--email", "Admin@X.org", "--name", "Ada Admin", "--admin"],
+        "s3cret-password\n",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(dir.path().join("convene.db").exists(), "the default database is ./convene.db");
     let out = convene(dir.path(), &["user", "add", "--email", "admin@x.org", "--name", "Again"], "s3cret-password\n");

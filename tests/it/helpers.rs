@@ -11,10 +11,17 @@ pub fn must_not_skip() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
-/// Says loudly that a test skips its outside part, or fails when in CI.
+/// Says loudly that a test skips its outside part, or fails when in CI. The line also
+/// goes to `target/skipped-tests.txt`, which `scripts/test.sh` prints at the end (cargo
+/// hides a passing test's output).
 pub fn skip(what: &str) {
     assert!(!must_not_skip(), "{what} is required in CI but is missing");
     eprintln!("\n!!! SKIPPED: {what} !!!\n");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/skipped-tests.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        use std::io::Write;
+        let _ = writeln!(f, "{what}");
+    }
 }
 
 /// A SQLite database in a fresh temporary directory (kept alive by the returned guard).
@@ -32,9 +39,12 @@ pub async fn postgres_url() -> Option<String> {
         skip("PostgreSQL tests (set CONVENE_TEST_POSTGRES_URL, e.g. postgres://postgres@127.0.0.1:5432/test)");
         return None;
     };
-    let name = format!("convene_test_{}", convene::web::new_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+    let name = format!("convene_test_{}", &convene::web::new_token().to_lowercase().replace(['-', '_'], "")[..16]);
     let admin = sqlx::PgPool::connect(&base).await.expect("connect to CONVENE_TEST_POSTGRES_URL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("create test database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create test database");
     admin.close().await;
     let (head, _) = base.split('?').next().unwrap_or(&base).rsplit_once('/').expect("URL with a database name");
     Some(format!("{head}/{name}"))
@@ -57,7 +67,11 @@ impl TestApp {
     }
     /// A client that keeps cookies, as a browser does, and does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
     }
 }
 
@@ -101,20 +115,36 @@ pub async fn get_page(client: &reqwest::Client, url: &str) -> (String, String) {
 /// Signs a client in through the form.
 pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str) {
     let (_, csrf) = get_page(client, &app.url("/signin")).await;
-    let resp = client.post(app.url("/signin")).form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/")]).send().await.expect("post");
+    let resp = client
+        .post(app.url("/signin"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(resp.status(), 303, "sign-in should redirect");
 }
 
 /// A community `slug` with a steward and a member, a held convening with both as
 /// participants; returns (steward, member, convening id).
-pub async fn community_with_convening(store: &DynStore, slug: &str) -> (convene::store::User, convene::store::User, i64) {
+pub async fn community_with_convening(
+    store: &DynStore,
+    slug: &str,
+) -> (convene::store::User, convene::store::User, i64) {
     use convene::domain::convening::ConveningDraft;
     let steward = user(store, &format!("steward@{slug}.example"), "Stella Steward").await;
     let member = user(store, &format!("member@{slug}.example"), "Moussa Member").await;
     let fw = convene::domain::framework::preset("km4dev-experiment").expect("preset");
     let c = store.create_community(slug, "Test community", "", fw, Some(steward.id)).await.expect("community");
     store.add_member(c.id, member.id, convene::domain::Role::Member).await.expect("member");
-    let draft = ConveningDraft { title: "Regional gathering".into(), mode: "in_person".into(), starts_on: "2026-03-10".into(), ends_on: "2026-03-12".into(), place: "Nairobi".into(), status: "held".into(), description: String::new() };
+    let draft = ConveningDraft {
+        title: "Regional gathering".into(),
+        mode: "in_person".into(),
+        starts_on: "2026-03-10".into(),
+        ends_on: "2026-03-12".into(),
+        place: "Nairobi".into(),
+        status: "held".into(),
+        description: String::new(),
+    };
     let cv = store.create_convening(c.id, &draft.validate().expect("valid")).await.expect("convening");
     store.add_participant(cv.id, Some(steward.id), &steward.name).await.expect("p1");
     store.add_participant(cv.id, Some(member.id), &member.name).await.expect("p2");

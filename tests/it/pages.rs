@@ -8,7 +8,12 @@ async fn a_wrong_password_re_renders_the_form_with_the_email() {
     crate::helpers::user(&app.store, "x@y.org", "X").await;
     let c = app.client();
     let (_, csrf) = get_page(&c, &app.url("/signin")).await;
-    let r = c.post(app.url("/signin")).form(&[("csrf", csrf.as_str()), ("email", "x@y.org"), ("password", "nope")]).send().await.unwrap();
+    let r = c
+        .post(app.url("/signin"))
+        .form(&[("csrf", csrf.as_str()), ("email", "x@y.org"), ("password", "nope")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let body = r.text().await.unwrap();
     assert!(body.contains("value=\"x@y.org\""));
@@ -21,10 +26,25 @@ async fn a_post_without_the_csrf_token_is_refused_and_stores_nothing() {
     let (_, member, id) = community_with_convening(&app.store, "csrf").await;
     let c = app.client();
     sign_in(&app, &c, &member.email).await;
-    let r = c.post(app.url(&format!("/convenings/{id}/stories/new"))).form(&[("title", "T"), ("visibility", "public"), ("text_immediate", "x")]).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/convenings/{id}/stories/new")))
+        .form(&[("title", "T"), ("visibility", "public"), ("text_immediate", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("expired"));
-    let r = c.post(app.url(&format!("/convenings/{id}/stories/new"))).form(&[("csrf", "forged-token-forged-token-forged-token"), ("title", "T"), ("visibility", "public"), ("text_immediate", "x")]).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/convenings/{id}/stories/new")))
+        .form(&[
+            ("csrf", "forged-token-forged-token-forged-token"),
+            ("title", "T"),
+            ("visibility", "public"),
+            ("text_immediate", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert!(app.store.stories(id).await.unwrap().is_empty());
 }
@@ -38,10 +58,18 @@ async fn a_member_tells_a_story_through_the_form_and_the_matrix_counts_it() {
     let (form, csrf) = get_page(&c, &app.url(&format!("/convenings/{id}/stories/new"))).await;
     assert!(form.contains("name=\"text_immediate\"") && form.contains("name=\"ind_applied\""));
     // An empty story comes back with what was typed and a message.
-    let r = c.post(app.url(&format!("/convenings/{id}/stories/new"))).form(&[("csrf", csrf.as_str()), ("title", "Mon titre <b>"), ("visibility", "community")]).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/convenings/{id}/stories/new")))
+        .form(&[("csrf", csrf.as_str()), ("title", "Mon titre <b>"), ("visibility", "community")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
-    assert!(body.contains("value=\"Mon titre &#60;b&#62;\"") || body.contains("value=\"Mon titre &lt;b&gt;\""), "title kept, escaped");
+    assert!(
+        body.contains("value=\"Mon titre &#60;b&#62;\"") || body.contains("value=\"Mon titre &lt;b&gt;\""),
+        "title kept, escaped"
+    );
     assert!(body.contains("Tell at least one cycle"));
     let r = c
         .post(app.url(&format!("/convenings/{id}/stories/new")))
@@ -66,7 +94,11 @@ async fn a_member_tells_a_story_through_the_form_and_the_matrix_counts_it() {
     assert!(!page.contains("<script>alert(1)"));
     let conv = c.get(app.url(&format!("/convenings/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(conv.contains("1 stories from 1 tellers; 2 participants in all."), "matrix base shown");
-    let m = convene::analysis::matrix::matrix(convene::domain::framework::preset("km4dev-experiment").unwrap(), &app.store.stories(id).await.unwrap(), 2);
+    let m = convene::analysis::matrix::matrix(
+        convene::domain::framework::preset("km4dev-experiment").unwrap(),
+        &app.store.stories(id).await.unwrap(),
+        2,
+    );
     assert_eq!((m.cycles[0].realized, m.cycles[2].aspirational), (1, 1));
 }
 
@@ -77,9 +109,28 @@ async fn anonymous_visitors_see_public_stories_only_and_hidden_names_stay_hidden
     let fw = convene::domain::framework::preset("km4dev-experiment").unwrap();
     let c = app.store.community("anon").await.unwrap().unwrap();
     let teller = convene::store::Teller { user_id: Some(member.id), participant_id: None, name: member.name.clone() };
-    for (title, vis, show) in [("Public named", "public", true), ("Public anonymous", "public", false), ("For members", "community", true), ("For stewards", "stewards", true)] {
-        let d = convene::domain::story::StoryDraft { title: title.into(), language: "en".into(), visibility: vis.into(), show_name: show, steps: vec![convene::domain::story::StepDraft { cycle: "immediate".into(), kind: "realized".into(), text: format!("text of {title}"), indicators: vec![] }] };
-        app.store.create_story(id, c.framework_id, &teller, &d.validate(fw).unwrap(), "2026-03-12T00:00:00Z").await.unwrap();
+    for (title, vis, show) in [
+        ("Public named", "public", true),
+        ("Public anonymous", "public", false),
+        ("For members", "community", true),
+        ("For stewards", "stewards", true),
+    ] {
+        let d = convene::domain::story::StoryDraft {
+            title: title.into(),
+            language: "en".into(),
+            visibility: vis.into(),
+            show_name: show,
+            steps: vec![convene::domain::story::StepDraft {
+                cycle: "immediate".into(),
+                kind: "realized".into(),
+                text: format!("text of {title}"),
+                indicators: vec![],
+            }],
+        };
+        app.store
+            .create_story(id, c.framework_id, &teller, &d.validate(fw).unwrap(), "2026-03-12T00:00:00Z")
+            .await
+            .unwrap();
     }
     let page = reqwest::get(app.url(&format!("/convenings/{id}"))).await.unwrap().text().await.unwrap();
     assert!(page.contains("Public named") && page.contains("Public anonymous"));
@@ -94,7 +145,15 @@ async fn anonymous_visitors_see_public_stories_only_and_hidden_names_stay_hidden
 async fn the_interface_speaks_french_when_the_browser_asks() {
     let app = spawn_app().await;
     let c = reqwest::Client::new();
-    let page = c.get(app.url("/")).header("accept-language", "fr-FR,fr;q=0.9,en;q=0.5").send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url("/"))
+        .header("accept-language", "fr-FR,fr;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("lang=\"fr\"") && page.contains("Quelle valeur nos conversations"));
     let c = app.client();
     let r = c.get(app.url("/lang/fr?next=/signin")).send().await.unwrap();
@@ -112,16 +171,34 @@ async fn an_invitation_link_lets_a_newcomer_create_an_account_and_join() {
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (_, csrf) = get_page(&s, &app.url("/c/inv")).await;
-    let page = s.post(app.url("/c/inv/invites")).form(&[("csrf", csrf.as_str()), ("role", "member")]).send().await.unwrap().text().await.unwrap();
+    let page = s
+        .post(app.url("/c/inv/invites"))
+        .form(&[("csrf", csrf.as_str()), ("role", "member")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let i = page.find("/join/").expect("invite link shown");
     let link = page[i..].split('<').next().unwrap().to_string();
     let n = app.client();
     let (join, csrf) = get_page(&n, &app.url(&link)).await;
     assert!(join.contains("Test community"));
-    let r = n.post(app.url(&link)).form(&[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "bad"), ("password", "longenough")]).send().await.unwrap();
+    let r = n
+        .post(app.url(&link))
+        .form(&[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "bad"), ("password", "longenough")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("value=\"Nadia\""));
-    let r = n.post(app.url(&link)).form(&[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "nadia@x.org"), ("password", "longenough")]).send().await.unwrap();
+    let r = n
+        .post(app.url(&link))
+        .form(&[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "nadia@x.org"), ("password", "longenough")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let c = app.store.community("inv").await.unwrap().unwrap();
     let u = app.store.user_by_email("nadia@x.org").await.unwrap().unwrap().0;
@@ -136,16 +213,40 @@ async fn a_guest_answers_through_a_private_link_without_an_account() {
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (_, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}"))).await;
-    let r = s.post(app.url(&format!("/convenings/{id}/participants"))).form(&[("csrf", csrf.as_str()), ("guest_name", "Gloria Guest")]).send().await.unwrap();
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/participants")))
+        .form(&[("csrf", csrf.as_str()), ("guest_name", "Gloria Guest")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let p = app.store.participants(id).await.unwrap().into_iter().find(|p| p.name == "Gloria Guest").unwrap();
-    let page = s.post(app.url(&format!("/convenings/{id}/participants/{}/link", p.id))).form(&[("csrf", csrf.as_str())]).send().await.unwrap().text().await.unwrap();
+    let page = s
+        .post(app.url(&format!("/convenings/{id}/participants/{}/link", p.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let i = page.find("/answer/").expect("answer link shown");
     let link = page[i..].split('<').next().unwrap().to_string();
     let g = app.client();
     let (form, csrf) = get_page(&g, &app.url(&link)).await;
     assert!(form.contains("Gloria Guest"));
-    let r = g.post(app.url(&link)).form(&[("csrf", csrf.as_str()), ("title", "Hoped-for value"), ("visibility", "stewards"), ("text_realized", "Nuestra red ahorrará tiempo"), ("kind_realized", "aspirational")]).send().await.unwrap();
+    let r = g
+        .post(app.url(&link))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "Hoped-for value"),
+            ("visibility", "stewards"),
+            ("text_realized", "Nuestra red ahorrará tiempo"),
+            ("kind_realized", "aspirational"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let back = g.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
     assert!(back.contains("Nuestra red ahorrará tiempo"), "the guest sees their own story");
@@ -160,17 +261,41 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
     let (steward, member, id) = community_with_convening(&app.store, "fw").await;
     let c = app.store.community("fw").await.unwrap().unwrap();
     let fw = app.store.framework(c.framework_id).await.unwrap().unwrap().framework;
-    let d = convene::domain::story::StoryDraft { title: "t".into(), language: "en".into(), visibility: "public".into(), show_name: true, steps: vec![convene::domain::story::StepDraft { cycle: "immediate".into(), kind: "realized".into(), text: "x".into(), indicators: vec![] }] };
+    let d = convene::domain::story::StoryDraft {
+        title: "t".into(),
+        language: "en".into(),
+        visibility: "public".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: "x".into(),
+            indicators: vec![],
+        }],
+    };
     let teller = convene::store::Teller { user_id: Some(member.id), participant_id: None, name: "M".into() };
-    app.store.create_story(id, c.framework_id, &teller, &d.validate(&fw).unwrap(), "2026-03-12T00:00:00Z").await.unwrap();
+    app.store
+        .create_story(id, c.framework_id, &teller, &d.validate(&fw).unwrap(), "2026-03-12T00:00:00Z")
+        .await
+        .unwrap();
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (_, csrf) = get_page(&s, &app.url("/c/fw/framework")).await;
-    let r = s.post(app.url("/c/fw/framework")).form(&[("csrf", csrf.as_str()), ("text", "this is not toml [")]).send().await.unwrap();
+    let r = s
+        .post(app.url("/c/fw/framework"))
+        .form(&[("csrf", csrf.as_str()), ("text", "this is not toml [")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("this is not toml ["), "the steward's text comes back");
     let edited = fw.to_toml().replace("Immediate value", "Value in the moment");
-    let r = s.post(app.url("/c/fw/framework")).form(&[("csrf", csrf.as_str()), ("text", edited.as_str())]).send().await.unwrap();
+    let r = s
+        .post(app.url("/c/fw/framework"))
+        .form(&[("csrf", csrf.as_str()), ("text", edited.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let versions = app.store.framework_versions(c.id).await.unwrap();
     assert_eq!(versions.len(), 2);
@@ -179,7 +304,12 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
     let other = app.client();
     sign_in(&app, &other, &member.email).await;
     let (_, mcsrf) = get_page(&other, &app.url("/c/fw/framework")).await;
-    let r = other.post(app.url("/c/fw/framework")).form(&[("csrf", mcsrf.as_str()), ("text", edited.as_str())]).send().await.unwrap();
+    let r = other
+        .post(app.url("/c/fw/framework"))
+        .form(&[("csrf", mcsrf.as_str()), ("text", edited.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403, "members cannot edit the framework");
 }
 

@@ -35,8 +35,18 @@ fn story(title: &str) -> StoryDraft {
         visibility: "public".into(),
         show_name: false,
         steps: vec![
-            StepDraft { cycle: "applied".into(), kind: "aspirational".into(), text: "Voy a probar el método con mi equipo".into(), indicators: vec![] },
-            StepDraft { cycle: "immediate".into(), kind: "realized".into(), text: "Conocí a colegas de 5 países — 你好 <script>".into(), indicators: vec!["networking".into()] },
+            StepDraft {
+                cycle: "applied".into(),
+                kind: "aspirational".into(),
+                text: "Voy a probar el método con mi equipo".into(),
+                indicators: vec![],
+            },
+            StepDraft {
+                cycle: "immediate".into(),
+                kind: "realized".into(),
+                text: "Conocí a colegas de 5 países — 你好 <script>".into(),
+                indicators: vec!["networking".into()],
+            },
         ],
     }
 }
@@ -78,9 +88,24 @@ async fn a_community_owns_a_versioned_framework_that_freezes_once_used(s: DynSto
     let v = s.save_framework(c.id, &edited, false).await.unwrap();
     assert_eq!((v.id, v.version), (c.framework_id, 1));
     // Used by a story: an edit makes version 2 and version 1 stays as it was.
-    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "virtual".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let cv = s
+        .create_convening(
+            c.id,
+            &ConveningDraft {
+                title: "T".into(),
+                mode: "virtual".into(),
+                starts_on: "2026-01-01".into(),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let teller = Teller { user_id: Some(u.id), participant_id: None, name: "C".into() };
-    s.create_story(cv.id, c.framework_id, &teller, &story("x").validate(&edited).unwrap(), "2026-01-02T00:00:00Z").await.unwrap();
+    s.create_story(cv.id, c.framework_id, &teller, &story("x").validate(&edited).unwrap(), "2026-01-02T00:00:00Z")
+        .await
+        .unwrap();
     edited.cycles[0].name = "Changed again".into();
     let v2 = s.save_framework(c.id, &edited, false).await.unwrap();
     assert_eq!(v2.version, 2);
@@ -95,7 +120,20 @@ async fn stories_round_trip_exactly_with_their_steps_in_order(s: DynStore) {
     let u = s.create_user("d@x.org", "D", None, false).await.unwrap();
     let fw = preset("km4dev-experiment").unwrap();
     let c = s.create_community("d", "D", "", fw, Some(u.id)).await.unwrap();
-    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "hybrid".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let cv = s
+        .create_convening(
+            c.id,
+            &ConveningDraft {
+                title: "T".into(),
+                mode: "hybrid".into(),
+                starts_on: "2026-01-01".into(),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let p = s.add_participant(cv.id, Some(u.id), "D").await.unwrap();
     let teller = Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into() };
     let new = story("Una historia").validate(fw).unwrap();
@@ -121,7 +159,20 @@ async fn members_keep_the_higher_role_and_participants_are_not_duplicated(s: Dyn
     s.add_member(c.id, b.id, Role::Steward).await.unwrap();
     assert_eq!(s.role(c.id, b.id).await.unwrap(), Some(Role::Steward));
     assert_eq!(s.members(c.id).await.unwrap().len(), 2);
-    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "virtual".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let cv = s
+        .create_convening(
+            c.id,
+            &ConveningDraft {
+                title: "T".into(),
+                mode: "virtual".into(),
+                starts_on: "2026-01-01".into(),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let p1 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
     let p2 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
     assert_eq!(p1, p2);
@@ -134,7 +185,20 @@ async fn members_keep_the_higher_role_and_participants_are_not_duplicated(s: Dyn
 async fn answer_links_find_their_participant(s: DynStore) {
     let a = s.create_user("g@x.org", "G", None, false).await.unwrap();
     let c = s.create_community("g", "G", "", preset("wt-2011").unwrap(), Some(a.id)).await.unwrap();
-    let cv = s.create_convening(c.id, &ConveningDraft { title: "T".into(), mode: "virtual".into(), starts_on: "2026-01-01".into(), ..Default::default() }.validate().unwrap()).await.unwrap();
+    let cv = s
+        .create_convening(
+            c.id,
+            &ConveningDraft {
+                title: "T".into(),
+                mode: "virtual".into(),
+                starts_on: "2026-01-01".into(),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let g = s.add_participant(cv.id, None, "Guest").await.unwrap();
     assert!(!g.has_link);
     s.set_participant_link(g.id, "linkhash").await.unwrap();

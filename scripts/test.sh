@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs convene's whole test suite: `./scripts/test.sh` (extra arguments go to cargo test).
+#
+# It first sets up what cargo cannot: a Python venv under target/test-venv holding the
+# external validators the tests call (scripts/test-requirements.txt). Tests whose outside
+# part is missing here (PostgreSQL: set CONVENE_TEST_POSTGRES_URL; Chromium; the
+# validators) skip with a loud message, listed again at the end; with CI=true they fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/test-venv
+if command -v python3 >/dev/null 2>&1; then
+  if ! "$venv/bin/python" -c "import openapi_spec_validator" >/dev/null 2>&1; then
+    echo "setting up $venv (Python validators)…"
+    mkdir -p target
+    python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/test-requirements.txt \
+      || echo "!!! could not install the Python validators; the tests that need them will skip"
+  fi
+  if "$venv/bin/python" -c "import openapi_spec_validator" >/dev/null 2>&1; then
+    export CONVENE_TEST_PYTHON="$PWD/$venv/bin/python"
+  fi
+fi
+
+# Each test makes its own PostgreSQL database; drop the ones earlier runs left behind.
+if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" ]] && command -v psql >/dev/null 2>&1; then
+  psql "$CONVENE_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'convene_test_%'" 2>/dev/null |
+    while read -r db; do psql "$CONVENE_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+fi
+
+mkdir -p target
+rm -f target/skipped-tests.txt
+status=0
+cargo test "$@" || status=$?
+if [[ -s target/skipped-tests.txt ]]; then
+  echo
+  echo "!!! Some tests skipped their outside part on this machine:"
+  sort -u target/skipped-tests.txt | sed 's/^/!!!   /'
+fi
+exit $status

@@ -1,0 +1,345 @@
+//! Reading the planner's CSV inputs: participants (`name` and `place` or
+//! `lat,lon`, optional `weight`), custom candidate hosts (`name,lat,lon`,
+//! optional `country`) and known fares (`member,host,fare`). Every problem is
+//! reported with its row and column, all of them at once (up to a limit), and
+//! nothing is returned unless the whole list is valid.
+
+use std::io::Read;
+
+use super::error::{PlanError, RowError};
+use super::geo::LatLon;
+use super::places::{resolve, PlaceLookupError};
+use super::solve::{Candidate, Traveller};
+use super::travel::KnownFare;
+
+/// At most this many problems are listed for one file.
+const MAX_ERRORS: usize = 20;
+
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<(usize, csv::StringRecord)>,
+}
+
+impl Table {
+    fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+}
+
+fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Option<Table> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
+    let headers = match rdr.headers() {
+        Ok(h) => h.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()).collect(),
+        Err(e) => {
+            errors.push(RowError { row: 1, column: String::new(), message: format!("cannot read {what}: {e}"), suggestions: vec![] });
+            return None;
+        }
+    };
+    let mut rows = Vec::new();
+    for result in rdr.records() {
+        match result {
+            Ok(rec) => {
+                let line = rec.position().map_or(0, csv::Position::line);
+                #[allow(clippy::cast_possible_truncation)]
+                rows.push((line as usize, rec));
+            }
+            Err(e) => {
+                #[allow(clippy::cast_possible_truncation)]
+                let row = e.position().map_or(0, |p| p.line() as usize);
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("malformed line: {len} fields where the header has {expected_len}")
+                    }
+                    csv::ErrorKind::Utf8 { .. } => "malformed line: not valid UTF-8 text".to_owned(),
+                    _ => format!("malformed line: {e}"),
+                };
+                errors.push(RowError { row, column: String::new(), message, suggestions: vec![] });
+                if errors.len() >= MAX_ERRORS {
+                    break;
+                }
+            }
+        }
+    }
+    Some(Table { headers, rows })
+}
+
+fn finish<T>(what: &str, errors: Vec<RowError>, value: T) -> Result<T, PlanError> {
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(PlanError::Input { what: what.to_owned(), errors })
+    }
+}
+
+fn need_column(t: &Table, name: &str, errors: &mut Vec<RowError>) -> Option<usize> {
+    let c = t.column(name);
+    if c.is_none() {
+        errors.push(RowError {
+            row: 1,
+            column: name.to_owned(),
+            message: format!("the header has no \"{name}\" column (it has: {})", t.headers.join(", ")),
+            suggestions: vec![],
+        });
+    }
+    c
+}
+
+fn cell<'r>(rec: &'r csv::StringRecord, col: Option<usize>) -> &'r str {
+    col.and_then(|c| rec.get(c)).unwrap_or("")
+}
+
+fn parse_coordinate(text: &str, row: usize, column: &str, errors: &mut Vec<RowError>) -> Option<f64> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            errors.push(RowError {
+                row,
+                column: column.to_owned(),
+                message: format!("\"{text}\" is not a number"),
+                suggestions: vec![],
+            });
+            None
+        }
+    }
+}
+
+fn position(lat: f64, lon: f64, row: usize, errors: &mut Vec<RowError>) -> Option<LatLon> {
+    match LatLon::new(lat, lon) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            let column = if matches!(e, super::geo::CoordinateError::Latitude(_)) { "lat" } else { "lon" };
+            errors.push(RowError { row, column: column.to_owned(), message: e.to_string(), suggestions: vec![] });
+            None
+        }
+    }
+}
+
+/// Reads a participant list.
+///
+/// # Errors
+/// [`PlanError::Input`] listing each bad row (missing name, unknown or
+/// ambiguous place with the closest matches, bad or out-of-range coordinates,
+/// bad weight, malformed line), or [`PlanError::NoTravellers`] for a list with no rows.
+pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> {
+    let what = "the participant list";
+    let mut errors = Vec::new();
+    let Some(t) = read_table(reader, what, &mut errors) else {
+        return finish(what, errors, Vec::new());
+    };
+    let name_c = need_column(&t, "name", &mut errors);
+    let (place_c, lat_c, lon_c, weight_c) = (t.column("place"), t.column("lat"), t.column("lon"), t.column("weight"));
+    if place_c.is_none() && (lat_c.is_none() || lon_c.is_none()) {
+        errors.push(RowError {
+            row: 1,
+            column: "place".to_owned(),
+            message: "the header needs a \"place\" column or both \"lat\" and \"lon\"".to_owned(),
+            suggestions: vec![],
+        });
+    }
+    if !errors.is_empty() {
+        return finish(what, errors, Vec::new());
+    }
+    let mut out = Vec::with_capacity(t.rows.len());
+    for (row, rec) in &t.rows {
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let row = *row;
+        let name = cell(rec, name_c);
+        if name.is_empty() {
+            errors.push(RowError { row, column: "name".into(), message: "the name is empty".into(), suggestions: vec![] });
+            continue;
+        }
+        let weight = match cell(rec, weight_c) {
+            "" => 1,
+            w => match w.parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    errors.push(RowError {
+                        row,
+                        column: "weight".into(),
+                        message: format!("\"{w}\" is not a whole number of people (1 or more)"),
+                        suggestions: vec![],
+                    });
+                    continue;
+                }
+            },
+        };
+        let (lat, lon, place) = (cell(rec, lat_c), cell(rec, lon_c), cell(rec, place_c));
+        let located = if !lat.is_empty() || !lon.is_empty() {
+            let la = parse_coordinate(lat, row, "lat", &mut errors);
+            let lo = parse_coordinate(lon, row, "lon", &mut errors);
+            match (la, lo) {
+                (Some(la), Some(lo)) => position(la, lo, row, &mut errors),
+                _ => None,
+            }
+        } else if place.is_empty() {
+            errors.push(RowError {
+                row,
+                column: "place".into(),
+                message: "no place and no lat/lon given".into(),
+                suggestions: vec![],
+            });
+            None
+        } else {
+            match resolve(place) {
+                Ok(p) => Some(p.position()),
+                Err(e) => {
+                    let suggestions = match &e {
+                        PlaceLookupError::Unknown { suggestions, .. } => suggestions.clone(),
+                        PlaceLookupError::Ambiguous { matches, .. } => matches.clone(),
+                    };
+                    errors.push(RowError { row, column: "place".into(), message: e.to_string(), suggestions });
+                    None
+                }
+            }
+        };
+        if let Some(position) = located {
+            let place = (!place.is_empty()).then(|| place.to_owned());
+            out.push(Traveller { name: name.to_owned(), position, weight, place });
+        }
+    }
+    if errors.is_empty() && out.is_empty() {
+        return Err(PlanError::NoTravellers);
+    }
+    finish(what, errors, out)
+}
+
+/// Reads a custom candidate list (`name,lat,lon`, optional `country`).
+///
+/// # Errors
+/// [`PlanError::Input`] listing each bad row, or [`PlanError::NoCandidates`] when empty.
+pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> {
+    let what = "the candidate list";
+    let mut errors = Vec::new();
+    let Some(t) = read_table(reader, what, &mut errors) else {
+        return finish(what, errors, Vec::new());
+    };
+    let cols = ["name", "lat", "lon"].map(|c| need_column(&t, c, &mut errors));
+    let country_c = t.column("country");
+    if !errors.is_empty() {
+        return finish(what, errors, Vec::new());
+    }
+    let mut out = Vec::new();
+    for (row, rec) in &t.rows {
+        let row = *row;
+        let name = cell(rec, cols[0]);
+        if name.is_empty() {
+            errors.push(RowError { row, column: "name".into(), message: "the name is empty".into(), suggestions: vec![] });
+            continue;
+        }
+        let la = parse_coordinate(cell(rec, cols[1]), row, "lat", &mut errors);
+        let lo = parse_coordinate(cell(rec, cols[2]), row, "lon", &mut errors);
+        if let (Some(la), Some(lo)) = (la, lo) {
+            if let Some(position) = position(la, lo, row, &mut errors) {
+                let country = cell(rec, country_c).to_ascii_uppercase();
+                out.push(Candidate { name: name.to_owned(), country, position, population: None });
+            }
+        }
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+    }
+    if errors.is_empty() && out.is_empty() {
+        return Err(PlanError::NoCandidates);
+    }
+    finish(what, errors, out)
+}
+
+/// Reads known fares (`member,host,fare`).
+///
+/// # Errors
+/// [`PlanError::Input`] listing each bad row.
+pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError> {
+    let what = "the fare list";
+    let mut errors = Vec::new();
+    let Some(t) = read_table(reader, what, &mut errors) else {
+        return finish(what, errors, Vec::new());
+    };
+    let cols = ["member", "host", "fare"].map(|c| need_column(&t, c, &mut errors));
+    if !errors.is_empty() {
+        return finish(what, errors, Vec::new());
+    }
+    let mut out = Vec::new();
+    for (row, rec) in &t.rows {
+        let (member, host, fare) = (cell(rec, cols[0]), cell(rec, cols[1]), cell(rec, cols[2]));
+        match fare.trim_start_matches('$').parse::<f64>() {
+            Ok(f) if f.is_finite() && f >= 0.0 && !member.is_empty() && !host.is_empty() => {
+                out.push(KnownFare { member: member.to_owned(), host: host.to_owned(), fare: f });
+            }
+            _ => errors.push(RowError {
+                row: *row,
+                column: "fare".into(),
+                message: format!("needs a member, a host and a non-negative fare (got \"{fare}\")"),
+                suggestions: vec![],
+            }),
+        }
+    }
+    finish(what, errors, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_of(r: Result<Vec<Traveller>, PlanError>) -> Vec<RowError> {
+        match r {
+            Err(PlanError::Input { errors, .. }) => errors,
+            other => panic!("expected input errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn places_and_coordinates_and_weights_are_read() {
+        let csv = "name,place,lat,lon,weight\nAmina,Nairobi,,,\nKofi,\"Accra, GH\",,,3\nLena,,52.52,13.40,\n";
+        let t = read_travellers(csv.as_bytes()).unwrap();
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[1].weight, 3);
+        assert!((t[0].position.lat + 1.28).abs() < 0.1);
+        assert!((t[2].position.lon - 13.40).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_unknown_place_names_the_row_column_and_closest_matches() {
+        let errors = errors_of(read_travellers("name,place\nA,Nairobi\nB,Nairobbi\n".as_bytes()));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 3);
+        assert_eq!(errors[0].column, "place");
+        assert!(errors[0].suggestions.iter().any(|p| p.name == "Nairobi"));
+        assert!(errors[0].to_string().starts_with("row 3, column \"place\""));
+    }
+
+    #[test]
+    fn an_ambiguous_place_lists_the_namesakes() {
+        let errors = errors_of(read_travellers("name,place\nA,Kingston\n".as_bytes()));
+        assert!(errors[0].message.contains("ambiguous"), "{}", errors[0].message);
+        assert!(errors[0].suggestions.len() >= 2);
+    }
+
+    #[test]
+    fn coordinates_out_of_range_and_malformed_lines_are_reported() {
+        let errors = errors_of(read_travellers("name,lat,lon\nA,95,10\nB,1,2,3\nC,abc,1\n".as_bytes()));
+        assert_eq!(errors.len(), 3);
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "lat"));
+        assert!(errors[1].message.contains("malformed"));
+        assert_eq!(errors[1].row, 3);
+        assert!(errors[2].message.contains("not a number"));
+    }
+
+    #[test]
+    fn an_empty_list_or_a_missing_column_is_an_error() {
+        assert!(matches!(read_travellers("name,place\n".as_bytes()), Err(PlanError::NoTravellers)));
+        let errors = errors_of(read_travellers("who,where\nA,B\n".as_bytes()));
+        assert!(errors[0].message.contains("\"name\""));
+        assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates)));
+    }
+
+    #[test]
+    fn candidates_and_fares_are_read() {
+        let c = read_candidates("name,lat,lon,country\nHub,1.5,2.5,ke\n".as_bytes()).unwrap();
+        assert_eq!(c[0].country, "KE");
+        let f = read_known_fares("member,host,fare\nAmina,Accra,$475\n".as_bytes()).unwrap();
+        assert!((f[0].fare - 475.0).abs() < 1e-9);
+        assert!(read_known_fares("member,host,fare\nA,B,-3\n".as_bytes()).is_err());
+    }
+}

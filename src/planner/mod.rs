@@ -1,0 +1,51 @@
+//! The gathering planner: "how far apart are we, and what would it take?"
+//!
+//! Pure code (no I/O beyond the readers and writers it is handed, no
+//! database, no async): a bundled gazetteer ([`places`]), great-circle
+//! geometry ([`geo`]), a documented travel model ([`travel`]), host selection
+//! for one or k gatherings under four objectives ([`solve`]), scenario
+//! comparison including going virtual ([`scenario`]), and the outputs a
+//! steward needs: JSON, a per-person CSV budget, a text table ([`report`]) and
+//! an SVG world map ([`map`]).
+//!
+//! Typical use:
+//! ```ignore
+//! use convene::planner::{self, Objective, SolveOptions, TravelModel};
+//! let travellers = planner::read_travellers("name,place\nAmina,Nairobi\nKofi,Accra\n".as_bytes())?;
+//! let candidates = planner::city_candidates(500_000, 25.0);
+//! let plan = planner::solve(&travellers, &candidates, 1, Objective::TotalCost,
+//!                           &TravelModel::default(), &SolveOptions::default())?;
+//! println!("{}", planner::render_table(&plan));
+//! # Ok::<(), planner::PlanError>(())
+//! ```
+
+mod center;
+mod engine;
+pub mod error;
+mod exact;
+pub mod geo;
+mod index;
+pub mod input;
+pub mod map;
+mod median;
+mod sigma;
+pub mod places;
+pub mod report;
+pub mod scenario;
+pub mod solve;
+pub mod travel;
+
+pub use error::{PlanError, RowError};
+pub use geo::{haversine_km, LatLon, EARTH_RADIUS_KM};
+pub use input::{read_candidates, read_known_fares, read_travellers};
+pub use map::{render_svg, MapOptions};
+pub use places::{airport_candidates, city_candidates, closest_matches, resolve, search, Place, PlaceLookupError};
+pub use report::{render_table, write_budget_csv, PlanJson};
+pub use scenario::{compare, k_curve, Comparison, CurvePoint, Scenario, ScenarioKind};
+pub use solve::{
+    solve, solve_with_progress, Assignment, Candidate, Host, Objective, Plan, Progress, SolveOptions, Totals, Traveller,
+};
+pub use travel::{KnownFare, Mode, TravelModel, Trip};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,503 @@
+//! The bundled gazetteer: GeoNames cities (≥ 15,000 people), countries and
+//! OurAirports airports, embedded in the binary and parsed once on first use.
+//! Finds places by name (accent- and case-insensitive prefix search), resolves
+//! a typed name to one city or explains why it cannot, and builds host
+//! candidate lists.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::geo::{haversine_km, LatLon};
+use super::solve::Candidate;
+
+const CITIES_CSV: &str = include_str!("../../data/geodata/cities15000.csv");
+const COUNTRIES_CSV: &str = include_str!("../../data/geodata/countries.csv");
+const AIRPORTS_CSV: &str = include_str!("../../data/geodata/airports.csv");
+
+/// A place people live in or meet in: a city of the gazetteer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    /// The city's name as GeoNames spells it (accents kept).
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// The country's English name.
+    pub country_name: String,
+    /// GeoNames first-level administrative division code (a state or region).
+    pub admin1: String,
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+    /// Population as recorded by GeoNames.
+    pub population: u64,
+}
+
+impl Place {
+    /// "Name, CC": the form a participant list can use to name this place.
+    #[must_use]
+    pub fn label(&self) -> String {
+        format!("{}, {}", self.name, self.country)
+    }
+
+    /// The place's coordinates.
+    #[must_use]
+    pub fn position(&self) -> LatLon {
+        LatLon { lat: self.lat, lon: self.lon }
+    }
+}
+
+/// Why a typed place name did not resolve to exactly one city.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlaceLookupError {
+    /// No city has that name; `suggestions` are the closest spellings.
+    #[error("unknown place \"{query}\"{}", did_you_mean(suggestions))]
+    Unknown {
+        /// What was typed.
+        query: String,
+        /// Closest known places, best first.
+        suggestions: Vec<Place>,
+    },
+    /// Several cities share the name and none clearly dominates.
+    #[error("ambiguous place \"{query}\": add the country code, one of {}", list(matches))]
+    Ambiguous {
+        /// What was typed.
+        query: String,
+        /// The candidates, most populous first.
+        matches: Vec<Place>,
+    },
+}
+
+fn list(places: &[Place]) -> String {
+    places
+        .iter()
+        .map(|p| format!("\"{}\"", p.label()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn did_you_mean(places: &[Place]) -> String {
+    if places.is_empty() {
+        String::new()
+    } else {
+        format!("; closest matches: {}", list(places))
+    }
+}
+
+#[derive(Deserialize)]
+struct CityRow {
+    name: String,
+    country: String,
+    admin1: String,
+    lat: f64,
+    lon: f64,
+    population: u64,
+}
+
+#[derive(Deserialize)]
+struct CountryRow {
+    iso2: String,
+    name: String,
+    continent: String,
+}
+
+#[derive(Deserialize)]
+struct AirportRow {
+    iata: String,
+    name: String,
+    municipality: String,
+    country: String,
+    scheduled: String,
+    lat: f64,
+    lon: f64,
+}
+
+struct City {
+    name: String,
+    folded: String,
+    country: String,
+    admin1: String,
+    position: LatLon,
+    population: u64,
+}
+
+struct Gazetteer {
+    cities: Vec<City>,
+    /// City indices sorted by folded name, then population (largest first).
+    by_name: Vec<u32>,
+    /// ISO alpha-2 → (name, continent code).
+    countries: HashMap<String, (String, String)>,
+    airports: Vec<AirportRow>,
+}
+
+fn gazetteer() -> &'static Gazetteer {
+    static G: OnceLock<Gazetteer> = OnceLock::new();
+    G.get_or_init(|| {
+        let mut cities: Vec<City> = csv::Reader::from_reader(CITIES_CSV.as_bytes())
+            .deserialize::<CityRow>()
+            .filter_map(Result::ok)
+            .filter_map(|r| {
+                let position = LatLon::new(r.lat, r.lon).ok()?;
+                Some(City {
+                    folded: fold(&r.name),
+                    name: r.name,
+                    country: r.country,
+                    admin1: r.admin1,
+                    position,
+                    population: r.population,
+                })
+            })
+            .collect();
+        cities.shrink_to_fit();
+        let mut by_name: Vec<u32> = (0..u32::try_from(cities.len()).unwrap_or(u32::MAX)).collect();
+        by_name.sort_by(|&a, &b| {
+            let (a, b) = (&cities[a as usize], &cities[b as usize]);
+            a.folded.cmp(&b.folded).then(b.population.cmp(&a.population))
+        });
+        let countries = csv::Reader::from_reader(COUNTRIES_CSV.as_bytes())
+            .deserialize::<CountryRow>()
+            .filter_map(Result::ok)
+            .map(|c| (c.iso2, (c.name, c.continent)))
+            .collect();
+        let airports = csv::Reader::from_reader(AIRPORTS_CSV.as_bytes())
+            .deserialize::<AirportRow>()
+            .filter_map(Result::ok)
+            .collect();
+        Gazetteer { cities, by_name, countries, airports }
+    })
+}
+
+/// Folds a name for matching: transliterated to ASCII (accents dropped),
+/// lower case, every run of non-alphanumeric characters a single space.
+#[must_use]
+pub fn fold(s: &str) -> String {
+    let ascii = deunicode::deunicode(s).to_lowercase();
+    let mut out = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// The English name of a country from its ISO alpha-2 code.
+#[must_use]
+pub fn country_name(iso2: &str) -> Option<&'static str> {
+    gazetteer().countries.get(&iso2.to_ascii_uppercase()).map(|c| c.0.as_str())
+}
+
+/// The continent code (AF, AN, AS, EU, NA, OC, SA) of a country from its ISO alpha-2 code.
+#[must_use]
+pub fn continent(iso2: &str) -> Option<&'static str> {
+    gazetteer().countries.get(&iso2.to_ascii_uppercase()).map(|c| c.1.as_str())
+}
+
+fn to_place(c: &City) -> Place {
+    Place {
+        name: c.name.clone(),
+        country: c.country.clone(),
+        country_name: country_name(&c.country).unwrap_or_default().to_owned(),
+        admin1: c.admin1.clone(),
+        lat: c.position.lat,
+        lon: c.position.lon,
+        population: c.population,
+    }
+}
+
+/// Splits "Name, Country" into the folded name and a country code, when the
+/// part after the last comma is an ISO code or a country's name. `Err` holds
+/// the unrecognised country text.
+fn split_country(query: &str) -> Result<(String, Option<String>), String> {
+    let Some((name, tail)) = query.rsplit_once(',') else {
+        return Ok((fold(query), None));
+    };
+    let tail = tail.trim();
+    let g = gazetteer();
+    let upper = tail.to_ascii_uppercase();
+    if g.countries.contains_key(&upper) {
+        return Ok((fold(name), Some(upper)));
+    }
+    let folded_tail = fold(tail);
+    g.countries
+        .iter()
+        .find(|(_, (n, _))| fold(n) == folded_tail)
+        .map(|(code, _)| (fold(name), Some(code.clone())))
+        .ok_or_else(|| tail.to_owned())
+}
+
+/// Index range in `by_name` of the cities whose folded name starts with `prefix`.
+fn prefix_range(prefix: &str) -> std::ops::Range<usize> {
+    let g = gazetteer();
+    let name = |i: &u32| g.cities[*i as usize].folded.as_str();
+    let start = g.by_name.partition_point(|i| name(i) < prefix);
+    let len = g.by_name[start..].partition_point(|i| name(i).starts_with(prefix));
+    start..start + len
+}
+
+/// Cities whose name starts with the query, accent- and case-insensitively,
+/// exact names first, then by population. "Name, CC" (or ", Country") limits
+/// the search to one country.
+#[must_use]
+pub fn search(query: &str, limit: usize) -> Vec<Place> {
+    let Ok((name, country)) = split_country(query) else {
+        return Vec::new();
+    };
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let g = gazetteer();
+    let mut hits: Vec<&City> = g.by_name[prefix_range(&name)]
+        .iter()
+        .map(|&i| &g.cities[i as usize])
+        .filter(|c| country.as_ref().is_none_or(|cc| &c.country == cc))
+        .collect();
+    hits.sort_by(|a, b| (b.folded == name).cmp(&(a.folded == name)).then(b.population.cmp(&a.population)));
+    hits.into_iter().take(limit).map(to_place).collect()
+}
+
+/// The places whose names are closest to the query by edit distance (for
+/// "did you mean"), one per name and country, most populous first among equals.
+#[must_use]
+pub fn closest_matches(query: &str, limit: usize) -> Vec<Place> {
+    let (name, country) = split_country(query).unwrap_or_else(|_| (fold(query.split(',').next().unwrap_or("")), None));
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let g = gazetteer();
+    let q: Vec<u8> = name.bytes().collect();
+    let mut scored: Vec<(usize, u64, u32)> = Vec::new();
+    let mut previous: Option<&str> = None;
+    let mut row = Vec::new();
+    let mut last_score = 0;
+    for &i in &g.by_name {
+        let c = &g.cities[i as usize];
+        if country.as_ref().is_some_and(|cc| &c.country != cc) {
+            continue;
+        }
+        let score = if previous == Some(c.folded.as_str()) {
+            last_score
+        } else {
+            let s = edit_distance(&q, c.folded.as_bytes(), &mut row);
+            // A typed prefix of a longer name is a near miss, not a far one.
+            let s = if c.folded.starts_with(&name) { s.min(1) } else { s };
+            previous = Some(c.folded.as_str());
+            last_score = s;
+            s
+        };
+        scored.push((score, c.population, i));
+    }
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out: Vec<Place> = Vec::new();
+    for (_, _, i) in scored {
+        let p = to_place(&g.cities[i as usize]);
+        if !out.iter().any(|o| o.name == p.name && o.country == p.country) {
+            out.push(p);
+        }
+        if out.len() == limit {
+            break;
+        }
+    }
+    out
+}
+
+/// Levenshtein distance between two byte strings, reusing `row` as scratch.
+fn edit_distance(a: &[u8], b: &[u8], row: &mut Vec<usize>) -> usize {
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Same-named cities closer than this are one place (GeoNames lists some
+/// city districts as cities).
+const SAME_PLACE_KM: f64 = 30.0;
+/// A name resolves to its most populous city when that city is at least this
+/// many times larger than the next one (London, GB rather than London, CA).
+const DOMINANCE: u64 = 10;
+
+/// Resolves a typed place ("Nairobi", "São Paulo, BR", "kingston, jamaica")
+/// to one city.
+///
+/// # Errors
+/// [`PlaceLookupError::Unknown`] with the closest matches when no city has the
+/// name; [`PlaceLookupError::Ambiguous`] when several do and none has ten
+/// times the population of the next.
+pub fn resolve(query: &str) -> Result<Place, PlaceLookupError> {
+    let unknown = || PlaceLookupError::Unknown { query: query.trim().to_owned(), suggestions: closest_matches(query, 5) };
+    let (name, country) = split_country(query).map_err(|_| unknown())?;
+    if name.is_empty() {
+        return Err(unknown());
+    }
+    let g = gazetteer();
+    let exact: Vec<&City> = g.by_name[prefix_range(&name)]
+        .iter()
+        .map(|&i| &g.cities[i as usize])
+        .filter(|c| c.folded == name && country.as_ref().is_none_or(|cc| &c.country == cc))
+        .collect();
+    // Already ordered by population, largest first; drop districts of a larger namesake.
+    let mut distinct: Vec<&City> = Vec::new();
+    for c in exact {
+        if !distinct.iter().any(|d| haversine_km(d.position, c.position) < SAME_PLACE_KM) {
+            distinct.push(c);
+        }
+    }
+    match distinct.as_slice() {
+        [] => Err(unknown()),
+        [one] => Ok(to_place(one)),
+        [first, second, ..] if first.population >= DOMINANCE.saturating_mul(second.population.max(1)) => {
+            Ok(to_place(first))
+        }
+        many => Err(PlaceLookupError::Ambiguous {
+            query: query.trim().to_owned(),
+            matches: many.iter().take(8).map(|c| to_place(c)).collect(),
+        }),
+    }
+}
+
+/// Host candidates from the gazetteer's cities of at least `min_population`
+/// people, the largest first. Cities closer than `merge_km` to a larger kept
+/// city are dropped (so Brooklyn does not compete with New York); 0 keeps all.
+#[must_use]
+pub fn city_candidates(min_population: u64, merge_km: f64) -> Vec<Candidate> {
+    let g = gazetteer();
+    let mut order: Vec<&City> = g.cities.iter().filter(|c| c.population >= min_population).collect();
+    order.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
+    let cell_deg = 0.25_f64;
+    let mut grid: HashMap<(i32, i32), Vec<LatLon>> = HashMap::new();
+    let cell = |p: LatLon| {
+        #[allow(clippy::cast_possible_truncation)]
+        ((p.lat / cell_deg).floor() as i32, (p.lon / cell_deg).floor() as i32)
+    };
+    let mut out = Vec::new();
+    for c in order {
+        if merge_km > 0.0 {
+            let (ci, cj) = cell(c.position);
+            let lat_cells = (merge_km / (111.0 * cell_deg)).ceil() as i32 + 1;
+            let coslat = c.position.lat.to_radians().cos();
+            let lon_cells = if coslat < 0.05 {
+                (360.0 / cell_deg) as i32
+            } else {
+                (merge_km / (111.0 * cell_deg * coslat)).ceil() as i32 + 1
+            };
+            let n_lon = (360.0 / cell_deg) as i32;
+            let near = (ci - lat_cells..=ci + lat_cells).any(|i| {
+                (cj - lon_cells..=cj + lon_cells).any(|j| {
+                    let j = (j + n_lon / 2).rem_euclid(n_lon) - n_lon / 2;
+                    grid.get(&(i, j)).is_some_and(|v| v.iter().any(|p| haversine_km(*p, c.position) < merge_km))
+                })
+            });
+            if near {
+                continue;
+            }
+            grid.entry(cell(c.position)).or_default().push(c.position);
+        }
+        out.push(Candidate {
+            name: c.name.clone(),
+            country: c.country.clone(),
+            position: c.position,
+            population: Some(c.population),
+        });
+    }
+    out
+}
+
+/// Host candidates from airports with scheduled passenger service, named
+/// "Municipality (IATA)".
+#[must_use]
+pub fn airport_candidates() -> Vec<Candidate> {
+    gazetteer()
+        .airports
+        .iter()
+        .filter(|a| a.scheduled == "yes" && !a.iata.is_empty())
+        .filter_map(|a| {
+            let position = LatLon::new(a.lat, a.lon).ok()?;
+            let town = if a.municipality.is_empty() { &a.name } else { &a.municipality };
+            Some(Candidate {
+                name: format!("{town} ({})", a.iata),
+                country: a.country.clone(),
+                position,
+                population: None,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_ignores_accents_and_case_and_shows_the_country() {
+        let hits = search("sao pa", 5);
+        assert_eq!(hits[0].name, "São Paulo");
+        assert_eq!(hits[0].country, "BR");
+        assert_eq!(hits[0].country_name, "Brazil");
+        let hits = search("BOGOTÁ", 3);
+        assert_eq!(hits[0].name, "Bogotá");
+        assert!(search("nair", 10).iter().any(|p| p.name == "Nairobi" && p.country == "KE"));
+        assert!(search("", 5).is_empty());
+    }
+
+    #[test]
+    fn a_country_suffix_narrows_the_search() {
+        let hits = search("London, CA", 5);
+        assert!(!hits.is_empty() && hits.iter().all(|p| p.country == "CA"));
+        let hits = search("kingston, jamaica", 5);
+        assert_eq!(hits[0].country, "JM");
+    }
+
+    #[test]
+    fn a_dominant_namesake_resolves_and_a_close_call_is_ambiguous() {
+        assert_eq!(resolve("London").unwrap().country, "GB");
+        assert_eq!(resolve("paris").unwrap().country, "FR");
+        assert_eq!(resolve("Nairobi, KE").unwrap().name, "Nairobi");
+        match resolve("Kingston") {
+            Err(PlaceLookupError::Ambiguous { matches, .. }) => {
+                assert!(matches.iter().any(|p| p.country == "JM"));
+                assert!(matches.iter().any(|p| p.country == "CA"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(resolve("Kingston, JM").unwrap().country, "JM");
+    }
+
+    #[test]
+    fn an_unknown_place_comes_with_the_closest_matches() {
+        match resolve("Nairobbi") {
+            Err(e @ PlaceLookupError::Unknown { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains("Nairobi, KE"), "{msg}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(resolve("Lagos, Atlantis"), Err(PlaceLookupError::Unknown { .. })));
+    }
+
+    #[test]
+    fn candidates_merge_city_districts_into_the_larger_city() {
+        let all = city_candidates(1_000_000, 0.0);
+        let merged = city_candidates(1_000_000, 25.0);
+        assert!(merged.len() < all.len());
+        assert!(merged.iter().any(|c| c.name == "New York City"));
+        assert!(!merged.iter().any(|c| c.name == "Brooklyn"));
+        assert!(city_candidates(0, 0.0).len() > 30_000);
+        let airports = airport_candidates();
+        assert!(airports.len() > 1000 && airports.iter().any(|a| a.name.contains("(NBO)")));
+    }
+}

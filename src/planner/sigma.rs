@@ -1,0 +1,231 @@
+//! The inner step of the Lagrangian bound: for prices `u` (per person), find
+//! the candidates with the largest `σ_j = Σ_i w_i · max(0, u_i − c_ij)`.
+//!
+//! A branch-and-bound walk over the candidate tree: a node's σ is bounded by
+//! each member's cheapest possible cost anywhere in its cap, members who cannot
+//! gain anywhere in a cap are dropped for the whole subtree, and a subtree whose
+//! bound cannot beat the current `count`-th best is skipped. Subtrees are shared
+//! out between threads, which publish their thresholds to each other.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::engine::{Instance, Key};
+use super::geo::UnitVec;
+use super::index::{angle, CandidateIndex, Node};
+
+/// How far each member's gains can reach.
+#[derive(Clone, Copy)]
+struct Reach {
+    cos: f64,
+    sin: f64,
+    /// The member may gain at any distance (a known fare below its price, or a huge price).
+    everywhere: bool,
+}
+
+/// The `count` candidates with the largest σ for prices `u`, in decreasing
+/// order, as (tree position, σ). Candidates with σ = 0 are left out. `warm`
+/// candidates are evaluated first so that the search starts with a good threshold.
+pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
+    let n = inst.n();
+    let mut reach = vec![Reach { cos: 1.0, sin: 0.0, everywhere: false }; n];
+    let mut active = Vec::with_capacity(n);
+    for i in 0..n {
+        let r = if inst.min_override[i] < u[i] {
+            Some(f64::INFINITY)
+        } else {
+            inst.metric.reach(u[i])
+        };
+        if let Some(r) = r {
+            let t = angle(r);
+            reach[i] = if t >= std::f64::consts::PI {
+                Reach { cos: -1.0, sin: 0.0, everywhere: true }
+            } else {
+                Reach { cos: t.cos(), sin: t.sin(), everywhere: false }
+            };
+            active.push(i);
+        }
+    }
+    let shared = AtomicU64::new(0);
+    let ctx = Ctx { inst, u, reach: &reach, count, shared: &shared, warm };
+    let mut first = Search { ctx: &ctx, heap: BinaryHeap::new() };
+    for &j in warm {
+        let s = first.sigma(&active, j);
+        first.offer(j, s);
+    }
+    if inst.index.nodes.is_empty() || active.is_empty() {
+        return finish(vec![first.heap], count);
+    }
+    // Split the tree into subtrees, expanding the most promising first.
+    let mut tasks: Vec<(f64, usize, Vec<usize>)> = Vec::new();
+    let root = &inst.index.nodes[CandidateIndex::ROOT];
+    let (members, bound) = first.filter(&active, root);
+    tasks.push((bound, CandidateIndex::ROOT, members));
+    while tasks.len() < 32 {
+        let Some(pos) = tasks.iter().position(|t| inst.index.nodes[t.1].children.is_some()) else {
+            break;
+        };
+        let (_, id, members) = tasks.swap_remove(pos);
+        if let Some((l, r)) = inst.index.nodes[id].children {
+            for c in [l, r] {
+                let (m, b) = first.filter(&members, &inst.index.nodes[c]);
+                tasks.push((b, c, m));
+            }
+        }
+    }
+    tasks.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
+    let next = AtomicUsize::new(0);
+    let heaps = Mutex::new(Vec::new());
+    let warm_heap = first.heap;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut s = Search { ctx: &ctx, heap: warm_heap.clone() };
+                s.publish();
+                loop {
+                    let t = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((bound, id, members)) = tasks.get(t) else { break };
+                    s.visit(*id, members, *bound);
+                }
+                if let Ok(mut h) = heaps.lock() {
+                    h.push(s.heap);
+                }
+            });
+        }
+    });
+    finish(heaps.into_inner().unwrap_or_default(), count)
+}
+
+fn finish(heaps: Vec<BinaryHeap<Reverse<(Key, usize)>>>, count: usize) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> =
+        heaps.into_iter().flat_map(BinaryHeap::into_iter).map(|Reverse((Key(v), j))| (j, v)).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.dedup_by_key(|e| e.0);
+    out.truncate(count);
+    out
+}
+
+struct Ctx<'a> {
+    inst: &'a Instance,
+    u: &'a [f64],
+    reach: &'a [Reach],
+    count: usize,
+    /// The best `count`-th σ any thread has (f64 bits; σ ≥ 0 so bits order like values).
+    shared: &'a AtomicU64,
+    warm: &'a [usize],
+}
+
+struct Search<'a> {
+    ctx: &'a Ctx<'a>,
+    heap: BinaryHeap<Reverse<(Key, usize)>>,
+}
+
+impl Search<'_> {
+    fn own_threshold(&self) -> f64 {
+        if self.heap.len() < self.ctx.count {
+            0.0
+        } else {
+            self.heap.peek().map_or(0.0, |Reverse((Key(v), _))| *v)
+        }
+    }
+
+    fn threshold(&self) -> f64 {
+        self.own_threshold().max(f64::from_bits(self.ctx.shared.load(Ordering::Relaxed)))
+    }
+
+    fn publish(&self) {
+        self.ctx.shared.fetch_max(self.own_threshold().to_bits(), Ordering::Relaxed);
+    }
+
+    fn offer(&mut self, j: usize, sigma: f64) {
+        if sigma <= 0.0 {
+            return;
+        }
+        if self.heap.len() < self.ctx.count {
+            self.heap.push(Reverse((Key(sigma), j)));
+        } else if sigma > self.own_threshold() {
+            self.heap.pop();
+            self.heap.push(Reverse((Key(sigma), j)));
+        } else {
+            return;
+        }
+        if self.heap.len() == self.ctx.count {
+            self.publish();
+        }
+    }
+
+    /// σ of candidate `j`, computed with costs' lower bounds (so never below the true σ).
+    fn sigma(&self, members: &[usize], j: usize) -> f64 {
+        let (inst, u) = (self.ctx.inst, self.ctx.u);
+        let p = inst.index.points[j];
+        let mut s = 0.0;
+        for &i in members {
+            let r = self.ctx.reach[i];
+            if !r.everywhere && UnitVec::dot(inst.pos[i], p) < r.cos - 1e-12 {
+                continue;
+            }
+            let gain = u[i] - inst.cost_lower(i, j);
+            if gain > 0.0 {
+                s += inst.weight[i] * gain;
+            }
+        }
+        s
+    }
+
+    /// The members that may gain somewhere in `node`, and a bound on σ there.
+    fn filter(&self, members: &[usize], node: &Node) -> (Vec<usize>, f64) {
+        let (inst, u) = (self.ctx.inst, self.ctx.u);
+        let a = angle(node.radius_km);
+        let (ca, sa) = (a.cos(), a.sin());
+        let mut kept = Vec::with_capacity(members.len());
+        let mut bound = 0.0;
+        for &i in members {
+            let r = self.ctx.reach[i];
+            if !r.everywhere {
+                // Is the node's centre within (reach + radius) of the member, i.e. dot > cos(θ + α)?
+                let sin_sum = r.sin * ca + r.cos * sa;
+                let cos_sum = r.cos * ca - r.sin * sa;
+                if (sin_sum > 0.0 || cos_sum > 0.0) && UnitVec::dot(inst.pos[i], node.centre) <= cos_sum - 1e-12 {
+                    continue;
+                }
+            }
+            let lo = inst.lower_in(i, node);
+            if lo < u[i] {
+                bound += inst.weight[i] * (u[i] - lo);
+                kept.push(i);
+            }
+        }
+        (kept, bound)
+    }
+
+    fn visit(&mut self, id: usize, members: &[usize], bound: f64) {
+        if bound <= self.threshold() {
+            return;
+        }
+        let node = &self.ctx.inst.index.nodes[id];
+        match node.children {
+            None => {
+                for j in node.start..node.end {
+                    if !self.ctx.warm.contains(&j) {
+                        let s = self.sigma(members, j);
+                        self.offer(j, s);
+                    }
+                }
+            }
+            Some((l, r)) => {
+                let (ml, bl) = self.filter(members, &self.ctx.inst.index.nodes[l]);
+                let (mr, br) = self.filter(members, &self.ctx.inst.index.nodes[r]);
+                if bl >= br {
+                    self.visit(l, &ml, bl);
+                    self.visit(r, &mr, br);
+                } else {
+                    self.visit(r, &mr, br);
+                    self.visit(l, &ml, bl);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! Choosing k hosts for a list of travellers: the public entry point. It
+//! checks the request, groups people who share a home place, picks the method
+//! (an exact tree scan for one host, exact branch and bound for small
+//! instances, a heuristic with a certified lower bound for large ones) and
+//! turns the answer into per-person trips and totals.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::{Aggregate, Instance};
+use super::error::PlanError;
+use super::geo::{haversine_km, LatLon, UnitVec};
+use super::median::{Limits, Outcome};
+use super::places::fold;
+use super::travel::{Quantity, TravelModel, Trip};
+use super::{center, exact, median};
+
+/// Someone who would travel: a name, a home place, and how many people travel from there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Traveller {
+    /// Display name (a person, or a group such as "Nairobi office").
+    pub name: String,
+    /// Home coordinates.
+    pub position: LatLon,
+    /// People travelling from this home place (at least 1).
+    pub weight: u32,
+    /// The home place as the user named it, when it was named.
+    pub place: Option<String>,
+}
+
+impl Traveller {
+    /// One person at a position.
+    #[must_use]
+    pub fn new(name: impl Into<String>, position: LatLon) -> Self {
+        Self { name: name.into(), position, weight: 1, place: None }
+    }
+}
+
+/// A place that could host a gathering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Display name.
+    pub name: String,
+    /// ISO alpha-2 country code, empty when unknown.
+    pub country: String,
+    /// Coordinates.
+    pub position: LatLon,
+    /// Population, for cities.
+    pub population: Option<u64>,
+}
+
+/// What the plan minimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// Sum of everyone's return fares.
+    TotalCost,
+    /// The most expensive single return fare (fairness).
+    MaxCost,
+    /// Sum of everyone's return-trip CO2e.
+    Co2,
+    /// Sum of everyone's one-way great-circle km.
+    Distance,
+}
+
+impl Objective {
+    /// All objectives, in display order.
+    pub const ALL: [Self; 4] = [Self::TotalCost, Self::MaxCost, Self::Co2, Self::Distance];
+
+    /// The name used on the command line and in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TotalCost => "total-cost",
+            Self::MaxCost => "max-cost",
+            Self::Co2 => "co2",
+            Self::Distance => "distance",
+        }
+    }
+
+    fn quantity(self) -> Quantity {
+        match self {
+            Self::TotalCost | Self::MaxCost => Quantity::Cost,
+            Self::Co2 => Quantity::Co2,
+            Self::Distance => Quantity::Distance,
+        }
+    }
+
+    fn aggregate(self) -> Aggregate {
+        if self == Self::MaxCost {
+            Aggregate::Max
+        } else {
+            Aggregate::Sum
+        }
+    }
+
+    /// This objective's per-person measure of a trip.
+    #[must_use]
+    pub fn of_trip(self, t: &Trip) -> f64 {
+        match self {
+            Self::TotalCost | Self::MaxCost => t.cost,
+            Self::Co2 => t.co2_kg,
+            Self::Distance => t.km,
+        }
+    }
+}
+
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Objective {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown objective \"{s}\": use total-cost, max-cost, co2 or distance"))
+    }
+}
+
+/// Knobs of the solver. The defaults suit interactive use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SolveOptions {
+    /// Stop improving once the certified gap (value − bound) / value is at most this.
+    pub target_gap: f64,
+    /// Stop improving after this long and report the gap reached.
+    pub time_limit: Duration,
+    /// Seed of the heuristic's restarts; the same seed gives the same plan.
+    pub seed: u64,
+    /// Instances with at most this many (home place × candidate) pairs are solved exactly.
+    pub exact_pairs: usize,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        Self { target_gap: 0.005, time_limit: Duration::from_secs(20), seed: 0x00C0_FFEE, exact_pairs: exact::EXACT_PAIRS }
+    }
+}
+
+/// A progress report while solving.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    /// Rough fraction of the work done, 0..=1.
+    pub fraction: f64,
+    /// Best objective value found so far.
+    pub value: f64,
+    /// Best certified lower bound so far.
+    pub lower_bound: f64,
+}
+
+/// A chosen host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    /// Candidate name.
+    pub name: String,
+    /// ISO alpha-2 country code.
+    pub country: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// One traveller's part of a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The traveller's name.
+    pub name: String,
+    /// The home place as named, if it was.
+    pub place: Option<String>,
+    /// Home coordinates.
+    pub position: LatLon,
+    /// People travelling from there.
+    pub weight: u32,
+    /// Index into [`Plan::hosts`].
+    pub host: usize,
+    /// The per-person trip.
+    pub trip: Trip,
+}
+
+/// Sums and extremes over everyone travelling (weights counted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// People travelling.
+    pub people: u64,
+    /// Sum of return fares.
+    pub total_cost: f64,
+    /// Average return fare per person.
+    pub per_person_cost: f64,
+    /// The most expensive single fare.
+    pub max_cost: f64,
+    /// Sum of return-trip CO2e, kg.
+    pub total_co2_kg: f64,
+    /// Average CO2e per person, kg.
+    pub per_person_co2_kg: f64,
+    /// Sum of one-way great-circle km.
+    pub total_km: f64,
+    /// Average one-way travel hours.
+    pub avg_hours: f64,
+    /// Longest one-way travel hours.
+    pub max_hours: f64,
+    /// Currency of the money amounts.
+    pub currency: String,
+}
+
+impl Totals {
+    /// Totals over a set of (weight, trip).
+    #[must_use]
+    pub fn of<'a>(trips: impl IntoIterator<Item = (u32, &'a Trip)>, currency: &str) -> Self {
+        let mut t = Self { currency: currency.to_owned(), ..Self::default() };
+        let mut hours = 0.0;
+        for (w, trip) in trips {
+            let wf = f64::from(w);
+            t.people += u64::from(w);
+            t.total_cost += wf * trip.cost;
+            t.max_cost = t.max_cost.max(trip.cost);
+            t.total_co2_kg += wf * trip.co2_kg;
+            t.total_km += wf * trip.km;
+            hours += wf * trip.hours;
+            t.max_hours = t.max_hours.max(trip.hours);
+        }
+        if t.people > 0 {
+            #[allow(clippy::cast_precision_loss)]
+            let p = t.people as f64;
+            t.per_person_cost = t.total_cost / p;
+            t.per_person_co2_kg = t.total_co2_kg / p;
+            t.avg_hours = hours / p;
+        }
+        t
+    }
+}
+
+/// The answer: k hosts, who goes where, and how good it is known to be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// What was minimised.
+    pub objective: Objective,
+    /// Number of gatherings.
+    pub k: usize,
+    /// The hosts.
+    pub hosts: Vec<Host>,
+    /// The objective: summed over everyone travelling (a weight-3 row counts
+    /// three times), or the worst single cost for `max-cost`.
+    pub value: f64,
+    /// A certified lower bound: no choice of k candidate hosts does better.
+    pub lower_bound: f64,
+    /// (value − lower bound) / value; 0 means proven optimal.
+    pub gap: f64,
+    /// How the hosts were found.
+    pub method: String,
+    /// One row per traveller, in input order.
+    pub assignments: Vec<Assignment>,
+    /// Sums over everyone.
+    pub totals: Totals,
+    /// Distinct home places the solver worked with.
+    pub places: usize,
+    /// Candidate hosts considered.
+    pub candidates: usize,
+    /// Solver time in milliseconds.
+    pub elapsed_ms: u64,
+    /// Solver iterations (subgradient steps, search nodes or restarts).
+    pub iterations: usize,
+    /// Things the user should know (unmatched known fares, ...).
+    pub notes: Vec<String>,
+}
+
+/// Chooses `k` hosts among `candidates` for `travellers`, minimising `objective`.
+///
+/// # Errors
+/// [`PlanError`] for an empty list, `k` of 0 or above the number of
+/// candidates or distinct home places, or an invalid travel model.
+pub fn solve(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    k: usize,
+    objective: Objective,
+    model: &TravelModel,
+    options: &SolveOptions,
+) -> Result<Plan, PlanError> {
+    solve_with_progress(travellers, candidates, k, objective, model, options, &mut |_| {})
+}
+
+/// [`solve`], calling `progress` now and then (for a progress bar).
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_with_progress(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    k: usize,
+    objective: Objective,
+    model: &TravelModel,
+    options: &SolveOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Plan, PlanError> {
+    let started = Instant::now();
+    if travellers.is_empty() {
+        return Err(PlanError::NoTravellers);
+    }
+    if candidates.is_empty() {
+        return Err(PlanError::NoCandidates);
+    }
+    if k == 0 {
+        return Err(PlanError::ZeroK);
+    }
+    if k > candidates.len() {
+        return Err(PlanError::KExceedsCandidates { k, candidates: candidates.len() });
+    }
+    model.validate().map_err(PlanError::InvalidModel)?;
+    let mut notes = Vec::new();
+    let fares = match_known_fares(travellers, candidates, model, &mut notes);
+
+    // Group people sharing a home place, unless a known fare singles them out.
+    let mut group_of = vec![0; travellers.len()];
+    let mut key_to_group: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut pos = Vec::new();
+    let mut weight = Vec::new();
+    for (t, tr) in travellers.iter().enumerate() {
+        let own = fares.keys().any(|&(row, _)| row == t);
+        let key = (tr.position.lat.to_bits(), tr.position.lon.to_bits());
+        let g = match key_to_group.get(&key) {
+            Some(&g) if !own => g,
+            _ => {
+                pos.push(UnitVec::from_latlon(tr.position));
+                weight.push(0.0);
+                if !own {
+                    key_to_group.insert(key, pos.len() - 1);
+                }
+                pos.len() - 1
+            }
+        };
+        weight[g] += f64::from(tr.weight.max(1));
+        group_of[t] = g;
+    }
+    if k > pos.len() {
+        return Err(PlanError::KExceedsPlaces { k, places: pos.len() });
+    }
+    let overrides: Vec<(usize, usize, f64)> = if objective.quantity() == Quantity::Cost {
+        fares.iter().map(|(&(row, cand), &fare)| (group_of[row], cand, fare)).collect()
+    } else {
+        Vec::new()
+    };
+    let cand_pos: Vec<UnitVec> = candidates.iter().map(|c| UnitVec::from_latlon(c.position)).collect();
+    let places = pos.len();
+    let inst = Instance::new(pos, weight, model.metric(objective.quantity()), &cand_pos, objective.aggregate(), &overrides);
+
+    let limits = Limits { target_gap: options.target_gap, deadline: started + options.time_limit, seed: options.seed };
+    let mut report = |fraction: f64, value: f64, lower_bound: f64| progress(Progress { fraction, value, lower_bound });
+    let (outcome, method) = if k == 1 {
+        let all: Vec<usize> = (0..inst.n()).collect();
+        let (j, v) = inst.best_single(&all, f64::INFINITY, &[]).unwrap_or((0, f64::INFINITY));
+        (Outcome { hosts: vec![j], value: v, lower_bound: v, iterations: 1 }, "exact scan of every candidate")
+    } else {
+        let heuristic = match inst.aggregate {
+            Aggregate::Sum => median::solve(&inst, k, &limits, &mut report),
+            Aggregate::Max => center::solve(&inst, k, &limits, &mut report),
+        };
+        let small = inst.n().saturating_mul(inst.m()) <= options.exact_pairs;
+        if small && heuristic.lower_bound < heuristic.value {
+            (exact::solve(&inst, k, heuristic, &limits, &mut report), "exact branch and bound")
+        } else if inst.aggregate == Aggregate::Sum {
+            (heuristic, "Lloyd and swap heuristic, Lagrangian lower bound")
+        } else {
+            (heuristic, "farthest-first and Lloyd heuristic, pigeonhole lower bound")
+        }
+    };
+    let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| inst.index.original[t]).collect();
+    let plan = build_plan(travellers, candidates, &host_idx, objective, model, &fares, &outcome, method, notes, started, places);
+    progress(Progress { fraction: 1.0, value: plan.value, lower_bound: plan.lower_bound });
+    Ok(plan)
+}
+
+/// Known fares as (traveller row, candidate index) → fare.
+fn match_known_fares(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    model: &TravelModel,
+    notes: &mut Vec<String>,
+) -> HashMap<(usize, usize), f64> {
+    let mut out = HashMap::new();
+    for f in &model.known_fares {
+        let member = fold(&f.member);
+        let host = fold(&f.host);
+        let rows: Vec<usize> = (0..travellers.len()).filter(|&t| fold(&travellers[t].name) == member).collect();
+        let hosts: Vec<usize> = (0..candidates.len())
+            .filter(|&c| {
+                let cand = &candidates[c];
+                fold(&cand.name) == host || fold(&format!("{}, {}", cand.name, cand.country)) == host
+            })
+            .collect();
+        if rows.is_empty() || hosts.is_empty() {
+            notes.push(format!("known fare {} → {} not used: no such {}", f.member, f.host, if rows.is_empty() { "participant" } else { "candidate host" }));
+        }
+        for &r in &rows {
+            for &h in &hosts {
+                out.insert((r, h), f.fare);
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_plan(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    host_idx: &[usize],
+    objective: Objective,
+    model: &TravelModel,
+    fares: &HashMap<(usize, usize), f64>,
+    outcome: &Outcome,
+    method: &str,
+    notes: Vec<String>,
+    started: Instant,
+    places: usize,
+) -> Plan {
+    let assignments: Vec<Assignment> = travellers
+        .iter()
+        .enumerate()
+        .map(|(t, tr)| {
+            let trips = host_idx.iter().map(|&c| {
+                let km = haversine_km(tr.position, candidates[c].position);
+                model.trip(km, fares.get(&(t, c)).copied())
+            });
+            let (host, trip) = trips
+                .enumerate()
+                .min_by(|a, b| objective.of_trip(&a.1).total_cmp(&objective.of_trip(&b.1)))
+                .unwrap_or((0, model.trip(0.0, None)));
+            Assignment { name: tr.name.clone(), place: tr.place.clone(), position: tr.position, weight: tr.weight.max(1), host, trip }
+        })
+        .collect();
+    let value = match objective {
+        Objective::MaxCost => assignments.iter().map(|a| a.trip.cost).fold(0.0, f64::max),
+        _ => assignments.iter().map(|a| f64::from(a.weight) * objective.of_trip(&a.trip)).sum(),
+    };
+    // The bound was computed with the solver's own arithmetic; never let rounding put it above the value.
+    let lower_bound = outcome.lower_bound.min(value).max(0.0);
+    let gap = if value > 0.0 { ((value - lower_bound) / value).max(0.0) } else { 0.0 };
+    let hosts = host_idx
+        .iter()
+        .map(|&c| {
+            let cand = &candidates[c];
+            Host { name: cand.name.clone(), country: cand.country.clone(), lat: cand.position.lat, lon: cand.position.lon }
+        })
+        .collect();
+    let totals = Totals::of(assignments.iter().map(|a| (a.weight, &a.trip)), &model.currency);
+    Plan {
+        objective,
+        k: host_idx.len(),
+        hosts,
+        value,
+        lower_bound,
+        gap,
+        method: method.to_owned(),
+        assignments,
+        totals,
+        places,
+        candidates: candidates.len(),
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        iterations: outcome.iterations,
+        notes,
+    }
+}

@@ -1,0 +1,278 @@
+//! Solver tests across modules: exact answers against brute force, the
+//! heuristic against the exact answers, validity of every lower bound, and the
+//! map's and JSON's shapes.
+
+use std::time::Duration;
+
+use super::engine::SplitMix;
+use super::*;
+
+/// The heuristic (forced on instances small enough to solve exactly) must be
+/// within this fraction of the optimum on the fixed instances below.
+const HEURISTIC_TOLERANCE: f64 = 0.02;
+
+fn random_point(rng: &mut SplitMix, lat: (f64, f64), lon: (f64, f64)) -> LatLon {
+    LatLon::new(lat.0 + rng.next_f64() * (lat.1 - lat.0), lon.0 + rng.next_f64() * (lon.1 - lon.0)).unwrap()
+}
+
+/// Members and candidates over Africa and Europe (so that ground, air and
+/// every CO2 band all occur).
+fn instance(seed: u64, members: usize, candidates: usize) -> (Vec<Traveller>, Vec<Candidate>) {
+    let mut rng = SplitMix(seed);
+    let box_ = ((-35.0, 55.0), (-20.0, 45.0));
+    let travellers = (0..members)
+        .map(|i| {
+            let mut t = Traveller::new(format!("m{i}"), random_point(&mut rng, box_.0, box_.1));
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let w = 1 + (rng.next_f64() * 4.0) as u32;
+            t.weight = w;
+            t
+        })
+        .collect();
+    let cands = (0..candidates)
+        .map(|j| Candidate {
+            name: format!("c{j}"),
+            country: "ZZ".into(),
+            position: random_point(&mut rng, box_.0, box_.1),
+            population: None,
+        })
+        .collect();
+    (travellers, cands)
+}
+
+/// The objective of a host set, straight from the travel model.
+fn value_of(t: &[Traveller], c: &[Candidate], hosts: &[usize], o: Objective, model: &TravelModel) -> f64 {
+    let fare = |ti: usize, ci: usize| {
+        model
+            .known_fares
+            .iter()
+            .find(|f| f.member == t[ti].name && f.host == c[ci].name)
+            .map(|f| f.fare)
+    };
+    let per: Vec<(f64, f64)> = (0..t.len())
+        .map(|ti| {
+            let best = hosts
+                .iter()
+                .map(|&ci| {
+                    let km = haversine_km(t[ti].position, c[ci].position);
+                    let f = if matches!(o, Objective::TotalCost | Objective::MaxCost) { fare(ti, ci) } else { None };
+                    o.of_trip(&model.trip(km, f))
+                })
+                .fold(f64::INFINITY, f64::min);
+            (f64::from(t[ti].weight), best)
+        })
+        .collect();
+    match o {
+        Objective::MaxCost => per.iter().map(|p| p.1).fold(0.0, f64::max),
+        _ => per.iter().map(|p| p.0 * p.1).sum(),
+    }
+}
+
+fn brute_force(t: &[Traveller], c: &[Candidate], k: usize, o: Objective, model: &TravelModel) -> f64 {
+    fn rec(
+        start: usize,
+        chosen: &mut Vec<usize>,
+        k: usize,
+        best: &mut f64,
+        f: &dyn Fn(&[usize]) -> f64,
+        m: usize,
+    ) {
+        if chosen.len() == k {
+            *best = best.min(f(chosen));
+            return;
+        }
+        for j in start..m {
+            chosen.push(j);
+            rec(j + 1, chosen, k, best, f, m);
+            chosen.pop();
+        }
+    }
+    let mut best = f64::INFINITY;
+    rec(0, &mut Vec::new(), k, &mut best, &|h| value_of(t, c, h, o, model), c.len());
+    best
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn the_exact_solver_matches_brute_force_on_small_random_instances() {
+    let options = SolveOptions::default();
+    for seed in 0..12 {
+        let (mut t, c) = instance(seed, 5 + (seed as usize % 5), 7 + (seed as usize % 4));
+        let mut model = TravelModel::default();
+        if seed % 3 == 0 {
+            // A real fare that beats the estimate for one member and one host.
+            model.known_fares.push(KnownFare { member: "m0".into(), host: "c1".into(), fare: 12.0 });
+            t[0].weight = 1;
+        }
+        for objective in Objective::ALL {
+            for k in 1..=3 {
+                let plan = solve(&t, &c, k, objective, &model, &options).unwrap();
+                let best = brute_force(&t, &c, k, objective, &model);
+                assert!(close(plan.value, best), "seed {seed} {objective} k={k}: {} vs brute force {best}", plan.value);
+                assert!(plan.lower_bound <= best * (1.0 + 1e-9) + 1e-9, "bound above the optimum");
+                assert!(plan.gap < 1e-9, "seed {seed} {objective} k={k}: gap {}", plan.gap);
+                let hosts: Vec<usize> =
+                    plan.hosts.iter().map(|h| c.iter().position(|x| x.name == h.name).unwrap()).collect();
+                assert!(close(value_of(&t, &c, &hosts, objective, &model), plan.value));
+            }
+        }
+    }
+}
+
+#[test]
+fn one_host_is_exact_on_a_large_candidate_list() {
+    let (t, c) = instance(99, 60, 3000);
+    let model = TravelModel::default();
+    for objective in Objective::ALL {
+        let plan = solve(&t, &c, 1, objective, &model, &SolveOptions::default()).unwrap();
+        let best = (0..c.len()).map(|j| value_of(&t, &c, &[j], objective, &model)).fold(f64::INFINITY, f64::min);
+        assert!(close(plan.value, best), "{objective}: {} vs {best}", plan.value);
+        assert!(plan.gap.abs() < 1e-12);
+    }
+}
+
+#[test]
+fn the_heuristic_stays_within_tolerance_and_its_bound_below_the_optimum() {
+    let exact = SolveOptions::default();
+    let heuristic = SolveOptions { exact_pairs: 0, target_gap: 0.0, time_limit: Duration::from_secs(5), ..exact.clone() };
+    let model = TravelModel::default();
+    for (seed, n, m, k) in [(1, 25, 40, 2), (2, 30, 50, 3), (3, 40, 30, 4), (4, 20, 60, 3), (5, 35, 45, 5)] {
+        let (t, c) = instance(seed, n, m);
+        for objective in Objective::ALL {
+            let e = solve(&t, &c, k, objective, &model, &exact).unwrap();
+            let h = solve(&t, &c, k, objective, &model, &heuristic).unwrap();
+            assert!(e.gap < 1e-9, "seed {seed} {objective}: exact solver gap {}", e.gap);
+            assert!(
+                h.value <= e.value * (1.0 + HEURISTIC_TOLERANCE) + 1e-9,
+                "seed {seed} {objective} k={k}: heuristic {} vs optimum {}",
+                h.value,
+                e.value
+            );
+            assert!(h.value >= e.value * (1.0 - 1e-9) - 1e-9, "heuristic beat the optimum");
+            assert!(h.lower_bound <= e.value * (1.0 + 1e-9) + 1e-9, "seed {seed} {objective}: bound {} > optimum {}", h.lower_bound, e.value);
+        }
+    }
+}
+
+#[test]
+fn people_sharing_a_home_place_count_by_weight() {
+    let nairobi = LatLon::new(-1.2833, 36.8167).unwrap();
+    let accra = LatLon::new(5.556, -0.1969).unwrap();
+    let c = vec![
+        Candidate { name: "Nairobi".into(), country: "KE".into(), position: nairobi, population: None },
+        Candidate { name: "Accra".into(), country: "GH".into(), position: accra, population: None },
+    ];
+    let mut t = vec![Traveller::new("a", nairobi), Traveller::new("b", nairobi), Traveller::new("c", accra)];
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    assert_eq!(plan.hosts[0].name, "Nairobi");
+    assert_eq!(plan.places, 2);
+    t[2].weight = 5;
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    assert_eq!(plan.hosts[0].name, "Accra");
+    assert_eq!(plan.totals.people, 7);
+    assert!(close(plan.value, 2.0 * TravelModel::default().fare(haversine_km(nairobi, accra))));
+}
+
+#[test]
+fn the_seed_scenario_uses_the_known_475_dollar_ticket() {
+    let (nairobi, dakar) = (resolve("Nairobi").unwrap(), resolve("Dakar").unwrap());
+    let t = vec![Traveller::new("Amina", nairobi.position()), Traveller::new("Moussa", dakar.position())];
+    let c = vec![
+        Candidate { name: "Nairobi".into(), country: "KE".into(), position: nairobi.position(), population: None },
+        Candidate { name: "Dakar".into(), country: "SN".into(), position: dakar.position(), population: None },
+    ];
+    let mut model = TravelModel::default();
+    model.known_fares.push(KnownFare { member: "Moussa".into(), host: "Nairobi".into(), fare: 475.0 });
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &model, &SolveOptions::default()).unwrap();
+    assert_eq!(plan.hosts[0].name, "Nairobi");
+    assert!(close(plan.value, 475.0));
+    assert!(plan.assignments[1].trip.known_fare);
+}
+
+#[test]
+fn impossible_requests_are_refused() {
+    let (t, c) = instance(7, 4, 3);
+    let (m, o) = (TravelModel::default(), SolveOptions::default());
+    assert!(matches!(solve(&[], &c, 1, Objective::TotalCost, &m, &o), Err(PlanError::NoTravellers)));
+    assert!(matches!(solve(&t, &[], 1, Objective::TotalCost, &m, &o), Err(PlanError::NoCandidates)));
+    assert!(matches!(solve(&t, &c, 0, Objective::TotalCost, &m, &o), Err(PlanError::ZeroK)));
+    assert!(matches!(solve(&t, &c, 4, Objective::TotalCost, &m, &o), Err(PlanError::KExceedsCandidates { k: 4, candidates: 3 })));
+    let same = vec![t[0].clone(), t[0].clone()];
+    assert!(matches!(solve(&same, &c, 2, Objective::TotalCost, &m, &o), Err(PlanError::KExceedsPlaces { places: 1, .. })));
+    let bad = TravelModel { air_speed_kmh: 0.0, ..TravelModel::default() };
+    assert!(matches!(solve(&t, &c, 1, Objective::TotalCost, &bad, &o), Err(PlanError::InvalidModel(_))));
+    assert_eq!("co2".parse::<Objective>(), Ok(Objective::Co2));
+    assert!("cheapest".parse::<Objective>().is_err());
+}
+
+#[test]
+fn the_svg_map_is_well_formed_with_one_marker_per_host() {
+    use quick_xml::events::Event;
+    let (mut t, c) = instance(11, 30, 40);
+    t[0].name = "Tom & \"Jerry\" <x>".into();
+    let plan = solve(&t, &c, 3, Objective::TotalCost, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    let svg = render_svg(&plan, &MapOptions::default());
+    let mut reader = quick_xml::Reader::from_str(&svg);
+    let (mut hosts, mut depth, mut elements) = (0, 0_i32, 0);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                depth += 1;
+                elements += 1;
+                let class = e.try_get_attribute("class").unwrap().map(|a| a.unescape_value().unwrap().into_owned());
+                if class.as_deref() == Some("host") {
+                    hosts += 1;
+                }
+            }
+            Ok(Event::Empty(_)) => elements += 1,
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("SVG is not well-formed XML: {e}"),
+        }
+    }
+    assert_eq!(depth, 0);
+    assert_eq!(hosts, 3);
+    assert!(elements > 30);
+    assert!(svg.contains("Tom &amp; &quot;Jerry&quot; &lt;x&gt;"));
+}
+
+#[test]
+fn the_json_document_has_the_documented_fields() {
+    let (t, c) = instance(12, 6, 8);
+    let plan = solve(&t, &c, 2, Objective::Co2, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    let v = serde_json::to_value(PlanJson::from(&plan)).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["assignments", "gap", "hosts", "k", "lower_bound", "objective", "totals", "value"]);
+    assert_eq!(v["objective"], "co2");
+    assert_eq!(v["assignments"].as_array().unwrap().len(), 6);
+    assert!(v["lower_bound"].as_f64().unwrap() <= v["value"].as_f64().unwrap());
+    let totals = v["totals"].as_object().unwrap();
+    for key in ["people", "total_cost", "per_person_cost", "total_co2_kg", "avg_hours", "max_hours", "currency"] {
+        assert!(totals.contains_key(key), "totals lacks {key}");
+    }
+}
+
+#[test]
+fn scenarios_compare_one_regional_and_virtual_and_the_curve_falls() {
+    let (t, c) = instance(13, 25, 30);
+    let (m, o) = (TravelModel::default(), SolveOptions::default());
+    let cmp = compare(&t, &c, 3, Objective::TotalCost, &m, &o).unwrap();
+    assert_eq!(cmp.scenarios.len(), 3);
+    assert_eq!(cmp.scenarios[2].kind, ScenarioKind::Virtual);
+    assert!(cmp.scenarios[1].totals.total_cost <= cmp.scenarios[0].totals.total_cost + 1e-9);
+    assert_eq!(cmp.people.len(), 25);
+    let curve = k_curve(&t, &c, 5, Objective::TotalCost, &m, &o).unwrap();
+    assert_eq!(curve.len(), 5);
+    for pair in curve.windows(2) {
+        assert!(pair[1].value <= pair[0].value + 1e-9, "{} then {}", pair[0].value, pair[1].value);
+    }
+    let mut csv = Vec::new();
+    write_budget_csv(&cmp.one, &mut csv).unwrap();
+    assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 26);
+    assert!(render_table(&cmp.one).contains("Totals: "));
+}

@@ -1,0 +1,437 @@
+//! The travel model: how a great-circle distance becomes a mode, a fare, hours
+//! and CO2. Every constant lives in [`TravelModel`], so a community can keep its
+//! own copy (it serialises to JSON/TOML) and the defaults are documented once.
+//!
+//! All money is an *estimate* unless a [`KnownFare`] overrides it.
+
+use serde::{Deserialize, Serialize};
+
+use super::geo::MAX_DISTANCE_KM;
+
+/// Every constant of the travel model, with sourced defaults.
+///
+/// Conventions: `km` is the one-way great-circle distance from home to host;
+/// fares and CO2 are for the **return** trip of one person; hours are one way,
+/// door to door.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TravelModel {
+    /// Currency of every amount (ISO 4217). Default `USD`.
+    pub currency: String,
+    /// Below this one-way distance people go by road or rail, at or above it they
+    /// fly. Default 500 km: under that a bus or train is usually quicker door to
+    /// door once airport time is counted, and far cheaper.
+    pub ground_max_km: f64,
+    /// Road/rail km per great-circle km. Default 1.3, within the 1.2–1.4 range
+    /// of national circuity factors (Ballou, Rahardja & Sakai 2002, "Selected
+    /// country circuity factors for road and rail networks", J. Business Logistics 23(1)).
+    pub ground_circuity: f64,
+    /// Average ground speed on the road/rail distance, stops included. Default 60 km/h (assumption).
+    pub ground_speed_kmh: f64,
+    /// Return bus/train fare per great-circle km. Default USD 0.12 (assumption:
+    /// about USD 0.045 per road km each way, a long-distance coach fare).
+    pub ground_fare_per_km: f64,
+    /// Ground CO2e per passenger-km on the road distance. Default 0.027 kg
+    /// (UK DESNZ 2024 GHG conversion factors, "Business travel – land", coach).
+    pub ground_co2_kg_per_pkm: f64,
+    /// Flown km per great-circle km. Default 1.08: DESNZ's methodology adds 8 %
+    /// to great-circle distance for indirect routing, stacking and delays.
+    pub air_distance_uplift: f64,
+    /// Average speed over the flown distance (block speed). Default 800 km/h (assumption).
+    pub air_speed_kmh: f64,
+    /// Fixed hours per one-way air trip: getting to the airport, check-in,
+    /// security, boarding, connections, baggage. Default 3 h (assumption).
+    pub air_overhead_hours: f64,
+    /// Fixed part of an estimated return economy air fare. Default USD 150.
+    pub air_fare_base: f64,
+    /// Per great-circle km part of an estimated return air fare. Default USD 0.10.
+    /// With the base this gives USD 475 at 3,250 km, the middle of a 2,500–4,000 km
+    /// intra-African return trip (the seed's "$475 plane ticket"): a rough
+    /// calibration, not a price quote.
+    pub air_fare_per_km: f64,
+    /// Flights shorter than this use the short-flight CO2 factor. Default 1,000 km.
+    pub air_short_max_km: f64,
+    /// Flights from this distance on use the long-haul CO2 factor. Default
+    /// 3,700 km, DESNZ's short-haul/long-haul boundary.
+    pub air_long_min_km: f64,
+    /// CO2e per passenger-km (flown km) of short flights. Default 0.255 kg
+    /// (DESNZ 2024, "Business travel – air", domestic, with radiative forcing).
+    pub air_co2_short_kg_per_pkm: f64,
+    /// CO2e per passenger-km of medium flights. Default 0.156 kg (DESNZ 2024,
+    /// short-haul, economy, with radiative forcing).
+    pub air_co2_medium_kg_per_pkm: f64,
+    /// CO2e per passenger-km of long-haul flights. Default 0.150 kg (DESNZ 2024,
+    /// long-haul, economy, with radiative forcing).
+    pub air_co2_long_kg_per_pkm: f64,
+    /// What it costs one person to take part virtually (data bundle, a quiet
+    /// room, a headset). Default USD 25 (assumption).
+    pub virtual_cost_per_person: f64,
+    /// CO2e of one person's virtual participation. Default 2 kg: about 8 hours of
+    /// video at 0.25 kg/h, inside the 0.15–1 kg/h range reported by Obringer et
+    /// al. (2021), Resources, Conservation & Recycling 167.
+    pub virtual_co2_kg_per_person: f64,
+    /// Real fares that replace the estimate for one member and one host.
+    pub known_fares: Vec<KnownFare>,
+}
+
+/// A real return fare for one member to one host (the seed's $475 ticket).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KnownFare {
+    /// The member's name, as in the participant list (case-insensitive).
+    pub member: String,
+    /// The host's name, as in the candidate list (case-insensitive).
+    pub host: String,
+    /// The return fare in the model's currency.
+    pub fare: f64,
+}
+
+impl Default for TravelModel {
+    fn default() -> Self {
+        Self {
+            currency: "USD".to_owned(),
+            ground_max_km: 500.0,
+            ground_circuity: 1.3,
+            ground_speed_kmh: 60.0,
+            ground_fare_per_km: 0.12,
+            ground_co2_kg_per_pkm: 0.027,
+            air_distance_uplift: 1.08,
+            air_speed_kmh: 800.0,
+            air_overhead_hours: 3.0,
+            air_fare_base: 150.0,
+            air_fare_per_km: 0.10,
+            air_short_max_km: 1000.0,
+            air_long_min_km: 3700.0,
+            air_co2_short_kg_per_pkm: 0.255,
+            air_co2_medium_kg_per_pkm: 0.156,
+            air_co2_long_kg_per_pkm: 0.150,
+            virtual_cost_per_person: 25.0,
+            virtual_co2_kg_per_person: 2.0,
+            known_fares: Vec::new(),
+        }
+    }
+}
+
+/// How a person travels to the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Road or rail.
+    Ground,
+    /// Flying.
+    Air,
+}
+
+/// One person's estimated return trip to one host.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trip {
+    /// One-way great-circle km.
+    pub km: f64,
+    /// Ground or air.
+    pub mode: Mode,
+    /// Return fare (estimated, or known when `known_fare` is true).
+    pub cost: f64,
+    /// Return-trip CO2e in kg.
+    pub co2_kg: f64,
+    /// One-way door-to-door hours.
+    pub hours: f64,
+    /// Whether `cost` is a real fare from [`TravelModel::known_fares`].
+    pub known_fare: bool,
+}
+
+impl TravelModel {
+    /// Checks that every constant is finite and non-negative and the speeds and
+    /// factors positive, so that every per-person metric grows with distance
+    /// piece by piece (the solver's bounds rely on it).
+    ///
+    /// # Errors
+    /// A message naming the first bad field.
+    pub fn validate(&self) -> Result<(), String> {
+        let fields = [
+            ("ground_max_km", self.ground_max_km),
+            ("ground_circuity", self.ground_circuity),
+            ("ground_speed_kmh", self.ground_speed_kmh),
+            ("ground_fare_per_km", self.ground_fare_per_km),
+            ("ground_co2_kg_per_pkm", self.ground_co2_kg_per_pkm),
+            ("air_distance_uplift", self.air_distance_uplift),
+            ("air_speed_kmh", self.air_speed_kmh),
+            ("air_overhead_hours", self.air_overhead_hours),
+            ("air_fare_base", self.air_fare_base),
+            ("air_fare_per_km", self.air_fare_per_km),
+            ("air_short_max_km", self.air_short_max_km),
+            ("air_long_min_km", self.air_long_min_km),
+            ("air_co2_short_kg_per_pkm", self.air_co2_short_kg_per_pkm),
+            ("air_co2_medium_kg_per_pkm", self.air_co2_medium_kg_per_pkm),
+            ("air_co2_long_kg_per_pkm", self.air_co2_long_kg_per_pkm),
+            ("virtual_cost_per_person", self.virtual_cost_per_person),
+            ("virtual_co2_kg_per_person", self.virtual_co2_kg_per_person),
+        ];
+        for (name, v) in fields {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("travel model: {name} must be a non-negative number, not {v}"));
+            }
+        }
+        for (name, v) in [
+            ("ground_speed_kmh", self.ground_speed_kmh),
+            ("air_speed_kmh", self.air_speed_kmh),
+            ("ground_circuity", self.ground_circuity),
+            ("air_distance_uplift", self.air_distance_uplift),
+        ] {
+            if v <= 0.0 {
+                return Err(format!("travel model: {name} must be positive"));
+            }
+        }
+        for f in &self.known_fares {
+            if !f.fare.is_finite() || f.fare < 0.0 {
+                return Err(format!(
+                    "travel model: known fare for {} to {} must be a non-negative number",
+                    f.member, f.host
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The mode used for a one-way distance.
+    #[must_use]
+    pub fn mode(&self, km: f64) -> Mode {
+        if km < self.ground_max_km {
+            Mode::Ground
+        } else {
+            Mode::Air
+        }
+    }
+
+    /// Estimated return fare for a one-way great-circle distance.
+    #[must_use]
+    pub fn fare(&self, km: f64) -> f64 {
+        self.metric(Quantity::Cost).eval(km)
+    }
+
+    /// Return-trip CO2e in kg for a one-way great-circle distance.
+    #[must_use]
+    pub fn co2_kg(&self, km: f64) -> f64 {
+        self.metric(Quantity::Co2).eval(km)
+    }
+
+    /// One-way door-to-door hours for a great-circle distance.
+    #[must_use]
+    pub fn hours(&self, km: f64) -> f64 {
+        self.metric(Quantity::Hours).eval(km)
+    }
+
+    /// The whole estimate for one distance; `known_fare` replaces the fare.
+    #[must_use]
+    pub fn trip(&self, km: f64, known_fare: Option<f64>) -> Trip {
+        Trip {
+            km,
+            mode: self.mode(km),
+            cost: known_fare.unwrap_or_else(|| self.fare(km)),
+            co2_kg: self.co2_kg(km),
+            hours: self.hours(km),
+            known_fare: known_fare.is_some(),
+        }
+    }
+
+    /// The piecewise-linear function of distance behind one quantity. Fares,
+    /// CO2 and hours are all computed through it, so the solver's bounds and
+    /// the reported trips can never disagree.
+    pub(crate) fn metric(&self, q: Quantity) -> Metric {
+        let t = self.ground_max_km;
+        let mut pieces = Vec::with_capacity(4);
+        let ground = match q {
+            Quantity::Cost => (0.0, self.ground_fare_per_km),
+            Quantity::Co2 => (0.0, 2.0 * self.ground_circuity * self.ground_co2_kg_per_pkm),
+            Quantity::Hours => (0.0, self.ground_circuity / self.ground_speed_kmh),
+            Quantity::Distance => (0.0, 1.0),
+        };
+        if t > 0.0 {
+            pieces.push(Piece { start: 0.0, intercept: ground.0, slope: ground.1 });
+        }
+        match q {
+            Quantity::Cost => pieces.push(Piece { start: t, intercept: self.air_fare_base, slope: self.air_fare_per_km }),
+            Quantity::Hours => pieces.push(Piece {
+                start: t,
+                intercept: self.air_overhead_hours,
+                slope: self.air_distance_uplift / self.air_speed_kmh,
+            }),
+            Quantity::Distance => pieces.push(Piece { start: t, intercept: 0.0, slope: 1.0 }),
+            Quantity::Co2 => {
+                let bands = [
+                    (0.0, self.air_co2_short_kg_per_pkm),
+                    (self.air_short_max_km, self.air_co2_medium_kg_per_pkm),
+                    (self.air_long_min_km.max(self.air_short_max_km), self.air_co2_long_kg_per_pkm),
+                ];
+                for (i, &(from, factor)) in bands.iter().enumerate() {
+                    let until = bands.get(i + 1).map_or(f64::INFINITY, |b| b.0);
+                    if until <= t || until <= from {
+                        continue;
+                    }
+                    let slope = 2.0 * self.air_distance_uplift * factor;
+                    pieces.push(Piece { start: from.max(t), intercept: 0.0, slope });
+                }
+            }
+        }
+        Metric::new(pieces)
+    }
+}
+
+/// What a per-person metric measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quantity {
+    Cost,
+    Co2,
+    Hours,
+    Distance,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    start: f64,
+    intercept: f64,
+    slope: f64,
+}
+
+/// A per-person metric as a function of one-way km: pieces `a + b·km` (b ≥ 0),
+/// each valid from its start to the next one's. It may drop where a piece
+/// starts (a cheaper CO2 band), so bounds use [`Metric::lower`], the largest
+/// non-decreasing function below it.
+#[derive(Clone, Debug)]
+pub(crate) struct Metric {
+    pieces: Vec<Piece>,
+    /// `suffix_min[p]`: the least value at the start of piece `p` or any later one.
+    suffix_min: Vec<f64>,
+}
+
+impl Metric {
+    fn new(mut pieces: Vec<Piece>) -> Self {
+        pieces.sort_by(|a, b| a.start.total_cmp(&b.start));
+        pieces.dedup_by(|later, earlier| {
+            // Two pieces starting at the same km: the later in the list wins.
+            if later.start == earlier.start {
+                *earlier = *later;
+                true
+            } else {
+                false
+            }
+        });
+        if pieces.first().is_none_or(|p| p.start > 0.0) {
+            let first = pieces.first().copied().unwrap_or(Piece { start: 0.0, intercept: 0.0, slope: 0.0 });
+            pieces.insert(0, Piece { start: 0.0, ..first });
+        }
+        let mut suffix_min = vec![f64::INFINITY; pieces.len() + 1];
+        for i in (0..pieces.len()).rev() {
+            let p = pieces[i];
+            suffix_min[i] = suffix_min[i + 1].min(p.intercept + p.slope * p.start);
+        }
+        Self { pieces, suffix_min }
+    }
+
+    #[inline]
+    fn piece_index(&self, km: f64) -> usize {
+        let mut i = 0;
+        while i + 1 < self.pieces.len() && self.pieces[i + 1].start <= km {
+            i += 1;
+        }
+        i
+    }
+
+    /// The metric's value at `km` (negative distances count as 0).
+    #[inline]
+    pub(crate) fn eval(&self, km: f64) -> f64 {
+        let km = km.max(0.0);
+        let p = self.pieces[self.piece_index(km)];
+        p.intercept + p.slope * km
+    }
+
+    /// `min { eval(d) : d ≥ km }`: a lower bound on the metric for every
+    /// distance of at least `km`, non-decreasing in `km`.
+    #[inline]
+    pub(crate) fn lower(&self, km: f64) -> f64 {
+        let km = km.max(0.0);
+        let i = self.piece_index(km);
+        let p = self.pieces[i];
+        (p.intercept + p.slope * km).min(self.suffix_min[i + 1])
+    }
+
+    /// A distance beyond which `lower` is at least `u`: every distance `d` with
+    /// `lower(d) < u` is below the returned value. `None` when no distance has
+    /// `lower(d) < u`.
+    pub(crate) fn reach(&self, u: f64) -> Option<f64> {
+        if self.lower(0.0) >= u {
+            return None;
+        }
+        if self.lower(MAX_DISTANCE_KM) < u {
+            return Some(MAX_DISTANCE_KM + 1.0);
+        }
+        let (mut lo, mut hi) = (0.0_f64, MAX_DISTANCE_KM);
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if self.lower(mid) < u {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(hi + 1e-6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typical_intra_african_return_ticket_costs_about_475_dollars() {
+        let m = TravelModel::default();
+        assert!((m.fare(3250.0) - 475.0).abs() < 1e-9);
+        assert!(m.fare(2500.0) >= 380.0 && m.fare(4000.0) <= 570.0);
+    }
+
+    #[test]
+    fn short_trips_go_by_ground_and_long_ones_fly() {
+        let m = TravelModel::default();
+        let bus = m.trip(300.0, None);
+        assert_eq!(bus.mode, Mode::Ground);
+        assert!((bus.cost - 36.0).abs() < 1e-9);
+        assert!((bus.hours - 300.0 * 1.3 / 60.0).abs() < 1e-9);
+        let plane = m.trip(5000.0, Some(999.0));
+        assert_eq!(plane.mode, Mode::Air);
+        assert!(plane.known_fare && (plane.cost - 999.0).abs() < 1e-9);
+        assert!((plane.co2_kg - 2.0 * 5000.0 * 1.08 * 0.150).abs() < 1e-9);
+        assert!((plane.hours - (3.0 + 5000.0 * 1.08 / 800.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_lower_envelope_never_exceeds_the_metric_and_never_decreases() {
+        let m = TravelModel::default();
+        for q in [Quantity::Cost, Quantity::Co2, Quantity::Hours, Quantity::Distance] {
+            let metric = m.metric(q);
+            let mut prev = 0.0;
+            for i in 0..4000 {
+                let km = f64::from(i) * 5.0;
+                let lo = metric.lower(km);
+                assert!(lo <= metric.eval(km) + 1e-12);
+                assert!(lo + 1e-12 >= prev, "{q:?} at {km}");
+                for later in [km + 1.0, km + 100.0, km + 3000.0] {
+                    assert!(lo <= metric.eval(later) + 1e-12);
+                }
+                prev = lo;
+            }
+            for u in [0.0, 10.0, 300.0, 800.0, 2000.0] {
+                if let Some(r) = metric.reach(u) {
+                    assert!(metric.lower(r) >= u || r > MAX_DISTANCE_KM);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_model_with_negative_or_missing_numbers_is_refused() {
+        let mut m = TravelModel::default();
+        assert!(m.validate().is_ok());
+        m.air_fare_per_km = -1.0;
+        assert!(m.validate().unwrap_err().contains("air_fare_per_km"));
+        let m: TravelModel = serde_json::from_str(r#"{"air_fare_base": 200}"#).unwrap();
+        assert!((m.air_fare_base - 200.0).abs() < 1e-12 && (m.air_fare_per_km - 0.10).abs() < 1e-12);
+    }
+}

@@ -63,7 +63,8 @@ fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Opt
     Some(Table { headers, rows })
 }
 
-fn finish<T>(what: &str, errors: Vec<RowError>, value: T) -> Result<T, PlanError> {
+fn finish<T>(what: &str, mut errors: Vec<RowError>, value: T) -> Result<T, PlanError> {
+    errors.sort_by_key(|e| e.row);
     if errors.is_empty() {
         Ok(value)
     } else {
@@ -126,18 +127,19 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
     let Some(t) = read_table(reader, what, &mut errors) else {
         return finish(what, errors, Vec::new());
     };
-    let name_c = need_column(&t, "name", &mut errors);
+    let mut header = Vec::new();
+    let name_c = need_column(&t, "name", &mut header);
     let (place_c, lat_c, lon_c, weight_c) = (t.column("place"), t.column("lat"), t.column("lon"), t.column("weight"));
     if place_c.is_none() && (lat_c.is_none() || lon_c.is_none()) {
-        errors.push(RowError {
+        header.push(RowError {
             row: 1,
             column: "place".to_owned(),
             message: "the header needs a \"place\" column or both \"lat\" and \"lon\"".to_owned(),
             suggestions: vec![],
         });
     }
-    if !errors.is_empty() {
-        return finish(what, errors, Vec::new());
+    if !header.is_empty() {
+        return finish(what, header, Vec::new());
     }
     let mut out = Vec::with_capacity(t.rows.len());
     for (row, rec) in &t.rows {
@@ -215,10 +217,11 @@ pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> 
     let Some(t) = read_table(reader, what, &mut errors) else {
         return finish(what, errors, Vec::new());
     };
-    let cols = ["name", "lat", "lon"].map(|c| need_column(&t, c, &mut errors));
+    let mut header = Vec::new();
+    let cols = ["name", "lat", "lon"].map(|c| need_column(&t, c, &mut header));
     let country_c = t.column("country");
-    if !errors.is_empty() {
-        return finish(what, errors, Vec::new());
+    if !header.is_empty() {
+        return finish(what, header, Vec::new());
     }
     let mut out = Vec::new();
     for (row, rec) in &t.rows {
@@ -256,9 +259,10 @@ pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError>
     let Some(t) = read_table(reader, what, &mut errors) else {
         return finish(what, errors, Vec::new());
     };
-    let cols = ["member", "host", "fare"].map(|c| need_column(&t, c, &mut errors));
-    if !errors.is_empty() {
-        return finish(what, errors, Vec::new());
+    let mut header = Vec::new();
+    let cols = ["member", "host", "fare"].map(|c| need_column(&t, c, &mut header));
+    if !header.is_empty() {
+        return finish(what, header, Vec::new());
     }
     let mut out = Vec::new();
     for (row, rec) in &t.rows {

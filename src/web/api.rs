@@ -105,6 +105,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// `Path<T>` whose rejection (e.g. `/convenings/abc`) is a JSON error too.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(rej) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_path", rej.body_text())),
+        }
+    }
+}
+
 /// The caller, if a bearer token was sent. A token that matches no one is an error, not
 /// an anonymous call.
 pub struct Caller(pub Option<User>);
@@ -191,7 +204,7 @@ async fn community_by_slug(state: &AppState, slug: &str) -> Result<Community, Ap
     state.store.community(slug).await?.ok_or_else(|| ApiError::not_found("community"))
 }
 
-async fn get_community(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_community(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let c = community_by_slug(&state, &slug).await?;
     let fw = state.store.framework(c.framework_id).await?.ok_or_else(|| ApiError::not_found("framework"))?;
     let mut v = community_json(&c);
@@ -199,7 +212,7 @@ async fn get_community(State(state): State<AppState>, Path(slug): Path<String>) 
     Ok(Json(v))
 }
 
-async fn list_convenings(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn list_convenings(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let c = community_by_slug(&state, &slug).await?;
     let list = state.store.convenings(c.id).await?;
     Ok(Json(Value::Array(list.iter().map(convening_json).collect())))
@@ -208,7 +221,7 @@ async fn list_convenings(State(state): State<AppState>, Path(slug): Path<String>
 async fn post_convening(
     State(state): State<AppState>,
     caller: Caller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(d): ApiJson<ConveningDraft>,
 ) -> Result<Response, ApiError> {
     caller.required()?;
@@ -224,7 +237,7 @@ async fn convening_by_id(state: &AppState, id: i64) -> Result<Convening, ApiErro
     state.store.convening(id).await?.ok_or_else(|| ApiError::not_found("convening"))
 }
 
-async fn get_convening(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn get_convening(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Value>, ApiError> {
     let c = convening_by_id(&state, id).await?;
     let mut v = convening_json(&c);
     v["participants"] = json!(state.store.participants(id).await?.len());
@@ -235,7 +248,7 @@ async fn get_convening(State(state): State<AppState>, Path(id): Path<i64>) -> Re
 async fn post_story(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(d): ApiJson<StoryDraft>,
 ) -> Result<Response, ApiError> {
     let user = caller.required()?.clone();
@@ -257,7 +270,7 @@ async fn post_story(
 async fn list_stories(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let c = convening_by_id(&state, id).await?;
     let viewer = caller.viewer(&state, c.community_id).await?;
@@ -267,7 +280,7 @@ async fn list_stories(
     Ok(Json(Value::Array(visible.collect())))
 }
 
-async fn get_matrix(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn get_matrix(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Value>, ApiError> {
     let c = convening_by_id(&state, id).await?;
     let community = state.store.community_by_id(c.community_id).await?.ok_or(StoreError::NotFound)?;
     let fw = state.store.framework(community.framework_id).await?.ok_or(StoreError::NotFound)?;

@@ -45,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(story::router())
         .merge(auth::router())
         .route("/lang/{code}", get(switch_language))
+        .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn(csrf));
     Router::new()

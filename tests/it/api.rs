@@ -186,6 +186,9 @@ async fn bad_requests_get_json_errors_and_store_nothing() {
     assert_eq!(r.status(), 422);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "starts_on");
     assert_eq!(c.get(app.url("/api/v1/nothing")).send().await.unwrap().status(), 404);
+    let r = c.get(app.url("/api/v1/convenings/abc/matrix")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_path");
     assert!(app.store.stories(id).await.unwrap().is_empty(), "nothing was stored");
 }
 

@@ -160,6 +160,9 @@ async fn the_interface_speaks_french_when_the_browser_asks() {
     assert_eq!(r.headers()["location"], "/signin");
     let page = c.get(app.url("/signin")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Mot de passe"));
+    let r = c.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("Introuvable"), "error pages speak the visitor's language");
     let r = c.get(app.url("/lang/fr?next=//evil.example")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/", "no open redirect");
 }

@@ -1,1 +1,191 @@
-//! Real-browser journeys (headless Chromium); written in a later step.
+//! Real-browser journeys: a member signs in and tells a story in headless Chromium.
+
+use crate::helpers::{PASSWORD, community_with_convening, skip, spawn_app};
+use anyhow::{Context, Result, anyhow};
+use convene::domain::story::StepKind;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long any one wait in the browser may take.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Text with a dash, Chinese script and HTML, which must come back exactly as typed.
+const TEXT: &str = "Nous avons appris — 学习 <b>bold</b>";
+
+/// Debian's Chromium (or `CONVENE_TEST_CHROMIUM`), or `None` after a loud skip.
+fn chromium() -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var("CONVENE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    if path.is_file() {
+        return Some(path);
+    }
+    skip(&format!("browser tests: no Chromium at {} (install chromium or set CONVENE_TEST_CHROMIUM)", path.display()));
+    None
+}
+
+/// A headless Chromium that stays off the network, over a throwaway profile. Fields drop
+/// in order: the browser is stopped before its profile is removed.
+struct Chromium {
+    browser: Browser,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    fn launch(path: PathBuf) -> Result<Self> {
+        let profile = tempfile::tempdir()?;
+        let args = [
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-quic",
+        ];
+        let options = LaunchOptions::default_builder()
+            .path(Some(path))
+            .headless(true)
+            .sandbox(false)
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            .args(args.iter().map(OsStr::new).collect())
+            .idle_browser_timeout(Duration::from_mins(1))
+            .build()?;
+        let browser = Browser::new(options).context("launch Chromium")?;
+        Ok(Self { browser, _profile: profile })
+    }
+
+    /// A fresh tab that asks for English pages and waits at most [`WAIT`].
+    fn tab(&self) -> Result<Arc<Tab>> {
+        let tab = self.browser.new_tab()?;
+        tab.set_default_timeout(WAIT);
+        tab.set_extra_http_headers(HashMap::from([("Accept-Language", "en")]))?;
+        Ok(tab)
+    }
+}
+
+/// Runs a JavaScript expression in the page and returns its value.
+fn js(tab: &Tab, expression: &str) -> Result<serde_json::Value> {
+    tab.evaluate(expression, false)?.value.ok_or_else(|| anyhow!("no value for {expression}"))
+}
+
+/// Puts text into a field as the browser's own text input (what a keyboard or an input
+/// method produces), in one call: typing key by key is slow on a busy machine.
+fn type_into(tab: &Tab, selector: &str, text: &str) -> Result<()> {
+    tab.find_element(selector)?.click()?;
+    tab.send_character(text)?;
+    Ok(())
+}
+
+fn open(tab: &Tab, url: &str, wait_for: &str) -> Result<()> {
+    tab.navigate_to(url)?.wait_until_navigated()?;
+    tab.wait_for_element(wait_for)?;
+    Ok(())
+}
+
+/// Signs in through the form, typing into its fields, and waits for the sign-out button.
+fn sign_in(tab: &Tab, base: &str, email: &str) -> Result<()> {
+    open(tab, &format!("{base}/signin"), "#email")?;
+    type_into(tab, "#email", email)?;
+    type_into(tab, "#password", PASSWORD)?;
+    tab.find_element("main button[type=submit]")?.click()?;
+    tab.wait_for_element("form[action='/signout']").context("signed in")?;
+    Ok(())
+}
+
+/// Signs in, tells a two-step story and checks the pages; returns the story's id.
+fn tell_in_browser(path: PathBuf, base: &str, email: &str, convening: i64) -> Result<i64> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    sign_in(&tab, base, email)?;
+    open(&tab, &format!("{base}/convenings/{convening}/stories/new"), "#title")?;
+    type_into(&tab, "#title", "Ce que nous avons appris")?;
+    type_into(&tab, "textarea[name=text_immediate]", TEXT)?;
+    tab.find_element("input[name=ind_immediate][value=networking]")?.click()?;
+    type_into(&tab, "textarea[name=text_applied]", "We plan a clinic next year.")?;
+    tab.find_element("input[name=kind_applied][value=aspirational]")?.click()?;
+    tab.find_element("input[name=visibility][value=public]")?.click()?;
+    tab.find_element("main button[type=submit]")?.click()?;
+
+    let notice = tab.wait_for_element(".notice[role=status]").context("saved-story notice")?.get_inner_text()?;
+    assert!(notice.contains("your story is saved"), "notice: {notice}");
+    let url = tab.get_url();
+    let id = url.split("/stories/").nth(1).and_then(|r| r.strip_suffix("?told=1")).and_then(|n| n.parse().ok());
+    let id: i64 = id.ok_or_else(|| anyhow!("redirected to {url}, not a story page"))?;
+    assert_eq!(js(&tab, "document.querySelector('.story-text').textContent")?, TEXT, "the text shows exactly as typed");
+    assert!(
+        js(&tab, "document.body.textContent")?.as_str().unwrap_or_default().contains("<b>bold</b>"),
+        "HTML shows as text"
+    );
+    assert_eq!(js(&tab, "document.querySelectorAll('.story-text b').length")?, 0, "typed HTML is not markup");
+
+    open(&tab, &format!("{base}/convenings/{convening}"), "#matrix")?;
+    let page = js(&tab, "document.querySelector('main').innerText")?;
+    assert!(
+        page.as_str().unwrap_or_default().contains("1 stories from 1 tellers; 2 participants in all."),
+        "matrix counts the story: {page}"
+    );
+    Ok(id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_signs_in_and_tells_a_story_in_a_real_browser() {
+    let Some(path) = chromium() else { return };
+    let app = spawn_app().await;
+    let (_, member, convening) = community_with_convening(&app.store, "browser").await;
+    let base = app.url("");
+    let id = tokio::task::spawn_blocking(move || tell_in_browser(path, &base, &member.email, convening))
+        .await
+        .expect("browser thread")
+        .expect("browser journey");
+
+    let stories = app.store.stories(convening).await.expect("stories");
+    assert_eq!(stories.len(), 1, "one story stored");
+    let story = &stories[0];
+    assert_eq!((story.id, story.title.as_str(), story.visibility.as_str()), (id, "Ce que nous avons appris", "public"));
+    let steps: Vec<_> =
+        story.steps.iter().map(|s| (s.cycle.as_str(), s.kind, s.text.as_str(), s.indicators.clone())).collect();
+    assert_eq!(
+        steps,
+        [
+            ("immediate", StepKind::Realized, TEXT, vec!["networking".to_string()]),
+            ("applied", StepKind::Aspirational, "We plan a clinic next year.", vec![]),
+        ]
+    );
+}
+
+/// Submits a title and no step text; returns the error shown and the title field's value.
+fn submit_untold(
+    path: PathBuf,
+    base: &str,
+    email: &str,
+    convening: i64,
+    title: &str,
+) -> Result<(String, serde_json::Value)> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    sign_in(&tab, base, email)?;
+    open(&tab, &format!("{base}/convenings/{convening}/stories/new"), "#title")?;
+    type_into(&tab, "#title", title)?;
+    tab.find_element("main button[type=submit]")?.click()?;
+    let error = tab.wait_for_element(".error[role=alert]").context("form error")?.get_inner_text()?;
+    Ok((error, js(&tab, "document.getElementById('title').value")?))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_story_form_re_renders_with_what_was_typed_when_nothing_is_told() {
+    let Some(path) = chromium() else { return };
+    let app = spawn_app().await;
+    let (_, member, convening) = community_with_convening(&app.store, "browser-empty").await;
+    let base = app.url("");
+    let title = "Un titre à garder — 标题";
+    let (error, kept) =
+        tokio::task::spawn_blocking(move || submit_untold(path, &base, &member.email, convening, title))
+            .await
+            .expect("browser thread")
+            .expect("browser journey");
+    assert!(error.contains("Tell at least one cycle"), "the error says what is missing: {error}");
+    assert_eq!(kept, title, "the title is still in its field");
+    assert!(app.store.stories(convening).await.expect("stories").is_empty(), "nothing stored");
+}

@@ -4,16 +4,18 @@
 //! output is rendered before anything is written, so an error never leaves a
 //! half-written file.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::planner::places::fold;
+use crate::planner::report::grouped;
 use crate::planner::scenario::Scenario;
 use crate::planner::{self, Candidate, MapOptions, Objective, PlanJson, Progress, SolveOptions, TravelModel};
 
@@ -114,8 +116,7 @@ fn candidates(args: &PlanArgs) -> Result<Vec<Candidate>> {
     };
     if !args.exclude.is_empty() {
         let names: Vec<String> = args.exclude.iter().map(|e| fold(e)).collect();
-        let codes: Vec<String> =
-            args.exclude.iter().filter(|e| e.len() == 2).map(|e| e.to_ascii_uppercase()).collect();
+        let codes: Vec<String> = args.exclude.iter().filter(|e| e.len() == 2).map(|e| e.to_ascii_uppercase()).collect();
         list.retain(|c| !codes.contains(&c.country) && !names.contains(&fold(&c.name)));
     }
     Ok(list)
@@ -176,7 +177,8 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
             bar.set_message(format!("gap {:.2} %", 100.0 * (p.value - p.lower_bound) / p.value));
         }
     };
-    let plan = planner::solve_with_progress(&travellers, &candidates, args.k, objective, &model, &options, &mut on_progress);
+    let plan =
+        planner::solve_with_progress(&travellers, &candidates, args.k, objective, &model, &options, &mut on_progress);
     bar.finish_and_clear();
     let plan = plan?;
 
@@ -189,21 +191,23 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
                 let one = planner::solve(&travellers, &candidates, 1, objective, &model, &options)?;
                 scenarios.push(("one gathering".to_owned(), Scenario::of_plan(&one)));
             }
-            let label = if plan.k == 1 { "one gathering".to_owned() } else { format!("{} regional gatherings", plan.k) };
+            let label =
+                if plan.k == 1 { "one gathering".to_owned() } else { format!("{} regional gatherings", plan.k) };
             scenarios.push((label, Scenario::of_plan(&plan)));
             scenarios.push(("virtual".to_owned(), Scenario::virtual_meeting(&travellers, &model)));
             text.push_str("\nScenarios compared:\n");
             for (label, s) in &scenarios {
                 let t = &s.totals;
-                text.push_str(&format!(
-                    "  {label:<24} cost {:>12} {} ({:>7.0} per person)  CO2e {:>10.0} kg  hours avg {:>4.1}, worst {:>4.1}\n",
-                    format!("{:.0}", t.total_cost),
+                let _ = writeln!(
+                    text,
+                    "  {label:<24} cost {:>10} {} ({:>6} per person)  CO2e {:>9} kg  hours average {:.1}, worst {:.1}",
+                    grouped(t.total_cost, 0),
                     t.currency,
-                    t.per_person_cost,
-                    t.total_co2_kg,
+                    grouped(t.per_person_cost, 0),
+                    grouped(t.total_co2_kg, 0),
                     t.avg_hours,
                     t.max_hours
-                ));
+                );
             }
             buf.extend_from_slice(text.as_bytes());
         }
@@ -319,7 +323,8 @@ mod tests {
     #[test]
     fn a_known_fare_replaces_the_estimate() {
         let fares = temp_csv("fares.csv", "member,host,fare\nAmina,Nairobi,1\n");
-        let cands = temp_csv("fc.csv", "name,lat,lon,country\nNairobi,-1.28333,36.81667,KE\nAccra,5.55602,-0.1969,GH\n");
+        let cands =
+            temp_csv("fc.csv", "name,lat,lon,country\nNairobi,-1.28333,36.81667,KE\nAccra,5.55602,-0.1969,GH\n");
         let (r, out) = run_with(
             &["--format", "json", "--fares", fares.to_str().unwrap(), "--candidates", cands.to_str().unwrap()],
             "name,place\nAmina,Accra\nKofi,Accra\n",

@@ -48,6 +48,70 @@ fn set_bound(inst: &Instance, set: &[usize]) -> (f64, usize, usize) {
     worst
 }
 
+/// Greedily picks members pairwise unable to share a host at cost ≤ `t`
+/// (most expensive first); `Some` once it has k + 1 of them.
+fn spread_set(inst: &Instance, order: &[usize], own_best: &[usize], k: usize, t: f64) -> Option<Vec<usize>> {
+    // Beyond `reach`, a member's cost is above t (unless a known fare says otherwise).
+    let reach: Vec<f64> = (0..inst.n())
+        .map(|i| {
+            if inst.min_override[i] <= t {
+                f64::INFINITY
+            } else {
+                inst.metric.reach(t * (1.0 + 1e-12) + 1e-12).unwrap_or(0.0)
+            }
+        })
+        .collect();
+    let mut set: Vec<usize> = Vec::with_capacity(k + 1);
+    for &x in order {
+        let apart = set.iter().all(|&p| {
+            if inst.pos[x].distance_km(inst.pos[p]) >= reach[x] + reach[p] {
+                return true;
+            }
+            // A shared host at either member's own best candidate settles it quickly.
+            let shares = |j: usize| inst.cost(x, j) <= t && inst.cost(p, j) <= t;
+            !shares(own_best[p]) && !shares(own_best[x]) && pair_cost(inst, x, p) > t
+        });
+        if apart {
+            set.push(x);
+            if set.len() == k + 1 {
+                return Some(set);
+            }
+        }
+    }
+    None
+}
+
+/// Relocates hosts towards the member who pays most: each host in turn is
+/// moved to that member's best candidate and the hosts re-centred; the best
+/// improvement is kept, a few times over.
+fn bottleneck_swaps(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadline: Instant) -> f64 {
+    for _ in 0..8 {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let (_, cost) = inst.assign(hosts);
+        let b = (0..inst.n()).max_by(|&x, &y| cost[x].total_cmp(&cost[y])).unwrap_or(0);
+        let Some((j, _)) = inst.best_single(&[b], f64::INFINITY, hosts) else { break };
+        let mut best: Option<(f64, Vec<usize>)> = None;
+        for h in 0..hosts.len() {
+            let mut trial = hosts.clone();
+            trial[h] = j;
+            let v = inst.lloyd(&mut trial, 20);
+            if v < value * (1.0 - 1e-12) && best.as_ref().is_none_or(|(bv, _)| v < *bv) {
+                best = Some((v, trial));
+            }
+        }
+        match best {
+            Some((v, trial)) => {
+                value = v;
+                *hosts = trial;
+            }
+            None => break,
+        }
+    }
+    value
+}
+
 /// Heuristic hosts with a certified lower bound for the worst-case objective.
 pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'_>) -> Outcome {
     let n = inst.n();
@@ -87,53 +151,34 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
         }
     }
 
+    ub = bottleneck_swaps(inst, &mut best_hosts, ub, limits.deadline);
+
     // Lower bound 1: someone's cheapest host anywhere.
     let mut lb = 0.0_f64;
-    for i in 0..n {
-        if let Some((_, v)) = inst.best_single(&[i], f64::INFINITY, &[]) {
+    let mut own_best = vec![0; n];
+    for (i, best) in own_best.iter_mut().enumerate() {
+        if let Some((j, v)) = inst.best_single(&[i], f64::INFINITY, &[]) {
             lb = lb.max(v);
+            *best = j;
         }
     }
-    // Lower bound 2: pigeonhole over k + 1 spread-out members, improved by exchanges.
+    // Lower bound 2: the largest cost t at which k + 1 members, no two of whom
+    // could share a host at cost ≤ t, can be found (greedily, the members who
+    // pay most first), found by bisection.
     let (_, cost) = inst.assign(&best_hosts);
-    let bottleneck = (0..n).max_by(|&a, &b| cost[a].total_cmp(&cost[b])).unwrap_or(0);
-    let mut set = farthest_first(inst, bottleneck, k + 1);
-    if set.len() == k + 1 {
-        let (mut bound, mut a, mut b) = set_bound(inst, &set);
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&x, &y| cost[y].total_cmp(&cost[x]));
-        order.truncate(200);
-        let mut improved = true;
-        while improved && Instant::now() < limits.deadline && (ub - bound.max(lb)) > limits.target_gap * ub {
-            improved = false;
-            'outer: for out in [a, b] {
-                let rest: Vec<usize> = set.iter().copied().filter(|&p| p != out).collect();
-                let rest_bound = set_bound(inst, &rest).0;
-                if rest_bound <= bound {
-                    continue;
-                }
-                for &x in &order {
-                    if set.contains(&x) {
-                        continue;
-                    }
-                    let mut worst = rest_bound;
-                    for &p in &rest {
-                        worst = worst.min(pair_cost(inst, x, p));
-                        if worst <= bound {
-                            break;
-                        }
-                    }
-                    if worst > bound {
-                        set = rest.clone();
-                        set.push(x);
-                        (bound, a, b) = set_bound(inst, &set);
-                        improved = true;
-                        break 'outer;
-                    }
-                }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&x, &y| cost[y].total_cmp(&cost[x]));
+    let (mut lo, mut hi) = (lb, ub);
+    while hi - lo > 0.25 * limits.target_gap * ub && Instant::now() < limits.deadline {
+        let t = 0.5 * (lo + hi);
+        match spread_set(inst, &order, &own_best, k, t) {
+            Some(set) => {
+                let bound = set_bound(inst, &set).0;
+                lb = lb.max(bound);
+                lo = bound.max(t);
             }
+            None => hi = t,
         }
-        lb = lb.max(bound);
     }
     report(1.0, ub, lb.min(ub));
     Outcome { hosts: best_hosts, value: ub, lower_bound: lb.min(ub), iterations: starts.len() }

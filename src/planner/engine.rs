@@ -66,7 +66,7 @@ impl Instance {
         }
         let n = pos.len();
         let mut list: Vec<(usize, usize, f64)> = overrides.iter().map(|&(g, c, v)| (g, tree_pos[c], v)).collect();
-        list.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        list.sort_by_key(|e| (e.0, e.1));
         list.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut override_start = vec![0; n + 1];
         for &(g, _, _) in &list {
@@ -251,11 +251,11 @@ impl Instance {
                     Aggregate::Max => members.iter().map(|&i| cost[i]).fold(0.0, f64::max),
                 };
                 let others: Vec<usize> = hosts.iter().copied().filter(|&j| j != hosts[h]).collect();
-                if let Some((j, v)) = self.best_single(&members, current, &others) {
-                    if v < current * (1.0 - 1e-12) {
-                        hosts[h] = j;
-                        changed = true;
-                    }
+                if let Some((j, v)) = self.best_single(&members, current, &others)
+                    && v < current * (1.0 - 1e-12)
+                {
+                    hosts[h] = j;
+                    changed = true;
                 }
             }
             let new_value = self.value_of(hosts);

@@ -46,7 +46,9 @@ pub enum PlanError {
         candidates: usize,
     },
     /// More gatherings than distinct home places.
-    #[error("k = {k} is larger than the number of distinct home places ({places}): every place would get its own gathering")]
+    #[error(
+        "k = {k} is larger than the number of distinct home places ({places}): every place would get its own gathering"
+    )]
     KExceedsPlaces {
         /// Requested gatherings.
         k: usize,

@@ -119,8 +119,7 @@ fn node_bound(
         free.sort_by(|&a, &b| sigma[b].total_cmp(&sigma[a]));
         let mut chosen = opened.clone();
         chosen.extend(free.iter().take(k - opened.len()));
-        let value: f64 =
-            (0..d.n).map(|i| d.w[i] * u[i]).sum::<f64>() - chosen.iter().map(|&j| sigma[j]).sum::<f64>();
+        let value: f64 = (0..d.n).map(|i| d.w[i] * u[i]).sum::<f64>() - chosen.iter().map(|&j| sigma[j]).sum::<f64>();
         inc.offer(d, &chosen);
         if value > best + 1e-12 * best.abs() {
             best = value;
@@ -157,7 +156,7 @@ fn node_bound(
 }
 
 /// Exact k-median by branch and bound, starting from a heuristic incumbent.
-fn solve_sum(inst: &Instance, k: usize, start: Outcome, limits: &Limits, report: Report<'_>) -> Outcome {
+fn solve_sum(inst: &Instance, k: usize, start: &Outcome, limits: &Limits, report: Report<'_>) -> Outcome {
     let d = Dense::new(inst);
     let mut inc = Incumbent { hosts: start.hosts.clone(), value: d.value(&start.hosts, Aggregate::Sum) };
     let (_, u0) = inst.assign(&start.hosts);
@@ -205,9 +204,18 @@ fn solve_sum(inst: &Instance, k: usize, start: Outcome, limits: &Limits, report:
     Outcome { hosts: inc.hosts, value: inc.value, lower_bound, iterations: nodes }
 }
 
-/// Can `k` candidates cover every member at per-person cost ≤ `t`? `None` when
-/// the search ran out of nodes. On success, the hosts used.
-fn cover(d: &Dense, k: usize, t: f64, budget: &mut usize) -> Option<Option<Vec<usize>>> {
+/// The answer of one set-cover test.
+enum Cover {
+    /// These hosts cover everyone.
+    Found(Vec<usize>),
+    /// No k hosts do.
+    Impossible,
+    /// The search ran out of nodes.
+    Unknown,
+}
+
+/// Can `k` candidates cover every member at per-person cost ≤ `t`?
+fn cover(d: &Dense, k: usize, t: f64, budget: &mut usize) -> Cover {
     let words = d.n.div_ceil(64);
     let sets: Vec<Vec<u64>> = (0..d.m)
         .map(|j| {
@@ -226,13 +234,19 @@ fn cover(d: &Dense, k: usize, t: f64, budget: &mut usize) -> Option<Option<Vec<u
     }
     let mut chosen = Vec::new();
     match cover_search(&sets, &all, k, &mut chosen, budget) {
-        Some(true) => Some(Some(chosen)),
-        Some(false) => Some(None),
-        None => None,
+        Some(true) => Cover::Found(chosen),
+        Some(false) => Cover::Impossible,
+        None => Cover::Unknown,
     }
 }
 
-fn cover_search(sets: &[Vec<u64>], uncovered: &[u64], k: usize, chosen: &mut Vec<usize>, budget: &mut usize) -> Option<bool> {
+fn cover_search(
+    sets: &[Vec<u64>],
+    uncovered: &[u64],
+    k: usize,
+    chosen: &mut Vec<usize>,
+    budget: &mut usize,
+) -> Option<bool> {
     if uncovered.iter().all(|&w| w == 0) {
         return Some(true);
     }
@@ -301,9 +315,9 @@ fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outc
     let mut budget = 200_000;
     // Invariant: levels[hi..] are feasible (or beyond the incumbent), levels[..lo] infeasible.
     while lo < hi && Instant::now() < limits.deadline {
-        let mid = (lo + hi) / 2;
+        let mid = lo + (hi - lo) / 2;
         match cover(&d, k, levels[mid], &mut budget) {
-            Some(Some(mut hosts)) => {
+            Cover::Found(mut hosts) => {
                 let mut j = 0;
                 while hosts.len() < k {
                     if !hosts.contains(&j) {
@@ -318,11 +332,11 @@ fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outc
                 }
                 hi = mid;
             }
-            Some(None) => {
+            Cover::Impossible => {
                 lo = mid + 1;
                 proven_lb = proven_lb.max(levels.get(mid + 1).copied().unwrap_or(levels[mid]));
             }
-            None => break,
+            Cover::Unknown => break,
         }
     }
     best.lower_bound = if lo >= hi { best.value } else { proven_lb.min(best.value) };
@@ -332,7 +346,7 @@ fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outc
 /// Exact (or, past the limits, bounded) k hosts for a small instance, improving a heuristic start.
 pub(crate) fn solve(inst: &Instance, k: usize, start: Outcome, limits: &Limits, report: Report<'_>) -> Outcome {
     match inst.aggregate {
-        Aggregate::Sum => solve_sum(inst, k, start, limits, report),
+        Aggregate::Sum => solve_sum(inst, k, &start, limits, report),
         Aggregate::Max => solve_max(inst, k, start, limits),
     }
 }

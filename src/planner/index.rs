@@ -2,7 +2,7 @@
 //! contiguous run of candidates, so a search can bound a whole region's cost
 //! at once and skip it. Memory is linear in the number of candidates.
 
-use super::geo::{UnitVec, EARTH_RADIUS_KM};
+use super::geo::{EARTH_RADIUS_KM, UnitVec};
 
 /// Candidates per leaf.
 const LEAF_SIZE: usize = 6;
@@ -90,15 +90,14 @@ mod tests {
 
     #[test]
     fn every_candidate_lies_inside_each_node_that_holds_it() {
-        let mut pts = Vec::new();
-        let mut s = 7_u64;
-        for _ in 0..500 {
-            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            let lat = (s >> 11) as f64 / (1u64 << 53) as f64 * 180.0 - 90.0;
-            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            let lon = (s >> 11) as f64 / (1u64 << 53) as f64 * 360.0 - 180.0;
-            pts.push(UnitVec::from_latlon(LatLon::new(lat, lon).unwrap()));
-        }
+        let mut rng = crate::planner::engine::SplitMix(7);
+        let pts: Vec<UnitVec> = (0..500)
+            .map(|_| {
+                let lat = rng.next_f64() * 180.0 - 90.0;
+                let lon = rng.next_f64() * 360.0 - 180.0;
+                UnitVec::from_latlon(LatLon::new(lat, lon).unwrap())
+            })
+            .collect();
         let idx = CandidateIndex::build(&pts);
         assert_eq!(idx.len(), 500);
         for n in &idx.nodes {

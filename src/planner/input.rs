@@ -8,7 +8,7 @@ use std::io::Read;
 
 use super::error::{PlanError, RowError};
 use super::geo::LatLon;
-use super::places::{resolve, PlaceLookupError};
+use super::places::{PlaceLookupError, resolve};
 use super::solve::{Candidate, Traveller};
 use super::travel::KnownFare;
 
@@ -31,7 +31,12 @@ fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Opt
     let headers = match rdr.headers() {
         Ok(h) => h.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()).collect(),
         Err(e) => {
-            errors.push(RowError { row: 1, column: String::new(), message: format!("cannot read {what}: {e}"), suggestions: vec![] });
+            errors.push(RowError {
+                row: 1,
+                column: String::new(),
+                message: format!("cannot read {what}: {e}"),
+                suggestions: vec![],
+            });
             return None;
         }
     };
@@ -65,11 +70,7 @@ fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Opt
 
 fn finish<T>(what: &str, mut errors: Vec<RowError>, value: T) -> Result<T, PlanError> {
     errors.sort_by_key(|e| e.row);
-    if errors.is_empty() {
-        Ok(value)
-    } else {
-        Err(PlanError::Input { what: what.to_owned(), errors })
-    }
+    if errors.is_empty() { Ok(value) } else { Err(PlanError::Input { what: what.to_owned(), errors }) }
 }
 
 fn need_column(t: &Table, name: &str, errors: &mut Vec<RowError>) -> Option<usize> {
@@ -85,7 +86,7 @@ fn need_column(t: &Table, name: &str, errors: &mut Vec<RowError>) -> Option<usiz
     c
 }
 
-fn cell<'r>(rec: &'r csv::StringRecord, col: Option<usize>) -> &'r str {
+fn cell(rec: &csv::StringRecord, col: Option<usize>) -> &str {
     col.and_then(|c| rec.get(c)).unwrap_or("")
 }
 
@@ -149,7 +150,12 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
         let row = *row;
         let name = cell(rec, name_c);
         if name.is_empty() {
-            errors.push(RowError { row, column: "name".into(), message: "the name is empty".into(), suggestions: vec![] });
+            errors.push(RowError {
+                row,
+                column: "name".into(),
+                message: "the name is empty".into(),
+                suggestions: vec![],
+            });
             continue;
         }
         let weight = match cell(rec, weight_c) {
@@ -228,16 +234,21 @@ pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> 
         let row = *row;
         let name = cell(rec, cols[0]);
         if name.is_empty() {
-            errors.push(RowError { row, column: "name".into(), message: "the name is empty".into(), suggestions: vec![] });
+            errors.push(RowError {
+                row,
+                column: "name".into(),
+                message: "the name is empty".into(),
+                suggestions: vec![],
+            });
             continue;
         }
         let la = parse_coordinate(cell(rec, cols[1]), row, "lat", &mut errors);
         let lo = parse_coordinate(cell(rec, cols[2]), row, "lon", &mut errors);
-        if let (Some(la), Some(lo)) = (la, lo) {
-            if let Some(position) = position(la, lo, row, &mut errors) {
-                let country = cell(rec, country_c).to_ascii_uppercase();
-                out.push(Candidate { name: name.to_owned(), country, position, population: None });
-            }
+        if let (Some(la), Some(lo)) = (la, lo)
+            && let Some(position) = position(la, lo, row, &mut errors)
+        {
+            let country = cell(rec, country_c).to_ascii_uppercase();
+            out.push(Candidate { name: name.to_owned(), country, position, population: None });
         }
         if errors.len() >= MAX_ERRORS {
             break;

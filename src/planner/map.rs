@@ -53,7 +53,8 @@ pub fn equal_earth(p: LatLon) -> (f64, f64) {
     let theta = (m * p.lat.to_radians().sin()).asin();
     let t2 = theta * theta;
     let t6 = t2 * t2 * t2;
-    let x = 2.0 * 3_f64.sqrt() * lambda * theta.cos() / (3.0 * (9.0 * A4 * t6 * t2 + 7.0 * A3 * t6 + 3.0 * A2 * t2 + A1));
+    let x =
+        2.0 * 3_f64.sqrt() * lambda * theta.cos() / (3.0 * (9.0 * A4 * t6 * t2 + 7.0 * A3 * t6 + 3.0 * A2 * t2 + A1));
     let y = theta * (A1 + A2 * t2 + t6 * (A3 + A4 * t2));
     (x, y)
 }
@@ -112,8 +113,12 @@ fn ring_path(ring: &serde_json::Value, d: &mut String) {
     let mut last: Option<(i64, i64)> = None;
     let mut count = 0;
     for pt in ring.as_array().into_iter().flatten() {
-        let (Some(lon), Some(lat)) = (pt[0].as_f64(), pt[1].as_f64()) else { continue };
-        let Ok(p) = LatLon::new(lat.clamp(-90.0, 90.0), lon.clamp(-180.0, 180.0)) else { continue };
+        let (Some(lon), Some(lat)) = (pt[0].as_f64(), pt[1].as_f64()) else {
+            continue;
+        };
+        let Ok(p) = LatLon::new(lat.clamp(-90.0, 90.0), lon.clamp(-180.0, 180.0)) else {
+            continue;
+        };
         let (x, y) = to_view(p);
         #[allow(clippy::cast_possible_truncation)]
         let q = ((x * 10.0).round() as i64, (y * 10.0).round() as i64);
@@ -132,11 +137,7 @@ fn ring_path(ring: &serde_json::Value, d: &mut String) {
 /// Formats an integer number of tenths ("123.4", "-0.5", "12").
 fn tenths(v: i64) -> String {
     let (sign, a) = if v < 0 { ("-", -v) } else { ("", v) };
-    if a % 10 == 0 {
-        format!("{sign}{}", a / 10)
-    } else {
-        format!("{sign}{}.{}", a / 10, a % 10)
-    }
+    if a % 10 == 0 { format!("{sign}{}", a / 10) } else { format!("{sign}{}.{}", a / 10, a % 10) }
 }
 
 fn px(v: f64) -> String {
@@ -172,6 +173,11 @@ fn route(a: LatLon, b: LatLon, out: &mut String) {
     }
 }
 
+/// A home place and its host: (latitude bits, longitude bits, host index).
+type HomeKey = (u64, u64, usize);
+/// Where, how many people, and their names.
+type Home<'a> = (LatLon, u32, Vec<&'a str>);
+
 /// Draws the plan: outlines, routes, member dots (one per home place, sized by
 /// people), and one `<g class="host">` marker per host with its name.
 #[must_use]
@@ -190,8 +196,8 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
     let _ = write!(s, r#"<title id="map-title">{}</title>"#, escape_xml(&options.title));
     s.push_str(
         "<style>.sea{fill:#f4f8fb}.land{fill:#e4e0d6;stroke:#fff;stroke-width:.4}\
-         .route{fill:none;stroke:#c0392b;stroke-opacity:.35;stroke-width:.8}\
-         .member{fill:#1f6f8b;fill-opacity:.8}.host path{fill:#d35400;stroke:#fff;stroke-width:1}\
+         .route{fill:none;stroke:#c0392b;stroke-opacity:.45;stroke-width:1}\
+         .member{fill:#1f6f8b;fill-opacity:.85;stroke:#fff;stroke-width:.5}.host path{fill:#d35400;stroke:#fff;stroke-width:1}\
          .host text{font:bold 12px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3}</style>",
     );
     // The sphere's outline, then the land.
@@ -208,11 +214,13 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
     let _ = write!(s, r#"<path class="land" d="{}"/>"#, land_path());
 
     // One dot and one route per distinct (home place, host).
-    let mut homes: BTreeMap<(u64, u64, usize), (LatLon, u32, Vec<&str>)> = BTreeMap::new();
+    let mut homes: BTreeMap<HomeKey, Home<'_>> = BTreeMap::new();
     for a in &plan.assignments {
-        let e = homes
-            .entry((a.position.lat.to_bits(), a.position.lon.to_bits(), a.host))
-            .or_insert((a.position, 0, Vec::new()));
+        let e = homes.entry((a.position.lat.to_bits(), a.position.lon.to_bits(), a.host)).or_insert((
+            a.position,
+            0,
+            Vec::new(),
+        ));
         e.1 += a.weight;
         e.2.push(&a.name);
     }

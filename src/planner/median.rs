@@ -44,9 +44,8 @@ fn seed_hosts(inst: &Instance, k: usize, rng: &mut SplitMix) -> Vec<usize> {
     let mut hosts: Vec<usize> = Vec::with_capacity(k);
     let mut cost = vec![f64::INFINITY; n];
     while hosts.len() < k {
-        let weights: Vec<f64> = (0..n)
-            .map(|i| if hosts.is_empty() { inst.weight[i] } else { inst.weight[i] * cost[i] })
-            .collect();
+        let weights: Vec<f64> =
+            (0..n).map(|i| if hosts.is_empty() { inst.weight[i] } else { inst.weight[i] * cost[i] }).collect();
         let total: f64 = weights.iter().sum();
         let pick = if total > 0.0 {
             let mut r = rng.next_f64() * total;
@@ -101,7 +100,7 @@ fn swap_improve(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadlin
             if hosts.contains(&j) {
                 continue;
             }
-            per_host.iter_mut().for_each(|d| *d = 0.0);
+            per_host.fill(0.0);
             let mut add = 0.0;
             for i in 0..n {
                 let c = inst.cost(i, j);
@@ -154,10 +153,8 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    let (mut ub, mut best_hosts) = starts
-        .into_iter()
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .unwrap_or_else(|| (f64::INFINITY, (0..k).collect()));
+    let (mut ub, mut best_hosts) =
+        starts.into_iter().min_by(|a, b| a.0.total_cmp(&b.0)).unwrap_or_else(|| (f64::INFINITY, (0..k).collect()));
     ub = swap_improve(inst, &mut best_hosts, ub, limits.deadline);
     report(0.1, ub, 0.0);
 

@@ -28,22 +28,22 @@ mod index;
 pub mod input;
 pub mod map;
 mod median;
-mod sigma;
 pub mod places;
 pub mod report;
 pub mod scenario;
+mod sigma;
 pub mod solve;
 pub mod travel;
 
 pub use error::{PlanError, RowError};
-pub use geo::{haversine_km, LatLon, EARTH_RADIUS_KM};
+pub use geo::{EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};
-pub use map::{render_svg, MapOptions};
-pub use places::{airport_candidates, city_candidates, closest_matches, resolve, search, Place, PlaceLookupError};
-pub use report::{render_table, write_budget_csv, PlanJson};
-pub use scenario::{compare, k_curve, Comparison, CurvePoint, Scenario, ScenarioKind};
+pub use map::{MapOptions, render_svg};
+pub use places::{Place, PlaceLookupError, airport_candidates, city_candidates, closest_matches, resolve, search};
+pub use report::{PlanJson, render_table, write_budget_csv};
+pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind, compare, k_curve};
 pub use solve::{
-    solve, solve_with_progress, Assignment, Candidate, Host, Objective, Plan, Progress, SolveOptions, Totals, Traveller,
+    Assignment, Candidate, Host, Objective, Plan, Progress, SolveOptions, Totals, Traveller, solve, solve_with_progress,
 };
 pub use travel::{KnownFare, Mode, TravelModel, Trip};
 

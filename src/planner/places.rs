@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::geo::{haversine_km, LatLon};
+use super::geo::{LatLon, haversine_km};
 use super::solve::Candidate;
 
 const CITIES_CSV: &str = include_str!("../../data/geodata/cities15000.csv");
@@ -71,19 +71,11 @@ pub enum PlaceLookupError {
 }
 
 fn list(places: &[Place]) -> String {
-    places
-        .iter()
-        .map(|p| format!("\"{}\"", p.label()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    places.iter().map(|p| format!("\"{}\"", p.label())).collect::<Vec<_>>().join(", ")
 }
 
 fn did_you_mean(places: &[Place]) -> String {
-    if places.is_empty() {
-        String::new()
-    } else {
-        format!("; closest matches: {}", list(places))
-    }
+    if places.is_empty() { String::new() } else { format!("; closest matches: {}", list(places)) }
 }
 
 #[derive(Deserialize)]
@@ -339,7 +331,8 @@ const DOMINANCE: u64 = 10;
 /// name; [`PlaceLookupError::Ambiguous`] when several do and none has ten
 /// times the population of the next.
 pub fn resolve(query: &str) -> Result<Place, PlaceLookupError> {
-    let unknown = || PlaceLookupError::Unknown { query: query.trim().to_owned(), suggestions: closest_matches(query, 5) };
+    let unknown =
+        || PlaceLookupError::Unknown { query: query.trim().to_owned(), suggestions: closest_matches(query, 5) };
     let (name, country) = split_country(query).map_err(|_| unknown())?;
     if name.is_empty() {
         return Err(unknown());
@@ -370,6 +363,11 @@ pub fn resolve(query: &str) -> Result<Place, PlaceLookupError> {
     }
 }
 
+/// Grid cells per degree in [`city_candidates`].
+const CELLS_PER_DEGREE: f64 = 4.0;
+/// Cells around a circle of latitude.
+const N_LON: i32 = 1440;
+
 /// Host candidates from the gazetteer's cities of at least `min_population`
 /// people, the largest first. Cities closer than `merge_km` to a larger kept
 /// city are dropped (so Brooklyn does not compete with New York); 0 keeps all.
@@ -378,27 +376,26 @@ pub fn city_candidates(min_population: u64, merge_km: f64) -> Vec<Candidate> {
     let g = gazetteer();
     let mut order: Vec<&City> = g.cities.iter().filter(|c| c.population >= min_population).collect();
     order.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
-    let cell_deg = 0.25_f64;
+    // A grid of quarter-degree cells: a city only needs checking against kept
+    // cities in nearby cells. Indices stay small (|lat| ≤ 360, |lon| ≤ 720), so
+    // the float-to-int conversions below cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let index = |v: f64| v.floor().clamp(-2000.0, 2000.0) as i32;
+    let wrap = |j: i32| (j + N_LON / 2).rem_euclid(N_LON) - N_LON / 2;
+    let cell = |p: LatLon| (index(p.lat * CELLS_PER_DEGREE), wrap(index(p.lon * CELLS_PER_DEGREE)));
     let mut grid: HashMap<(i32, i32), Vec<LatLon>> = HashMap::new();
-    let cell = |p: LatLon| {
-        #[allow(clippy::cast_possible_truncation)]
-        ((p.lat / cell_deg).floor() as i32, (p.lon / cell_deg).floor() as i32)
-    };
     let mut out = Vec::new();
     for c in order {
         if merge_km > 0.0 {
             let (ci, cj) = cell(c.position);
-            let lat_cells = (merge_km / (111.0 * cell_deg)).ceil() as i32 + 1;
+            let km_per_cell = 111.0 / CELLS_PER_DEGREE;
+            let lat_cells = index(merge_km / km_per_cell) + 2;
             let coslat = c.position.lat.to_radians().cos();
-            let lon_cells = if coslat < 0.05 {
-                (360.0 / cell_deg) as i32
-            } else {
-                (merge_km / (111.0 * cell_deg * coslat)).ceil() as i32 + 1
-            };
-            let n_lon = (360.0 / cell_deg) as i32;
+            let lon_cells =
+                if coslat < 0.05 { N_LON / 2 } else { (index(merge_km / (km_per_cell * coslat)) + 2).min(N_LON / 2) };
             let near = (ci - lat_cells..=ci + lat_cells).any(|i| {
                 (cj - lon_cells..=cj + lon_cells).any(|j| {
-                    let j = (j + n_lon / 2).rem_euclid(n_lon) - n_lon / 2;
+                    let j = wrap(j);
                     grid.get(&(i, j)).is_some_and(|v| v.iter().any(|p| haversine_km(*p, c.position) < merge_km))
                 })
             });

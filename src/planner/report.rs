@@ -74,9 +74,17 @@ impl From<&Plan> for PlanJson {
         let t = &p.totals;
         Self {
             objective: p.objective,
-            value: if p.objective == Objective::Distance || p.objective == Objective::Co2 { round(p.value, 1) } else { money(p.value) },
+            value: if p.objective == Objective::Distance || p.objective == Objective::Co2 {
+                round(p.value, 1)
+            } else {
+                money(p.value)
+            },
             k: p.k,
-            hosts: p.hosts.iter().map(|h| HostJson { name: h.name.clone(), country: h.country.clone(), lat: h.lat, lon: h.lon }).collect(),
+            hosts: p
+                .hosts
+                .iter()
+                .map(|h| HostJson { name: h.name.clone(), country: h.country.clone(), lat: h.lat, lon: h.lon })
+                .collect(),
             lower_bound: if p.objective == Objective::Distance || p.objective == Objective::Co2 {
                 round(p.lower_bound, 1)
             } else {
@@ -113,11 +121,7 @@ impl From<&Plan> for PlanJson {
 
 /// Keeps a spreadsheet from reading a cell as a formula.
 fn safe_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }
 
 /// Writes the per-person budget: one row per participant row with host,
@@ -129,8 +133,22 @@ fn safe_cell(s: &str) -> String {
 pub fn write_budget_csv<W: Write>(plan: &Plan, writer: W) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(writer);
     w.write_record([
-        "name", "place", "weight", "lat", "lon", "host", "host_country", "mode", "km", "currency", "cost_per_person",
-        "fare_source", "co2_kg_per_person", "hours_one_way", "row_cost", "row_co2_kg",
+        "name",
+        "place",
+        "weight",
+        "lat",
+        "lon",
+        "host",
+        "host_country",
+        "mode",
+        "km",
+        "currency",
+        "cost_per_person",
+        "fare_source",
+        "co2_kg_per_person",
+        "hours_one_way",
+        "row_cost",
+        "row_co2_kg",
     ])?;
     for a in &plan.assignments {
         let host = plan.hosts.get(a.host);
@@ -182,11 +200,7 @@ pub(crate) fn grouped(v: f64, decimals: usize) -> String {
 fn pad(s: &str, width: usize, right: bool) -> String {
     let len = s.chars().count();
     let fill = " ".repeat(width.saturating_sub(len));
-    if right {
-        format!("{fill}{s}")
-    } else {
-        format!("{s}{fill}")
-    }
+    if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
 }
 
 fn unit(o: Objective, currency: &str) -> String {
@@ -246,12 +260,7 @@ pub fn render_table(plan: &Plan) -> String {
         }
     }
     let line = |cells: &[String]| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3)))
-            .collect::<Vec<_>>()
-            .join("  ")
+        cells.iter().enumerate().map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3))).collect::<Vec<_>>().join("  ")
     };
     let _ = writeln!(s, "{}", line(&header.map(str::to_owned)));
     for r in &rows {
@@ -270,8 +279,11 @@ pub fn render_table(plan: &Plan) -> String {
         t.avg_hours,
         t.max_hours
     );
-    let _ = writeln!(s, "Fares are return-trip estimates from the travel model{}; km and hours are one way.",
-        if plan.assignments.iter().any(|a| a.trip.known_fare) { " (* = known fare)" } else { "" });
+    let _ = writeln!(
+        s,
+        "Fares are return-trip estimates from the travel model{}; km and hours are one way.",
+        if plan.assignments.iter().any(|a| a.trip.known_fare) { " (* = known fare)" } else { "" }
+    );
     for n in &plan.notes {
         let _ = writeln!(s, "Note: {n}");
     }

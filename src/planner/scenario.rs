@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::PlanError;
-use super::solve::{solve, Candidate, Host, Objective, Plan, SolveOptions, Totals, Traveller};
+use super::solve::{Candidate, Host, Objective, Plan, SolveOptions, Totals, Traveller, solve};
 use super::travel::TravelModel;
 
 /// Which way of convening a scenario describes.
@@ -172,7 +172,9 @@ pub fn k_curve(
     let mut out = Vec::new();
     for k in 1..=k_max.max(1) {
         match solve(travellers, candidates, k, objective, model, options) {
-            Ok(p) => out.push(CurvePoint { k, value: p.value, lower_bound: p.lower_bound, gap: p.gap, totals: p.totals }),
+            Ok(p) => {
+                out.push(CurvePoint { k, value: p.value, lower_bound: p.lower_bound, gap: p.gap, totals: p.totals });
+            }
             Err(PlanError::KExceedsCandidates { .. } | PlanError::KExceedsPlaces { .. }) if k > 1 => break,
             Err(e) => return Err(e),
         }

@@ -9,12 +9,12 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::engine::{Instance, Key};
 use super::geo::UnitVec;
-use super::index::{angle, CandidateIndex, Node};
+use super::index::{CandidateIndex, Node, angle};
 
 /// How far each member's gains can reach.
 #[derive(Clone, Copy)]
@@ -33,11 +33,7 @@ pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]
     let mut reach = vec![Reach { cos: 1.0, sin: 0.0, everywhere: false }; n];
     let mut active = Vec::with_capacity(n);
     for i in 0..n {
-        let r = if inst.min_override[i] < u[i] {
-            Some(f64::INFINITY)
-        } else {
-            inst.metric.reach(u[i])
-        };
+        let r = if inst.min_override[i] < u[i] { Some(f64::INFINITY) } else { inst.metric.reach(u[i]) };
         if let Some(r) = r {
             let t = angle(r);
             reach[i] = if t >= std::f64::consts::PI {
@@ -87,7 +83,9 @@ pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]
                 s.publish();
                 loop {
                     let t = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((bound, id, members)) = tasks.get(t) else { break };
+                    let Some((bound, id, members)) = tasks.get(t) else {
+                        break;
+                    };
                     s.visit(*id, members, *bound);
                 }
                 if let Ok(mut h) = heaps.lock() {
@@ -125,11 +123,7 @@ struct Search<'a> {
 
 impl Search<'_> {
     fn own_threshold(&self) -> f64 {
-        if self.heap.len() < self.ctx.count {
-            0.0
-        } else {
-            self.heap.peek().map_or(0.0, |Reverse((Key(v), _))| *v)
-        }
+        if self.heap.len() < self.ctx.count { 0.0 } else { self.heap.peek().map_or(0.0, |Reverse((Key(v), _))| *v) }
     }
 
     fn threshold(&self) -> f64 {

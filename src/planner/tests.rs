@@ -43,11 +43,7 @@ fn instance(seed: u64, members: usize, candidates: usize) -> (Vec<Traveller>, Ve
 /// The objective of a host set, straight from the travel model.
 fn value_of(t: &[Traveller], c: &[Candidate], hosts: &[usize], o: Objective, model: &TravelModel) -> f64 {
     let fare = |ti: usize, ci: usize| {
-        model
-            .known_fares
-            .iter()
-            .find(|f| f.member == t[ti].name && f.host == c[ci].name)
-            .map(|f| f.fare)
+        model.known_fares.iter().find(|f| f.member == t[ti].name && f.host == c[ci].name).map(|f| f.fare)
     };
     let per: Vec<(f64, f64)> = (0..t.len())
         .map(|ti| {
@@ -69,14 +65,7 @@ fn value_of(t: &[Traveller], c: &[Candidate], hosts: &[usize], o: Objective, mod
 }
 
 fn brute_force(t: &[Traveller], c: &[Candidate], k: usize, o: Objective, model: &TravelModel) -> f64 {
-    fn rec(
-        start: usize,
-        chosen: &mut Vec<usize>,
-        k: usize,
-        best: &mut f64,
-        f: &dyn Fn(&[usize]) -> f64,
-        m: usize,
-    ) {
+    fn rec(start: usize, chosen: &mut Vec<usize>, k: usize, best: &mut f64, f: &dyn Fn(&[usize]) -> f64, m: usize) {
         if chosen.len() == k {
             *best = best.min(f(chosen));
             return;
@@ -99,8 +88,8 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn the_exact_solver_matches_brute_force_on_small_random_instances() {
     let options = SolveOptions::default();
-    for seed in 0..12 {
-        let (mut t, c) = instance(seed, 5 + (seed as usize % 5), 7 + (seed as usize % 4));
+    for seed in 0..12_usize {
+        let (mut t, c) = instance(seed as u64, 5 + seed % 5, 7 + seed % 4);
         let mut model = TravelModel::default();
         if seed % 3 == 0 {
             // A real fare that beats the estimate for one member and one host.
@@ -137,7 +126,8 @@ fn one_host_is_exact_on_a_large_candidate_list() {
 #[test]
 fn the_heuristic_stays_within_tolerance_and_its_bound_below_the_optimum() {
     let exact = SolveOptions::default();
-    let heuristic = SolveOptions { exact_pairs: 0, target_gap: 0.0, time_limit: Duration::from_secs(5), ..exact.clone() };
+    let heuristic =
+        SolveOptions { exact_pairs: 0, target_gap: 0.0, time_limit: Duration::from_secs(5), ..exact.clone() };
     let model = TravelModel::default();
     for (seed, n, m, k) in [(1, 25, 40, 2), (2, 30, 50, 3), (3, 40, 30, 4), (4, 20, 60, 3), (5, 35, 45, 5)] {
         let (t, c) = instance(seed, n, m);
@@ -152,7 +142,12 @@ fn the_heuristic_stays_within_tolerance_and_its_bound_below_the_optimum() {
                 e.value
             );
             assert!(h.value >= e.value * (1.0 - 1e-9) - 1e-9, "heuristic beat the optimum");
-            assert!(h.lower_bound <= e.value * (1.0 + 1e-9) + 1e-9, "seed {seed} {objective}: bound {} > optimum {}", h.lower_bound, e.value);
+            assert!(
+                h.lower_bound <= e.value * (1.0 + 1e-9) + 1e-9,
+                "seed {seed} {objective}: bound {} > optimum {}",
+                h.lower_bound,
+                e.value
+            );
         }
     }
 }
@@ -199,9 +194,15 @@ fn impossible_requests_are_refused() {
     assert!(matches!(solve(&[], &c, 1, Objective::TotalCost, &m, &o), Err(PlanError::NoTravellers)));
     assert!(matches!(solve(&t, &[], 1, Objective::TotalCost, &m, &o), Err(PlanError::NoCandidates)));
     assert!(matches!(solve(&t, &c, 0, Objective::TotalCost, &m, &o), Err(PlanError::ZeroK)));
-    assert!(matches!(solve(&t, &c, 4, Objective::TotalCost, &m, &o), Err(PlanError::KExceedsCandidates { k: 4, candidates: 3 })));
+    assert!(matches!(
+        solve(&t, &c, 4, Objective::TotalCost, &m, &o),
+        Err(PlanError::KExceedsCandidates { k: 4, candidates: 3 })
+    ));
     let same = vec![t[0].clone(), t[0].clone()];
-    assert!(matches!(solve(&same, &c, 2, Objective::TotalCost, &m, &o), Err(PlanError::KExceedsPlaces { places: 1, .. })));
+    assert!(matches!(
+        solve(&same, &c, 2, Objective::TotalCost, &m, &o),
+        Err(PlanError::KExceedsPlaces { places: 1, .. })
+    ));
     let bad = TravelModel { air_speed_kmh: 0.0, ..TravelModel::default() };
     assert!(matches!(solve(&t, &c, 1, Objective::TotalCost, &bad, &o), Err(PlanError::InvalidModel(_))));
     assert_eq!("co2".parse::<Objective>(), Ok(Objective::Co2));

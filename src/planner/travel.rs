@@ -194,11 +194,7 @@ impl TravelModel {
     /// The mode used for a one-way distance.
     #[must_use]
     pub fn mode(&self, km: f64) -> Mode {
-        if km < self.ground_max_km {
-            Mode::Ground
-        } else {
-            Mode::Air
-        }
+        if km < self.ground_max_km { Mode::Ground } else { Mode::Air }
     }
 
     /// Estimated return fare for a one-way great-circle distance.
@@ -248,7 +244,9 @@ impl TravelModel {
             pieces.push(Piece { start: 0.0, intercept: ground.0, slope: ground.1 });
         }
         match q {
-            Quantity::Cost => pieces.push(Piece { start: t, intercept: self.air_fare_base, slope: self.air_fare_per_km }),
+            Quantity::Cost => {
+                pieces.push(Piece { start: t, intercept: self.air_fare_base, slope: self.air_fare_per_km });
+            }
             Quantity::Hours => pieces.push(Piece {
                 start: t,
                 intercept: self.air_overhead_hours,
@@ -307,7 +305,7 @@ impl Metric {
         pieces.sort_by(|a, b| a.start.total_cmp(&b.start));
         pieces.dedup_by(|later, earlier| {
             // Two pieces starting at the same km: the later in the list wins.
-            if later.start == earlier.start {
+            if later.start.total_cmp(&earlier.start).is_eq() {
                 *earlier = *later;
                 true
             } else {

@@ -212,7 +212,10 @@ async fn get_community(State(state): State<AppState>, ApiPath(slug): ApiPath<Str
     Ok(Json(v))
 }
 
-async fn list_convenings(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Result<Json<Value>, ApiError> {
+async fn list_convenings(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
     let c = community_by_slug(&state, &slug).await?;
     let list = state.store.convenings(c.id).await?;
     Ok(Json(Value::Array(list.iter().map(convening_json).collect())))

@@ -112,6 +112,18 @@ pub struct Aspiration {
     pub author_user_id: Option<i64>,
 }
 
+/// A saved planner scenario (see the planner module for what `params`/`result` hold).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: i64,
+    pub convening_id: i64,
+    pub name: String,
+    pub params: String,
+    pub result: String,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+}
+
 /// Who tells a story: the member and/or the participant row, and the name at the time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Teller {
@@ -184,6 +196,8 @@ pub trait Store: Send + Sync {
     async fn create_convening(&self, community_id: i64, c: &NewConvening) -> Result<Convening>;
     async fn convening(&self, id: i64) -> Result<Option<Convening>>;
     async fn convenings(&self, community_id: i64) -> Result<Vec<Convening>>;
+    /// Sets the convening's place (e.g. the host a plan chose).
+    async fn set_convening_place(&self, id: i64, place: &str) -> Result<()>;
     /// Adds a member (`user_id`) or a named guest; adding a member twice returns the row.
     async fn add_participant(&self, convening_id: i64, user_id: Option<i64>, name: &str) -> Result<Participant>;
     async fn participants(&self, convening_id: i64) -> Result<Vec<Participant>>;
@@ -197,6 +211,11 @@ pub trait Store: Send + Sync {
         author: Option<i64>,
     ) -> Result<Aspiration>;
     async fn aspirations(&self, convening_id: i64) -> Result<Vec<Aspiration>>;
+
+    async fn save_plan(&self, convening_id: i64, name: &str, params: &str, result: &str, created_by: Option<i64>) -> Result<Plan>;
+    async fn plan(&self, id: i64) -> Result<Option<Plan>>;
+    /// The saved plans of a convening, newest first.
+    async fn plans(&self, convening_id: i64) -> Result<Vec<Plan>>;
 
     /// Stores a story and its steps in one transaction.
     async fn create_story(

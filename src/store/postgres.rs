@@ -2,7 +2,7 @@
 
 use super::sql::{self, impl_store};
 use super::{
-    Aspiration, Community, Convening, FrameworkVersion, Invite, Member, Participant, StoreError, Teller, User,
+    Aspiration, Community, Convening, FrameworkVersion, Invite, Member, Participant, Plan, StoreError, Teller, User,
 };
 use crate::domain::Role;
 use crate::domain::convening::NewConvening;

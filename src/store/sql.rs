@@ -3,7 +3,7 @@
 //! the same method bodies onto `SqliteStore` and `PgStore`; only connecting and
 //! migrating differ, and those live in `sqlite.rs` and `postgres.rs`.
 
-use super::{Aspiration, Community, Convening, FrameworkVersion, Member, Participant, StoreError, User};
+use super::{Aspiration, Community, Convening, FrameworkVersion, Member, Participant, Plan, StoreError, User};
 use crate::domain::Role;
 use crate::domain::story::{Step, StepKind, Story, Visibility};
 use sqlx::Row;
@@ -42,6 +42,7 @@ macro_rules! row_fn {
 row_fn!(community -> Community { id, slug, name, description, framework_id, created_at });
 row_fn!(convening -> Convening { id, community_id, title, mode, starts_on, ends_on, place, status, description, created_at });
 row_fn!(aspiration -> Aspiration { id, convening_id, cycle, text, author_user_id });
+row_fn!(plan -> Plan { id, convening_id, name, params, result, created_by, created_at });
 
 pub(super) fn participant<R: Row>(r: &R) -> Result<Participant, StoreError>
 where
@@ -333,6 +334,28 @@ macro_rules! impl_store {
             async fn convenings(&self, community_id: i64) -> $crate::store::Result<Vec<Convening>> {
                 let rows = sqlx::query("SELECT id, community_id, title, mode, starts_on, ends_on, place, status, description, created_at FROM convenings WHERE community_id = $1 ORDER BY starts_on DESC, id DESC").bind(community_id).fetch_all(&self.pool).await?;
                 rows.iter().map(sql::convening).collect()
+            }
+
+            async fn set_convening_place(&self, id: i64, place: &str) -> $crate::store::Result<()> {
+                let done = sqlx::query("UPDATE convenings SET place = $1 WHERE id = $2").bind(place).bind(id).execute(&self.pool).await?;
+                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            async fn save_plan(&self, convening_id: i64, name: &str, params: &str, result: &str, created_by: Option<i64>) -> $crate::store::Result<Plan> {
+                let row = sqlx::query("INSERT INTO plans (convening_id, name, params, result, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, convening_id, name, params, result, created_by, created_at")
+                    .bind(convening_id).bind(name).bind(params).bind(result).bind(created_by).bind($crate::store::now())
+                    .fetch_one(&self.pool).await?;
+                sql::plan(&row)
+            }
+
+            async fn plan(&self, id: i64) -> $crate::store::Result<Option<Plan>> {
+                let row = sqlx::query("SELECT id, convening_id, name, params, result, created_by, created_at FROM plans WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(sql::plan).transpose()
+            }
+
+            async fn plans(&self, convening_id: i64) -> $crate::store::Result<Vec<Plan>> {
+                let rows = sqlx::query("SELECT id, convening_id, name, params, result, created_by, created_at FROM plans WHERE convening_id = $1 ORDER BY id DESC").bind(convening_id).fetch_all(&self.pool).await?;
+                rows.iter().map(sql::plan).collect()
             }
 
             async fn add_participant(&self, convening_id: i64, user_id: Option<i64>, name: &str) -> $crate::store::Result<Participant> {

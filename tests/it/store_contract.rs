@@ -26,6 +26,7 @@ contract!(
     stories_round_trip_exactly_with_their_steps_in_order,
     members_keep_the_higher_role_and_participants_are_not_duplicated,
     answer_links_find_their_participant,
+    plans_are_saved_whole_and_a_host_can_become_the_place,
 );
 
 fn story(title: &str) -> StoryDraft {
@@ -222,4 +223,18 @@ async fn postgres_databases_are_isolated_per_test() {
         a.create_user("i@x.org", "I", None, false).await.unwrap();
         assert!(b.user_by_email("i@x.org").await.unwrap().is_none());
     }
+}
+
+async fn plans_are_saved_whole_and_a_host_can_become_the_place(s: DynStore) {
+    let a = s.create_user("p@x.org", "P", None, false).await.unwrap();
+    let c = s.create_community("p", "P", "", preset("km4dev-experiment").unwrap(), Some(a.id)).await.unwrap();
+    let draft = ConveningDraft { title: "T".into(), mode: "in_person".into(), starts_on: "2026-01-01".into(), ..Default::default() };
+    let cv = s.create_convening(c.id, &draft.validate().unwrap()).await.unwrap();
+    let first = s.save_plan(cv.id, "One gathering", r#"{"k":1}"#, r#"{"value":475.5}"#, Some(a.id)).await.unwrap();
+    let second = s.save_plan(cv.id, "Two regional", r#"{"k":2}"#, r#"{"value":300}"#, None).await.unwrap();
+    assert_eq!(s.plan(first.id).await.unwrap().unwrap(), first);
+    assert_eq!(s.plans(cv.id).await.unwrap(), vec![second, first], "newest first");
+    s.set_convening_place(cv.id, "Nairobi, KE").await.unwrap();
+    assert_eq!(s.convening(cv.id).await.unwrap().unwrap().place, "Nairobi, KE");
+    assert!(matches!(s.set_convening_place(9999, "x").await, Err(StoreError::NotFound)));
 }

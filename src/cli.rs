@@ -36,6 +36,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Load a community exported with `convene export` into this database.
     Import(ImportArgs),
+    /// Where should we meet? Host cities, regional gatherings, cost, time and CO2 (no database needed).
+    Plan(crate::plan_cmd::PlanArgs),
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +107,9 @@ fn redact(url: &str) -> String {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Plan(args) => {
+            tokio::task::spawn_blocking(move || crate::plan_cmd::run(&args, &mut std::io::stdout().lock())).await?
+        }
         Command::Serve(args) => serve(&cli.database_url, args).await,
         Command::Migrate => {
             open(&cli.database_url).await?;

@@ -112,13 +112,64 @@ fn bottleneck_swaps(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, dea
     value
 }
 
+/// Pigeonhole bound from k + 1 members spread out farthest-first from the
+/// bottleneck member, improved by exchanging a member of the weakest pair for
+/// one of the members who pay most.
+fn exchange_bound(
+    inst: &Instance,
+    bottleneck: usize,
+    by_cost: &[usize],
+    k: usize,
+    enough: f64,
+    deadline: Instant,
+) -> f64 {
+    let mut set = farthest_first(inst, bottleneck, k + 1);
+    if set.len() < k + 1 {
+        return 0.0;
+    }
+    let (mut bound, mut a, mut b) = set_bound(inst, &set);
+    let mut improved = true;
+    while improved && bound < enough && Instant::now() < deadline {
+        improved = false;
+        'outer: for out in [a, b] {
+            let rest: Vec<usize> = set.iter().copied().filter(|&p| p != out).collect();
+            let rest_bound = set_bound(inst, &rest).0;
+            if rest_bound <= bound {
+                continue;
+            }
+            for &x in by_cost.iter().take(200) {
+                if set.contains(&x) {
+                    continue;
+                }
+                let mut worst = rest_bound;
+                for &p in &rest {
+                    worst = worst.min(pair_cost(inst, x, p));
+                    if worst <= bound {
+                        break;
+                    }
+                }
+                if worst > bound {
+                    set.clone_from(&rest);
+                    set.push(x);
+                    (bound, a, b) = set_bound(inst, &set);
+                    improved = true;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    bound
+}
+
 /// Heuristic hosts with a certified lower bound for the worst-case objective.
 pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'_>) -> Outcome {
     let n = inst.n();
     let mut rng = SplitMix(limits.seed);
     let heaviest = (0..n).max_by(|&a, &b| inst.weight[a].total_cmp(&inst.weight[b])).unwrap_or(0);
     let mut starts = vec![heaviest];
-    for _ in 0..5 {
+    // More restarts for smaller instances: each costs about n × k cost evaluations per Lloyd round.
+    let restarts = (20_000_000 / (n * k).max(1)).clamp(5, 20);
+    for _ in 0..restarts {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
         starts.push(((rng.next_f64() * n as f64) as usize).min(n - 1));
     }
@@ -168,16 +219,22 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
     let (_, cost) = inst.assign(&best_hosts);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&x, &y| cost[y].total_cmp(&cost[x]));
-    let (mut lo, mut hi) = (lb, ub);
-    while hi - lo > 0.25 * limits.target_gap * ub && Instant::now() < limits.deadline {
-        let t = 0.5 * (lo + hi);
-        match spread_set(inst, &order, &own_best, k, t) {
-            Some(set) => {
-                let bound = set_bound(inst, &set).0;
-                lb = lb.max(bound);
-                lo = bound.max(t);
+    let enough = ub * (1.0 - limits.target_gap);
+    lb = lb.max(exchange_bound(inst, order[0], &order, k, enough, limits.deadline));
+    // Two greedy orders: who pays most first, and farthest-first from that member.
+    let spread = farthest_first(inst, order[0], n);
+    for order in [&order, &spread] {
+        let (mut lo, mut hi) = (lb, ub);
+        while hi - lo > 0.25 * limits.target_gap * ub && Instant::now() < limits.deadline {
+            let t = 0.5 * (lo + hi);
+            match spread_set(inst, order, &own_best, k, t) {
+                Some(set) => {
+                    let bound = set_bound(inst, &set).0;
+                    lb = lb.max(bound);
+                    lo = bound.max(t);
+                }
+                None => hi = t,
             }
-            None => hi = t,
         }
     }
     report(1.0, ub, lb.min(ub));

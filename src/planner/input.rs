@@ -9,7 +9,7 @@ use std::io::Read;
 use super::error::{PlanError, RowError};
 use super::geo::LatLon;
 use super::places::{PlaceLookupError, resolve};
-use super::solve::{Candidate, Traveller};
+use super::plan::{Candidate, Traveller};
 use super::travel::KnownFare;
 
 /// At most this many problems are listed for one file.

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use super::geo::{LatLon, UnitVec};
-use super::solve::Plan;
+use super::plan::Plan;
 
 const WORLD_GEOJSON: &str = include_str!("../../data/geodata/world-110m.geojson");
 

@@ -2,8 +2,9 @@
 //!
 //! Pure code (no I/O beyond the readers and writers it is handed, no
 //! database, no async): a bundled gazetteer ([`places`]), great-circle
-//! geometry ([`geo`]), a documented travel model ([`travel`]), host selection
-//! for one or k gatherings under four objectives ([`solve`]), scenario
+//! geometry ([`geo`]), a documented travel model ([`travel`]), host candidates
+//! ([`candidates`]), host selection for one or k gatherings under four
+//! objectives ([`plan`], [`solve()`]), scenario
 //! comparison including going virtual ([`scenario`]), and the outputs a
 //! steward needs: JSON, a per-person CSV budget, a text table ([`report`]) and
 //! an SVG world map ([`map`]).
@@ -19,6 +20,7 @@
 //! # Ok::<(), planner::PlanError>(())
 //! ```
 
+pub mod candidates;
 mod center;
 mod engine;
 pub mod error;
@@ -29,22 +31,23 @@ pub mod input;
 pub mod map;
 mod median;
 pub mod places;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 mod sigma;
 pub mod solve;
 pub mod travel;
 
+pub use candidates::{airport_candidates, city_candidates};
 pub use error::{PlanError, RowError};
-pub use geo::{EARTH_RADIUS_KM, LatLon, haversine_km};
+pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
-pub use places::{Place, PlaceLookupError, airport_candidates, city_candidates, closest_matches, resolve, search};
+pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
+pub use plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
 pub use report::{PlanJson, render_table, write_budget_csv};
 pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind, compare, k_curve};
-pub use solve::{
-    Assignment, Candidate, Host, Objective, Plan, Progress, SolveOptions, Totals, Traveller, solve, solve_with_progress,
-};
+pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
 pub use travel::{KnownFare, Mode, TravelModel, Trip};
 
 #[cfg(test)]

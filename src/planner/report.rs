@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::solve::{Objective, Plan, Totals};
+use super::plan::{Objective, Plan, Totals};
 use super::travel::Mode;
 
 fn round(v: f64, decimals: i32) -> f64 {

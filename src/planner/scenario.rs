@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::PlanError;
-use super::solve::{Candidate, Host, Objective, Plan, SolveOptions, Totals, Traveller, solve};
+use super::plan::{Candidate, Host, Objective, Plan, Totals, Traveller};
+use super::solve::{SolveOptions, solve};
 use super::travel::TravelModel;
 
 /// Which way of convening a scenario describes.

@@ -126,8 +126,7 @@ fn one_host_is_exact_on_a_large_candidate_list() {
 #[test]
 fn the_heuristic_stays_within_tolerance_and_its_bound_below_the_optimum() {
     let exact = SolveOptions::default();
-    let heuristic =
-        SolveOptions { exact_pairs: 0, target_gap: 0.0, time_limit: Duration::from_secs(5), ..exact.clone() };
+    let heuristic = SolveOptions { exact_pairs: 0, time_limit: Duration::from_secs(5), ..exact.clone() };
     let model = TravelModel::default();
     for (seed, n, m, k) in [(1, 25, 40, 2), (2, 30, 50, 3), (3, 40, 30, 4), (4, 20, 60, 3), (5, 35, 45, 5)] {
         let (t, c) = instance(seed, n, m);

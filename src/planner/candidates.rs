@@ -1,0 +1,98 @@
+//! Host candidate lists built from the bundled gazetteer: cities above a
+//! population threshold (with city districts merged into the larger city) and
+//! airports with scheduled passenger service.
+
+use std::collections::HashMap;
+
+use super::geo::{LatLon, haversine_km};
+use super::places::{City, gazetteer};
+use super::plan::Candidate;
+
+/// Grid cells per degree in [`city_candidates`].
+const CELLS_PER_DEGREE: f64 = 4.0;
+/// Cells around a circle of latitude.
+const N_LON: i32 = 1440;
+
+/// Host candidates from the gazetteer's cities of at least `min_population`
+/// people, the largest first. Cities closer than `merge_km` to a larger kept
+/// city are dropped (so Brooklyn does not compete with New York); 0 keeps all.
+#[must_use]
+pub fn city_candidates(min_population: u64, merge_km: f64) -> Vec<Candidate> {
+    let g = gazetteer();
+    let mut order: Vec<&City> = g.cities.iter().filter(|c| c.population >= min_population).collect();
+    order.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
+    // A grid of quarter-degree cells: a city only needs checking against kept
+    // cities in nearby cells. Indices stay small (|lat| ≤ 360, |lon| ≤ 720), so
+    // the float-to-int conversions below cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let index = |v: f64| v.floor().clamp(-2000.0, 2000.0) as i32;
+    let wrap = |j: i32| (j + N_LON / 2).rem_euclid(N_LON) - N_LON / 2;
+    let cell = |p: LatLon| (index(p.lat * CELLS_PER_DEGREE), wrap(index(p.lon * CELLS_PER_DEGREE)));
+    let mut grid: HashMap<(i32, i32), Vec<LatLon>> = HashMap::new();
+    let mut out = Vec::new();
+    for c in order {
+        if merge_km > 0.0 {
+            let (ci, cj) = cell(c.position);
+            let km_per_cell = 111.0 / CELLS_PER_DEGREE;
+            let lat_cells = index(merge_km / km_per_cell) + 2;
+            let coslat = c.position.lat.to_radians().cos();
+            let lon_cells =
+                if coslat < 0.05 { N_LON / 2 } else { (index(merge_km / (km_per_cell * coslat)) + 2).min(N_LON / 2) };
+            let near = (ci - lat_cells..=ci + lat_cells).any(|i| {
+                (cj - lon_cells..=cj + lon_cells).any(|j| {
+                    let j = wrap(j);
+                    grid.get(&(i, j)).is_some_and(|v| v.iter().any(|p| haversine_km(*p, c.position) < merge_km))
+                })
+            });
+            if near {
+                continue;
+            }
+            grid.entry(cell(c.position)).or_default().push(c.position);
+        }
+        out.push(Candidate {
+            name: c.name.clone(),
+            country: c.country.clone(),
+            position: c.position,
+            population: Some(c.population),
+        });
+    }
+    out
+}
+
+/// Host candidates from airports with scheduled passenger service, named
+/// "Municipality (IATA)".
+#[must_use]
+pub fn airport_candidates() -> Vec<Candidate> {
+    gazetteer()
+        .airports
+        .iter()
+        .filter(|a| a.scheduled == "yes" && !a.iata.is_empty())
+        .filter_map(|a| {
+            let position = LatLon::new(a.lat, a.lon).ok()?;
+            let town = if a.municipality.is_empty() { &a.name } else { &a.municipality };
+            Some(Candidate {
+                name: format!("{town} ({})", a.iata),
+                country: a.country.clone(),
+                position,
+                population: None,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_merge_city_districts_into_the_larger_city() {
+        let all = city_candidates(1_000_000, 0.0);
+        let merged = city_candidates(1_000_000, 25.0);
+        assert!(merged.len() < all.len());
+        assert!(merged.iter().any(|c| c.name == "New York City"));
+        assert!(!merged.iter().any(|c| c.name == "Brooklyn"));
+        assert!(city_candidates(0, 0.0).len() > 30_000);
+        let airports = airport_candidates();
+        assert!(airports.len() > 1000 && airports.iter().any(|a| a.name.contains("(NBO)")));
+    }
+}

@@ -13,10 +13,10 @@ pub mod domain;
 pub mod i18n;
 /// The JSON exchange format of a whole community (export and import).
 pub mod interop;
-/// The gathering planner: places, travel model, host selection, scenarios, maps (pure).
-pub mod planner;
 /// `convene plan`: the planner on the command line.
 pub mod plan_cmd;
+/// The gathering planner: places, travel model, host selection, scenarios, maps (pure).
+pub mod planner;
 /// Persistence behind one `Store` trait, SQLite and PostgreSQL.
 pub mod store;
 /// The web app: pages, the JSON API, sessions.

@@ -212,7 +212,14 @@ pub trait Store: Send + Sync {
     ) -> Result<Aspiration>;
     async fn aspirations(&self, convening_id: i64) -> Result<Vec<Aspiration>>;
 
-    async fn save_plan(&self, convening_id: i64, name: &str, params: &str, result: &str, created_by: Option<i64>) -> Result<Plan>;
+    async fn save_plan(
+        &self,
+        convening_id: i64,
+        name: &str,
+        params: &str,
+        result: &str,
+        created_by: Option<i64>,
+    ) -> Result<Plan>;
     async fn plan(&self, id: i64) -> Result<Option<Plan>>;
     /// The saved plans of a convening, newest first.
     async fn plans(&self, convening_id: i64) -> Result<Vec<Plan>>;

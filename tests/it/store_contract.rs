@@ -228,7 +228,12 @@ async fn postgres_databases_are_isolated_per_test() {
 async fn plans_are_saved_whole_and_a_host_can_become_the_place(s: DynStore) {
     let a = s.create_user("p@x.org", "P", None, false).await.unwrap();
     let c = s.create_community("p", "P", "", preset("km4dev-experiment").unwrap(), Some(a.id)).await.unwrap();
-    let draft = ConveningDraft { title: "T".into(), mode: "in_person".into(), starts_on: "2026-01-01".into(), ..Default::default() };
+    let draft = ConveningDraft {
+        title: "T".into(),
+        mode: "in_person".into(),
+        starts_on: "2026-01-01".into(),
+        ..Default::default()
+    };
     let cv = s.create_convening(c.id, &draft.validate().unwrap()).await.unwrap();
     let first = s.save_plan(cv.id, "One gathering", r#"{"k":1}"#, r#"{"value":475.5}"#, Some(a.id)).await.unwrap();
     let second = s.save_plan(cv.id, "Two regional", r#"{"k":2}"#, r#"{"value":300}"#, None).await.unwrap();

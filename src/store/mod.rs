@@ -167,6 +167,9 @@ pub trait Store: Send + Sync {
     async fn community(&self, slug: &str) -> Result<Option<Community>>;
     async fn community_by_id(&self, id: i64) -> Result<Option<Community>>;
     async fn communities(&self) -> Result<Vec<Community>>;
+    /// The community's travel model as JSON ("" = the defaults).
+    async fn travel_model(&self, community_id: i64) -> Result<String>;
+    async fn set_travel_model(&self, community_id: i64, json: &str) -> Result<()>;
 
     async fn framework(&self, id: i64) -> Result<Option<FrameworkVersion>>;
     async fn framework_versions(&self, community_id: i64) -> Result<Vec<FrameworkVersion>>;

@@ -251,6 +251,16 @@ macro_rules! impl_store {
                 rows.iter().map(sql::community).collect()
             }
 
+            async fn travel_model(&self, community_id: i64) -> $crate::store::Result<String> {
+                let row = sqlx::query("SELECT travel_model FROM communities WHERE id = $1").bind(community_id).fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound)?;
+                Ok(row.try_get("travel_model")?)
+            }
+
+            async fn set_travel_model(&self, community_id: i64, json: &str) -> $crate::store::Result<()> {
+                let done = sqlx::query("UPDATE communities SET travel_model = $1 WHERE id = $2").bind(json).bind(community_id).execute(&self.pool).await?;
+                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
             async fn framework(&self, id: i64) -> $crate::store::Result<Option<FrameworkVersion>> {
                 let row = sqlx::query("SELECT id, community_id, version, body, created_at FROM frameworks WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
                 match row {

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/presets", get(list_presets))
+        .route("/places", get(search_places))
         .route("/communities", axum::routing::post(post_community))
         .route("/communities/{slug}", get(get_community))
         .route("/communities/{slug}/convenings", get(list_convenings).post(post_convening))
@@ -160,6 +161,30 @@ async fn openapi() -> Response {
 
 async fn list_presets() -> Json<Value> {
     Json(json!(presets()))
+}
+
+#[derive(Deserialize)]
+struct PlaceQuery {
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+/// City search for home places: accent- and case-insensitive prefix match, "Name, CC"
+/// narrows to a country; the country is given to tell namesakes apart.
+async fn search_places(axum::extract::Query(q): axum::extract::Query<PlaceQuery>) -> Result<Json<Value>, ApiError> {
+    let query = q.q.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(ApiError {
+            field: Some("q".into()),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "required", "give a place name as ?q=")
+        });
+    }
+    let places = crate::planner::search(&query, q.limit.unwrap_or(10).clamp(1, 50));
+    let out: Vec<Value> = places
+        .iter()
+        .map(|p| json!({"name": p.name, "country": p.country, "country_name": p.country_name, "admin1": p.admin1, "lat": p.lat, "lon": p.lon, "population": p.population, "label": p.label()}))
+        .collect();
+    Ok(Json(Value::Array(out)))
 }
 
 fn community_json(c: &Community) -> Value {

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod community;
 mod convening;
+mod plan;
 mod story;
 
 pub use auth::{MIN_PASSWORD, hash_password, verify_password};
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(community::router())
         .merge(convening::router())
         .merge(story::router())
+        .merge(plan::router())
         .merge(auth::router())
         .route("/lang/{code}", get(switch_language))
         .fallback(|| async { AppError::NotFound })

@@ -6,4 +6,5 @@ mod browser;
 mod cli;
 mod helpers;
 mod pages;
+mod planner;
 mod store_contract;

@@ -1,0 +1,556 @@
+//! The planner in the browser: "what would it take to convene us, and where?" for a
+//! convening's participants (their home places) plus people typed in; saved plans with
+//! scenarios side by side, a per-person table, the k curve, a world map, a CSV budget,
+//! and adopting a host as the convening's place. Also the community's travel model and
+//! each user's home place. Planning pages are for stewards: they show where people live.
+
+use super::community::load;
+use super::convening::load_convening;
+use super::{AppError, AppState, Ctx, Page, see_other};
+use crate::domain::Viewer;
+use crate::planner::{
+    self, Candidate, Comparison, CurvePoint, MapOptions, Objective, PlaceLookupError, SolveOptions, TravelModel,
+    Traveller,
+};
+use crate::store::{Community, Convening, Plan};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+/// Most people one plan may hold (lines of the list).
+pub const MAX_PEOPLE: usize = 5_000;
+/// Largest k offered.
+pub const MAX_K: usize = 10;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/convenings/{id}/plan", get(plan_form).post(create_plan))
+        .route("/plans/{id}", get(plan_page))
+        .route("/plans/{id}/map.svg", get(plan_map))
+        .route("/plans/{id}/budget.csv", get(plan_csv))
+        .route("/plans/{id}/adopt", post(adopt))
+        .route("/c/{slug}/travel-model", get(model_page).post(save_model))
+        .route("/me", get(me_page).post(save_me))
+}
+
+/// What the steward asked for; stored with the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanParams {
+    pub people: Vec<Person>,
+    pub objective: String,
+    pub k: usize,
+    pub candidates: String,
+    pub min_population: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub place: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub weight: u32,
+}
+
+/// The planner's answer; stored with the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanResult {
+    pub comparison: Comparison,
+    pub curve: Vec<CurvePoint>,
+}
+
+/// The form as typed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanForm {
+    #[serde(default)]
+    pub people: String,
+    #[serde(default)]
+    pub objective: String,
+    #[serde(default)]
+    pub k: String,
+    #[serde(default)]
+    pub candidates: String,
+    #[serde(default)]
+    pub min_population: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Reads "Name; Place[; people]" or "Name; lat, lon[; people]" lines (`#` starts a
+/// comment). Every bad line is reported with its number; place problems offer the
+/// closest known places.
+pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<String>> {
+    let mut people = Vec::new();
+    let mut errors = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = line.split(';').map(str::trim).collect();
+        let n = n + 1;
+        let (name, where_, weight) = match parts.as_slice() {
+            [name, place] => (*name, *place, "1"),
+            [name, place, w] => (*name, *place, *w),
+            _ => {
+                errors.push(format!("line {n}: write “Name; Place” or “Name; Place; number of people”"));
+                continue;
+            }
+        };
+        if name.is_empty() || where_.is_empty() {
+            errors.push(format!("line {n}: a name and a place are both needed"));
+            continue;
+        }
+        let Ok(weight) = weight.parse::<u32>() else {
+            errors.push(format!("line {n}: “{weight}” is not a number of people"));
+            continue;
+        };
+        let coords = where_
+            .split_once(',')
+            .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
+        let (place, lat, lon) = if let Some((lat, lon)) = coords {
+            if Traveller::at(name, lat, lon, 1).is_err() {
+                errors.push(format!("line {n}: latitude must be within ±90 and longitude within ±180"));
+                continue;
+            }
+            (format!("{lat}, {lon}"), lat, lon)
+        } else {
+            match planner::resolve(where_) {
+                Ok(p) => (p.label(), p.lat, p.lon),
+                Err(PlaceLookupError::Unknown { query, suggestions }) => {
+                    let s: Vec<String> = suggestions.iter().map(planner::Place::label).collect();
+                    errors.push(format!("line {n}: unknown place “{query}”; closest: {}", s.join(" · ")));
+                    continue;
+                }
+                Err(PlaceLookupError::Ambiguous { query, matches }) => {
+                    let s: Vec<String> = matches.iter().take(5).map(planner::Place::label).collect();
+                    errors.push(format!("line {n}: “{query}” is ambiguous; add the country: {}", s.join(" · ")));
+                    continue;
+                }
+            }
+        };
+        people.push(Person { name: name.to_string(), place, lat, lon, weight: weight.max(1) });
+    }
+    if people.len() > MAX_PEOPLE {
+        errors.push(format!("at most {MAX_PEOPLE} lines"));
+    }
+    if people.is_empty() && errors.is_empty() {
+        errors.push("the list of people is empty".to_string());
+    }
+    if errors.is_empty() { Ok(people) } else { Err(errors) }
+}
+
+fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<String>> {
+    let people = parse_people(&f.people);
+    let mut errors = people.as_ref().err().cloned().unwrap_or_default();
+    let objective = if f.objective.is_empty() { "total-cost".to_string() } else { f.objective.clone() };
+    if objective.parse::<Objective>().is_err() {
+        errors.push(format!("unknown objective “{objective}”"));
+    }
+    let k = f.k.trim().parse::<usize>().unwrap_or(0);
+    if !(1..=MAX_K).contains(&k) {
+        errors.push(format!("the number of gatherings must be 1 to {MAX_K}"));
+    }
+    let candidates = if f.candidates == "airports" { "airports" } else { "cities" }.to_string();
+    let min_population = if f.min_population.trim().is_empty() {
+        100_000
+    } else {
+        f.min_population.trim().parse::<u64>().unwrap_or(u64::MAX)
+    };
+    if min_population == u64::MAX {
+        errors.push("the minimum population must be a whole number".into());
+    }
+    match people {
+        Ok(people) if errors.is_empty() => Ok(PlanParams { people, objective, k, candidates, min_population }),
+        _ => Err(errors),
+    }
+}
+
+/// The community's travel model (its own constants, or the defaults).
+pub async fn community_model(state: &AppState, community_id: i64) -> Result<TravelModel, AppError> {
+    let json = state.store.travel_model(community_id).await?;
+    if json.trim().is_empty() {
+        return Ok(TravelModel::default());
+    }
+    serde_json::from_str(&json)
+        .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(format!("travel model: {e}"))))
+}
+
+/// Runs the planner (CPU-bound, on a blocking thread).
+pub async fn run_plan(params: &PlanParams, model: TravelModel) -> Result<PlanResult, String> {
+    let params = params.clone();
+    tokio::task::spawn_blocking(move || {
+        let travellers: Vec<Traveller> = params
+            .people
+            .iter()
+            .map(|p| Traveller::at(p.name.clone(), p.lat, p.lon, p.weight).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
+        let candidates: Vec<Candidate> = if params.candidates == "airports" {
+            planner::airport_candidates()
+        } else {
+            planner::city_candidates(params.min_population, 25.0)
+        };
+        let objective: Objective = params.objective.parse()?;
+        let options = SolveOptions::default();
+        let comparison = planner::compare(&travellers, &candidates, params.k, objective, &model, &options)
+            .map_err(|e| e.to_string())?;
+        let curve = planner::k_curve(&travellers, &candidates, params.k.max(5), objective, &model, &options)
+            .map_err(|e| e.to_string())?;
+        Ok(PlanResult { comparison, curve })
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+async fn steward_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community), AppError> {
+    ctx.require_user()?;
+    let (convening, community, viewer) = load_convening(state, ctx, id).await?;
+    if viewer == Viewer::Steward { Ok((convening, community)) } else { Err(AppError::Forbidden) }
+}
+
+#[derive(Template)]
+#[template(path = "plan_form.html")]
+struct FormPage {
+    ctx: Ctx,
+    convening: Convening,
+    form: PlanForm,
+    errors: Vec<String>,
+    plans: Vec<Plan>,
+}
+
+impl FormPage {
+    fn objectives(&self) -> [&'static str; 4] {
+        ["total-cost", "max-cost", "co2", "distance"]
+    }
+}
+
+/// The people list prefilled from the participants' home places.
+async fn prefill(state: &AppState, convening: &Convening) -> Result<String, AppError> {
+    let mut lines = Vec::new();
+    for p in state.store.participants(convening.id).await? {
+        let home = match p.user_id {
+            Some(uid) => state.store.user(uid).await?.map(|u| u.home_place).unwrap_or_default(),
+            None => String::new(),
+        };
+        let name = p.name.replace(';', ",");
+        lines.push(if home.is_empty() { format!("# {name}; ?") } else { format!("{name}; {home}") });
+    }
+    Ok(lines.join("\n"))
+}
+
+async fn plan_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let (convening, _) = steward_convening(&state, &ctx, id).await?;
+    let form = PlanForm {
+        people: prefill(&state, &convening).await?,
+        objective: "total-cost".into(),
+        k: "1".into(),
+        candidates: "cities".into(),
+        min_population: "100000".into(),
+        name: String::new(),
+    };
+    let plans = state.store.plans(id).await?;
+    Ok(Page(FormPage { ctx, convening, form, errors: Vec::new(), plans }).into_response())
+}
+
+async fn create_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    let (convening, community) = steward_convening(&state, &ctx, id).await?;
+    let result = match parse_form(&form) {
+        Ok(params) => match run_plan(&params, community_model(&state, community.id).await?).await {
+            Ok(result) => Ok((params, result)),
+            Err(e) => Err(vec![e]),
+        },
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok((params, result)) => {
+            let name = if form.name.trim().is_empty() {
+                format!("k = {} · {}", params.k, params.objective)
+            } else {
+                form.name.trim().chars().take(200).collect()
+            };
+            // Plain data: serialising cannot fail.
+            let (p, r) = (
+                serde_json::to_string(&params).unwrap_or_default(),
+                serde_json::to_string(&result).unwrap_or_default(),
+            );
+            let saved = state.store.save_plan(id, &name, &p, &r, ctx.user_id()).await?;
+            Ok(see_other(&format!("/plans/{}", saved.id)))
+        }
+        Err(errors) => {
+            let plans = state.store.plans(id).await?;
+            let mut resp = Page(FormPage { ctx, convening, form, errors, plans }).into_response();
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+    }
+}
+
+/// A saved plan, its convening, and its decoded parts — for stewards only.
+async fn load_plan(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(Plan, Convening, PlanParams, PlanResult), AppError> {
+    let plan = state.store.plan(id).await?.ok_or(AppError::NotFound)?;
+    let (convening, _) = steward_convening(state, ctx, plan.convening_id).await?;
+    let corrupt = |e: serde_json::Error| AppError::Store(crate::store::StoreError::Corrupt(format!("plan {id}: {e}")));
+    let params = serde_json::from_str(&plan.params).map_err(corrupt)?;
+    let result = serde_json::from_str(&plan.result).map_err(corrupt)?;
+    Ok((plan, convening, params, result))
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    ctx: Ctx,
+    plan: Plan,
+    convening: Convening,
+    params: PlanParams,
+    result: PlanResult,
+}
+
+/// Money and quantities without invented precision: whole units, thousands grouped.
+pub fn whole(x: &f64) -> String {
+    let n = x.round();
+    let s = format!("{:.0}", n.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0.0 { format!("-{out}") } else { out }
+}
+
+pub fn one_decimal(x: &f64) -> String {
+    format!("{x:.1}")
+}
+
+pub fn percent(x: &f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+impl PlanPage {
+    fn hosts_of(&self, hosts: &[planner::Host]) -> String {
+        hosts.iter().map(|h| format!("{}, {}", h.name, h.country)).collect::<Vec<_>>().join(" · ")
+    }
+    fn scenario_name(&self, kind: &planner::ScenarioKind) -> String {
+        match kind {
+            planner::ScenarioKind::OneGathering => self.ctx.t("plan-one"),
+            planner::ScenarioKind::Regional => self.ctx.t("plan-regional"),
+            planner::ScenarioKind::Virtual => self.ctx.t("plan-virtual"),
+        }
+    }
+    fn objective_name(&self) -> String {
+        self.ctx.t(&format!("objective-{}", self.params.objective))
+    }
+    fn has_regional(&self) -> bool {
+        self.result.comparison.regional.is_some()
+    }
+}
+
+async fn plan_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let (plan, convening, params, result) = load_plan(&state, &ctx, id).await?;
+    Ok(Page(PlanPage { ctx, plan, convening, params, result }).into_response())
+}
+
+#[derive(Deserialize)]
+struct Which {
+    scenario: Option<String>,
+}
+
+fn chosen<'a>(result: &'a PlanResult, which: &Which) -> &'a planner::Plan {
+    match (which.scenario.as_deref(), &result.comparison.regional) {
+        (Some("regional"), Some(r)) => r,
+        _ => &result.comparison.one,
+    }
+}
+
+async fn plan_map(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(which): Query<Which>,
+) -> Result<Response, AppError> {
+    let (_, _, _, result) = load_plan(&state, &ctx, id).await?;
+    let svg = planner::render_svg(chosen(&result, &which), &MapOptions { width: 960, title: ctx.t("plan-map-title") });
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=3600")], svg)
+        .into_response())
+}
+
+async fn plan_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(which): Query<Which>,
+) -> Result<Response, AppError> {
+    let (_, _, _, result) = load_plan(&state, &ctx, id).await?;
+    let mut out = Vec::new();
+    planner::write_budget_csv(chosen(&result, &which), &mut out)
+        .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, &format!("attachment; filename=\"budget-plan-{id}.csv\"")),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct AdoptForm {
+    #[serde(default)]
+    host: String,
+}
+
+/// Makes one of the plan's hosts the convening's place.
+async fn adopt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<AdoptForm>,
+) -> Result<Response, AppError> {
+    let (_, convening, _, result) = load_plan(&state, &ctx, id).await?;
+    let hosts: Vec<&planner::Host> = result
+        .comparison
+        .one
+        .hosts
+        .iter()
+        .chain(result.comparison.regional.iter().flat_map(|r| r.hosts.iter()))
+        .collect();
+    let host = hosts.iter().find(|h| format!("{}, {}", h.name, h.country) == f.host).ok_or(AppError::NotFound)?;
+    state.store.set_convening_place(convening.id, &format!("{}, {}", host.name, host.country)).await?;
+    Ok(see_other(&format!("/convenings/{}", convening.id)))
+}
+
+#[derive(Template)]
+#[template(path = "travel_model.html")]
+struct ModelPage {
+    ctx: Ctx,
+    community: Community,
+    text: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+async fn model_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let (community, viewer) = load(&state, &ctx, &slug).await?;
+    if viewer != Viewer::Steward {
+        return Err(AppError::Forbidden);
+    }
+    let model = community_model(&state, community.id).await?;
+    let text = serde_json::to_string_pretty(&model).unwrap_or_default();
+    Ok(Page(ModelPage { ctx, community, text, error: None, saved: false }).into_response())
+}
+
+#[derive(Deserialize)]
+struct ModelForm {
+    #[serde(default)]
+    text: String,
+}
+
+async fn save_model(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<ModelForm>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let (community, viewer) = load(&state, &ctx, &slug).await?;
+    if viewer != Viewer::Steward {
+        return Err(AppError::Forbidden);
+    }
+    let parsed =
+        serde_json::from_str::<TravelModel>(&f.text).map_err(|e| e.to_string()).and_then(|m| m.validate().map(|()| m));
+    match parsed {
+        Ok(m) => {
+            state.store.set_travel_model(community.id, &serde_json::to_string(&m).unwrap_or_default()).await?;
+            let text = serde_json::to_string_pretty(&m).unwrap_or_default();
+            Ok(Page(ModelPage { ctx, community, text, error: None, saved: true }).into_response())
+        }
+        Err(e) => {
+            let mut resp =
+                Page(ModelPage { ctx, community, text: f.text, error: Some(e), saved: false }).into_response();
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    ctx: Ctx,
+    home: String,
+    choices: Vec<planner::Place>,
+    error: Option<String>,
+    saved: bool,
+}
+
+async fn me_page(ctx: Ctx) -> Result<Response, AppError> {
+    let home = ctx.require_user()?.home_place.clone();
+    Ok(Page(MePage { ctx, home, choices: Vec::new(), error: None, saved: false }).into_response())
+}
+
+#[derive(Deserialize)]
+struct MeForm {
+    #[serde(default)]
+    home: String,
+}
+
+/// Sets the user's home place from a city name; an ambiguous or unknown name comes back
+/// with the places to choose from (radio buttons: no JavaScript needed).
+async fn save_me(State(state): State<AppState>, ctx: Ctx, Form(f): Form<MeForm>) -> Result<Response, AppError> {
+    let user = ctx.require_user()?.clone();
+    let (error, choices) = match planner::resolve(&f.home) {
+        Ok(place) => {
+            state.store.set_home_place(user.id, &place.label()).await?;
+            return Ok(Page(MePage { ctx, home: place.label(), choices: Vec::new(), error: None, saved: true })
+                .into_response());
+        }
+        Err(PlaceLookupError::Ambiguous { matches, .. }) => (ctx.t("err-place-ambiguous"), matches),
+        Err(PlaceLookupError::Unknown { suggestions, .. }) => (ctx.t("err-place-unknown"), suggestions),
+    };
+    let mut resp = Page(MePage { ctx, home: f.home, choices, error: Some(error), saved: false }).into_response();
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_lines_take_places_or_coordinates_and_report_bad_lines() {
+        let ok = parse_people("# a comment\nJohn; Nairobi\nCharles; 6.45, 3.39; 2\n").unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].place, "Nairobi, KE");
+        assert_eq!((ok[1].weight, ok[1].lat), (2, 6.45));
+        let errs = parse_people("A; Nairobbi\nB\nC; 95, 10\nD; Lagos; many").unwrap_err();
+        assert_eq!(errs.len(), 4);
+        assert!(errs[0].starts_with("line 1") && errs[0].contains("Nairobi"), "{}", errs[0]);
+        assert!(errs[1].starts_with("line 2"));
+        assert!(errs[2].starts_with("line 3"));
+        assert!(errs[3].starts_with("line 4"));
+        assert!(parse_people("").is_err());
+    }
+
+    #[test]
+    fn figures_are_rounded_and_grouped() {
+        assert_eq!(whole(&1234567.4), "1,234,567");
+        assert_eq!(whole(&475.0), "475");
+        assert_eq!(percent(&0.0079), "0.8 %");
+    }
+}

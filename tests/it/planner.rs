@@ -1,0 +1,190 @@
+//! The planner in the web app and the API, and `convene plan` on the command line.
+
+use crate::helpers::{community_with_convening, get_page, sign_in, spawn_app};
+use serde_json::Value;
+
+#[tokio::test]
+async fn places_are_found_by_name_whatever_the_accents_and_case() {
+    let app = spawn_app().await;
+    let v: Value = reqwest::get(app.url("/api/v1/places?q=sao%20paulo")).await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["name"], "São Paulo");
+    assert_eq!(v[0]["country"], "BR");
+    let v: Value = reqwest::get(app.url("/api/v1/places?q=ouaga")).await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["label"], "Ouagadougou, BF");
+    let r = reqwest::get(app.url("/api/v1/places")).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "q");
+}
+
+#[tokio::test]
+async fn a_member_sets_a_home_place_choosing_among_namesakes() {
+    let app = spawn_app().await;
+    let (_, member, _) = community_with_convening(&app.store, "home").await;
+    let c = app.client();
+    sign_in(&app, &c, &member.email).await;
+    let (_, csrf) = get_page(&c, &app.url("/me")).await;
+    let r = c.post(app.url("/me")).form(&[("csrf", csrf.as_str()), ("home", "Kingston")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"Kingston, JM\""), "namesakes offered as choices");
+    let r = c.post(app.url("/me")).form(&[("csrf", csrf.as_str()), ("home", "Nairbi")]).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Nairobi, KE"), "a misspelling gets the closest match");
+    let r = c.post(app.url("/me")).form(&[("csrf", csrf.as_str()), ("home", "nairobi")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.store.user(member.id).await.unwrap().unwrap().home_place, "Nairobi, KE");
+}
+
+#[tokio::test]
+async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "plan").await;
+    app.store.set_home_place(member.id, "Nairobi, KE").await.unwrap();
+    app.store.set_home_place(steward.id, "Lagos, NG").await.unwrap();
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    assert!(form.contains("Moussa Member; Nairobi, KE"), "participants' home places are prefilled");
+    // A bad line comes back with its number, the closest places, and the text as typed.
+    let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampalla\n";
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .form(&[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("objective", "total-cost")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("line 3") && body.contains("Kampala, UG") && body.contains("John; Kampalla"), "{body}");
+    let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampala; 2\nCharles; -1.95, 30.06\n";
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("people", people),
+            ("k", "2"),
+            ("objective", "total-cost"),
+            ("candidates", "cities"),
+            ("min_population", "500000"),
+            ("name", "East and West"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let plan_url = r.headers()["location"].to_str().unwrap().to_string();
+    let page = s.get(app.url(&plan_url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("East and West") && page.contains("Regional gatherings") && page.contains("Virtual"));
+    let plans = app.store.plans(id).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    let result: Value = serde_json::from_str(&plans[0].result).unwrap();
+    let one = &result["comparison"]["one"];
+    assert_eq!(one["assignments"].as_array().unwrap().len(), 4);
+    assert!(one["lower_bound"].as_f64().unwrap() <= one["value"].as_f64().unwrap() + 1e-6);
+    assert_eq!(result["comparison"]["regional"]["hosts"].as_array().unwrap().len(), 2);
+    // The CSV budget has a header and one row per line of people.
+    let csv = s.get(app.url(&format!("{plan_url}/budget.csv"))).send().await.unwrap();
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert!(csv.contains("John"));
+    // The map is well-formed SVG with one marker per host.
+    let svg =
+        s.get(app.url(&format!("{plan_url}/map.svg?scenario=regional"))).send().await.unwrap().text().await.unwrap();
+    let mut reader = quick_xml::Reader::from_str(&svg);
+    let mut hosts = 0;
+    loop {
+        match reader.read_event().expect("well-formed SVG") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                if e.attributes().flatten().any(|a| a.key.as_ref() == b"class" && a.value.as_ref() == b"host") {
+                    hosts += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(hosts, 2);
+    // Adopting the one-gathering host sets the convening's place.
+    let host =
+        one["hosts"][0]["name"].as_str().unwrap().to_string() + ", " + one["hosts"][0]["country"].as_str().unwrap();
+    let r = s
+        .post(app.url(&format!("{plan_url}/adopt")))
+        .form(&[("csrf", csrf.as_str()), ("host", host.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.store.convening(id).await.unwrap().unwrap().place, host);
+    // Members may not see where everyone lives.
+    let m = app.client();
+    sign_in(&app, &m, &member.email).await;
+    assert_eq!(m.get(app.url(&plan_url)).send().await.unwrap().status(), 403);
+    assert_eq!(m.get(app.url(&format!("{plan_url}/budget.csv"))).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn a_community_sets_its_own_travel_model_and_bad_json_is_refused() {
+    let app = spawn_app().await;
+    let (steward, _, _) = community_with_convening(&app.store, "model").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (page, csrf) = get_page(&s, &app.url("/c/model/travel-model")).await;
+    assert!(page.contains("ground_max_km"));
+    let r = s
+        .post(app.url("/c/model/travel-model"))
+        .form(&[("csrf", csrf.as_str()), ("text", "{\"ground_max_km\": -5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("ground_max_km&#34;: -5"), "the steward's text comes back");
+    let mut model: Value = serde_json::to_value(convene::planner::TravelModel::default()).unwrap();
+    model["virtual_cost_per_person"] = 40.0.into();
+    let r = s
+        .post(app.url("/c/model/travel-model"))
+        .form(&[("csrf", csrf.as_str()), ("text", model.to_string().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let c = app.store.community("model").await.unwrap().unwrap();
+    let saved: Value = serde_json::from_str(&app.store.travel_model(c.id).await.unwrap()).unwrap();
+    assert_eq!(saved["virtual_cost_per_person"], 40.0);
+}
+
+#[test]
+fn convene_plan_prints_the_documented_json_and_names_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("people.csv"),
+        "name,place,weight\nJohn,Nairobi,1\nCharles,Lagos,3\nAmina,\"Dakar, SN\",1\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convene"))
+        .current_dir(dir.path())
+        .args(["plan", "--participants", "people.csv", "--k", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["objective", "value", "k", "hosts", "lower_bound", "gap", "assignments", "totals"] {
+        assert!(!v[key].is_null(), "{key} missing");
+    }
+    assert_eq!(v["hosts"].as_array().unwrap().len(), 2);
+    let a = &v["assignments"][0];
+    for key in ["name", "host", "km", "cost", "co2_kg", "hours"] {
+        assert!(!a[key].is_null(), "assignment {key} missing");
+    }
+    assert!(v["lower_bound"].as_f64().unwrap() <= v["value"].as_f64().unwrap() + 1e-6);
+    std::fs::write(dir.path().join("bad.csv"), "name,place\nJohn,Nairobbi\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convene"))
+        .current_dir(dir.path())
+        .args(["plan", "--participants", "bad.csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 2") || err.contains("line 2"), "{err}");
+    assert!(err.contains("Nairobi"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing half-written");
+}

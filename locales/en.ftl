@@ -157,10 +157,12 @@ plan-k = Number of gatherings (1 = one global gathering)
 plan-candidates = Possible hosts
 plan-cities = cities
 plan-airports = airports with scheduled flights
-plan-min-population = Smallest host city (population)
+plan-min-population = Smallest host city (population; large cities have more flights)
 plan-name = Name of this plan (optional)
 plan-submit = Find the options
 plan-saved = Saved plans
+plan-default-name-one = One gathering
+plan-default-name = { $k } regional gatherings
 plan-new = New plan
 plan-lines = lines
 plan-estimates = Fares are estimates from the community's travel model unless a real fare was given; km and hours are one way, fares and CO2 for the return trip.

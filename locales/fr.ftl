@@ -157,10 +157,12 @@ plan-k = Nombre de rencontres (1 = une seule rencontre mondiale)
 plan-candidates = Hôtes possibles
 plan-cities = villes
 plan-airports = aéroports avec vols réguliers
-plan-min-population = Plus petite ville hôte (population)
+plan-min-population = Plus petite ville hôte (population ; les grandes villes ont plus de vols)
 plan-name = Nom de ce plan (facultatif)
 plan-submit = Trouver les options
 plan-saved = Plans enregistrés
+plan-default-name-one = Une rencontre
+plan-default-name = { $k } rencontres régionales
 plan-new = Nouveau plan
 plan-lines = lignes
 plan-estimates = Les tarifs sont des estimations du modèle de déplacement de la communauté, sauf tarif réel indiqué ; km et heures sont pour l'aller, tarifs et CO2 pour l'aller-retour.

@@ -157,7 +157,7 @@ fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<String>> {
     }
     let candidates = if f.candidates == "airports" { "airports" } else { "cities" }.to_string();
     let min_population = if f.min_population.trim().is_empty() {
-        100_000
+        1_000_000
     } else {
         f.min_population.trim().parse::<u64>().unwrap_or(u64::MAX)
     };
@@ -249,7 +249,7 @@ async fn plan_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
         objective: "total-cost".into(),
         k: "1".into(),
         candidates: "cities".into(),
-        min_population: "100000".into(),
+        min_population: "1000000".into(),
         name: String::new(),
     };
     let plans = state.store.plans(id).await?;
@@ -273,7 +273,9 @@ async fn create_plan(
     match result {
         Ok((params, result)) => {
             let name = if form.name.trim().is_empty() {
-                format!("k = {} · {}", params.k, params.objective)
+                let objective = ctx.t(&format!("objective-{}", params.objective));
+                let key = if params.k == 1 { "plan-default-name-one" } else { "plan-default-name" };
+                ctx.t1(key, "k", &params.k.to_string()) + " · " + &objective
             } else {
                 form.name.trim().chars().take(200).collect()
             };
@@ -549,7 +551,7 @@ mod tests {
 
     #[test]
     fn figures_are_rounded_and_grouped() {
-        assert_eq!(whole(&1234567.4), "1,234,567");
+        assert_eq!(whole(&1_234_567.4), "1,234,567");
         assert_eq!(whole(&475.0), "475");
         assert_eq!(percent(&0.0079), "0.8 %");
     }

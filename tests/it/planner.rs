@@ -95,10 +95,10 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     loop {
         match reader.read_event().expect("well-formed SVG") {
             quick_xml::events::Event::Eof => break,
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
-                if e.attributes().flatten().any(|a| a.key.as_ref() == b"class" && a.value.as_ref() == b"host") {
-                    hosts += 1;
-                }
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.attributes().flatten().any(|a| a.key.as_ref() == b"class" && a.value.as_ref() == b"host") =>
+            {
+                hosts += 1;
             }
             _ => {}
         }

@@ -68,6 +68,21 @@ pub struct ConveningOut {
     pub aspirations: Vec<AspirationOut>,
 }
 
+impl ConveningOut {
+    /// The convening as input, to check and store it.
+    fn draft(&self) -> ConveningDraft {
+        ConveningDraft {
+            title: self.title.clone(),
+            mode: self.mode.clone(),
+            starts_on: self.starts_on.clone(),
+            ends_on: self.ends_on.clone(),
+            place: self.place.clone(),
+            status: self.status.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipantOut {
@@ -198,17 +213,7 @@ fn check(doc: &Export) -> anyhow::Result<()> {
         }
     };
     for (i, c) in doc.convenings.iter().enumerate() {
-        ConveningDraft {
-            title: c.title.clone(),
-            mode: c.mode.clone(),
-            starts_on: c.starts_on.clone(),
-            ends_on: c.ends_on.clone(),
-            place: c.place.clone(),
-            status: c.status.clone(),
-            description: c.description.clone(),
-        }
-        .validate()
-        .with_context(|| format!("convenings[{i}]"))?;
+        c.draft().validate().with_context(|| format!("convenings[{i}]"))?;
         for (j, p) in c.participants.iter().enumerate() {
             known(&p.member, &format!("convenings[{i}].participants[{j}]"))?;
         }
@@ -297,16 +302,7 @@ pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
     let mut convening_ids = HashMap::new();
     let mut participant_ids = HashMap::new();
     for cv in &doc.convenings {
-        let draft = ConveningDraft {
-            title: cv.title.clone(),
-            mode: cv.mode.clone(),
-            starts_on: cv.starts_on.clone(),
-            ends_on: cv.ends_on.clone(),
-            place: cv.place.clone(),
-            status: cv.status.clone(),
-            description: cv.description.clone(),
-        };
-        let created = store.create_convening(c.id, &draft.validate()?).await?;
+        let created = store.create_convening(c.id, &cv.draft().validate()?).await?;
         convening_ids.insert(cv.id, created.id);
         for p in &cv.participants {
             participant_ids.insert(p.id, store.add_participant(created.id, uid(&p.member), &p.name).await?.id);

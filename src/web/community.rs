@@ -32,6 +32,13 @@ pub async fn load(state: &AppState, ctx: &Ctx, slug: &str) -> Result<(Community,
     Ok((community, viewer))
 }
 
+/// The community, if the signed-in viewer is its steward; otherwise sign in or 403.
+pub async fn steward_of(state: &AppState, ctx: &Ctx, slug: &str) -> Result<Community, AppError> {
+    ctx.require_user()?;
+    let (community, viewer) = load(state, ctx, slug).await?;
+    if viewer == Viewer::Steward { Ok(community) } else { Err(AppError::Forbidden) }
+}
+
 pub async fn viewer_in(state: &AppState, ctx: &Ctx, community_id: i64) -> Result<Viewer, AppError> {
     Ok(match &ctx.user {
         None => Viewer::Anonymous,
@@ -177,11 +184,8 @@ async fn create_invite(
     Path(slug): Path<String>,
     Form(f): Form<InviteForm>,
 ) -> Result<Response, AppError> {
+    let community = steward_of(&state, &ctx, &slug).await?;
     let user = ctx.require_user()?.clone();
-    let (community, viewer) = load(&state, &ctx, &slug).await?;
-    if viewer != Viewer::Steward {
-        return Err(AppError::Forbidden);
-    }
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
     let token = new_token();
     state
@@ -240,11 +244,7 @@ async fn save_framework(
     Path(slug): Path<String>,
     Form(f): Form<FrameworkForm>,
 ) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    let (community, viewer) = load(&state, &ctx, &slug).await?;
-    if viewer != Viewer::Steward {
-        return Err(AppError::Forbidden);
-    }
+    let community = steward_of(&state, &ctx, &slug).await?;
     let parsed = Framework::from_toml(&f.text);
     let (error, saved) = match &parsed {
         Ok(fw) => {

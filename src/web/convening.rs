@@ -2,7 +2,7 @@
 //! value-creation matrix and the stories the viewer may read), and the steward's tools
 //! to add participants, issue private answer links and record aspirations.
 
-use super::community::{load, viewer_in};
+use super::community::{steward_of, viewer_in};
 use super::story::{StoryView, story_views};
 use super::{AppError, AppState, Ctx, Page, hash_token, new_token, see_other};
 use crate::analysis::matrix::{Matrix, matrix};
@@ -42,12 +42,6 @@ impl NewPage {
     fn statuses(&self) -> [Status; 4] {
         Status::ALL
     }
-}
-
-async fn steward_of(state: &AppState, ctx: &Ctx, slug: &str) -> Result<Community, AppError> {
-    ctx.require_user()?;
-    let (community, viewer) = load(state, ctx, slug).await?;
-    if viewer == Viewer::Steward { Ok(community) } else { Err(AppError::Forbidden) }
 }
 
 async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
@@ -174,7 +168,8 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> R
     render(&state, ctx, id, None, Refused::default()).await
 }
 
-async fn steward_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community), AppError> {
+/// The convening and its community, if the signed-in viewer is a steward there.
+pub async fn steward_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community), AppError> {
     ctx.require_user()?;
     let (convening, community, viewer) = load_convening(state, ctx, id).await?;
     if viewer == Viewer::Steward { Ok((convening, community)) } else { Err(AppError::Forbidden) }

@@ -4,10 +4,9 @@
 //! and adopting a host as the convening's place. Also the community's travel model and
 //! each user's home place. Planning pages are for stewards: they show where people live.
 
-use super::community::load;
-use super::convening::load_convening;
+use super::community::steward_of;
+use super::convening::steward_convening;
 use super::{AppError, AppState, Ctx, Page, see_other};
-use crate::domain::Viewer;
 use crate::planner::{
     self, Candidate, Comparison, CurvePoint, MapOptions, Objective, PlaceLookupError, SolveOptions, TravelModel,
     Traveller,
@@ -204,12 +203,6 @@ pub async fn run_plan(params: &PlanParams, model: TravelModel) -> Result<PlanRes
     })
     .await
     .map_err(|e| e.to_string())?
-}
-
-async fn steward_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community), AppError> {
-    ctx.require_user()?;
-    let (convening, community, viewer) = load_convening(state, ctx, id).await?;
-    if viewer == Viewer::Steward { Ok((convening, community)) } else { Err(AppError::Forbidden) }
 }
 
 #[derive(Template)]
@@ -447,11 +440,7 @@ struct ModelPage {
 }
 
 async fn model_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    let (community, viewer) = load(&state, &ctx, &slug).await?;
-    if viewer != Viewer::Steward {
-        return Err(AppError::Forbidden);
-    }
+    let community = steward_of(&state, &ctx, &slug).await?;
     let model = community_model(&state, community.id).await?;
     let text = serde_json::to_string_pretty(&model).unwrap_or_default();
     Ok(Page(ModelPage { ctx, community, text, error: None, saved: false }).into_response())
@@ -469,11 +458,7 @@ async fn save_model(
     Path(slug): Path<String>,
     Form(f): Form<ModelForm>,
 ) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    let (community, viewer) = load(&state, &ctx, &slug).await?;
-    if viewer != Viewer::Steward {
-        return Err(AppError::Forbidden);
-    }
+    let community = steward_of(&state, &ctx, &slug).await?;
     let parsed =
         serde_json::from_str::<TravelModel>(&f.text).map_err(|e| e.to_string()).and_then(|m| m.validate().map(|()| m));
     match parsed {

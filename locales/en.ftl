@@ -159,6 +159,7 @@ plan-cities = cities
 plan-airports = airports with scheduled flights
 plan-min-population = Smallest host city (population; large cities have more flights)
 plan-name = Name of this plan (optional)
+plan-exclude = Rule out (city names or country codes, separated by commas)
 plan-submit = Find the options
 plan-saved = Saved plans
 plan-default-name-one = One gathering

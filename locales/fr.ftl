@@ -159,6 +159,7 @@ plan-cities = villes
 plan-airports = aéroports avec vols réguliers
 plan-min-population = Plus petite ville hôte (population ; les grandes villes ont plus de vols)
 plan-name = Nom de ce plan (facultatif)
+plan-exclude = Exclure (noms de villes ou codes de pays, séparés par des virgules)
 plan-submit = Trouver les options
 plan-saved = Plans enregistrés
 plan-default-name-one = Une rencontre

@@ -14,7 +14,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::planner::places::fold;
 use crate::planner::report::grouped;
 use crate::planner::scenario::Scenario;
 use crate::planner::{self, Candidate, MapOptions, Objective, PlanJson, Progress, SolveOptions, TravelModel};
@@ -114,11 +113,7 @@ fn candidates(args: &PlanArgs) -> Result<Vec<Candidate>> {
             planner::read_candidates(open(p, "candidates")?).with_context(|| format!("in {}", p.display()))?
         }
     };
-    if !args.exclude.is_empty() {
-        let names: Vec<String> = args.exclude.iter().map(|e| fold(e)).collect();
-        let codes: Vec<String> = args.exclude.iter().filter(|e| e.len() == 2).map(|e| e.to_ascii_uppercase()).collect();
-        list.retain(|c| !codes.contains(&c.country) && !names.contains(&fold(&c.name)));
-    }
+    planner::exclude(&mut list, &args.exclude);
     Ok(list)
 }
 

@@ -80,6 +80,18 @@ pub fn airport_candidates() -> Vec<Candidate> {
         .collect()
 }
 
+/// Drops candidates named in `exclusions`: a city name (accents and case ignored) or a
+/// two-letter country code (every candidate in that country).
+pub fn exclude(list: &mut Vec<Candidate>, exclusions: &[String]) {
+    if exclusions.is_empty() {
+        return;
+    }
+    let names: Vec<String> = exclusions.iter().map(|e| crate::planner::places::fold(e.trim())).collect();
+    let codes: Vec<String> =
+        exclusions.iter().map(|e| e.trim()).filter(|e| e.len() == 2).map(str::to_ascii_uppercase).collect();
+    list.retain(|c| !codes.contains(&c.country) && !names.contains(&crate::planner::places::fold(&c.name)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

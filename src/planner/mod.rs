@@ -38,7 +38,7 @@ mod sigma;
 pub mod solve;
 pub mod travel;
 
-pub use candidates::{airport_candidates, city_candidates};
+pub use candidates::{airport_candidates, city_candidates, exclude};
 pub use error::{PlanError, RowError};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};

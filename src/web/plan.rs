@@ -44,6 +44,9 @@ pub struct PlanParams {
     pub k: usize,
     pub candidates: String,
     pub min_population: u64,
+    /// Hosts ruled out: city names or two-letter country codes.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +78,8 @@ pub struct PlanForm {
     pub candidates: String,
     #[serde(default)]
     pub min_population: String,
+    #[serde(default)]
+    pub exclude: String,
     #[serde(default)]
     pub name: String,
 }
@@ -164,7 +169,10 @@ fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<String>> {
         errors.push("the minimum population must be a whole number".into());
     }
     match people {
-        Ok(people) if errors.is_empty() => Ok(PlanParams { people, objective, k, candidates, min_population }),
+        Ok(people) if errors.is_empty() => {
+            let exclude = f.exclude.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
+            Ok(PlanParams { people, objective, k, candidates, min_population, exclude })
+        }
         _ => Err(errors),
     }
 }
@@ -188,11 +196,12 @@ pub async fn run_plan(params: &PlanParams, model: TravelModel) -> Result<PlanRes
             .iter()
             .map(|p| Traveller::at(p.name.clone(), p.lat, p.lon, p.weight).map_err(|e| e.to_string()))
             .collect::<Result<_, _>>()?;
-        let candidates: Vec<Candidate> = if params.candidates == "airports" {
+        let mut candidates: Vec<Candidate> = if params.candidates == "airports" {
             planner::airport_candidates()
         } else {
             planner::city_candidates(params.min_population, 25.0)
         };
+        planner::exclude(&mut candidates, &params.exclude);
         let objective: Objective = params.objective.parse()?;
         let options = SolveOptions::default();
         let comparison = planner::compare(&travellers, &candidates, params.k, objective, &model, &options)
@@ -243,6 +252,7 @@ async fn plan_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
         k: "1".into(),
         candidates: "cities".into(),
         min_population: "1000000".into(),
+        exclude: String::new(),
         name: String::new(),
     };
     let plans = state.store.plans(id).await?;

@@ -65,6 +65,7 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
             ("objective", "total-cost"),
             ("candidates", "cities"),
             ("min_population", "500000"),
+            ("exclude", "UG, Lagos"),
             ("name", "East and West"),
         ])
         .send()
@@ -81,6 +82,11 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     assert_eq!(one["assignments"].as_array().unwrap().len(), 4);
     assert!(one["lower_bound"].as_f64().unwrap() <= one["value"].as_f64().unwrap() + 1e-6);
     assert_eq!(result["comparison"]["regional"]["hosts"].as_array().unwrap().len(), 2);
+    for plan in [&result["comparison"]["one"], &result["comparison"]["regional"]] {
+        for h in plan["hosts"].as_array().unwrap() {
+            assert!(h["country"] != "UG" && h["name"] != "Lagos", "excluded host chosen: {h}");
+        }
+    }
     // The CSV budget has a header and one row per line of people.
     let csv = s.get(app.url(&format!("{plan_url}/budget.csv"))).send().await.unwrap();
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));

@@ -1,7 +1,11 @@
 //! k hosts minimising the worst individual cost (k-center) on large
 //! instances: farthest-first seeds refined by Lloyd-style steps (each host
-//! moved to its members' exact best single host), with a certified lower
-//! bound by the pigeonhole principle: among any k + 1 members two must share a
+//! moved to its members' exact best single host), then a bisection on the
+//! threshold t whose every step is the exact subset-relaxation test of
+//! [`super::relax`]: either k hosts serving everyone at cost ≤ t (a better
+//! plan) or a proof that none exist (a certified lower bound, OPT > t).
+//! Should that test run out of effort, a weaker certified bound by the
+//! pigeonhole principle remains: among any k + 1 members two must share a
 //! host, so the optimum is at least the smallest, over pairs of them, of the
 //! best cost at which that pair could share one.
 
@@ -9,6 +13,10 @@ use std::time::Instant;
 
 use super::engine::{Instance, SplitMix};
 use super::median::{Limits, Outcome, Report};
+use super::relax::{Decision, Relaxation};
+
+/// Search nodes allowed per exact test of a sample.
+const SEARCH_BUDGET: usize = 200_000;
 
 /// Farthest-first traversal from `start`: each next member is the one furthest
 /// (great-circle) from those already chosen.
@@ -161,14 +169,47 @@ fn exchange_bound(
     bound
 }
 
+/// The largest cost t at which k + 1 members, no two of whom could share a
+/// host at cost ≤ t, can be found (greedily, in the order `order` and
+/// farthest-first from its first member, and by exchanges), found by bisection
+/// between `lb` and `ub`.
+fn pigeonhole_bound(
+    inst: &Instance,
+    k: usize,
+    order: &[usize],
+    own_best: &[usize],
+    mut lb: f64,
+    ub: f64,
+    limits: &Limits,
+) -> f64 {
+    let enough = ub * (1.0 - limits.target_gap);
+    lb = lb.max(exchange_bound(inst, order[0], order, k, enough, limits.deadline));
+    let spread = farthest_first(inst, order[0], inst.n());
+    for order in [order, &spread] {
+        let (mut lo, mut hi) = (lb, ub);
+        while hi - lo > 0.25 * limits.target_gap * ub && Instant::now() < limits.deadline {
+            let t = 0.5 * (lo + hi);
+            match spread_set(inst, order, own_best, k, t) {
+                Some(set) => {
+                    let bound = set_bound(inst, &set).0;
+                    lb = lb.max(bound);
+                    lo = bound.max(t);
+                }
+                None => hi = t,
+            }
+        }
+    }
+    lb
+}
+
 /// Heuristic hosts with a certified lower bound for the worst-case objective.
 pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'_>) -> Outcome {
     let n = inst.n();
     let mut rng = SplitMix(limits.seed);
     let heaviest = (0..n).max_by(|&a, &b| inst.weight[a].total_cmp(&inst.weight[b])).unwrap_or(0);
     let mut starts = vec![heaviest];
-    // More restarts for smaller instances: each costs about n × k cost evaluations per Lloyd round.
-    let restarts = (20_000_000 / (n * k).max(1)).clamp(5, 20);
+    // A few restarts only: the threshold bisection below improves the hosts too.
+    let restarts = 3;
     for _ in 0..restarts {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
         starts.push(((rng.next_f64() * n as f64) as usize).min(n - 1));
@@ -202,8 +243,6 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
         }
     }
 
-    ub = bottleneck_swaps(inst, &mut best_hosts, ub, limits.deadline);
-
     // Lower bound 1: someone's cheapest host anywhere.
     let mut lb = 0.0_f64;
     let mut own_best = vec![0; n];
@@ -213,30 +252,46 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
             *best = j;
         }
     }
-    // Lower bound 2: the largest cost t at which k + 1 members, no two of whom
-    // could share a host at cost ≤ t, can be found (greedily, the members who
-    // pay most first), found by bisection.
     let (_, cost) = inst.assign(&best_hosts);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&x, &y| cost[y].total_cmp(&cost[x]));
-    let enough = ub * (1.0 - limits.target_gap);
-    lb = lb.max(exchange_bound(inst, order[0], &order, k, enough, limits.deadline));
-    // Two greedy orders: who pays most first, and farthest-first from that member.
-    let spread = farthest_first(inst, order[0], n);
-    for order in [&order, &spread] {
-        let (mut lo, mut hi) = (lb, ub);
-        while hi - lo > 0.25 * limits.target_gap * ub && Instant::now() < limits.deadline {
-            let t = 0.5 * (lo + hi);
-            match spread_set(inst, order, &own_best, k, t) {
-                Some(set) => {
-                    let bound = set_bound(inst, &set).0;
-                    lb = lb.max(bound);
-                    lo = bound.max(t);
-                }
-                None => hi = t,
+
+    // Lower bound 2 (and better hosts): bisection on the threshold t with the
+    // exact subset-relaxation test of `relax`, whose "infeasible" proves OPT > t.
+    let mut relax = Relaxation::new(inst, k);
+    for i in farthest_first(inst, order[0], k + 1) {
+        relax.add(i);
+    }
+    let close_enough = |ub: f64, lb: f64| ub - lb <= 0.25 * limits.target_gap * ub;
+    let (mut lo, mut top) = (lb, ub);
+    let mut decisions = 0;
+    while !close_enough(top, lo) && Instant::now() < limits.deadline {
+        let t = 0.5 * (lo + top);
+        decisions += 1;
+        match relax.decide(t, SEARCH_BUDGET, limits.deadline) {
+            Decision::Infeasible => {
+                lo = t;
+                lb = lb.max(t);
             }
+            Decision::Feasible(hosts, v) => {
+                if v < ub {
+                    ub = v;
+                    best_hosts = hosts;
+                }
+                top = v.min(t);
+            }
+            // Out of search effort: look for a bound below t only.
+            Decision::Unknown => top = t,
         }
+        report(0.5 + 0.4 * (lo / ub).min(1.0), ub, lb.min(ub));
+    }
+
+    // Should the relaxation have run out of effort: bottleneck moves for the
+    // hosts, and lower bound 3, the pigeonhole bound.
+    if !close_enough(ub, lb) {
+        ub = bottleneck_swaps(inst, &mut best_hosts, ub, limits.deadline);
+        lb = lb.max(pigeonhole_bound(inst, k, &order, &own_best, lb, ub, limits));
     }
     report(1.0, ub, lb.min(ub));
-    Outcome { hosts: best_hosts, value: ub, lower_bound: lb.min(ub), iterations: starts.len() }
+    Outcome { hosts: best_hosts, value: ub, lower_bound: lb.min(ub), iterations: starts.len() + decisions }
 }

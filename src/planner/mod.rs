@@ -32,6 +32,7 @@ pub mod map;
 mod median;
 pub mod places;
 pub mod plan;
+mod relax;
 pub mod report;
 pub mod scenario;
 mod sigma;

@@ -149,7 +149,7 @@ pub fn solve_with_progress(
         } else if inst.aggregate == Aggregate::Sum {
             (heuristic, "Lloyd and swap heuristic, Lagrangian lower bound")
         } else {
-            (heuristic, "farthest-first and Lloyd heuristic, pigeonhole lower bound")
+            (heuristic, "farthest-first and Lloyd heuristic, threshold bisection with subset-relaxation bound")
         }
     };
     let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| inst.index.original[t]).collect();

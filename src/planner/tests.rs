@@ -276,3 +276,51 @@ fn scenarios_compare_one_regional_and_virtual_and_the_curve_falls() {
     assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 26);
     assert!(render_table(&cmp.one).contains("Totals: "));
 }
+
+#[test]
+fn the_max_cost_bound_never_exceeds_the_brute_force_optimum() {
+    // The large-instance k-center solver (forced here) with its subset-relaxation
+    // bound, on random instances with and without known fares, must never
+    // certify a bound above the true optimum, nor report a value below it.
+    let heuristic = SolveOptions { exact_pairs: 0, target_gap: 1e-6, ..SolveOptions::default() };
+    for seed in 0..40_u64 {
+        #[allow(clippy::cast_possible_truncation)]
+        let (n, m) = (6 + (seed % 7) as usize, 8 + (seed % 5) as usize);
+        let (t, c) = instance(1000 + seed, n, m);
+        let mut model = TravelModel::default();
+        if seed % 2 == 0 {
+            // Known fares both cheaper and dearer than the estimate.
+            model.known_fares.push(KnownFare { member: "m0".into(), host: "c1".into(), fare: 12.0 });
+            model.known_fares.push(KnownFare { member: "m1".into(), host: "c2".into(), fare: 5000.0 });
+        }
+        for k in 2..=3 {
+            let plan = solve(&t, &c, k, Objective::MaxCost, &model, &heuristic).unwrap();
+            let best = brute_force(&t, &c, k, Objective::MaxCost, &model);
+            assert!(
+                plan.lower_bound <= best * (1.0 + 1e-9) + 1e-9,
+                "seed {seed} k={k}: bound {} above the optimum {best}",
+                plan.lower_bound
+            );
+            assert!(plan.value >= best * (1.0 - 1e-9) - 1e-9, "seed {seed} k={k}: value below the optimum");
+            assert!(plan.gap < 1e-3, "seed {seed} k={k}: gap {} (value {} optimum {best})", plan.gap, plan.value);
+        }
+    }
+}
+
+#[test]
+fn the_max_cost_bound_is_tight_on_a_mid_sized_instance() {
+    // Large enough for the subset relaxation to matter, small enough to solve exactly.
+    let (t, c) = instance(77, 300, 150);
+    let model = TravelModel::default();
+    let exact = solve(&t, &c, 4, Objective::MaxCost, &model, &SolveOptions::default()).unwrap();
+    let heuristic = SolveOptions { exact_pairs: 0, ..SolveOptions::default() };
+    for k in [2, 4, 6] {
+        let h = solve(&t, &c, k, Objective::MaxCost, &model, &heuristic).unwrap();
+        assert!(h.gap <= 0.01, "k={k}: gap {}", h.gap);
+        if k == 4 {
+            assert!(exact.gap < 1e-9);
+            assert!(h.lower_bound <= exact.value * (1.0 + 1e-9), "bound {} > optimum {}", h.lower_bound, exact.value);
+            assert!(h.value <= exact.value * 1.01, "value {} vs optimum {}", h.value, exact.value);
+        }
+    }
+}

@@ -84,10 +84,33 @@ pub struct PlanForm {
     pub name: String,
 }
 
+/// A message for the form, translated when the page is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    fn new(key: &'static str, args: &[(&'static str, &str)]) -> Self {
+        Self { key, args: args.iter().map(|(k, v)| (*k, (*v).to_string())).collect() }
+    }
+    /// A message about one line of the people list.
+    fn line(key: &'static str, line: usize, args: &[(&'static str, &str)]) -> Self {
+        let mut m = Self::new(key, args);
+        m.args.push(("line", line.to_string()));
+        m
+    }
+    pub fn render(&self, ctx: &Ctx) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ctx.ta(self.key, &args)
+    }
+}
+
 /// Reads "Name; Place[; people]" or "Name; lat, lon[; people]" lines (`#` starts a
 /// comment). Every bad line is reported with its number; place problems offer the
 /// closest known places.
-pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<String>> {
+pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<Msg>> {
     let mut people = Vec::new();
     let mut errors = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -101,16 +124,16 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<String>> {
             [name, place] => (*name, *place, "1"),
             [name, place, w] => (*name, *place, *w),
             _ => {
-                errors.push(format!("line {n}: write “Name; Place” or “Name; Place; number of people”"));
+                errors.push(Msg::line("plan-err-format", n, &[]));
                 continue;
             }
         };
         if name.is_empty() || where_.is_empty() {
-            errors.push(format!("line {n}: a name and a place are both needed"));
+            errors.push(Msg::line("plan-err-missing", n, &[]));
             continue;
         }
         let Ok(weight) = weight.parse::<u32>() else {
-            errors.push(format!("line {n}: “{weight}” is not a number of people"));
+            errors.push(Msg::line("plan-err-weight", n, &[("value", weight)]));
             continue;
         };
         let coords = where_
@@ -118,7 +141,7 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<String>> {
             .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
         let (place, lat, lon) = if let Some((lat, lon)) = coords {
             if Traveller::at(name, lat, lon, 1).is_err() {
-                errors.push(format!("line {n}: latitude must be within ±90 and longitude within ±180"));
+                errors.push(Msg::line("plan-err-coordinates", n, &[]));
                 continue;
             }
             (format!("{lat}, {lon}"), lat, lon)
@@ -127,12 +150,20 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<String>> {
                 Ok(p) => (p.label(), p.lat, p.lon),
                 Err(PlaceLookupError::Unknown { query, suggestions }) => {
                     let s: Vec<String> = suggestions.iter().map(planner::Place::label).collect();
-                    errors.push(format!("line {n}: unknown place “{query}”; closest: {}", s.join(" · ")));
+                    errors.push(Msg::line(
+                        "plan-err-unknown",
+                        n,
+                        &[("place", &query), ("suggestions", &s.join(" · "))],
+                    ));
                     continue;
                 }
                 Err(PlaceLookupError::Ambiguous { query, matches }) => {
                     let s: Vec<String> = matches.iter().take(5).map(planner::Place::label).collect();
-                    errors.push(format!("line {n}: “{query}” is ambiguous; add the country: {}", s.join(" · ")));
+                    errors.push(Msg::line(
+                        "plan-err-ambiguous",
+                        n,
+                        &[("place", &query), ("suggestions", &s.join(" · "))],
+                    ));
                     continue;
                 }
             }
@@ -140,24 +171,24 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<String>> {
         people.push(Person { name: name.to_string(), place, lat, lon, weight: weight.max(1) });
     }
     if people.len() > MAX_PEOPLE {
-        errors.push(format!("at most {MAX_PEOPLE} lines"));
+        errors.push(Msg::new("plan-err-too-many", &[("max", &MAX_PEOPLE.to_string())]));
     }
     if people.is_empty() && errors.is_empty() {
-        errors.push("the list of people is empty".to_string());
+        errors.push(Msg::new("plan-err-empty", &[]));
     }
     if errors.is_empty() { Ok(people) } else { Err(errors) }
 }
 
-fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<String>> {
+fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<Msg>> {
     let people = parse_people(&f.people);
     let mut errors = people.as_ref().err().cloned().unwrap_or_default();
     let objective = if f.objective.is_empty() { "total-cost".to_string() } else { f.objective.clone() };
     if objective.parse::<Objective>().is_err() {
-        errors.push(format!("unknown objective “{objective}”"));
+        errors.push(Msg::new("plan-err-objective", &[]));
     }
     let k = f.k.trim().parse::<usize>().unwrap_or(0);
     if !(1..=MAX_K).contains(&k) {
-        errors.push(format!("the number of gatherings must be 1 to {MAX_K}"));
+        errors.push(Msg::new("plan-err-k", &[("max", &MAX_K.to_string())]));
     }
     let candidates = if f.candidates == "airports" { "airports" } else { "cities" }.to_string();
     let min_population = if f.min_population.trim().is_empty() {
@@ -166,7 +197,7 @@ fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<String>> {
         f.min_population.trim().parse::<u64>().unwrap_or(u64::MAX)
     };
     if min_population == u64::MAX {
-        errors.push("the minimum population must be a whole number".into());
+        errors.push(Msg::new("plan-err-population", &[]));
     }
     match people {
         Ok(people) if errors.is_empty() => {
@@ -269,7 +300,7 @@ async fn create_plan(
     let result = match parse_form(&form) {
         Ok(params) => match run_plan(&params, community_model(&state, community.id).await?).await {
             Ok(result) => Ok((params, result)),
-            Err(e) => Err(vec![e]),
+            Err(e) => Err(vec![Msg::new("plan-err-solver", &[("message", &e)])]),
         },
         Err(errors) => Err(errors),
     };
@@ -292,6 +323,7 @@ async fn create_plan(
         }
         Err(errors) => {
             let plans = state.store.plans(id).await?;
+            let errors = errors.iter().map(|m| m.render(&ctx)).collect();
             let mut resp = Page(FormPage { ctx, convening, form, errors, plans }).into_response();
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
@@ -536,11 +568,11 @@ mod tests {
         assert_eq!(ok[0].place, "Nairobi, KE");
         assert_eq!((ok[1].weight, ok[1].lat), (2, 6.45));
         let errs = parse_people("A; Nairobbi\nB\nC; 95, 10\nD; Lagos; many").unwrap_err();
-        assert_eq!(errs.len(), 4);
-        assert!(errs[0].starts_with("line 1") && errs[0].contains("Nairobi"), "{}", errs[0]);
-        assert!(errs[1].starts_with("line 2"));
-        assert!(errs[2].starts_with("line 3"));
-        assert!(errs[3].starts_with("line 4"));
+        let keys: Vec<_> = errs.iter().map(|m| m.key).collect();
+        assert_eq!(keys, ["plan-err-unknown", "plan-err-format", "plan-err-coordinates", "plan-err-weight"]);
+        let lines: Vec<_> = errs.iter().map(|m| m.args.iter().find(|(k, _)| *k == "line").unwrap().1.clone()).collect();
+        assert_eq!(lines, ["1", "2", "3", "4"]);
+        assert!(errs[0].args.iter().any(|(k, v)| *k == "suggestions" && v.contains("Nairobi, KE")));
         assert!(parse_people("").is_err());
     }
 

@@ -54,7 +54,7 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
         .unwrap();
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
-    assert!(body.contains("line 3") && body.contains("Kampala, UG") && body.contains("John; Kampalla"), "{body}");
+    assert!(body.contains("Line 3") && body.contains("Kampala, UG") && body.contains("John; Kampalla"), "{body}");
     let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampala; 2\nCharles; -1.95, 30.06\n";
     let r = s
         .post(app.url(&format!("/convenings/{id}/plan")))

@@ -6,7 +6,9 @@ mod auth;
 mod community;
 mod convening;
 mod plan;
+mod profile;
 mod story;
+mod travel_model;
 
 pub use auth::{MIN_PASSWORD, hash_password, verify_password};
 
@@ -45,6 +47,8 @@ pub fn app(state: AppState) -> Router {
         .merge(convening::router())
         .merge(story::router())
         .merge(plan::router())
+        .merge(profile::router())
+        .merge(travel_model::router())
         .merge(auth::router())
         .route("/lang/{code}", get(switch_language))
         .fallback(|| async { AppError::NotFound })

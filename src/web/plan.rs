@@ -1,17 +1,17 @@
 //! The planner in the browser: "what would it take to convene us, and where?" for a
 //! convening's participants (their home places) plus people typed in; saved plans with
 //! scenarios side by side, a per-person table, the k curve, a world map, a CSV budget,
-//! and adopting a host as the convening's place. Also the community's travel model and
-//! each user's home place. Planning pages are for stewards: they show where people live.
+//! and adopting a host as the convening's place.
+//! Planning pages are for stewards: they show where people live.
 
-use super::community::steward_of;
 use super::convening::steward_convening;
+use super::travel_model::community_model;
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::planner::{
     self, Candidate, Comparison, CurvePoint, MapOptions, Objective, PlaceLookupError, SolveOptions, TravelModel,
     Traveller,
 };
-use crate::store::{Community, Convening, Plan};
+use crate::store::{Convening, Plan};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -32,8 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/map.svg", get(plan_map))
         .route("/plans/{id}/budget.csv", get(plan_csv))
         .route("/plans/{id}/adopt", post(adopt))
-        .route("/c/{slug}/travel-model", get(model_page).post(save_model))
-        .route("/me", get(me_page).post(save_me))
 }
 
 /// What the steward asked for; stored with the plan.
@@ -206,16 +204,6 @@ fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<Msg>> {
         }
         _ => Err(errors),
     }
-}
-
-/// The community's travel model (its own constants, or the defaults).
-pub async fn community_model(state: &AppState, community_id: i64) -> Result<TravelModel, AppError> {
-    let json = state.store.travel_model(community_id).await?;
-    if json.trim().is_empty() {
-        return Ok(TravelModel::default());
-    }
-    serde_json::from_str(&json)
-        .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(format!("travel model: {e}"))))
 }
 
 /// Runs the planner (CPU-bound, on a blocking thread).
@@ -469,92 +457,6 @@ async fn adopt(
     let host = hosts.iter().find(|h| format!("{}, {}", h.name, h.country) == f.host).ok_or(AppError::NotFound)?;
     state.store.set_convening_place(convening.id, &format!("{}, {}", host.name, host.country)).await?;
     Ok(see_other(&format!("/convenings/{}", convening.id)))
-}
-
-#[derive(Template)]
-#[template(path = "travel_model.html")]
-struct ModelPage {
-    ctx: Ctx,
-    community: Community,
-    text: String,
-    error: Option<String>,
-    saved: bool,
-}
-
-async fn model_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let community = steward_of(&state, &ctx, &slug).await?;
-    let model = community_model(&state, community.id).await?;
-    let text = serde_json::to_string_pretty(&model).unwrap_or_default();
-    Ok(Page(ModelPage { ctx, community, text, error: None, saved: false }).into_response())
-}
-
-#[derive(Deserialize)]
-struct ModelForm {
-    #[serde(default)]
-    text: String,
-}
-
-async fn save_model(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-    Form(f): Form<ModelForm>,
-) -> Result<Response, AppError> {
-    let community = steward_of(&state, &ctx, &slug).await?;
-    let parsed =
-        serde_json::from_str::<TravelModel>(&f.text).map_err(|e| e.to_string()).and_then(|m| m.validate().map(|()| m));
-    match parsed {
-        Ok(m) => {
-            state.store.set_travel_model(community.id, &serde_json::to_string(&m).unwrap_or_default()).await?;
-            let text = serde_json::to_string_pretty(&m).unwrap_or_default();
-            Ok(Page(ModelPage { ctx, community, text, error: None, saved: true }).into_response())
-        }
-        Err(e) => {
-            let mut resp =
-                Page(ModelPage { ctx, community, text: f.text, error: Some(e), saved: false }).into_response();
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "me.html")]
-struct MePage {
-    ctx: Ctx,
-    home: String,
-    choices: Vec<planner::Place>,
-    error: Option<String>,
-    saved: bool,
-}
-
-async fn me_page(ctx: Ctx) -> Result<Response, AppError> {
-    let home = ctx.require_user()?.home_place.clone();
-    Ok(Page(MePage { ctx, home, choices: Vec::new(), error: None, saved: false }).into_response())
-}
-
-#[derive(Deserialize)]
-struct MeForm {
-    #[serde(default)]
-    home: String,
-}
-
-/// Sets the user's home place from a city name; an ambiguous or unknown name comes back
-/// with the places to choose from (radio buttons: no JavaScript needed).
-async fn save_me(State(state): State<AppState>, ctx: Ctx, Form(f): Form<MeForm>) -> Result<Response, AppError> {
-    let user = ctx.require_user()?.clone();
-    let (error, choices) = match planner::resolve(&f.home) {
-        Ok(place) => {
-            state.store.set_home_place(user.id, &place.label()).await?;
-            return Ok(Page(MePage { ctx, home: place.label(), choices: Vec::new(), error: None, saved: true })
-                .into_response());
-        }
-        Err(PlaceLookupError::Ambiguous { matches, .. }) => (ctx.t("err-place-ambiguous"), matches),
-        Err(PlaceLookupError::Unknown { suggestions, .. }) => (ctx.t("err-place-unknown"), suggestions),
-    };
-    let mut resp = Page(MePage { ctx, home: f.home, choices, error: Some(error), saved: false }).into_response();
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(resp)
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use crate::domain::Role;
 use crate::domain::convening::ConveningDraft;
 use crate::domain::framework::preset;
 use crate::domain::story::{StepDraft, StoryDraft};
+use crate::planner::{self, KnownFare, TravelModel};
 use crate::store::{Store, Teller};
+use crate::web::{Person, PlanParams, run_plan};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -139,5 +141,41 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Seeded> {
         let story = draft.validate(fw).with_context(|| format!("demo story {n}"))?;
         store.create_story(*cid, c.framework_id, &teller, &story, &format!("{}T12:00:00Z", s.created_on)).await?;
     }
+    seed_plan(store, c.id, &demo, &convenings, users[DEMO_STEWARD].0).await?;
     Ok(Seeded::Created { stories: demo.stories.len() })
+}
+
+/// The seed page's question for the first demo convening: one gathering or two regional
+/// ones? The travel model carries one known real fare (the seed's USD 475 ticket), which
+/// replaces the estimate for that trip.
+async fn seed_plan(
+    store: &dyn Store,
+    community_id: i64,
+    demo: &Demo,
+    convenings: &HashMap<&str, (i64, HashMap<String, i64>)>,
+    steward: i64,
+) -> anyhow::Result<()> {
+    let mut model = TravelModel::default();
+    model.known_fares.push(KnownFare { member: "Joseph Mwangi".into(), host: "Lagos".into(), fare: 475.0 });
+    store.set_travel_model(community_id, &serde_json::to_string(&model)?).await?;
+    let first = demo.convenings.first().context("demo has a convening")?;
+    let mut people = Vec::new();
+    for email in &first.participants {
+        let m = demo.members.iter().find(|m| &m.email == email).context("demo participant")?;
+        let place = planner::resolve(&m.home).with_context(|| format!("demo home {}", m.home))?;
+        people.push(Person { name: m.name.clone(), place: place.label(), lat: place.lat, lon: place.lon, weight: 1 });
+    }
+    let params = PlanParams {
+        people,
+        objective: "total-cost".into(),
+        k: 2,
+        candidates: "cities".into(),
+        min_population: 1_000_000,
+        exclude: Vec::new(),
+    };
+    let result = run_plan(&params, model).await.map_err(|e| anyhow::anyhow!("demo plan: {e}"))?;
+    let (cid, _) = convenings[first.key.as_str()];
+    let (p, r) = (serde_json::to_string(&params)?, serde_json::to_string(&result)?);
+    store.save_plan(cid, "One gathering or two regional ones?", &p, &r, Some(steward)).await?;
+    Ok(())
 }

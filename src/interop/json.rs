@@ -27,6 +27,24 @@ pub struct Export {
     pub members: Vec<MemberOut>,
     pub convenings: Vec<ConveningOut>,
     pub stories: Vec<StoryOut>,
+    /// The community's own travel-model constants (null = the defaults).
+    #[serde(default)]
+    pub travel_model: Option<serde_json::Value>,
+    /// Saved planner scenarios.
+    #[serde(default)]
+    pub plans: Vec<PlanOut>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanOut {
+    pub convening: i64,
+    pub name: String,
+    pub created_by: Option<String>,
+    /// What was asked: people and places, objective, k, candidates.
+    pub params: serde_json::Value,
+    /// The planner's answer: scenarios, plans, per-person table, k curve.
+    pub result: serde_json::Value,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -128,6 +146,7 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
     convenings_db.sort_by_key(|c| c.id);
     let mut convenings = Vec::new();
     let mut stories = Vec::new();
+    let mut plans = Vec::new();
     let mut next_pid = 1;
     for (n, cv) in convenings_db.iter().enumerate() {
         let local = i64::try_from(n).unwrap_or(i64::MAX) + 1;
@@ -146,6 +165,17 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
             .into_iter()
             .map(|a| AspirationOut { cycle: a.cycle, text: a.text, author: email_of(a.author_user_id) })
             .collect();
+        let mut saved = store.plans(cv.id).await?;
+        saved.sort_by_key(|p| p.id);
+        for p in saved {
+            plans.push(PlanOut {
+                convening: local,
+                name: p.name,
+                created_by: email_of(p.created_by),
+                params: serde_json::from_str(&p.params).with_context(|| format!("plan {}", p.id))?,
+                result: serde_json::from_str(&p.result).with_context(|| format!("plan {}", p.id))?,
+            });
+        }
         for s in store.stories(cv.id).await? {
             let framework_version = versions.iter().find(|v| v.id == s.framework_id).map_or(0, |v| v.version);
             stories.push(StoryOut {
@@ -187,6 +217,11 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
             .collect(),
         convenings,
         stories,
+        travel_model: match store.travel_model(c.id).await? {
+            t if t.trim().is_empty() => None,
+            t => Some(serde_json::from_str(&t).context("travel model")?),
+        },
+        plans,
     })
 }
 
@@ -240,6 +275,17 @@ fn check(doc: &Export) -> anyhow::Result<()> {
             .find(|f| f.version == s.framework_version)
             .with_context(|| format!("{what}: no framework version {}", s.framework_version))?;
         draft_of(s).validate(&fw.framework).with_context(|| what.clone())?;
+    }
+    for (i, p) in doc.plans.iter().enumerate() {
+        if !doc.convenings.iter().any(|c| c.id == p.convening) {
+            bail!("plans[{i}]: no convening {}", p.convening);
+        }
+        known(&p.created_by, &format!("plans[{i}]"))?;
+    }
+    if let Some(m) = &doc.travel_model {
+        let model: crate::planner::TravelModel =
+            serde_json::from_value(m.clone()).context("travel_model is not a travel model")?;
+        model.validate().map_err(|e| anyhow::anyhow!("travel_model: {e}"))?;
     }
     Ok(())
 }
@@ -310,6 +356,20 @@ pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
         for a in &cv.aspirations {
             store.add_aspiration(created.id, &a.cycle, &a.text, uid(&a.author)).await?;
         }
+    }
+    if let Some(m) = &doc.travel_model {
+        store.set_travel_model(c.id, &m.to_string()).await?;
+    }
+    for p in &doc.plans {
+        store
+            .save_plan(
+                convening_ids[&p.convening],
+                &p.name,
+                &p.params.to_string(),
+                &p.result.to_string(),
+                uid(&p.created_by),
+            )
+            .await?;
     }
     for s in &doc.stories {
         let fw = &doc.frameworks[usize::try_from(s.framework_version - 1).unwrap_or(0)];

@@ -11,6 +11,7 @@ mod story;
 mod travel_model;
 
 pub use auth::{MIN_PASSWORD, hash_password, verify_password};
+pub use plan::{Person, PlanParams, run_plan};
 
 use crate::i18n::{Lang, translate};
 use crate::store::{DynStore, User};

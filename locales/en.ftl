@@ -77,7 +77,10 @@ public = public
 anonymous = Anonymous participant
 guest = guest
 matrix-title = Value-creation matrix
-matrix-base = { $stories } stories from { $tellers } tellers; { $participants } participants in all.
+matrix-base = { $tellers } of { $participants } participants told a story ({ $stories ->
+    [one] one story
+   *[other] { $stories } stories
+} in all).
 matrix-realized = Happened
 matrix-aspirational = Only hoped for
 matrix-explain = Each row counts the stories that reach a cycle: with value that happened, or only with value the teller expects.
@@ -86,7 +89,10 @@ aspirations = What we hope to create
 aspirations-none = No aspiration recorded yet.
 aspiration-text = What value do you hope this convening creates in this cycle?
 stories = Stories
-stories-hidden = { $count } more stories are visible only to members or stewards.
+stories-hidden = { $count ->
+    [one] One more story is
+   *[other] { $count } more stories are
+} visible only to members or stewards.
 participants = Participants
 participant-add-member = Add a member
 participant-add-guest = …or a guest by name

@@ -77,7 +77,10 @@ public = public
 anonymous = Participant anonyme
 guest = invité
 matrix-title = Matrice de création de valeur
-matrix-base = { $stories } histoires de { $tellers } conteurs ; { $participants } participants en tout.
+matrix-base = { $tellers } participants sur { $participants } ont raconté une histoire ({ $stories ->
+    [one] une histoire
+   *[other] { $stories } histoires
+} en tout).
 matrix-realized = Réalisé
 matrix-aspirational = Seulement espéré
 matrix-explain = Chaque ligne compte les histoires qui atteignent un cycle : avec une valeur réalisée, ou seulement avec une valeur que le conteur attend.
@@ -86,7 +89,10 @@ aspirations = Ce que nous espérons créer
 aspirations-none = Aucune aspiration enregistrée.
 aspiration-text = Quelle valeur espérez-vous que cette rencontre crée dans ce cycle ?
 stories = Histoires
-stories-hidden = { $count } autres histoires ne sont visibles que par les membres ou les animateurs.
+stories-hidden = { $count ->
+    [one] Une autre histoire n'est visible
+   *[other] { $count } autres histoires ne sont visibles
+} que par les membres ou les animateurs.
 participants = Participants
 participant-add-member = Ajouter un membre
 participant-add-guest = …ou un invité par son nom

@@ -88,7 +88,11 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let fargs = (!args.is_empty()).then(|| {
         let mut a = FluentArgs::new();
         for (k, v) in args {
-            a.set(*k, FluentValue::from(v.to_string()));
+            // Whole numbers go in as numbers so that messages can choose plural forms.
+            match v.parse::<i64>() {
+                Ok(n) => a.set(*k, FluentValue::from(n)),
+                Err(_) => a.set(*k, FluentValue::from(v.to_string())),
+            }
         }
         a
     });

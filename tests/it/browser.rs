@@ -123,7 +123,7 @@ fn tell_in_browser(path: PathBuf, base: &str, email: &str, convening: i64) -> Re
     open(&tab, &format!("{base}/convenings/{convening}"), "#matrix")?;
     let page = js(&tab, "document.querySelector('main').innerText")?;
     assert!(
-        page.as_str().unwrap_or_default().contains("1 stories from 1 tellers; 2 participants in all."),
+        page.as_str().unwrap_or_default().contains("1 of 2 participants told a story (one story in all)."),
         "matrix counts the story: {page}"
     );
     Ok(id)

@@ -93,7 +93,7 @@ async fn a_member_tells_a_story_through_the_form_and_the_matrix_counts_it() {
     assert!(page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"), "HTML in a story is shown as text");
     assert!(!page.contains("<script>alert(1)"));
     let conv = c.get(app.url(&format!("/convenings/{id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(conv.contains("1 stories from 1 tellers; 2 participants in all."), "matrix base shown");
+    assert!(conv.contains("1 of 2 participants told a story (one story in all)."), "matrix base shown");
     let m = convene::analysis::matrix::matrix(
         convene::domain::framework::preset("km4dev-experiment").unwrap(),
         &app.store.stories(id).await.unwrap(),

@@ -36,6 +36,12 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
 }
 
+/// A hash of a random password, computed once, to check unknown accounts against.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&super::new_token()).unwrap_or_default())
+}
+
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
@@ -73,7 +79,12 @@ async fn signin(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SigninFor
     let found = state.store.user_by_email(&email).await?;
     let user = match found {
         Some((user, Some(hash))) if verify_password(&f.password, &hash) => user,
-        _ => {
+        other => {
+            if other.is_none() {
+                // Spend the same time as a real check, so that timing does not tell
+                // which e-mail addresses have accounts.
+                let _ = verify_password(&f.password, dummy_hash());
+            }
             let error = Some(ctx.t("err-signin"));
             let mut resp = Page(SigninPage { ctx, email: f.email, next, error }).into_response();
             *resp.status_mut() = StatusCode::UNAUTHORIZED;

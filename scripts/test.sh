@@ -29,6 +29,11 @@ fi
 
 mkdir -p target
 rm -f target/skipped-tests.txt
+
+# The shipped presets and demo data: every key, reference and date consistent.
+if command -v python3 >/dev/null 2>&1; then
+  python3 demo/check_data.py . >/dev/null || { python3 demo/check_data.py .; exit 1; }
+fi
 status=0
 cargo test "$@" || status=$?
 if [[ -s target/skipped-tests.txt ]]; then

@@ -59,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(secure_cookies_behind_https))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(
@@ -135,6 +136,26 @@ fn set_cookie(resp: &mut Response, name: &str, value: &str, max_age: i64) {
     if let Ok(v) = HeaderValue::from_str(&c) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
+}
+
+/// Behind a TLS-terminating proxy (`X-Forwarded-Proto: https`), every cookie is marked
+/// `Secure` so that browsers never send it over plain HTTP.
+async fn secure_cookies_behind_https(req: Request, next: Next) -> Response {
+    let https = req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let mut resp = next.run(req).await;
+    if https {
+        let secured: Vec<HeaderValue> = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| HeaderValue::from_str(&format!("{}; Secure", v.to_str().ok()?)).ok())
+            .collect();
+        resp.headers_mut().remove(header::SET_COOKIE);
+        for v in secured {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
 }
 
 // ---------------------------------------------------------------- language

@@ -317,6 +317,17 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
 }
 
 #[tokio::test]
+async fn cookies_are_secure_behind_an_https_proxy_only() {
+    let app = spawn_app().await;
+    let c = reqwest::Client::new();
+    let plain = c.get(app.url("/signin")).send().await.unwrap();
+    let cookie = plain.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && !cookie.contains("Secure"));
+    let proxied = c.get(app.url("/signin")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(proxied.headers()["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+}
+
+#[tokio::test]
 async fn pages_are_compressed() {
     let app = spawn_app().await;
     convene::demo::seed(&*app.store).await.unwrap();

@@ -13,15 +13,19 @@ pub enum Lang {
     #[default]
     En,
     Fr,
+    Es,
+    Pt,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+    pub const ALL: [Lang; 4] = [Lang::En, Lang::Fr, Lang::Es, Lang::Pt];
 
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Fr => "fr",
+            Lang::Es => "es",
+            Lang::Pt => "pt",
         }
     }
 
@@ -30,6 +34,8 @@ impl Lang {
         match self {
             Lang::En => "English",
             Lang::Fr => "Français",
+            Lang::Es => "Español",
+            Lang::Pt => "Português",
         }
     }
 
@@ -69,11 +75,22 @@ fn bundle(lang: Lang, source: &'static str) -> FluentBundle<FluentResource> {
     b
 }
 
-fn bundles() -> &'static [FluentBundle<FluentResource>; 2] {
-    static B: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
-    B.get_or_init(|| {
-        [bundle(Lang::En, include_str!("../locales/en.ftl")), bundle(Lang::Fr, include_str!("../locales/fr.ftl"))]
-    })
+impl Lang {
+    /// The language's catalog, built into the binary.
+    fn source(self) -> &'static str {
+        match self {
+            Lang::En => include_str!("../locales/en.ftl"),
+            Lang::Fr => include_str!("../locales/fr.ftl"),
+            Lang::Es => include_str!("../locales/es.ftl"),
+            Lang::Pt => include_str!("../locales/pt.ftl"),
+        }
+    }
+}
+
+/// One bundle per language, in `Lang::ALL` order.
+fn bundles() -> &'static [FluentBundle<FluentResource>; 4] {
+    static B: OnceLock<[FluentBundle<FluentResource>; 4]> = OnceLock::new();
+    B.get_or_init(|| Lang::ALL.map(|l| bundle(l, l.source())))
 }
 
 fn format(b: &FluentBundle<FluentResource>, key: &str, args: Option<&FluentArgs>) -> Option<String> {
@@ -96,21 +113,16 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         }
         a
     });
-    let [en, fr] = bundles();
-    let primary = match lang {
-        Lang::En => en,
-        Lang::Fr => fr,
-    };
+    let all = bundles();
+    let en = &all[0];
+    let primary = &all[Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)];
     format(primary, key, fargs.as_ref()).or_else(|| format(en, key, fargs.as_ref())).unwrap_or_else(|| key.to_string())
 }
 
 /// Every message key of a language's catalog (for the completeness test).
 pub fn keys(lang: Lang) -> Vec<String> {
-    let src = match lang {
-        Lang::En => include_str!("../locales/en.ftl"),
-        Lang::Fr => include_str!("../locales/fr.ftl"),
-    };
-    src.lines()
+    lang.source()
+        .lines()
         .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
         .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
         .collect()
@@ -124,14 +136,18 @@ mod tests {
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
         assert_eq!(Lang::from_accept_language("de,en;q=0.5,fr;q=0.7"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("pt-BR,pt;q=0.9"), Some(Lang::Pt));
+        assert_eq!(Lang::from_accept_language("es-419"), Some(Lang::Es));
         assert_eq!(Lang::from_accept_language("de"), None);
     }
 
     #[test]
-    fn french_catalog_has_every_english_message() {
-        let fr = keys(Lang::Fr);
-        let missing: Vec<_> = keys(Lang::En).into_iter().filter(|k| !fr.contains(k)).collect();
-        assert!(missing.is_empty(), "missing in fr.ftl: {missing:?}");
+    fn every_catalog_has_every_english_message() {
+        for lang in &Lang::ALL[1..] {
+            let theirs = keys(*lang);
+            let missing: Vec<_> = keys(Lang::En).into_iter().filter(|k| !theirs.contains(k)).collect();
+            assert!(missing.is_empty(), "missing in {}.ftl: {missing:?}", lang.code());
+        }
     }
 
     #[test]

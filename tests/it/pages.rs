@@ -142,7 +142,7 @@ async fn anonymous_visitors_see_public_stories_only_and_hidden_names_stay_hidden
 }
 
 #[tokio::test]
-async fn the_interface_speaks_french_when_the_browser_asks() {
+async fn the_interface_speaks_the_language_the_browser_asks_for() {
     let app = spawn_app().await;
     let c = reqwest::Client::new();
     let page = c
@@ -155,6 +155,12 @@ async fn the_interface_speaks_french_when_the_browser_asks() {
         .await
         .unwrap();
     assert!(page.contains("lang=\"fr\"") && page.contains("Quelle valeur nos conversations"));
+    for (lang, title) in
+        [("es-419", "¿Qué valor crean nuestras conversaciones?"), ("pt-BR", "Que valor nossas conversas criam?")]
+    {
+        let page = c.get(app.url("/")).header("accept-language", lang).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(title), "{lang}");
+    }
     let c = app.client();
     let r = c.get(app.url("/lang/fr?next=/signin")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/signin");

@@ -29,6 +29,13 @@ contract!(
     plans_are_saved_whole_and_a_host_can_become_the_place,
 );
 
+/// A one-day convening of the given mode, stored.
+async fn convening(s: &DynStore, community_id: i64, mode: &str) -> convene::store::Convening {
+    let draft =
+        ConveningDraft { title: "T".into(), mode: mode.into(), starts_on: "2026-01-01".into(), ..Default::default() };
+    s.create_convening(community_id, &draft.validate().unwrap()).await.unwrap()
+}
+
 fn story(title: &str) -> StoryDraft {
     StoryDraft {
         title: title.into(),
@@ -89,20 +96,7 @@ async fn a_community_owns_a_versioned_framework_that_freezes_once_used(s: DynSto
     let v = s.save_framework(c.id, &edited, false).await.unwrap();
     assert_eq!((v.id, v.version), (c.framework_id, 1));
     // Used by a story: an edit makes version 2 and version 1 stays as it was.
-    let cv = s
-        .create_convening(
-            c.id,
-            &ConveningDraft {
-                title: "T".into(),
-                mode: "virtual".into(),
-                starts_on: "2026-01-01".into(),
-                ..Default::default()
-            }
-            .validate()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
     let teller = Teller { user_id: Some(u.id), participant_id: None, name: "C".into() };
     s.create_story(cv.id, c.framework_id, &teller, &story("x").validate(&edited).unwrap(), "2026-01-02T00:00:00Z")
         .await
@@ -121,20 +115,7 @@ async fn stories_round_trip_exactly_with_their_steps_in_order(s: DynStore) {
     let u = s.create_user("d@x.org", "D", None, false).await.unwrap();
     let fw = preset("km4dev-experiment").unwrap();
     let c = s.create_community("d", "D", "", fw, Some(u.id)).await.unwrap();
-    let cv = s
-        .create_convening(
-            c.id,
-            &ConveningDraft {
-                title: "T".into(),
-                mode: "hybrid".into(),
-                starts_on: "2026-01-01".into(),
-                ..Default::default()
-            }
-            .validate()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let cv = convening(&s, c.id, "hybrid").await;
     let p = s.add_participant(cv.id, Some(u.id), "D").await.unwrap();
     let teller = Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into() };
     let new = story("Una historia").validate(fw).unwrap();
@@ -160,20 +141,7 @@ async fn members_keep_the_higher_role_and_participants_are_not_duplicated(s: Dyn
     s.add_member(c.id, b.id, Role::Steward).await.unwrap();
     assert_eq!(s.role(c.id, b.id).await.unwrap(), Some(Role::Steward));
     assert_eq!(s.members(c.id).await.unwrap().len(), 2);
-    let cv = s
-        .create_convening(
-            c.id,
-            &ConveningDraft {
-                title: "T".into(),
-                mode: "virtual".into(),
-                starts_on: "2026-01-01".into(),
-                ..Default::default()
-            }
-            .validate()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
     let p1 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
     let p2 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
     assert_eq!(p1, p2);
@@ -186,20 +154,7 @@ async fn members_keep_the_higher_role_and_participants_are_not_duplicated(s: Dyn
 async fn answer_links_find_their_participant(s: DynStore) {
     let a = s.create_user("g@x.org", "G", None, false).await.unwrap();
     let c = s.create_community("g", "G", "", preset("wt-2011").unwrap(), Some(a.id)).await.unwrap();
-    let cv = s
-        .create_convening(
-            c.id,
-            &ConveningDraft {
-                title: "T".into(),
-                mode: "virtual".into(),
-                starts_on: "2026-01-01".into(),
-                ..Default::default()
-            }
-            .validate()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
     let g = s.add_participant(cv.id, None, "Guest").await.unwrap();
     assert!(!g.has_link);
     s.set_participant_link(g.id, "linkhash").await.unwrap();
@@ -228,13 +183,7 @@ async fn postgres_databases_are_isolated_per_test() {
 async fn plans_are_saved_whole_and_a_host_can_become_the_place(s: DynStore) {
     let a = s.create_user("p@x.org", "P", None, false).await.unwrap();
     let c = s.create_community("p", "P", "", preset("km4dev-experiment").unwrap(), Some(a.id)).await.unwrap();
-    let draft = ConveningDraft {
-        title: "T".into(),
-        mode: "in_person".into(),
-        starts_on: "2026-01-01".into(),
-        ..Default::default()
-    };
-    let cv = s.create_convening(c.id, &draft.validate().unwrap()).await.unwrap();
+    let cv = convening(&s, c.id, "in_person").await;
     let first = s.save_plan(cv.id, "One gathering", r#"{"k":1}"#, r#"{"value":475.5}"#, Some(a.id)).await.unwrap();
     let second = s.save_plan(cv.id, "Two regional", r#"{"k":2}"#, r#"{"value":300}"#, None).await.unwrap();
     assert_eq!(s.plan(first.id).await.unwrap().unwrap(), first);

@@ -112,6 +112,11 @@ pub async fn get_page(client: &reqwest::Client, url: &str) -> (String, String) {
     (body, csrf)
 }
 
+/// Posts a form as a browser does.
+pub async fn post_form(client: &reqwest::Client, url: String, fields: &[(&str, &str)]) -> reqwest::Response {
+    client.post(url).form(fields).send().await.expect("post")
+}
+
 /// Signs a client in through the form.
 pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str) {
     let (_, csrf) = get_page(client, &app.url("/signin")).await;

@@ -1,6 +1,6 @@
 //! The server-rendered pages over real HTTP, as a browser without JavaScript uses them.
 
-use crate::helpers::{community_with_convening, csrf_of, get_page, sign_in, spawn_app};
+use crate::helpers::{community_with_convening, csrf_of, get_page, post_form, sign_in, spawn_app};
 
 #[tokio::test]
 async fn a_wrong_password_re_renders_the_form_with_the_email() {
@@ -8,12 +8,8 @@ async fn a_wrong_password_re_renders_the_form_with_the_email() {
     crate::helpers::user(&app.store, "x@y.org", "X").await;
     let c = app.client();
     let (_, csrf) = get_page(&c, &app.url("/signin")).await;
-    let r = c
-        .post(app.url("/signin"))
-        .form(&[("csrf", csrf.as_str()), ("email", "x@y.org"), ("password", "nope")])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        post_form(&c, app.url("/signin"), &[("csrf", csrf.as_str()), ("email", "x@y.org"), ("password", "nope")]).await;
     assert_eq!(r.status(), 401);
     let body = r.text().await.unwrap();
     assert!(body.contains("value=\"x@y.org\""));
@@ -26,25 +22,25 @@ async fn a_post_without_the_csrf_token_is_refused_and_stores_nothing() {
     let (_, member, id) = community_with_convening(&app.store, "csrf").await;
     let c = app.client();
     sign_in(&app, &c, &member.email).await;
-    let r = c
-        .post(app.url(&format!("/convenings/{id}/stories/new")))
-        .form(&[("title", "T"), ("visibility", "public"), ("text_immediate", "x")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &c,
+        app.url(&format!("/convenings/{id}/stories/new")),
+        &[("title", "T"), ("visibility", "public"), ("text_immediate", "x")],
+    )
+    .await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("expired"));
-    let r = c
-        .post(app.url(&format!("/convenings/{id}/stories/new")))
-        .form(&[
+    let r = post_form(
+        &c,
+        app.url(&format!("/convenings/{id}/stories/new")),
+        &[
             ("csrf", "forged-token-forged-token-forged-token"),
             ("title", "T"),
             ("visibility", "public"),
             ("text_immediate", "x"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 403);
     assert!(app.store.stories(id).await.unwrap().is_empty());
 }
@@ -58,12 +54,12 @@ async fn a_member_tells_a_story_through_the_form_and_the_matrix_counts_it() {
     let (form, csrf) = get_page(&c, &app.url(&format!("/convenings/{id}/stories/new"))).await;
     assert!(form.contains("name=\"text_immediate\"") && form.contains("name=\"ind_applied\""));
     // An empty story comes back with what was typed and a message.
-    let r = c
-        .post(app.url(&format!("/convenings/{id}/stories/new")))
-        .form(&[("csrf", csrf.as_str()), ("title", "Mon titre <b>"), ("visibility", "community")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &c,
+        app.url(&format!("/convenings/{id}/stories/new")),
+        &[("csrf", csrf.as_str()), ("title", "Mon titre <b>"), ("visibility", "community")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     assert!(
@@ -71,9 +67,10 @@ async fn a_member_tells_a_story_through_the_form_and_the_matrix_counts_it() {
         "title kept, escaped"
     );
     assert!(body.contains("Tell at least one cycle"));
-    let r = c
-        .post(app.url(&format!("/convenings/{id}/stories/new")))
-        .form(&[
+    let r = post_form(
+        &c,
+        app.url(&format!("/convenings/{id}/stories/new")),
+        &[
             ("csrf", csrf.as_str()),
             ("title", "Mon titre"),
             ("language", "fr"),
@@ -83,10 +80,9 @@ async fn a_member_tells_a_story_through_the_form_and_the_matrix_counts_it() {
             ("ind_immediate", "networking"),
             ("text_applied", "Je vais l'essayer"),
             ("kind_applied", "aspirational"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let story_url = r.headers()["location"].to_str().unwrap().to_string();
     let page = c.get(app.url(&story_url)).send().await.unwrap().text().await.unwrap();
@@ -180,12 +176,8 @@ async fn an_invitation_link_lets_a_newcomer_create_an_account_and_join() {
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (_, csrf) = get_page(&s, &app.url("/c/inv")).await;
-    let page = s
-        .post(app.url("/c/inv/invites"))
-        .form(&[("csrf", csrf.as_str()), ("role", "member")])
-        .send()
+    let page = post_form(&s, app.url("/c/inv/invites"), &[("csrf", csrf.as_str()), ("role", "member")])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -194,20 +186,20 @@ async fn an_invitation_link_lets_a_newcomer_create_an_account_and_join() {
     let n = app.client();
     let (join, csrf) = get_page(&n, &app.url(&link)).await;
     assert!(join.contains("Test community"));
-    let r = n
-        .post(app.url(&link))
-        .form(&[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "bad"), ("password", "longenough")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &n,
+        app.url(&link),
+        &[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "bad"), ("password", "longenough")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("value=\"Nadia\""));
-    let r = n
-        .post(app.url(&link))
-        .form(&[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "nadia@x.org"), ("password", "longenough")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &n,
+        app.url(&link),
+        &[("csrf", csrf.as_str()), ("name", "Nadia"), ("email", "nadia@x.org"), ("password", "longenough")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let c = app.store.community("inv").await.unwrap().unwrap();
     let u = app.store.user_by_email("nadia@x.org").await.unwrap().unwrap().0;
@@ -222,40 +214,37 @@ async fn a_guest_answers_through_a_private_link_without_an_account() {
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (_, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}"))).await;
-    let r = s
-        .post(app.url(&format!("/convenings/{id}/participants")))
-        .form(&[("csrf", csrf.as_str()), ("guest_name", "Gloria Guest")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/participants")),
+        &[("csrf", csrf.as_str()), ("guest_name", "Gloria Guest")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let p = app.store.participants(id).await.unwrap().into_iter().find(|p| p.name == "Gloria Guest").unwrap();
-    let page = s
-        .post(app.url(&format!("/convenings/{id}/participants/{}/link", p.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page =
+        post_form(&s, app.url(&format!("/convenings/{id}/participants/{}/link", p.id)), &[("csrf", csrf.as_str())])
+            .await
+            .text()
+            .await
+            .unwrap();
     let i = page.find("/answer/").expect("answer link shown");
     let link = page[i..].split('<').next().unwrap().to_string();
     let g = app.client();
     let (form, csrf) = get_page(&g, &app.url(&link)).await;
     assert!(form.contains("Gloria Guest"));
-    let r = g
-        .post(app.url(&link))
-        .form(&[
+    let r = post_form(
+        &g,
+        app.url(&link),
+        &[
             ("csrf", csrf.as_str()),
             ("title", "Hoped-for value"),
             ("visibility", "stewards"),
             ("text_realized", "Nuestra red ahorrará tiempo"),
             ("kind_realized", "aspirational"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let back = g.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
     assert!(back.contains("Nuestra red ahorrará tiempo"), "the guest sees their own story");
@@ -290,21 +279,11 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (_, csrf) = get_page(&s, &app.url("/c/fw/framework")).await;
-    let r = s
-        .post(app.url("/c/fw/framework"))
-        .form(&[("csrf", csrf.as_str()), ("text", "this is not toml [")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&s, app.url("/c/fw/framework"), &[("csrf", csrf.as_str()), ("text", "this is not toml [")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("this is not toml ["), "the steward's text comes back");
     let edited = fw.to_toml().replace("Immediate value", "Value in the moment");
-    let r = s
-        .post(app.url("/c/fw/framework"))
-        .form(&[("csrf", csrf.as_str()), ("text", edited.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&s, app.url("/c/fw/framework"), &[("csrf", csrf.as_str()), ("text", edited.as_str())]).await;
     assert_eq!(r.status(), 200);
     let versions = app.store.framework_versions(c.id).await.unwrap();
     assert_eq!(versions.len(), 2);
@@ -313,12 +292,7 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
     let other = app.client();
     sign_in(&app, &other, &member.email).await;
     let (_, mcsrf) = get_page(&other, &app.url("/c/fw/framework")).await;
-    let r = other
-        .post(app.url("/c/fw/framework"))
-        .form(&[("csrf", mcsrf.as_str()), ("text", edited.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&other, app.url("/c/fw/framework"), &[("csrf", mcsrf.as_str()), ("text", edited.as_str())]).await;
     assert_eq!(r.status(), 403, "members cannot edit the framework");
 }
 

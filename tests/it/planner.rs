@@ -1,6 +1,6 @@
 //! The planner in the web app and the API, and `convene plan` on the command line.
 
-use crate::helpers::{community_with_convening, get_page, sign_in, spawn_app};
+use crate::helpers::{community_with_convening, get_page, post_form, sign_in, spawn_app};
 use serde_json::Value;
 
 #[tokio::test]
@@ -23,13 +23,13 @@ async fn a_member_sets_a_home_place_choosing_among_namesakes() {
     let c = app.client();
     sign_in(&app, &c, &member.email).await;
     let (_, csrf) = get_page(&c, &app.url("/me")).await;
-    let r = c.post(app.url("/me")).form(&[("csrf", csrf.as_str()), ("home", "Kingston")]).send().await.unwrap();
+    let r = post_form(&c, app.url("/me"), &[("csrf", csrf.as_str()), ("home", "Kingston")]).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("value=\"Kingston, JM\""), "namesakes offered as choices");
-    let r = c.post(app.url("/me")).form(&[("csrf", csrf.as_str()), ("home", "Nairbi")]).send().await.unwrap();
+    let r = post_form(&c, app.url("/me"), &[("csrf", csrf.as_str()), ("home", "Nairbi")]).await;
     assert!(r.text().await.unwrap().contains("Nairobi, KE"), "a misspelling gets the closest match");
-    let r = c.post(app.url("/me")).form(&[("csrf", csrf.as_str()), ("home", "nairobi")]).send().await.unwrap();
+    let r = post_form(&c, app.url("/me"), &[("csrf", csrf.as_str()), ("home", "nairobi")]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.store.user(member.id).await.unwrap().unwrap().home_place, "Nairobi, KE");
 }
@@ -46,19 +46,20 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     assert!(form.contains("Moussa Member; Nairobi, KE"), "participants' home places are prefilled");
     // A bad line comes back with its number, the closest places, and the text as typed.
     let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampalla\n";
-    let r = s
-        .post(app.url(&format!("/convenings/{id}/plan")))
-        .form(&[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("objective", "total-cost")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("objective", "total-cost")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     assert!(body.contains("Line 3") && body.contains("Kampala, UG") && body.contains("John; Kampalla"), "{body}");
     let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampala; 2\nCharles; -1.95, 30.06\n";
-    let r = s
-        .post(app.url(&format!("/convenings/{id}/plan")))
-        .form(&[
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[
             ("csrf", csrf.as_str()),
             ("people", people),
             ("k", "2"),
@@ -67,10 +68,9 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
             ("min_population", "500000"),
             ("exclude", "UG, Lagos"),
             ("name", "East and West"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let plan_url = r.headers()["location"].to_str().unwrap().to_string();
     let page = s.get(app.url(&plan_url)).send().await.unwrap().text().await.unwrap();
@@ -113,12 +113,8 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     // Adopting the one-gathering host sets the convening's place.
     let host =
         one["hosts"][0]["name"].as_str().unwrap().to_string() + ", " + one["hosts"][0]["country"].as_str().unwrap();
-    let r = s
-        .post(app.url(&format!("{plan_url}/adopt")))
-        .form(&[("csrf", csrf.as_str()), ("host", host.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        post_form(&s, app.url(&format!("{plan_url}/adopt")), &[("csrf", csrf.as_str()), ("host", host.as_str())]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.store.convening(id).await.unwrap().unwrap().place, host);
     // Members may not see where everyone lives.
@@ -136,22 +132,19 @@ async fn a_community_sets_its_own_travel_model_and_bad_json_is_refused() {
     sign_in(&app, &s, &steward.email).await;
     let (page, csrf) = get_page(&s, &app.url("/c/model/travel-model")).await;
     assert!(page.contains("ground_max_km"));
-    let r = s
-        .post(app.url("/c/model/travel-model"))
-        .form(&[("csrf", csrf.as_str()), ("text", "{\"ground_max_km\": -5")])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        post_form(&s, app.url("/c/model/travel-model"), &[("csrf", csrf.as_str()), ("text", "{\"ground_max_km\": -5")])
+            .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("ground_max_km&#34;: -5"), "the steward's text comes back");
     let mut model: Value = serde_json::to_value(convene::planner::TravelModel::default()).unwrap();
     model["virtual_cost_per_person"] = 40.0.into();
-    let r = s
-        .post(app.url("/c/model/travel-model"))
-        .form(&[("csrf", csrf.as_str()), ("text", model.to_string().as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s,
+        app.url("/c/model/travel-model"),
+        &[("csrf", csrf.as_str()), ("text", model.to_string().as_str())],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let c = app.store.community("model").await.unwrap().unwrap();
     let saved: Value = serde_json::from_str(&app.store.travel_model(c.id).await.unwrap()).unwrap();

@@ -23,8 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/stories/{id}", get(page))
 }
 
-/// Checks a story against the community's current framework and stores it. Shared by
-/// the form and the API.
+/// Checks a story against the community's current framework and stores it. A member who
+/// tells a story about a convening has taken part in it, so they become a participant —
+/// only once the story passed, so that a refused story leaves no trace. Shared by the
+/// form and the API.
 pub async fn tell_story(
     state: &AppState,
     convening: &Convening,
@@ -37,7 +39,13 @@ pub async fn tell_story(
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };
-    let saved = state.store.create_story(convening.id, fw.id, teller, &story, &crate::store::now()).await?;
+    let mut teller = teller.clone();
+    if teller.participant_id.is_none()
+        && let Some(uid) = teller.user_id
+    {
+        teller.participant_id = Some(state.store.add_participant(convening.id, Some(uid), &teller.name).await?.id);
+    }
+    let saved = state.store.create_story(convening.id, fw.id, &teller, &story, &crate::store::now()).await?;
     Ok(Ok(saved))
 }
 
@@ -234,18 +242,12 @@ async fn submit(
     state: &AppState,
     ctx: Ctx,
     convening: Convening,
-    mut teller: Teller,
+    teller: Teller,
     action: String,
     body: &[u8],
 ) -> Result<Response, AppError> {
     let fw = current_cycles(state, &convening).await?;
     let form = FormState::parse(body, &fw);
-    if teller.participant_id.is_none()
-        && let Some(uid) = teller.user_id
-    {
-        // Telling a story about a convening means having taken part in it.
-        teller.participant_id = Some(state.store.add_participant(convening.id, Some(uid), &teller.name).await?.id);
-    }
     match tell_story(state, &convening, &teller, &form.draft()).await? {
         // A link holder may not be able to open the story page (a stewards-only story,
         // no account), so they come back to their link, which thanks them.
@@ -298,12 +300,8 @@ async fn link_form(
     let form = FormState::empty(ctx.lang.code());
     let own: Vec<Story> =
         state.store.stories(convening.id).await?.into_iter().filter(|s| s.participant_id == Some(p.id)).collect();
-    // The link holder is the teller: they see their own stories, names included.
-    let mut own_views = Vec::new();
-    for s in &own {
-        let sfw = state.store.framework(s.framework_id).await?.ok_or(AppError::NotFound)?;
-        own_views.push(view(s, &sfw.framework, Viewer::Steward, None));
-    }
+    // The link holder is the teller: they see all their own stories, names included.
+    let own_views = story_views(&state, &ctx, Viewer::Steward, &own).await?;
     let error = None;
     Ok(Page(FormPage {
         action: format!("/answer/{token}"),

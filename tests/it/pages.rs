@@ -316,3 +316,27 @@ async fn pages_are_compressed() {
     assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
     assert!(!r.bytes().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_refused_story_does_not_make_its_teller_a_participant() {
+    let app = spawn_app().await;
+    let (_, _, id) = community_with_convening(&app.store, "trace").await;
+    let c = app.store.community("trace").await.unwrap().unwrap();
+    let newcomer = crate::helpers::user(&app.store, "new@trace.example", "Nia Newcomer").await;
+    app.store.add_member(c.id, newcomer.id, convene::domain::Role::Member).await.unwrap();
+    let before = app.store.participants(id).await.unwrap().len();
+    let client = app.client();
+    sign_in(&app, &client, &newcomer.email).await;
+    let (_, csrf) = get_page(&client, &app.url(&format!("/convenings/{id}/stories/new"))).await;
+    let url = app.url(&format!("/convenings/{id}/stories/new"));
+    let r =
+        post_form(&client, url.clone(), &[("csrf", csrf.as_str()), ("title", "Empty"), ("visibility", "public")]).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(app.store.participants(id).await.unwrap().len(), before, "nothing stored for a refused story");
+    let fields = [("csrf", csrf.as_str()), ("title", "Told"), ("visibility", "public"), ("text_immediate", "x")];
+    assert_eq!(post_form(&client, url, &fields).await.status(), 303);
+    let participants = app.store.participants(id).await.unwrap();
+    assert_eq!(participants.len(), before + 1, "telling a story makes the member a participant");
+    let story = &app.store.stories(id).await.unwrap()[0];
+    assert_eq!(story.participant_id, participants.iter().find(|p| p.user_id == Some(newcomer.id)).map(|p| p.id));
+}

@@ -249,14 +249,17 @@ impl FormPage {
     }
 }
 
-/// The people list prefilled from the participants' home places.
+/// The people list prefilled from the participants' home places (one query for all
+/// members' places, not one per participant).
 async fn prefill(state: &AppState, convening: &Convening) -> Result<String, AppError> {
+    let members = state.store.members(convening.community_id).await?;
     let mut lines = Vec::new();
     for p in state.store.participants(convening.id).await? {
-        let home = match p.user_id {
-            Some(uid) => state.store.user(uid).await?.map(|u| u.home_place).unwrap_or_default(),
-            None => String::new(),
-        };
+        let home = p
+            .user_id
+            .and_then(|uid| members.iter().find(|m| m.user_id == uid))
+            .map(|m| m.home_place.clone())
+            .unwrap_or_default();
         let name = p.name.replace(';', ",");
         lines.push(if home.is_empty() { format!("# {name}; ?") } else { format!("{name}; {home}") });
     }

@@ -3,7 +3,7 @@
 
 /// Sense-making: the value-creation matrix and other pure analyses.
 pub mod analysis;
-/// The command line: serve, migrate, user, token, export, import, demo.
+/// The command line: one file per command group (serve, user, token, plan, export, import, ...).
 pub mod cli;
 /// Demo data: a community written by us, seeded once.
 pub mod demo;
@@ -13,8 +13,6 @@ pub mod domain;
 pub mod i18n;
 /// The JSON exchange format of a whole community (export and import).
 pub mod interop;
-/// `convene plan`: the planner on the command line.
-pub mod plan_cmd;
 /// The gathering planner: places, travel model, host selection, scenarios, maps (pure).
 pub mod planner;
 /// Persistence behind one `Store` trait, SQLite and PostgreSQL.

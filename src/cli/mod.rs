@@ -2,6 +2,8 @@
 //! `import`. Every command acts on the database named by `--database-url` /
 //! `CONVENE_DATABASE_URL` (default: the SQLite file `convene.db` here).
 
+pub mod plan;
+
 use crate::store::{self, DynStore};
 use crate::web::{self, AppState};
 use anyhow::{Context, bail};
@@ -37,7 +39,7 @@ pub enum Command {
     /// Load a community exported with `convene export` into this database.
     Import(ImportArgs),
     /// Where should we meet? Host cities, regional gatherings, cost, time and CO2 (no database needed).
-    Plan(crate::plan_cmd::PlanArgs),
+    Plan(plan::PlanArgs),
 }
 
 #[derive(Args, Debug)]
@@ -108,7 +110,7 @@ fn redact(url: &str) -> String {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Plan(args) => {
-            tokio::task::spawn_blocking(move || crate::plan_cmd::run(&args, &mut std::io::stdout().lock())).await?
+            tokio::task::spawn_blocking(move || plan::run(&args, &mut std::io::stdout().lock())).await?
         }
         Command::Serve(args) => serve(&cli.database_url, args).await,
         Command::Migrate => {

@@ -15,6 +15,8 @@ pub mod i18n;
 pub mod interop;
 /// The gathering planner: places, travel model, host selection, scenarios, maps (pure).
 pub mod planner;
+/// Random tokens and password hashes.
+pub mod secret;
 /// Persistence behind one `Store` trait, SQLite and PostgreSQL.
 pub mod store;
 /// The web app: pages, the JSON API, sessions.

@@ -6,10 +6,8 @@ use super::{
     set_cookie,
 };
 use crate::domain::{parse_email, required_text};
+use crate::secret::{MIN_PASSWORD, dummy_hash, hash_password, verify_password};
 use crate::store::{Community, Invite};
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -18,32 +16,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD: usize = 8;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", post(signout))
         .route("/join/{token}", get(join_form).post(join))
-}
-
-/// Hashes a password with argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
-}
-
-/// A hash of a random password, computed once, to check unknown accounts against.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password(&super::new_token()).unwrap_or_default())
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 #[derive(Template)]

@@ -10,7 +10,7 @@ mod profile;
 mod story;
 mod travel_model;
 
-pub use auth::{MIN_PASSWORD, hash_password, verify_password};
+pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
 pub use plan::{Person, PlanParams, run_plan};
 
 use crate::i18n::{Lang, translate};
@@ -23,7 +23,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -102,23 +101,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 // ---------------------------------------------------------------- tokens and cookies
-
-/// A fresh random token (256 bits, URL-safe base64).
-pub fn new_token() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What we store instead of a token: its SHA-256, hex.
-pub fn hash_token(token: &str) -> String {
-    use std::fmt::Write;
-    Sha256::digest(token.as_bytes()).iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -21,10 +21,10 @@ const ROUNDS: usize = 200;
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = convene::store::open(dir.path().join("bench.db").to_str().expect("path")).await.expect("open");
-    convene::demo::seed(&*store).await.expect("seed");
+    convene::demo::seed(&store).await.expect("seed");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(convene::web::serve(listener, convene::web::AppState { store }));
+    tokio::spawn(convene::web::serve(listener, convene::web::AppState::new(store)));
 
     let client = reqwest::Client::builder()
         .cookie_store(true)

@@ -3,10 +3,12 @@
 
 use crate::domain::Role;
 use crate::domain::convening::ConveningDraft;
-use crate::domain::framework::preset;
 use crate::domain::story::{StepDraft, StoryDraft};
 use crate::planner::{self, KnownFare, TravelModel};
-use crate::store::{Store, Teller};
+use crate::service::communities::CommunityDraft;
+use crate::service::convenings::ParticipantDraft;
+use crate::service::{Actor, accounts, communities, convenings, stories};
+use crate::store::Store;
 use crate::web::{Person, PlanParams, run_plan};
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -79,58 +81,69 @@ pub enum Seeded {
     AlreadyThere,
 }
 
-/// Seeds the demo community unless its slug exists already.
-pub async fn seed(store: &dyn Store) -> anyhow::Result<Seeded> {
+/// Seeds the demo community unless its slug exists already — through the service layer,
+/// as the people it names would: the operator creates the accounts and the community,
+/// the demo steward sets it up, each member tells their own stories, guests answer
+/// through their private links.
+pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     let demo: Demo = toml::from_str(include_str!("../demo/demo.toml")).context("demo/demo.toml")?;
     if store.community(&demo.community.slug).await?.is_some() {
         return Ok(Seeded::AlreadyThere);
     }
-    let fw = preset(&demo.community.preset).context("demo preset")?;
-    let hash = crate::web::hash_password(DEMO_PASSWORD)?;
+    let op = Actor::Operator;
     let mut users = HashMap::new();
     for m in &demo.members {
         let user = match store.user_by_email(&m.email).await? {
             Some((u, _)) => u,
-            None => store.create_user(&m.email, &m.name, Some(&hash), false).await?,
+            None => accounts::create_user(store, &op, &m.email, &m.name, DEMO_PASSWORD, false).await?,
         };
-        store.set_home_place(user.id, &m.home).await?;
-        users.insert(m.email.as_str(), (user.id, m.name.as_str()));
+        let actor = Actor::User(user.clone());
+        accounts::set_home_place(store, &actor, &m.home).await?;
+        users.insert(m.email.as_str(), actor);
     }
-    let c = store
-        .create_community(&demo.community.slug, &demo.community.name, &demo.community.description, fw, None)
-        .await?;
+    let draft = CommunityDraft {
+        slug: demo.community.slug.clone(),
+        name: demo.community.name.clone(),
+        description: demo.community.description.clone(),
+        preset: demo.community.preset.clone(),
+    };
+    let c = communities::create_community(store, &op, &draft).await?;
     for m in &demo.members {
-        store.add_member(c.id, users[m.email.as_str()].0, m.role).await?;
+        let uid = users[m.email.as_str()].user_id().context("demo member")?;
+        communities::add_member(store, &op, &c.slug, uid, m.role).await?;
     }
+    let steward = users.get(DEMO_STEWARD).context("demo steward")?.clone();
     let mut convenings = HashMap::new();
     for dc in &demo.convenings {
-        let cv = store
-            .create_convening(c.id, &dc.draft.validate().with_context(|| format!("demo convening {}", dc.key))?)
-            .await?;
-        let mut participants = HashMap::new();
+        let cv = convenings::create_convening(store, &steward, &c.slug, &dc.draft)
+            .await
+            .with_context(|| format!("demo convening {}", dc.key))?;
+        let mut guests = HashMap::new();
         for email in &dc.participants {
-            let Some(&(uid, name)) = users.get(email.as_str()) else {
-                bail!("demo participant {email} is not a member")
-            };
-            participants.insert(email.clone(), store.add_participant(cv.id, Some(uid), name).await?.id);
+            let Some(member) = users.get(email.as_str()) else { bail!("demo participant {email} is not a member") };
+            let draft = ParticipantDraft { user_id: member.user_id(), ..ParticipantDraft::default() };
+            convenings::add_participant(store, &steward, cv.id, &draft).await?;
         }
         for g in &dc.guests {
-            participants.insert(g.clone(), store.add_participant(cv.id, None, g).await?.id);
+            let draft = ParticipantDraft { name: g.clone(), ..ParticipantDraft::default() };
+            let p = convenings::add_participant(store, &steward, cv.id, &draft).await?;
+            let (token, _) = convenings::issue_answer_link(store, &steward, p.id, None).await?;
+            guests.insert(g.clone(), convenings::open_answer_link(store, &token).await?);
         }
         for a in &dc.aspirations {
-            store.add_aspiration(cv.id, &a.cycle, &a.text, Some(users[DEMO_STEWARD].0)).await?;
+            convenings::add_aspiration(store, &steward, cv.id, &a.cycle, &a.text).await?;
         }
-        convenings.insert(dc.key.as_str(), (cv.id, participants));
+        convenings.insert(dc.key.as_str(), (cv.id, guests));
     }
     for (n, s) in demo.stories.iter().enumerate() {
-        let (cid, participants) =
+        let (cid, guests) =
             convenings.get(s.convening.as_str()).with_context(|| format!("demo story {n}: convening"))?;
-        let who = s.teller.as_ref().or(s.guest.as_ref()).with_context(|| format!("demo story {n}: teller"))?;
-        let teller = Teller {
-            user_id: s.teller.as_ref().map(|e| users[e.as_str()].0),
-            participant_id: participants.get(who).copied(),
-            name: s.teller.as_ref().map_or_else(|| who.clone(), |e| users[e.as_str()].1.to_string()),
-        };
+        let teller = match (&s.teller, &s.guest) {
+            (Some(e), _) => users.get(e.as_str()),
+            (None, Some(g)) => guests.get(g),
+            (None, None) => None,
+        }
+        .with_context(|| format!("demo story {n}: teller"))?;
         let draft = StoryDraft {
             title: s.title.clone(),
             language: s.language.clone(),
@@ -138,26 +151,23 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Seeded> {
             show_name: s.show_name,
             steps: s.steps.clone(),
         };
-        let story = draft.validate(fw).with_context(|| format!("demo story {n}"))?;
-        store.create_story(*cid, c.framework_id, &teller, &story, &format!("{}T12:00:00Z", s.created_on)).await?;
+        let told_at = format!("{}T12:00:00Z", s.created_on);
+        stories::tell_story_at(store, teller, *cid, &draft, Some(&told_at))
+            .await
+            .with_context(|| format!("demo story {n}"))?;
     }
-    seed_plan(store, c.id, &demo, &convenings, users[DEMO_STEWARD].0).await?;
+    let first = demo.convenings.first().context("demo has a convening")?;
+    seed_plan(store, &steward, &c.slug, &demo, convenings[first.key.as_str()].0).await?;
     Ok(Seeded::Created { stories: demo.stories.len() })
 }
 
 /// The seed page's question for the first demo convening: one gathering or two regional
 /// ones? The travel model carries one known real fare (the seed's USD 475 ticket), which
 /// replaces the estimate for that trip.
-async fn seed_plan(
-    store: &dyn Store,
-    community_id: i64,
-    demo: &Demo,
-    convenings: &HashMap<&str, (i64, HashMap<String, i64>)>,
-    steward: i64,
-) -> anyhow::Result<()> {
+async fn seed_plan(store: &Store, steward: &Actor, slug: &str, demo: &Demo, cid: i64) -> anyhow::Result<()> {
     let mut model = TravelModel::default();
     model.known_fares.push(KnownFare { member: "Joseph Mwangi".into(), host: "Lagos".into(), fare: 475.0 });
-    store.set_travel_model(community_id, &serde_json::to_string(&model)?).await?;
+    communities::set_travel_model(store, steward, slug, &serde_json::to_string(&model)?).await?;
     let first = demo.convenings.first().context("demo has a convening")?;
     let mut people = Vec::new();
     for email in &first.participants {
@@ -174,8 +184,7 @@ async fn seed_plan(
         exclude: Vec::new(),
     };
     let result = run_plan(&params, model).await.map_err(|e| anyhow::anyhow!("demo plan: {e}"))?;
-    let (cid, _) = convenings[first.key.as_str()];
     let (p, r) = (serde_json::to_string(&params)?, serde_json::to_string(&result)?);
-    store.save_plan(cid, "One gathering or two regional ones?", &p, &r, Some(steward)).await?;
+    convenings::save_plan(store, steward, cid, "One gathering or two regional ones?", &p, &r).await?;
     Ok(())
 }

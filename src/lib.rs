@@ -5,6 +5,8 @@
 pub mod analysis;
 /// The command line: one file per command group (serve, user, token, plan, export, import, ...).
 pub mod cli;
+/// Settings: defaults → convene.toml → CONVENE_* environment → flags.
+pub mod config;
 /// Demo data: a community written by us, seeded once.
 pub mod demo;
 /// The product's vocabulary as pure, validated types.
@@ -17,6 +19,8 @@ pub mod interop;
 pub mod planner;
 /// Random tokens and password hashes.
 pub mod secret;
+/// Every operation a person can perform, with who may: pages, API, CLI and demo call it.
+pub mod service;
 /// Persistence behind one `Store` trait, SQLite and PostgreSQL.
 pub mod store;
 /// The web app: pages, the JSON API, sessions.

@@ -37,6 +37,9 @@ pub struct Matrix {
 /// no one's words, and a base that changed with the reader would not be honest evidence.
 /// Steps in cycles the framework no longer has are ignored.
 pub fn matrix(framework: &Framework, stories: &[Story], n_participants: usize) -> Matrix {
+    // Hidden stories are kept for stewards but left out of every count.
+    let shown: Vec<&Story> = stories.iter().filter(|s| !s.hidden).collect();
+    let stories = shown.as_slice();
     let cycles = framework
         .cycles
         .iter()
@@ -76,7 +79,7 @@ pub fn matrix(framework: &Framework, stories: &[Story], n_participants: usize) -
             }
         })
         .collect();
-    let tellers: HashSet<String> = stories.iter().map(Story::teller_key).collect();
+    let tellers: HashSet<String> = stories.iter().map(|s| s.teller_key()).collect();
     Matrix { n_stories: stories.len(), n_tellers: tellers.len(), n_participants, cycles }
 }
 
@@ -98,6 +101,10 @@ mod tests {
             language: "en".into(),
             visibility: Visibility::Stewards,
             show_name: false,
+            revision: 1,
+            updated_at: String::new(),
+            hidden: false,
+            via_link: false,
             created_at: String::new(),
             steps: steps
                 .iter()
@@ -129,5 +136,19 @@ mod tests {
         assert_eq!((get("realized").realized, get("realized").aspirational), (0, 0));
         let net = get("immediate").indicators.iter().find(|i| i.key == "networking").unwrap();
         assert_eq!(net.count, 2);
+    }
+
+    #[test]
+    fn a_hidden_story_is_out_of_every_count() {
+        use StepKind::*;
+        let fw = preset("km4dev-experiment").unwrap();
+        let mut hidden = story(2, 8, &[("immediate", Realized, &["networking"])]);
+        hidden.hidden = true;
+        let stories = [story(1, 7, &[("immediate", Realized, &["networking"])]), hidden];
+        let m = matrix(fw, &stories, 10);
+        assert_eq!((m.n_stories, m.n_tellers), (1, 1));
+        let imm = m.cycles.iter().find(|c| c.key == "immediate").unwrap();
+        assert_eq!(imm.realized, 1);
+        assert_eq!(imm.indicators.iter().find(|i| i.key == "networking").unwrap().count, 1);
     }
 }

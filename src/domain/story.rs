@@ -209,11 +209,31 @@ pub struct Story {
     pub show_name: bool,
     pub created_at: String,
     pub steps: Vec<Step>,
+    /// 1 when told, one more with every edit.
+    #[serde(default = "first_revision")]
+    pub revision: i64,
+    /// When the current revision was made (the telling or the latest edit).
+    #[serde(default)]
+    pub updated_at: String,
+    /// Hidden by a steward: kept, shown to stewards only, out of every count.
+    #[serde(default)]
+    pub hidden: bool,
+    /// Told through a private answer link (its holder may see and edit it).
+    #[serde(default)]
+    pub via_link: bool,
+}
+
+fn first_revision() -> i64 {
+    1
 }
 
 impl Story {
     /// Whether this viewer may read the story. A teller always sees their own story.
+    /// A hidden story is for stewards only, its teller included.
     pub fn visible_to(&self, viewer: Viewer, user_id: Option<i64>) -> bool {
+        if self.hidden {
+            return viewer >= Viewer::Steward;
+        }
         self.visibility.allows(viewer) || (user_id.is_some() && user_id == self.teller_user_id)
     }
 

@@ -4,19 +4,21 @@
 //! framework version, members (e-mail, name, role, home place — never passwords),
 //! convenings with their participants and aspirations, and every story with its steps.
 //! Convenings and participants carry numbers local to the document (1, 2, …), so an
-//! export of an import is byte-for-byte the original. Private answer links, invitation
+//! export of an import is byte-for-byte the original. Version 2 adds story revisions,
+//! hidden flags and participants' e-mail and removal; version 1 files still import.
+//! Importing is a service operation (`service::import`). Private answer links, invitation
 //! links, sessions and tokens are not exported.
 
 use crate::domain::Role;
 use crate::domain::convening::ConveningDraft;
 use crate::domain::framework::Framework;
 use crate::domain::story::{Step, StepDraft, StoryDraft, Visibility};
-use crate::store::{Store, Teller};
+use crate::store::Store;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Export {
     pub format: String,
@@ -35,7 +37,7 @@ pub struct Export {
     pub plans: Vec<PlanOut>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PlanOut {
     pub convening: i64,
@@ -47,7 +49,7 @@ pub struct PlanOut {
     pub result: serde_json::Value,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityOut {
     pub slug: String,
@@ -55,14 +57,14 @@ pub struct CommunityOut {
     pub description: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkOut {
     pub version: i64,
     pub framework: Framework,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MemberOut {
     pub email: String,
@@ -71,7 +73,7 @@ pub struct MemberOut {
     pub home_place: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ConveningOut {
     pub id: i64,
@@ -88,7 +90,7 @@ pub struct ConveningOut {
 
 impl ConveningOut {
     /// The convening as input, to check and store it.
-    fn draft(&self) -> ConveningDraft {
+    pub fn draft(&self) -> ConveningDraft {
         ConveningDraft {
             title: self.title.clone(),
             mode: self.mode.clone(),
@@ -101,16 +103,22 @@ impl ConveningOut {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipantOut {
     pub id: i64,
     /// The member's e-mail, or null for a guest.
     pub member: Option<String>,
     pub name: String,
+    /// The participant's own contact address ("" = none).
+    #[serde(default)]
+    pub email: String,
+    /// When a steward removed them (their stories stay).
+    #[serde(default)]
+    pub removed_at: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AspirationOut {
     pub cycle: String,
@@ -118,7 +126,7 @@ pub struct AspirationOut {
     pub author: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StoryOut {
     pub convening: i64,
@@ -132,10 +140,42 @@ pub struct StoryOut {
     pub show_name: bool,
     pub created_at: String,
     pub steps: Vec<Step>,
+    /// The current revision's number (1 = never edited) and date.
+    #[serde(default = "one")]
+    pub revision: i64,
+    #[serde(default)]
+    pub updated_at: String,
+    /// Hidden by a steward.
+    #[serde(default)]
+    pub hidden: bool,
+    /// Told through a private answer link.
+    #[serde(default)]
+    pub via_link: bool,
+    /// Earlier revisions, oldest first.
+    #[serde(default)]
+    pub revisions: Vec<RevisionOut>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// An earlier revision of a story, in the framework version it was told in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionOut {
+    pub revision: i64,
+    pub framework_version: i64,
+    pub title: String,
+    pub language: String,
+    pub visibility: Visibility,
+    pub show_name: bool,
+    pub steps: Vec<Step>,
+    pub revised_at: String,
 }
 
 /// Reads a whole community out of the store.
-pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
+pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
     let c = store.community(slug).await?.with_context(|| format!("no community with slug '{slug}'"))?;
     let versions = store.framework_versions(c.id).await?;
     let current = versions.iter().find(|v| v.id == c.framework_id).map_or(1, |v| v.version);
@@ -152,11 +192,15 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
         let local = i64::try_from(n).unwrap_or(i64::MAX) + 1;
         let mut pids = HashMap::new();
         let mut participants = Vec::new();
-        let mut ps = store.participants(cv.id).await?;
-        ps.sort_by_key(|p| p.id);
-        for p in ps {
+        for p in store.all_participants(cv.id).await? {
             pids.insert(p.id, next_pid);
-            participants.push(ParticipantOut { id: next_pid, member: email_of(p.user_id), name: p.name });
+            participants.push(ParticipantOut {
+                id: next_pid,
+                member: email_of(p.user_id),
+                name: p.name,
+                email: p.email,
+                removed_at: p.removed_at,
+            });
             next_pid += 1;
         }
         let aspirations = store
@@ -177,20 +221,8 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
             });
         }
         for s in store.stories(cv.id).await? {
-            let framework_version = versions.iter().find(|v| v.id == s.framework_id).map_or(0, |v| v.version);
-            stories.push(StoryOut {
-                convening: local,
-                framework_version,
-                teller: email_of(s.teller_user_id),
-                participant: s.participant_id.and_then(|p| pids.get(&p).copied()),
-                teller_name: s.teller_name,
-                title: s.title,
-                language: s.language,
-                visibility: s.visibility,
-                show_name: s.show_name,
-                created_at: s.created_at,
-                steps: s.steps,
-            });
+            let revisions = store.story_revisions(s.id).await?;
+            stories.push(story_out(s, revisions, local, &versions, &pids, &email_of));
         }
         convenings.push(ConveningOut {
             id: local,
@@ -207,7 +239,7 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
     }
     Ok(Export {
         format: "convene-export".into(),
-        version: 1,
+        version: 2,
         community: CommunityOut { slug: c.slug, name: c.name, description: c.description },
         frameworks: versions.into_iter().map(|v| FrameworkOut { version: v.version, framework: v.framework }).collect(),
         current_framework_version: current,
@@ -225,10 +257,52 @@ pub async fn export(store: &dyn Store, slug: &str) -> anyhow::Result<Export> {
     })
 }
 
+/// One story of the export, its revisions in framework versions.
+fn story_out(
+    s: crate::domain::story::Story,
+    revisions: Vec<crate::store::StoryRevision>,
+    convening: i64,
+    versions: &[crate::store::FrameworkVersion],
+    pids: &HashMap<i64, i64>,
+    email_of: &dyn Fn(Option<i64>) -> Option<String>,
+) -> StoryOut {
+    let version_of = |fid: i64| versions.iter().find(|v| v.id == fid).map_or(0, |v| v.version);
+    StoryOut {
+        convening,
+        framework_version: version_of(s.framework_id),
+        teller: email_of(s.teller_user_id),
+        participant: s.participant_id.and_then(|p| pids.get(&p).copied()),
+        teller_name: s.teller_name,
+        title: s.title,
+        language: s.language,
+        visibility: s.visibility,
+        show_name: s.show_name,
+        created_at: s.created_at,
+        steps: s.steps,
+        revision: s.revision,
+        updated_at: s.updated_at,
+        hidden: s.hidden,
+        via_link: s.via_link,
+        revisions: revisions
+            .into_iter()
+            .map(|r| RevisionOut {
+                revision: r.revision,
+                framework_version: version_of(r.framework_id),
+                title: r.title,
+                language: r.language,
+                visibility: r.visibility,
+                show_name: r.show_name,
+                steps: r.steps,
+                revised_at: r.revised_at,
+            })
+            .collect(),
+    }
+}
+
 /// Checks everything an import will write before it writes anything: the format,
 /// framework versions 1..n, every reference, and every story against its framework.
-fn check(doc: &Export) -> anyhow::Result<()> {
-    if doc.format != "convene-export" || doc.version != 1 {
+pub fn check(doc: &Export) -> anyhow::Result<()> {
+    if doc.format != "convene-export" || !(1..=2).contains(&doc.version) {
         bail!("not a convene export (format '{}', version {})", doc.format, doc.version);
     }
     for (i, f) in doc.frameworks.iter().enumerate() {
@@ -275,6 +349,14 @@ fn check(doc: &Export) -> anyhow::Result<()> {
             .find(|f| f.version == s.framework_version)
             .with_context(|| format!("{what}: no framework version {}", s.framework_version))?;
         draft_of(s).validate(&fw.framework).with_context(|| what.clone())?;
+        for (j, r) in s.revisions.iter().enumerate() {
+            if !doc.frameworks.iter().any(|f| f.version == r.framework_version) {
+                bail!("{what}.revisions[{j}]: no framework version {}", r.framework_version);
+            }
+            if r.revision >= s.revision {
+                bail!("{what}.revisions[{j}]: revision {} is not before the current {}", r.revision, s.revision);
+            }
+        }
     }
     for (i, p) in doc.plans.iter().enumerate() {
         if !doc.convenings.iter().any(|c| c.id == p.convening) {
@@ -290,7 +372,7 @@ fn check(doc: &Export) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn draft_of(s: &StoryOut) -> StoryDraft {
+pub fn draft_of(s: &StoryOut) -> StoryDraft {
     StoryDraft {
         title: s.title.clone(),
         language: s.language.clone(),
@@ -307,87 +389,4 @@ fn draft_of(s: &StoryOut) -> StoryDraft {
             })
             .collect(),
     }
-}
-
-/// Writes an export into the store. The community's slug must be free. Members are
-/// matched by e-mail and created (without a password) when missing. Everything is
-/// checked first, so bad input writes nothing.
-pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
-    check(doc)?;
-    if store.community(&doc.community.slug).await?.is_some() {
-        bail!("a community with slug '{}' exists already; import needs a database without it", doc.community.slug);
-    }
-    let mut users = HashMap::new();
-    for m in &doc.members {
-        let user = match store.user_by_email(&m.email).await? {
-            Some((u, _)) => u,
-            None => store.create_user(&m.email, &m.name, None, false).await?,
-        };
-        if !m.home_place.is_empty() {
-            store.set_home_place(user.id, &m.home_place).await?;
-        }
-        users.insert(m.email.clone(), user.id);
-    }
-    let uid = |e: &Option<String>| e.as_ref().and_then(|e| users.get(e).copied());
-    let c = store
-        .create_community(
-            &doc.community.slug,
-            &doc.community.name,
-            &doc.community.description,
-            &doc.frameworks[0].framework,
-            None,
-        )
-        .await?;
-    let mut framework_ids = HashMap::from([(1, c.framework_id)]);
-    for f in &doc.frameworks[1..] {
-        framework_ids.insert(f.version, store.save_framework(c.id, &f.framework, true).await?.id);
-    }
-    for m in &doc.members {
-        store.add_member(c.id, users[&m.email], m.role).await?;
-    }
-    let mut convening_ids = HashMap::new();
-    let mut participant_ids = HashMap::new();
-    for cv in &doc.convenings {
-        let created = store.create_convening(c.id, &cv.draft().validate()?).await?;
-        convening_ids.insert(cv.id, created.id);
-        for p in &cv.participants {
-            participant_ids.insert(p.id, store.add_participant(created.id, uid(&p.member), &p.name).await?.id);
-        }
-        for a in &cv.aspirations {
-            store.add_aspiration(created.id, &a.cycle, &a.text, uid(&a.author)).await?;
-        }
-    }
-    if let Some(m) = &doc.travel_model {
-        store.set_travel_model(c.id, &m.to_string()).await?;
-    }
-    for p in &doc.plans {
-        store
-            .save_plan(
-                convening_ids[&p.convening],
-                &p.name,
-                &p.params.to_string(),
-                &p.result.to_string(),
-                uid(&p.created_by),
-            )
-            .await?;
-    }
-    for s in &doc.stories {
-        let fw = &doc.frameworks[usize::try_from(s.framework_version - 1).unwrap_or(0)];
-        let story = draft_of(s).validate(&fw.framework)?;
-        let teller = Teller {
-            user_id: uid(&s.teller),
-            participant_id: s.participant.and_then(|p| participant_ids.get(&p).copied()),
-            name: s.teller_name.clone(),
-        };
-        store
-            .create_story(
-                convening_ids[&s.convening],
-                framework_ids[&s.framework_version],
-                &teller,
-                &story,
-                &s.created_at,
-            )
-            .await?;
-    }
-    Ok(())
 }

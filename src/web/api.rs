@@ -1,15 +1,16 @@
 //! The JSON API under `/api/v1`: bearer-token auth, JSON errors
 //! `{"error": {"code", "message", "field"}}` with a 4xx status, and its OpenAPI document.
 
-use super::community::create_community;
-use super::story::tell_story;
 use super::{AppState, hash_token};
 use crate::analysis::matrix::matrix;
 use crate::domain::convening::ConveningDraft;
 use crate::domain::framework::presets;
 use crate::domain::story::{Story, StoryDraft};
 use crate::domain::{FieldError, Viewer};
-use crate::store::{Community, Convening, StoreError, Teller, User};
+use crate::service::communities::CommunityDraft;
+use crate::service::convenings::ParticipantDraft;
+use crate::service::{self, Actor, ServiceError};
+use crate::store::{Community, Convening, Participant, StoreError, User};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{StatusCode, header, request::Parts};
@@ -28,9 +29,15 @@ pub fn router() -> Router<AppState> {
         .route("/communities", axum::routing::post(post_community))
         .route("/communities/{slug}", get(get_community))
         .route("/communities/{slug}/convenings", get(list_convenings).post(post_convening))
-        .route("/convenings/{id}", get(get_convening))
+        .route("/convenings/{id}", get(get_convening).patch(patch_convening).delete(delete_convening))
+        .route("/convenings/{id}/participants", get(list_participants).post(post_participant))
+        .route("/participants/{id}", axum::routing::patch(patch_participant).delete(delete_participant))
         .route("/convenings/{id}/stories", get(list_stories).post(post_story))
         .route("/convenings/{id}/matrix", get(get_matrix))
+        .route("/stories/{id}", get(get_story).patch(patch_story).delete(delete_story))
+        .route("/stories/{id}/revisions", get(story_revisions))
+        .route("/stories/{id}/hide", axum::routing::post(hide_story))
+        .route("/stories/{id}/unhide", axum::routing::post(unhide_story))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 
@@ -76,6 +83,42 @@ impl From<StoreError> for ApiError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
             }
         }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(v) => v
+                .into_iter()
+                .next()
+                .map_or_else(|| Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "invalid input"), Self::from),
+            ServiceError::NotFound => Self::not_found("resource"),
+            ServiceError::Forbidden => Self::forbidden(),
+            ServiceError::Conflict(code) => {
+                Self::new(StatusCode::CONFLICT, &code.replace('-', "_"), conflict_message(code))
+            }
+            ServiceError::Gone(why) => {
+                Self::new(StatusCode::GONE, &format!("link_{why}"), format!("this link was {why}"))
+            }
+            ServiceError::Store(e) => Self::from(e),
+        }
+    }
+}
+
+/// English messages for API clients; pages say the same through the catalogs.
+fn conflict_message(code: &str) -> &'static str {
+    match code {
+        "stale" => "it changed since you read it; read it again and retry",
+        "has-stories" => "it has stories, so it cannot be deleted; close it instead (status closed)",
+        "status-back" => "moving the status back needs \"confirm_back\": true",
+        "already-revoked" => "it was revoked already",
+        "already-hidden" => "the story is hidden already",
+        "not-hidden" => "the story is not hidden",
+        "already-removed" => "the participant was removed already",
+        "last-steward" => "a community needs at least one steward",
+        "taken" => "already exists",
+        _ => "conflicts with what is stored",
     }
 }
 
@@ -141,17 +184,11 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 impl Caller {
+    fn actor(&self) -> Actor {
+        self.0.clone().map_or(Actor::Anonymous, Actor::User)
+    }
     fn required(&self) -> Result<&User, ApiError> {
         self.0.as_ref().ok_or_else(ApiError::unauthorized)
-    }
-    fn id(&self) -> Option<i64> {
-        self.0.as_ref().map(|u| u.id)
-    }
-    async fn viewer(&self, state: &AppState, community_id: i64) -> Result<Viewer, ApiError> {
-        Ok(match &self.0 {
-            None => Viewer::Anonymous,
-            Some(u) => Viewer::from_role(state.store.role(community_id, u.id).await?, u.is_admin),
-        })
     }
 }
 
@@ -193,35 +230,25 @@ fn community_json(c: &Community) -> Value {
 
 fn convening_json(c: &Convening) -> Value {
     json!({"id": c.id, "community_id": c.community_id, "title": c.title, "mode": c.mode, "starts_on": c.starts_on, "ends_on": c.ends_on,
-           "place": c.place, "status": c.status, "description": c.description, "created_at": c.created_at})
+           "place": c.place, "status": c.status, "description": c.description, "created_at": c.created_at,
+           "version": c.version, "updated_at": c.updated_at})
 }
 
 /// A story as one caller may see it: the teller's name only where allowed.
-pub fn story_json(s: &Story, viewer: Viewer, user_id: Option<i64>) -> Value {
+pub fn story_json(s: &Story, actor: &Actor, viewer: Viewer) -> Value {
+    let reader = service::stories::reader(actor, viewer, s);
     json!({"id": s.id, "convening_id": s.convening_id, "framework_id": s.framework_id, "title": s.title, "language": s.language,
-           "visibility": s.visibility, "show_name": s.show_name, "teller": s.shown_name(viewer, user_id),
-           "created_at": s.created_at, "steps": s.steps})
-}
-
-#[derive(Deserialize)]
-struct NewCommunity {
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    preset: String,
+           "visibility": s.visibility, "show_name": s.show_name, "teller": s.shown_name(reader, actor.user_id()),
+           "created_at": s.created_at, "updated_at": s.updated_at, "revision": s.revision, "hidden": s.hidden, "steps": s.steps})
 }
 
 async fn post_community(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(b): ApiJson<NewCommunity>,
+    ApiJson(b): ApiJson<CommunityDraft>,
 ) -> Result<Response, ApiError> {
-    let user = caller.required()?;
-    let c = create_community(&state, user.id, &b.slug, &b.name, &b.description, &b.preset).await??;
+    caller.required()?;
+    let c = service::communities::create_community(&state.store, &caller.actor(), &b).await?;
     Ok((StatusCode::CREATED, Json(community_json(&c))).into_response())
 }
 
@@ -253,24 +280,146 @@ async fn post_convening(
     ApiJson(d): ApiJson<ConveningDraft>,
 ) -> Result<Response, ApiError> {
     caller.required()?;
-    let c = community_by_slug(&state, &slug).await?;
-    if caller.viewer(&state, c.id).await? != Viewer::Steward {
-        return Err(ApiError::forbidden());
-    }
-    let created = state.store.create_convening(c.id, &d.validate()?).await?;
+    let created = service::convenings::create_convening(&state.store, &caller.actor(), &slug, &d).await?;
     Ok((StatusCode::CREATED, Json(convening_json(&created))).into_response())
 }
 
-async fn convening_by_id(state: &AppState, id: i64) -> Result<Convening, ApiError> {
-    state.store.convening(id).await?.ok_or_else(|| ApiError::not_found("convening"))
-}
-
-async fn get_convening(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Value>, ApiError> {
-    let c = convening_by_id(&state, id).await?;
+async fn get_convening(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let (c, _, viewer) = service::convening(&state.store, &caller.actor(), id).await?;
     let mut v = convening_json(&c);
     v["participants"] = json!(state.store.participants(id).await?.len());
-    v["aspirations"] = json!(state.store.aspirations(id).await?);
+    // Who wrote an aspiration is for members; anonymous readers get the cycle and text.
+    let aspirations: Vec<Value> = state
+        .store
+        .aspirations(id)
+        .await?
+        .iter()
+        .map(|a| {
+            let mut j = json!({"id": a.id, "cycle": a.cycle, "text": a.text});
+            if viewer >= Viewer::Member {
+                j["author_user_id"] = json!(a.author_user_id);
+            }
+            j
+        })
+        .collect();
+    v["aspirations"] = json!(aspirations);
     Ok(Json(v))
+}
+
+/// A partial convening: only the fields sent change. `version` (optional) refuses a stale
+/// edit; moving the status back needs `confirm_back`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConveningPatch {
+    title: Option<String>,
+    mode: Option<String>,
+    starts_on: Option<String>,
+    ends_on: Option<String>,
+    place: Option<String>,
+    status: Option<String>,
+    description: Option<String>,
+    version: Option<i64>,
+    #[serde(default)]
+    confirm_back: bool,
+}
+
+async fn patch_convening(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(p): ApiJson<ConveningPatch>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let actor = caller.actor();
+    let (cv, _) = service::stewarded_convening(&state.store, &actor, id).await?;
+    let mut d = service::convenings::draft_of(&cv);
+    let set = |field: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *field = v;
+        }
+    };
+    set(&mut d.title, p.title);
+    set(&mut d.mode, p.mode);
+    set(&mut d.starts_on, p.starts_on);
+    set(&mut d.ends_on, p.ends_on);
+    set(&mut d.place, p.place);
+    set(&mut d.status, p.status);
+    set(&mut d.description, p.description);
+    let version = p.version.unwrap_or(cv.version);
+    let updated = service::convenings::edit_convening(&state.store, &actor, id, &d, version, p.confirm_back).await?;
+    Ok(Json(convening_json(&updated)))
+}
+
+async fn delete_convening(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    caller.required()?;
+    service::convenings::delete_convening(&state.store, &caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn participant_json(p: &Participant) -> Value {
+    json!({"id": p.id, "convening_id": p.convening_id, "user_id": p.user_id, "name": p.name, "email": p.email,
+           "has_link": p.has_link})
+}
+
+async fn list_participants(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    service::stewarded_convening(&state.store, &caller.actor(), id).await?;
+    let list = state.store.participants(id).await?;
+    Ok(Json(Value::Array(list.iter().map(participant_json).collect())))
+}
+
+async fn post_participant(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(d): ApiJson<ParticipantDraft>,
+) -> Result<Response, ApiError> {
+    caller.required()?;
+    let p = service::convenings::add_participant(&state.store, &caller.actor(), id, &d).await?;
+    Ok((StatusCode::CREATED, Json(participant_json(&p))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParticipantPatch {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+async fn patch_participant(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ParticipantPatch>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let cur = state.store.participant(id).await?.ok_or_else(|| ApiError::not_found("participant"))?;
+    let name = b.name.unwrap_or(cur.name);
+    let email = b.email.unwrap_or(cur.email);
+    let p = service::convenings::edit_participant(&state.store, &caller.actor(), id, &name, &email).await?;
+    Ok(Json(participant_json(&p)))
+}
+
+async fn delete_participant(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    caller.required()?;
+    service::convenings::remove_participant(&state.store, &caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn post_story(
@@ -279,15 +428,10 @@ async fn post_story(
     ApiPath(id): ApiPath<i64>,
     ApiJson(d): ApiJson<StoryDraft>,
 ) -> Result<Response, ApiError> {
-    let user = caller.required()?.clone();
-    let c = convening_by_id(&state, id).await?;
-    let viewer = caller.viewer(&state, c.community_id).await?;
-    if viewer < Viewer::Member {
-        return Err(ApiError::forbidden());
-    }
-    let teller = Teller { user_id: Some(user.id), participant_id: None, name: user.name.clone() };
-    let story = tell_story(&state, &c, &teller, &d).await??;
-    Ok((StatusCode::CREATED, Json(story_json(&story, viewer, Some(user.id)))).into_response())
+    caller.required()?;
+    let actor = caller.actor();
+    let story = service::stories::tell_story(&state.store, &actor, id, &d).await?;
+    Ok((StatusCode::CREATED, Json(story_json(&story, &actor, Viewer::Member))).into_response())
 }
 
 async fn list_stories(
@@ -295,19 +439,94 @@ async fn list_stories(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let c = convening_by_id(&state, id).await?;
-    let viewer = caller.viewer(&state, c.community_id).await?;
-    let stories = state.store.stories(id).await?;
-    let visible =
-        stories.iter().filter(|s| s.visible_to(viewer, caller.id())).map(|s| story_json(s, viewer, caller.id()));
-    Ok(Json(Value::Array(visible.collect())))
+    let actor = caller.actor();
+    let (_, viewer, readable, _) = service::stories::readable(&state.store, &actor, id).await?;
+    Ok(Json(Value::Array(readable.iter().map(|s| story_json(s, &actor, viewer)).collect())))
 }
 
-async fn get_matrix(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Value>, ApiError> {
-    let c = convening_by_id(&state, id).await?;
-    let community = state.store.community_by_id(c.community_id).await?.ok_or(StoreError::NotFound)?;
-    let fw = state.store.framework(community.framework_id).await?.ok_or(StoreError::NotFound)?;
-    let stories = state.store.stories(id).await?;
+async fn get_story(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let actor = caller.actor();
+    let (s, _, viewer) = service::stories::story(&state.store, &actor, id).await?;
+    Ok(Json(story_json(&s, &actor, viewer)))
+}
+
+/// The same body as POST, plus an optional `revision` (the one the edit was made from).
+#[derive(Deserialize)]
+struct StoryPatch {
+    #[serde(flatten)]
+    draft: StoryDraft,
+    revision: Option<i64>,
+}
+
+async fn patch_story(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<StoryPatch>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let actor = caller.actor();
+    let (cur, _, viewer) = service::stories::story(&state.store, &actor, id).await?;
+    let s =
+        service::stories::edit_story(&state.store, &actor, id, &b.draft, b.revision.unwrap_or(cur.revision)).await?;
+    Ok(Json(story_json(&s, &actor, viewer)))
+}
+
+async fn delete_story(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    caller.required()?;
+    service::stories::delete_story(&state.store, &caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn story_revisions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let (_, all) = service::stories::revisions(&state.store, &caller.actor(), id).await?;
+    Ok(Json(json!(all)))
+}
+
+async fn set_hidden(state: &AppState, caller: &Caller, id: i64, hidden: bool) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let actor = caller.actor();
+    let s = service::stories::set_hidden(&state.store, &actor, id, hidden).await?;
+    Ok(Json(story_json(&s, &actor, Viewer::Steward)))
+}
+
+async fn hide_story(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    set_hidden(&state, &caller, id, true).await
+}
+
+async fn unhide_story(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    set_hidden(&state, &caller, id, false).await
+}
+
+async fn get_matrix(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let (c, community, _) = service::convening(&state.store, &caller.actor(), id).await?;
+    let fw = service::current_framework(&state.store, &community).await?;
+    let stories = state.store.stories(c.id).await?;
     let m = matrix(&fw.framework, &stories, state.store.participants(id).await?.len());
     let cycles: Vec<Value> = m
         .cycles

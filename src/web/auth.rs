@@ -1,13 +1,10 @@
 //! Accounts in the browser: sign in and out (server-side sessions), and joining a
 //! community through an invitation link, creating an account if needed.
 
-use super::{
-    AppError, AppState, Ctx, Page, SESSION_COOKIE, SESSION_SECONDS, hash_token, new_token, safe_next, see_other,
-    set_cookie,
-};
-use crate::domain::{parse_email, required_text};
-use crate::secret::{MIN_PASSWORD, dummy_hash, hash_password, verify_password};
-use crate::store::{Community, Invite};
+use super::{AppError, AppState, Ctx, Page, SESSION_COOKIE, safe_next, see_other, set_cookie};
+use crate::service::ServiceError;
+use crate::service::accounts::{self, NewAccount};
+use crate::store::{Community, User};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -52,36 +49,29 @@ struct SigninForm {
 
 async fn signin(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SigninForm>) -> Result<Response, AppError> {
     let next = safe_next(f.next.as_deref());
-    let email = f.email.trim().to_lowercase();
-    let found = state.store.user_by_email(&email).await?;
-    let user = match found {
-        Some((user, Some(hash))) if verify_password(&f.password, &hash) => user,
-        other => {
-            if other.is_none() {
-                // Spend the same time as a real check, so that timing does not tell
-                // which e-mail addresses have accounts.
-                let _ = verify_password(&f.password, dummy_hash());
-            }
+    match accounts::sign_in(&state.store, &f.email, &f.password).await {
+        Ok(user) => start_session(&state, user.id, &next).await,
+        Err(ServiceError::Invalid(_)) => {
             let error = Some(ctx.t("err-signin"));
             let mut resp = Page(SigninPage { ctx, email: f.email, next, error }).into_response();
             *resp.status_mut() = StatusCode::UNAUTHORIZED;
-            return Ok(resp);
+            Ok(resp)
         }
-    };
-    start_session(&state, user.id, &next).await
+        Err(e) => Err(e.into()),
+    }
 }
 
-async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AppError> {
-    let token = new_token();
-    state.store.create_session(&hash_token(&token), user_id, &crate::store::in_seconds(SESSION_SECONDS)).await?;
+pub(super) async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AppError> {
+    let seconds = state.config.session_seconds();
+    let token = accounts::start_session(&state.store, user_id, seconds).await?;
     let mut resp = see_other(next);
-    set_cookie(&mut resp, SESSION_COOKIE, &token, SESSION_SECONDS);
+    set_cookie(&mut resp, SESSION_COOKIE, &token, seconds);
     Ok(resp)
 }
 
 async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, AppError> {
     if let Some(token) = super::cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&hash_token(&token)).await?;
+        accounts::sign_out(&state.store, &token).await?;
     }
     let mut resp = see_other("/");
     set_cookie(&mut resp, SESSION_COOKIE, "", 0);
@@ -93,71 +83,56 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 struct JoinPage {
     ctx: Ctx,
     community: Community,
+    /// The account the link is addressed to (it sets its password here).
+    for_user: Option<User>,
     token: String,
     name: String,
     email: String,
     error: Option<String>,
 }
 
-async fn live_invite(state: &AppState, token: &str) -> Result<(Invite, Community), AppError> {
-    let invite = state.store.invite(&hash_token(token)).await?.ok_or(AppError::NotFound)?;
-    if invite.expires_at <= crate::store::now() {
-        return Err(AppError::NotFound);
-    }
-    let community = state.store.community_by_id(invite.community_id).await?.ok_or(AppError::NotFound)?;
-    Ok((invite, community))
-}
-
 async fn join_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, AppError> {
-    let (_, community) = live_invite(&state, &token).await?;
-    Ok(Page(JoinPage { ctx, community, token, name: String::new(), email: String::new(), error: None }).into_response())
+    let open = accounts::open_invitation(&state.store, &token).await?;
+    Ok(Page(JoinPage {
+        ctx,
+        community: open.community,
+        for_user: open.for_user,
+        token,
+        name: String::new(),
+        email: String::new(),
+        error: None,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
-struct JoinForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-}
-
-/// A signed-in visitor joins at once; otherwise the form creates their account first.
+/// A signed-in visitor joins at once; an addressed account sets its password; otherwise
+/// the form creates an account first.
 async fn join(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-    Form(f): Form<JoinForm>,
+    Form(f): Form<NewAccount>,
 ) -> Result<Response, AppError> {
-    let (invite, community) = live_invite(&state, &token).await?;
-    let back = format!("/c/{}", community.slug);
-    if let Some(user) = &ctx.user {
-        state.store.add_member(community.id, user.id, invite.role).await?;
-        return Ok(see_other(&back));
-    }
-    let checked = (|| {
-        let name = required_text("name", &f.name, 100)?;
-        let email = parse_email(&f.email)?;
-        Ok::<_, crate::domain::FieldError>((name, email))
-    })();
-    let error = match checked {
-        Err(e) => Some(ctx.error(&e)),
-        Ok(_) if f.password.chars().count() < MIN_PASSWORD => Some(ctx.t("err-password-short")),
-        Ok((name, email)) => {
-            let hash = hash_password(&f.password)
-                .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
-            match state.store.create_user(&email, &name, Some(&hash), false).await {
-                Ok(user) => {
-                    state.store.add_member(community.id, user.id, invite.role).await?;
-                    return start_session(&state, user.id, &back).await;
-                }
-                Err(crate::store::StoreError::Conflict) => Some(ctx.t("err-email-taken")),
-                Err(e) => return Err(e.into()),
-            }
+    let signed_in = ctx.user.is_some();
+    match accounts::accept_invitation(&state.store, &ctx.actor(), &token, &f).await {
+        Ok((user, community)) => {
+            let back = format!("/c/{}", community.slug);
+            if signed_in { Ok(see_other(&back)) } else { start_session(&state, user.id, &back).await }
         }
-    };
-    let mut resp = Page(JoinPage { ctx, community, token, name: f.name, email: f.email, error }).into_response();
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(resp)
+        Err(ServiceError::Invalid(e)) => {
+            let open = accounts::open_invitation(&state.store, &token).await?;
+            let error = e.first().map(|e| ctx.error(e));
+            let page = JoinPage {
+                ctx,
+                community: open.community,
+                for_user: open.for_user,
+                token,
+                name: f.name,
+                email: f.email,
+                error,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

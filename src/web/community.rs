@@ -1,10 +1,13 @@
-//! Home, communities (create, page, members, invitation links) and the community's
-//! framework (view, edit into a new version).
+//! Home, communities (create, page, edit, remove), members (roles, removal, leaving),
+//! invitation links (make, list, revoke) and the community's framework (view, edit into
+//! a new version).
 
-use super::{AppError, AppState, Ctx, Page, hash_token, new_token, see_other};
+use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::domain::framework::{Framework, presets};
-use crate::domain::{FieldError, Role, Viewer, optional_text, parse_slug, required_text};
-use crate::store::{Community, Convening, FrameworkVersion, Member, StoreError};
+use crate::domain::{Role, Viewer};
+use crate::service::communities::CommunityDraft;
+use crate::service::{self, ServiceError, accounts};
+use crate::store::{Community, Convening, FrameworkVersion, Invitation, Member};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -13,37 +16,31 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-/// Invitation links last 30 days.
-const INVITE_SECONDS: i64 = 30 * 24 * 3600;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/communities/new", get(new_form).post(create))
         .route("/c/{slug}", get(page))
+        .route("/c/{slug}/edit", get(edit_form).post(edit))
+        .route("/c/{slug}/delete", post(delete))
         .route("/c/{slug}/invites", post(create_invite))
+        .route("/c/{slug}/invites/{id}/revoke", post(revoke_invite))
+        .route("/c/{slug}/members/{uid}/role", post(set_role))
+        .route("/c/{slug}/members/{uid}/remove", post(remove_member))
+        .route("/c/{slug}/members/{uid}/signin-link", post(signin_link))
+        .route("/c/{slug}/leave", post(leave))
         .route("/c/{slug}/framework", get(framework_page).post(save_framework))
 }
 
-/// The community, the viewer's standing in it, and the viewer's user id.
+/// The community and the viewer's standing in it.
 pub async fn load(state: &AppState, ctx: &Ctx, slug: &str) -> Result<(Community, Viewer), AppError> {
-    let community = state.store.community(slug).await?.ok_or(AppError::NotFound)?;
-    let viewer = viewer_in(state, ctx, community.id).await?;
-    Ok((community, viewer))
+    Ok(service::community(&state.store, &ctx.actor(), slug).await?)
 }
 
 /// The community, if the signed-in viewer is its steward; otherwise sign in or 403.
 pub async fn steward_of(state: &AppState, ctx: &Ctx, slug: &str) -> Result<Community, AppError> {
     ctx.require_user()?;
-    let (community, viewer) = load(state, ctx, slug).await?;
-    if viewer == Viewer::Steward { Ok(community) } else { Err(AppError::Forbidden) }
-}
-
-pub async fn viewer_in(state: &AppState, ctx: &Ctx, community_id: i64) -> Result<Viewer, AppError> {
-    Ok(match &ctx.user {
-        None => Viewer::Anonymous,
-        Some(u) => Viewer::from_role(state.store.role(community_id, u.id).await?, u.is_admin),
-    })
+    Ok(service::stewarded(&state.store, &ctx.actor(), slug).await?)
 }
 
 #[derive(Template)]
@@ -85,50 +82,27 @@ async fn new_form(ctx: Ctx) -> Result<Response, AppError> {
     Ok(Page(NewPage { ctx, form, presets: presets(), error: None }).into_response())
 }
 
-/// Creates a community from user input; shared by the page and the API.
-pub async fn create_community(
-    state: &AppState,
-    user_id: i64,
-    slug: &str,
-    name: &str,
-    description: &str,
-    preset: &str,
-) -> Result<Result<Community, FieldError>, StoreError> {
-    let checked = (|| {
-        let slug = parse_slug(slug)?;
-        let name = required_text("name", name, 200)?;
-        let description = optional_text("description", description, 10_000)?;
-        let fw = crate::domain::framework::preset(preset.trim())
-            .ok_or_else(|| FieldError::new("preset", "err-preset", format!("unknown preset '{preset}'")))?;
-        Ok((slug, name, description, fw))
-    })();
-    let (slug, name, description, fw) = match checked {
-        Ok(v) => v,
-        Err(e) => return Ok(Err(e)),
-    };
-    match state.store.create_community(&slug, &name, &description, fw, Some(user_id)).await {
-        Ok(c) => Ok(Ok(c)),
-        Err(StoreError::Conflict) => {
-            Ok(Err(FieldError::new("slug", "err-slug-taken", format!("the slug '{slug}' is taken"))))
-        }
-        Err(e) => Err(e),
-    }
-}
-
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(form): Form<NewCommunityForm>,
 ) -> Result<Response, AppError> {
-    let user = ctx.require_user()?.clone();
-    match create_community(&state, user.id, &form.slug, &form.name, &form.description, &form.preset).await? {
+    ctx.require_user()?;
+    let draft = CommunityDraft {
+        slug: form.slug.clone(),
+        name: form.name.clone(),
+        description: form.description.clone(),
+        preset: form.preset.clone(),
+    };
+    match service::communities::create_community(&state.store, &ctx.actor(), &draft).await {
         Ok(c) => Ok(see_other(&format!("/c/{}", c.slug))),
-        Err(e) => {
-            let error = Some(ctx.error(&e));
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e));
             let mut resp = Page(NewPage { ctx, form, presets: presets(), error }).into_response();
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -141,7 +115,10 @@ struct CommunityPage {
     viewer: Viewer,
     convenings: Vec<Convening>,
     members: Vec<Member>,
-    invite_link: Option<String>,
+    invitations: Vec<Invitation>,
+    /// A link just made, shown once: (what it is for, the link).
+    new_link: Option<(String, String)>,
+    notice: Option<String>,
 }
 
 impl CommunityPage {
@@ -151,48 +128,198 @@ impl CommunityPage {
     fn is_member(&self) -> bool {
         self.viewer >= Viewer::Member
     }
+    fn is_me(&self, uid: &i64) -> bool {
+        self.ctx.user_id() == Some(*uid)
+    }
+    fn live(&self, i: &Invitation) -> bool {
+        i.unusable(&crate::store::now()).is_none()
+    }
+    fn state_of(&self, i: &Invitation) -> String {
+        match i.unusable(&crate::store::now()) {
+            Some(why) => self.ctx.t(&format!("invite-state-{why}")),
+            None => self.ctx.t("invite-state-live"),
+        }
+    }
+    fn role_name(&self, r: &Role) -> String {
+        self.ctx.t(&format!("role-{}", r.as_str()))
+    }
+    #[allow(clippy::ref_option)]
+    fn member_name(&self, uid: &Option<i64>) -> String {
+        uid.and_then(|u| self.members.iter().find(|m| m.user_id == u)).map(|m| m.name.clone()).unwrap_or_default()
+    }
 }
 
 async fn render_page(
     state: &AppState,
     ctx: Ctx,
     slug: &str,
-    invite_link: Option<String>,
+    new_link: Option<(String, String)>,
+    notice: Option<String>,
 ) -> Result<Response, AppError> {
     let (community, viewer) = load(state, &ctx, slug).await?;
-    let framework = state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?;
+    let framework = service::current_framework(&state.store, &community).await?;
     let convenings = state.store.convenings(community.id).await?;
     let members = if viewer >= Viewer::Member { state.store.members(community.id).await? } else { Vec::new() };
-    Ok(Page(CommunityPage { ctx, community, framework, viewer, convenings, members, invite_link }).into_response())
+    let invitations = if viewer == Viewer::Steward {
+        accounts::invitations(&state.store, &ctx.actor(), slug).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Page(CommunityPage { ctx, community, framework, viewer, convenings, members, invitations, new_link, notice })
+        .into_response())
 }
 
 async fn page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
-    render_page(&state, ctx, &slug, None).await
+    render_page(&state, ctx, &slug, None, None).await
+}
+
+#[derive(Template)]
+#[template(path = "community_edit.html")]
+struct EditPage {
+    ctx: Ctx,
+    community: Community,
+    name: String,
+    description: String,
+    error: Option<String>,
+}
+
+async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let community = steward_of(&state, &ctx, &slug).await?;
+    let (name, description) = (community.name.clone(), community.description.clone());
+    Ok(Page(EditPage { ctx, community, name, description, error: None }).into_response())
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let community = steward_of(&state, &ctx, &slug).await?;
+    match service::communities::edit_community(&state.store, &ctx.actor(), &slug, &f.name, &f.description).await {
+        Ok(_) => Ok(see_other(&format!("/c/{slug}"))),
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e));
+            let page = EditPage { ctx, community, name: f.name, description: f.description, error };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Deleting a community asks for its short name, typed again.
+async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    let community = steward_of(&state, &ctx, &slug).await?;
+    if f.confirm.trim() != slug {
+        let error = Some(ctx.t("community-delete-confirm-wrong"));
+        let (name, description) = (community.name.clone(), community.description.clone());
+        let page = EditPage { ctx, community, name, description, error };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response());
+    }
+    service::communities::delete_community(&state.store, &ctx.actor(), &slug).await?;
+    Ok(see_other("/"))
 }
 
 #[derive(Deserialize)]
 struct InviteForm {
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    uses: String,
 }
 
-/// A steward makes a link that lets anyone who has it join for 30 days. The link is
-/// shown once; only its hash is stored.
+/// A steward makes a link that lets whoever has it join for 30 days: single-use unless
+/// they ask for more (steward links always single-use). Shown once; only its hash is stored.
 async fn create_invite(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
     Form(f): Form<InviteForm>,
 ) -> Result<Response, AppError> {
-    let community = steward_of(&state, &ctx, &slug).await?;
-    let user = ctx.require_user()?.clone();
+    steward_of(&state, &ctx, &slug).await?;
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
-    let token = new_token();
-    state
-        .store
-        .create_invite(&hash_token(&token), community.id, role, user.id, &crate::store::in_seconds(INVITE_SECONDS))
-        .await?;
-    render_page(&state, ctx, &slug, Some(format!("/join/{token}"))).await
+    let uses = if f.uses == "many" { accounts::Uses::Many } else { accounts::Uses::Once };
+    let (token, _) = accounts::create_invitation(&state.store, &ctx.actor(), &slug, role, uses, None).await?;
+    let what = ctx.t("invite-created");
+    render_page(&state, ctx, &slug, Some((what, format!("/join/{token}"))), None).await
+}
+
+async fn revoke_invite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    steward_of(&state, &ctx, &slug).await?;
+    accounts::revoke_invitation(&state.store, &ctx.actor(), &slug, id).await?;
+    Ok(see_other(&format!("/c/{slug}#invitations")))
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, uid)): Path<(String, i64)>,
+    Form(f): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    steward_of(&state, &ctx, &slug).await?;
+    let role = Role::parse(&f.role).ok_or_else(|| AppError::Invalid("err-role".into()))?;
+    service::communities::set_role(&state.store, &ctx.actor(), &slug, uid, role).await?;
+    Ok(see_other(&format!("/c/{slug}#members")))
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, uid)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    steward_of(&state, &ctx, &slug).await?;
+    service::communities::remove_member(&state.store, &ctx.actor(), &slug, uid).await?;
+    Ok(see_other(&format!("/c/{slug}#members")))
+}
+
+/// A single-use link for a member whose account has no password yet (e.g. imported).
+async fn signin_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, uid)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    steward_of(&state, &ctx, &slug).await?;
+    let (token, _) =
+        accounts::create_invitation(&state.store, &ctx.actor(), &slug, Role::Member, accounts::Uses::Once, Some(uid))
+            .await?;
+    let name = state.store.user(uid).await?.map(|u| u.name).unwrap_or_default();
+    let what = ctx.t1("signin-link-created", "name", &name);
+    render_page(&state, ctx, &slug, Some((what, format!("/join/{token}"))), None).await
+}
+
+async fn leave(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    service::communities::leave(&state.store, &ctx.actor(), &slug).await?;
+    Ok(see_other("/"))
 }
 
 #[derive(Template)]
@@ -244,16 +371,16 @@ async fn save_framework(
     Path(slug): Path<String>,
     Form(f): Form<FrameworkForm>,
 ) -> Result<Response, AppError> {
-    let community = steward_of(&state, &ctx, &slug).await?;
-    let parsed = Framework::from_toml(&f.text);
-    let (error, saved) = match &parsed {
-        Ok(fw) => {
-            state.store.save_framework(community.id, fw, false).await?;
-            (None, true)
-        }
-        Err(e) => (Some(format!("{}: {}", ctx.t("err-framework"), e.message)), false),
+    steward_of(&state, &ctx, &slug).await?;
+    let (error, saved) = match service::communities::save_framework(&state.store, &ctx.actor(), &slug, &f.text).await {
+        Ok(_) => (None, true),
+        Err(ServiceError::Invalid(e)) => (
+            Some(format!("{}: {}", ctx.t("err-framework"), e.first().map(|e| e.message.clone()).unwrap_or_default())),
+            false,
+        ),
+        Err(e) => return Err(e.into()),
     };
-    let community = state.store.community_by_id(community.id).await?.ok_or(AppError::NotFound)?;
+    let community = state.store.community(&slug).await?.ok_or(AppError::NotFound)?;
     let versions = state.store.framework_versions(community.id).await?;
     let current = versions.iter().find(|v| v.id == community.framework_id).cloned().ok_or(AppError::NotFound)?;
     let status = if saved { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

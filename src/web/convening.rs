@@ -1,14 +1,17 @@
-//! Convenings: create one, its page (details, aspirations, participants, the
-//! value-creation matrix and the stories the viewer may read), and the steward's tools
-//! to add participants, issue private answer links and record aspirations.
+//! Convenings: create, edit (status included) and delete one; its page (details,
+//! aspirations, participants, the value-creation matrix and the stories the viewer may
+//! read); the steward's tools for participants (add, edit, remove), private answer links
+//! (issue with an expiry, revoke) and aspirations (add, edit, remove).
 
-use super::community::{steward_of, viewer_in};
+use super::community::steward_of;
 use super::story::{StoryView, story_views};
-use super::{AppError, AppState, Ctx, Page, hash_token, new_token, see_other};
+use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::analysis::matrix::{Matrix, matrix};
+use crate::domain::Viewer;
 use crate::domain::convening::{ConveningDraft, Mode, Status};
-use crate::domain::{Viewer, required_text};
-use crate::store::{Aspiration, Community, Convening, FrameworkVersion, Member, Participant};
+use crate::service::convenings::ParticipantDraft;
+use crate::service::{self, ServiceError};
+use crate::store::{AnswerLink, Aspiration, Community, Convening, FrameworkVersion, Member, Participant};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -21,21 +24,32 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/c/{slug}/convenings/new", get(new_form).post(create))
         .route("/convenings/{id}", get(page))
+        .route("/convenings/{id}/edit", get(edit_form).post(edit))
+        .route("/convenings/{id}/delete", post(delete))
         .route("/convenings/{id}/participants", post(add_participant))
-        .route("/convenings/{id}/participants/{pid}/link", post(issue_link))
+        .route("/participants/{pid}/edit", post(edit_participant))
+        .route("/participants/{pid}/remove", post(remove_participant))
+        .route("/participants/{pid}/link", post(issue_link))
+        .route("/links/{id}/revoke", post(revoke_link))
         .route("/convenings/{id}/aspirations", post(add_aspiration))
+        .route("/convenings/{id}/aspirations/{aid}/edit", post(edit_aspiration))
+        .route("/convenings/{id}/aspirations/{aid}/remove", post(remove_aspiration))
 }
 
 #[derive(Template)]
 #[template(path = "convening_new.html")]
-struct NewPage {
+struct FormPage {
     ctx: Ctx,
     community: Community,
     form: ConveningDraft,
     error: Option<String>,
+    /// Set when editing: the convening and the version the form was loaded from.
+    editing: Option<(i64, i64)>,
+    /// Moving the status back needs this box ticked.
+    ask_confirm_back: bool,
 }
 
-impl NewPage {
+impl FormPage {
     fn modes(&self) -> [Mode; 3] {
         Mode::ALL
     }
@@ -47,7 +61,7 @@ impl NewPage {
 async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
     let community = steward_of(&state, &ctx, &slug).await?;
     let form = ConveningDraft { mode: "in_person".into(), status: "planned".into(), ..Default::default() };
-    Ok(Page(NewPage { ctx, community, form, error: None }).into_response())
+    Ok(Page(FormPage { ctx, community, form, error: None, editing: None, ask_confirm_back: false }).into_response())
 }
 
 async fn create(
@@ -57,26 +71,101 @@ async fn create(
     Form(form): Form<ConveningDraft>,
 ) -> Result<Response, AppError> {
     let community = steward_of(&state, &ctx, &slug).await?;
-    match form.validate() {
-        Ok(c) => {
-            let created = state.store.create_convening(community.id, &c).await?;
-            Ok(see_other(&format!("/convenings/{}", created.id)))
+    match service::convenings::create_convening(&state.store, &ctx.actor(), &slug, &form).await {
+        Ok(created) => Ok(see_other(&format!("/convenings/{}", created.id))),
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e));
+            let page = FormPage { ctx, community, form, error, editing: None, ask_confirm_back: false };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
         }
-        Err(e) => {
-            let error = Some(ctx.error(&e));
-            let mut resp = Page(NewPage { ctx, community, form, error }).into_response();
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let (convening, community) = steward_convening(&state, &ctx, id).await?;
+    let form = service::convenings::draft_of(&convening);
+    let editing = Some((id, convening.version));
+    Ok(Page(FormPage { ctx, community, form, error: None, editing, ask_confirm_back: false }).into_response())
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(flatten)]
+    draft: ConveningDraft,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    confirm_back: String,
+}
+
+/// Saves every field; a stale form (someone saved in between) or a status moved back
+/// without the confirmation comes back with what was typed and a message.
+async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let (convening, community) = steward_convening(&state, &ctx, id).await?;
+    let version = f.version.trim().parse().unwrap_or(convening.version);
+    let confirmed = !f.confirm_back.is_empty();
+    let refused = |key: &str, version: i64, ask: bool, ctx: Ctx, community: Community, form: ConveningDraft| {
+        let error = Some(ctx.t(key));
+        let page = FormPage { ctx, community, form, error, editing: Some((id, version)), ask_confirm_back: ask };
+        (StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response()
+    };
+    match service::convenings::edit_convening(&state.store, &ctx.actor(), id, &f.draft, version, confirmed).await {
+        Ok(_) => Ok(see_other(&format!("/convenings/{id}"))),
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e));
+            let page = FormPage {
+                ctx,
+                community,
+                form: f.draft,
+                error,
+                editing: Some((id, version)),
+                ask_confirm_back: false,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
         }
+        // Keep what was typed; the form now carries the current version, so sending it
+        // again overwrites the other edit knowingly.
+        Err(ServiceError::Conflict("stale")) => {
+            Ok(refused("err-conflict-stale", convening.version, false, ctx, community, f.draft))
+        }
+        Err(ServiceError::Conflict("status-back")) => {
+            Ok(refused("err-conflict-status-back", version, true, ctx, community, f.draft))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a convening without stories; one with stories says so and offers to close it.
+async fn delete(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let (convening, community) = steward_convening(&state, &ctx, id).await?;
+    match service::convenings::delete_convening(&state.store, &ctx.actor(), id).await {
+        Ok(()) => Ok(see_other(&format!("/c/{}", community.slug))),
+        Err(ServiceError::Conflict("has-stories")) => {
+            let error = Some(ctx.t("err-conflict-has-stories"));
+            let form = service::convenings::draft_of(&convening);
+            let page = FormPage {
+                ctx,
+                community,
+                form,
+                error,
+                editing: Some((id, convening.version)),
+                ask_confirm_back: false,
+            };
+            Ok((StatusCode::CONFLICT, Page(page)).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
 /// A convening with its community and the viewer's standing.
 pub async fn load_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community, Viewer), AppError> {
-    let convening = state.store.convening(id).await?.ok_or(AppError::NotFound)?;
-    let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
-    let viewer = viewer_in(state, ctx, community.id).await?;
-    Ok((convening, community, viewer))
+    Ok(service::convening(&state.store, &ctx.actor(), id).await?)
 }
 
 #[derive(Template)]
@@ -89,6 +178,7 @@ struct ConveningPage {
     viewer: Viewer,
     aspirations: Vec<Aspiration>,
     participants: Vec<Participant>,
+    links: Vec<AnswerLink>,
     members: Vec<Member>,
     matrix: Matrix,
     stories: Vec<StoryView>,
@@ -117,6 +207,19 @@ impl ConveningPage {
             ],
         )
     }
+    /// The participant's live answer link, if one was issued and not revoked.
+    fn live_link(&self, pid: &i64) -> Option<&AnswerLink> {
+        self.links.iter().find(|l| l.participant_id == *pid && l.revoked_at.is_none())
+    }
+    fn link_state(&self, l: &AnswerLink) -> String {
+        match l.unusable(&crate::store::now()) {
+            Some(why) => self.ctx.t(&format!("invite-state-{why}")),
+            None => l.expires_at.as_deref().map_or_else(
+                || self.ctx.t("link-no-expiry"),
+                |e| self.ctx.t1("link-expires", "date", e.get(..10).unwrap_or_default()),
+            ),
+        }
+    }
 }
 
 /// What a refused steward form on the convening page hands back to the page.
@@ -133,15 +236,19 @@ async fn render(
     new_link: Option<(String, String)>,
     refused: Refused,
 ) -> Result<Response, AppError> {
-    let (convening, community, viewer) = load_convening(state, &ctx, id).await?;
-    let framework = state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?;
+    let actor = ctx.actor();
+    let (convening, viewer, readable, all) = service::stories::readable(&state.store, &actor, id).await?;
+    let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
+    let framework = service::current_framework(&state.store, &community).await?;
     let aspirations = state.store.aspirations(id).await?;
     let participants = state.store.participants(id).await?;
-    let all = state.store.stories(id).await?;
     let matrix = matrix(&framework.framework, &all, participants.len());
-    let stories = story_views(state, &ctx, viewer, &all).await?;
-    let hidden_stories = all.len() - stories.len();
-    let members = if viewer == Viewer::Steward { state.store.members(community.id).await? } else { Vec::new() };
+    let stories = story_views(state, &actor, viewer, &readable).await?;
+    let hidden_stories =
+        all.iter().filter(|s| !s.hidden).count().saturating_sub(stories.iter().filter(|s| !s.hidden).count());
+    let steward = viewer == Viewer::Steward;
+    let members = if steward { state.store.members(community.id).await? } else { Vec::new() };
+    let links = if steward { state.store.answer_links(id).await? } else { Vec::new() };
     let can_tell = viewer >= Viewer::Member;
     let status = if refused.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ConveningPage {
@@ -152,6 +259,7 @@ async fn render(
         viewer,
         aspirations,
         participants,
+        links,
         members,
         matrix,
         stories,
@@ -171,8 +279,24 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> R
 /// The convening and its community, if the signed-in viewer is a steward there.
 pub async fn steward_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community), AppError> {
     ctx.require_user()?;
-    let (convening, community, viewer) = load_convening(state, ctx, id).await?;
-    if viewer == Viewer::Steward { Ok((convening, community)) } else { Err(AppError::Forbidden) }
+    Ok(service::stewarded_convening(&state.store, &ctx.actor(), id).await?)
+}
+
+/// Turns a refused field into the convening page again with the message.
+async fn refuse(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    e: ServiceError,
+    aspiration_text: String,
+) -> Result<Response, AppError> {
+    match e {
+        ServiceError::Invalid(v) => {
+            let error = v.first().map(|e| ctx.error(e));
+            render(state, ctx, id, None, Refused { error, aspiration_text }).await
+        }
+        e => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -181,47 +305,93 @@ struct ParticipantForm {
     user_id: String,
     #[serde(default)]
     guest_name: String,
+    #[serde(default)]
+    email: String,
 }
 
-/// Adds a member (chosen from the community) or a named guest.
+/// Adds a member (chosen from the community) or a named guest, with an optional e-mail.
 async fn add_participant(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<ParticipantForm>,
 ) -> Result<Response, AppError> {
-    let (_, community) = steward_convening(&state, &ctx, id).await?;
-    if let Ok(uid) = f.user_id.trim().parse::<i64>() {
-        let members = state.store.members(community.id).await?;
-        let m = members.iter().find(|m| m.user_id == uid).ok_or(AppError::NotFound)?;
-        state.store.add_participant(id, Some(uid), &m.name).await?;
-    } else {
-        match required_text("guest_name", &f.guest_name, 100) {
-            Ok(name) => {
-                state.store.add_participant(id, None, &name).await?;
-            }
-            Err(e) => {
-                let error = Some(ctx.error(&e));
-                return render(&state, ctx, id, None, Refused { error, ..Refused::default() }).await;
-            }
-        }
+    steward_convening(&state, &ctx, id).await?;
+    let draft = ParticipantDraft {
+        name: f.guest_name,
+        email: f.email,
+        member_email: String::new(),
+        user_id: f.user_id.trim().parse().ok(),
+    };
+    match service::convenings::add_participant(&state.store, &ctx.actor(), id, &draft).await {
+        Ok(_) => Ok(see_other(&format!("/convenings/{id}#participants"))),
+        Err(e) => refuse(&state, ctx, id, e, String::new()).await,
     }
-    Ok(see_other(&format!("/convenings/{id}#participants")))
 }
 
-/// Issues (or replaces) a participant's private answer link; shown once.
+#[derive(Deserialize)]
+struct EditParticipantForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn edit_participant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(pid): Path<i64>,
+    Form(f): Form<EditParticipantForm>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let p = state.store.participant(pid).await?.ok_or(AppError::NotFound)?;
+    match service::convenings::edit_participant(&state.store, &ctx.actor(), pid, &f.name, &f.email).await {
+        Ok(_) => Ok(see_other(&format!("/convenings/{}#participants", p.convening_id))),
+        Err(e) => refuse(&state, ctx, p.convening_id, e, String::new()).await,
+    }
+}
+
+async fn remove_participant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(pid): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let p = state.store.participant(pid).await?.ok_or(AppError::NotFound)?;
+    service::convenings::remove_participant(&state.store, &ctx.actor(), pid).await?;
+    Ok(see_other(&format!("/convenings/{}#participants", p.convening_id)))
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    expires_on: String,
+}
+
+/// Issues (or replaces) a participant's private answer link, optionally with an expiry
+/// date; shown once.
 async fn issue_link(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, pid)): Path<(i64, i64)>,
+    Path(pid): Path<i64>,
+    Form(f): Form<LinkForm>,
 ) -> Result<Response, AppError> {
-    steward_convening(&state, &ctx, id).await?;
-    let participants = state.store.participants(id).await?;
-    let p = participants.iter().find(|p| p.id == pid).ok_or(AppError::NotFound)?;
-    let token = new_token();
-    state.store.set_participant_link(pid, &hash_token(&token)).await?;
-    let name = p.name.clone();
-    render(&state, ctx, id, Some((name, format!("/answer/{token}"))), Refused::default()).await
+    ctx.require_user()?;
+    let p = state.store.participant(pid).await?.ok_or(AppError::NotFound)?;
+    match service::convenings::issue_answer_link(&state.store, &ctx.actor(), pid, Some(&f.expires_on)).await {
+        Ok((token, _)) => {
+            render(&state, ctx, p.convening_id, Some((p.name, format!("/answer/{token}"))), Refused::default()).await
+        }
+        Err(e) => refuse(&state, ctx, p.convening_id, e, String::new()).await,
+    }
+}
+
+async fn revoke_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let link = state.store.answer_link(id).await?.ok_or(AppError::NotFound)?;
+    let p = state.store.participant(link.participant_id).await?.ok_or(AppError::NotFound)?;
+    service::convenings::revoke_answer_link(&state.store, &ctx.actor(), id).await?;
+    Ok(see_other(&format!("/convenings/{}#participants", p.convening_id)))
 }
 
 #[derive(Deserialize)]
@@ -238,20 +408,32 @@ async fn add_aspiration(
     Path(id): Path<i64>,
     Form(f): Form<AspirationForm>,
 ) -> Result<Response, AppError> {
-    let (_, community) = steward_convening(&state, &ctx, id).await?;
-    let framework = state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?;
-    let checked = match framework.framework.cycle(&f.cycle) {
-        None => Err(crate::domain::FieldError::new("cycle", "err-unknown-cycle", "unknown cycle")),
-        Some(_) => required_text("text", &f.text, 2_000),
-    };
-    match checked {
-        Ok(text) => {
-            state.store.add_aspiration(id, &f.cycle, &text, ctx.user_id()).await?;
-            Ok(see_other(&format!("/convenings/{id}#aspirations")))
-        }
-        Err(e) => {
-            let error = Some(ctx.error(&e));
-            render(&state, ctx, id, None, Refused { error, aspiration_text: f.text }).await
-        }
+    steward_convening(&state, &ctx, id).await?;
+    match service::convenings::add_aspiration(&state.store, &ctx.actor(), id, &f.cycle, &f.text).await {
+        Ok(_) => Ok(see_other(&format!("/convenings/{id}#aspirations"))),
+        Err(e) => refuse(&state, ctx, id, e, f.text).await,
     }
+}
+
+async fn edit_aspiration(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, aid)): Path<(i64, i64)>,
+    Form(f): Form<AspirationForm>,
+) -> Result<Response, AppError> {
+    steward_convening(&state, &ctx, id).await?;
+    match service::convenings::edit_aspiration(&state.store, &ctx.actor(), id, aid, &f.cycle, &f.text).await {
+        Ok(()) => Ok(see_other(&format!("/convenings/{id}#aspirations"))),
+        Err(e) => refuse(&state, ctx, id, e, String::new()).await,
+    }
+}
+
+async fn remove_aspiration(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    steward_convening(&state, &ctx, id).await?;
+    service::convenings::remove_aspiration(&state.store, &ctx.actor(), id, aid).await?;
+    Ok(see_other(&format!("/convenings/{id}#aspirations")))
 }

@@ -13,7 +13,9 @@ mod travel_model;
 pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
 pub use plan::{Person, PlanParams, run_plan};
 
+use crate::config::Config;
 use crate::i18n::{Lang, translate};
+use crate::service::{Actor, ServiceError};
 use crate::store::{DynStore, User};
 use askama::Template;
 use axum::body::Body;
@@ -23,21 +25,26 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
-/// Largest request body accepted (a long story fits many times over).
-pub const BODY_LIMIT: usize = 256 * 1024;
 const SESSION_COOKIE: &str = "convene_session";
 const CSRF_COOKIE: &str = "convene_csrf";
 const LANG_COOKIE: &str = "convene_lang";
-/// Sessions last 30 days.
-pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: DynStore,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// The app over a store with the default configuration (tests, benchmarks).
+    pub fn new(store: DynStore) -> Self {
+        Self { store, config: Arc::new(Config::default()) }
+    }
 }
 
 /// The whole application router.
@@ -58,9 +65,9 @@ pub fn app(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
-        .layer(middleware::from_fn(secure_cookies_behind_https))
+        .layer(middleware::from_fn_with_state(state.clone(), secure_cookies))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
@@ -120,10 +127,12 @@ fn set_cookie(resp: &mut Response, name: &str, value: &str, max_age: i64) {
     }
 }
 
-/// Behind a TLS-terminating proxy (`X-Forwarded-Proto: https`), every cookie is marked
-/// `Secure` so that browsers never send it over plain HTTP.
-async fn secure_cookies_behind_https(req: Request, next: Next) -> Response {
-    let https = req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+/// Cookies are marked `Secure` (never sent over plain HTTP) when the configured base URL
+/// is https or `secure_cookies = "always"`, and behind a TLS-terminating proxy that says
+/// `X-Forwarded-Proto: https` (unless `secure_cookies = "never"`).
+async fn secure_cookies(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let proxied = req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let https = state.config.cookies_always_secure() || (proxied && state.config.secure_cookies != "never");
     let mut resp = next.run(req).await;
     if https {
         let secured: Vec<HeaderValue> = resp
@@ -191,7 +200,8 @@ async fn csrf(mut req: Request, next: Next) -> Response {
             return csrf_refused(lang);
         };
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        // The body-limit layer outside has bounded the body already.
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
             return (StatusCode::PAYLOAD_TOO_LARGE, translate(lang, "err-too-large", &[])).into_response();
         };
         let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
@@ -258,6 +268,10 @@ impl Ctx {
     pub fn user_id(&self) -> Option<i64> {
         self.user.as_ref().map(|u| u.id)
     }
+    /// The acting person for the service layer.
+    pub fn actor(&self) -> Actor {
+        self.user.clone().map_or(Actor::Anonymous, Actor::User)
+    }
     /// The signed-in user, or a redirect to sign in that comes back here.
     pub fn require_user(&self) -> Result<&User, AppError> {
         self.user.as_ref().ok_or_else(|| AppError::SignIn(self.path.clone()))
@@ -318,49 +332,89 @@ pub enum AppError {
     Forbidden,
     #[error("sign in needed")]
     SignIn(String),
+    /// A real link that cannot be used any more: `revoked`, `expired` or `used`.
+    #[error("link {0}")]
+    Gone(&'static str),
+    /// The operation clashes with what is stored (the service's conflict code).
+    #[error("conflict {0}")]
+    Conflict(&'static str),
+    /// Input refused where no form can be shown again (e.g. a button's hidden field).
+    #[error("invalid {0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
 
-#[derive(Clone, Copy)]
-struct ErrorKind(StatusCode);
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::Conflict(c) => AppError::Conflict(c),
+            ServiceError::Gone(g) => AppError::Gone(g),
+            ServiceError::Invalid(v) => AppError::Invalid(v.first().map(|f| f.code.to_string()).unwrap_or_default()),
+            ServiceError::Store(e) => AppError::Store(e),
+        }
+    }
+}
+
+/// What `render_errors` needs to write the page: the status and the message key.
+#[derive(Clone)]
+struct ErrorKind(StatusCode, String);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = match self {
-            AppError::NotFound | AppError::Store(crate::store::StoreError::NotFound) => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+        let (status, key) = match self {
+            AppError::NotFound | AppError::Store(crate::store::StoreError::NotFound) => {
+                (StatusCode::NOT_FOUND, "err-not-found".to_string())
+            }
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "err-forbidden".to_string()),
             AppError::SignIn(path) => {
                 let to =
                     format!("/signin?next={}", form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
                 return Redirect::to(&to).into_response();
             }
+            AppError::Gone(why) => (StatusCode::GONE, format!("err-link-{why}")),
+            AppError::Conflict(code) => (StatusCode::CONFLICT, format!("err-conflict-{code}")),
+            AppError::Invalid(code) => (StatusCode::UNPROCESSABLE_ENTITY, code),
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                StatusCode::INTERNAL_SERVER_ERROR
+                (StatusCode::INTERNAL_SERVER_ERROR, "err-internal".to_string())
             }
         };
         let mut resp = status.into_response();
-        resp.extensions_mut().insert(ErrorKind(status));
+        resp.extensions_mut().insert(ErrorKind(status, key));
         resp
     }
 }
 
 async fn render_errors(req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
+    let signed_in = cookie(req.headers(), SESSION_COOKIE).is_some();
+    let path = req.uri().path_and_query().map_or_else(|| "/".to_string(), ToString::to_string);
+    let get = req.method() == Method::GET;
     let resp = next.run(req).await;
-    let Some(ErrorKind(status)) = resp.extensions().get::<ErrorKind>().copied() else {
+    let Some(ErrorKind(status, key)) = resp.extensions().get::<ErrorKind>().cloned() else {
         return resp;
     };
-    let key = match status {
-        StatusCode::NOT_FOUND => "err-not-found",
-        StatusCode::FORBIDDEN => "err-forbidden",
-        _ => "err-internal",
+    // Someone who is not signed in and may not see a page is asked to sign in first.
+    if status == StatusCode::FORBIDDEN && !signed_in && get {
+        return AppError::SignIn(path).into_response();
+    }
+    let title_key = match status {
+        StatusCode::NOT_FOUND => "err-not-found-title",
+        StatusCode::FORBIDDEN => "err-forbidden-title",
+        StatusCode::GONE => "err-link-title",
+        StatusCode::CONFLICT => "err-conflict-title",
+        StatusCode::UNPROCESSABLE_ENTITY => "err-invalid-title",
+        _ => "err-internal-title",
     };
+    let message = translate(lang, &key, &[("field", "")]);
+    let message = if message == key { translate(lang, "err-internal", &[]) } else { message };
     let page = ErrorPage {
         lang: lang.code(),
-        title: translate(lang, &format!("{key}-title"), &[]),
-        message: translate(lang, key, &[]),
+        title: translate(lang, title_key, &[]),
+        message,
         home: translate(lang, "nav-home", &[]),
     };
     let mut out = Page(page).into_response();

@@ -309,7 +309,7 @@ async fn create_plan(
                 serde_json::to_string(&params).unwrap_or_default(),
                 serde_json::to_string(&result).unwrap_or_default(),
             );
-            let saved = state.store.save_plan(id, &name, &p, &r, ctx.user_id()).await?;
+            let saved = crate::service::convenings::save_plan(&state.store, &ctx.actor(), id, &name, &p, &r).await?;
             Ok(see_other(&format!("/plans/{}", saved.id)))
         }
         Err(errors) => {
@@ -458,7 +458,8 @@ async fn adopt(
         .chain(result.comparison.regional.iter().flat_map(|r| r.hosts.iter()))
         .collect();
     let host = hosts.iter().find(|h| format!("{}, {}", h.name, h.country) == f.host).ok_or(AppError::NotFound)?;
-    state.store.set_convening_place(convening.id, &format!("{}, {}", host.name, host.country)).await?;
+    let place = format!("{}, {}", host.name, host.country);
+    crate::service::convenings::set_place(&state.store, &ctx.actor(), convening.id, &place).await?;
     Ok(see_other(&format!("/convenings/{}", convening.id)))
 }
 

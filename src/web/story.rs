@@ -1,52 +1,33 @@
 //! Value-creation stories in the browser: the form that walks the framework's cycles
-//! (for members, and for anyone holding a private answer link), and the story page.
+//! (for members, and for anyone holding a private answer link), the story page, editing
+//! (a new revision each time), the revision history, and the steward's hide and delete.
 
 use super::convening::load_convening;
-use super::{AppError, AppState, Ctx, Page, hash_token, see_other};
-use crate::domain::FieldError;
+use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::domain::Viewer;
 use crate::domain::framework::{Cycle, Framework};
 use crate::domain::story::{StepDraft, Story, StoryDraft};
-use crate::store::{Convening, Participant, StoreError, Teller};
+use crate::service::{self, Actor, ServiceError};
+use crate::store::{Convening, StoryRevision};
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/convenings/{id}/stories/new", get(member_form).post(member_submit))
         .route("/answer/{token}", get(link_form).post(link_submit))
+        .route("/answer/{token}/stories/{id}/edit", get(link_edit_form).post(link_edit_submit))
         .route("/stories/{id}", get(page))
-}
-
-/// Checks a story against the community's current framework and stores it. A member who
-/// tells a story about a convening has taken part in it, so they become a participant —
-/// only once the story passed, so that a refused story leaves no trace. Shared by the
-/// form and the API.
-pub async fn tell_story(
-    state: &AppState,
-    convening: &Convening,
-    teller: &Teller,
-    draft: &StoryDraft,
-) -> Result<Result<Story, FieldError>, StoreError> {
-    let community = state.store.community_by_id(convening.community_id).await?.ok_or(StoreError::NotFound)?;
-    let fw = state.store.framework(community.framework_id).await?.ok_or(StoreError::NotFound)?;
-    let story = match draft.validate(&fw.framework) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
-    };
-    let mut teller = teller.clone();
-    if teller.participant_id.is_none()
-        && let Some(uid) = teller.user_id
-    {
-        teller.participant_id = Some(state.store.add_participant(convening.id, Some(uid), &teller.name).await?.id);
-    }
-    let saved = state.store.create_story(convening.id, fw.id, &teller, &story, &crate::store::now()).await?;
-    Ok(Ok(saved))
+        .route("/stories/{id}/edit", get(edit_form).post(edit_submit))
+        .route("/stories/{id}/revisions", get(revisions_page))
+        .route("/stories/{id}/hide", post(hide))
+        .route("/stories/{id}/unhide", post(unhide))
+        .route("/stories/{id}/delete", get(delete_form).post(delete))
 }
 
 /// A story prepared for display to one viewer: names hidden as the teller chose, cycle
@@ -59,6 +40,10 @@ pub struct StoryView {
     pub visibility: &'static str,
     pub created_at: String,
     pub steps: Vec<StepView>,
+    pub hidden: bool,
+    pub revision: i64,
+    /// Where the reader edits it, if they may.
+    pub edit_url: Option<String>,
 }
 
 pub struct StepView {
@@ -68,53 +53,64 @@ pub struct StepView {
     pub indicators: Vec<String>,
 }
 
-pub fn view(story: &Story, framework: &Framework, viewer: Viewer, user_id: Option<i64>) -> StoryView {
+fn step_views(steps: &[crate::domain::story::Step], framework: &Framework) -> Vec<StepView> {
+    steps
+        .iter()
+        .map(|s| {
+            let cycle = framework.cycle(&s.cycle);
+            StepView {
+                cycle: cycle.map_or_else(|| s.cycle.clone(), |c| c.name.clone()),
+                kind: s.kind.as_str(),
+                text: s.text.clone(),
+                indicators: s
+                    .indicators
+                    .iter()
+                    .map(|k| {
+                        cycle
+                            .and_then(|c| c.indicators.iter().find(|i| &i.key == k))
+                            .map_or_else(|| k.clone(), |i| i.name.clone())
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+pub fn view(story: &Story, framework: &Framework, actor: &Actor, viewer: Viewer) -> StoryView {
+    let reader = service::stories::reader(actor, viewer, story);
+    let edit_url = match actor {
+        Actor::User(_) if service::stories::is_teller(actor, story) => Some(format!("/stories/{}/edit", story.id)),
+        _ => None,
+    };
     StoryView {
         id: story.id,
         title: story.title.clone(),
         language: story.language.clone(),
-        teller: story.shown_name(viewer, user_id).map(str::to_string),
+        teller: story.shown_name(reader, actor.user_id()).map(str::to_string),
         visibility: story.visibility.as_str(),
         created_at: story.created_at.get(..10).unwrap_or_default().to_string(),
-        steps: story
-            .steps
-            .iter()
-            .map(|s| {
-                let cycle = framework.cycle(&s.cycle);
-                StepView {
-                    cycle: cycle.map_or_else(|| s.cycle.clone(), |c| c.name.clone()),
-                    kind: s.kind.as_str(),
-                    text: s.text.clone(),
-                    indicators: s
-                        .indicators
-                        .iter()
-                        .map(|k| {
-                            cycle
-                                .and_then(|c| c.indicators.iter().find(|i| &i.key == k))
-                                .map_or_else(|| k.clone(), |i| i.name.clone())
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
+        steps: step_views(&story.steps, framework),
+        hidden: story.hidden,
+        revision: story.revision,
+        edit_url,
     }
 }
 
-/// The stories this viewer may read, each shown in the framework version it was told in.
+/// The stories given, each shown in the framework version it was told in.
 pub async fn story_views(
     state: &AppState,
-    ctx: &Ctx,
+    actor: &Actor,
     viewer: Viewer,
     stories: &[Story],
 ) -> Result<Vec<StoryView>, AppError> {
     let mut frameworks: Vec<crate::store::FrameworkVersion> = Vec::new();
     let mut out = Vec::new();
-    for s in stories.iter().filter(|s| s.visible_to(viewer, ctx.user_id())) {
+    for s in stories {
         if !frameworks.iter().any(|f| f.id == s.framework_id) {
             frameworks.push(state.store.framework(s.framework_id).await?.ok_or(AppError::NotFound)?);
         }
         let fw = frameworks.iter().find(|f| f.id == s.framework_id).ok_or(AppError::NotFound)?;
-        out.push(view(s, &fw.framework, viewer, ctx.user_id()));
+        out.push(view(s, &fw.framework, actor, viewer));
     }
     Ok(out)
 }
@@ -129,7 +125,7 @@ pub struct FormState {
 }
 
 impl FormState {
-    fn empty(lang: &str) -> Self {
+    pub fn empty(lang: &str) -> Self {
         Self {
             title: String::new(),
             language: lang.into(),
@@ -140,7 +136,7 @@ impl FormState {
     }
 
     /// Reads the posted form: `text_<cycle>`, `kind_<cycle>`, repeated `ind_<cycle>`.
-    fn parse(body: &[u8], framework: &Framework) -> Self {
+    pub fn parse(body: &[u8], framework: &Framework) -> Self {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
         let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
         let steps = framework
@@ -169,7 +165,27 @@ impl FormState {
         }
     }
 
-    fn draft(&self) -> StoryDraft {
+    /// The form filled with a stored story, to edit it.
+    pub fn of(story: &Story) -> Self {
+        Self {
+            title: story.title.clone(),
+            language: story.language.clone(),
+            visibility: story.visibility.as_str().into(),
+            show_name: story.show_name,
+            steps: story
+                .steps
+                .iter()
+                .map(|s| StepDraft {
+                    cycle: s.cycle.clone(),
+                    kind: s.kind.as_str().into(),
+                    text: s.text.clone(),
+                    indicators: s.indicators.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn draft(&self) -> StoryDraft {
         StoryDraft {
             title: self.title.clone(),
             language: self.language.clone(),
@@ -204,29 +220,26 @@ struct FormPage {
     told: bool,
     /// The link holder's own earlier stories.
     stories: Vec<StoryView>,
-}
-
-async fn member_teller(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Teller), AppError> {
-    let user = ctx.require_user()?.clone();
-    let (convening, _, viewer) = load_convening(state, ctx, id).await?;
-    if viewer < Viewer::Member {
-        return Err(AppError::Forbidden);
-    }
-    Ok((convening, Teller { user_id: Some(user.id), participant_id: None, name: user.name }))
+    /// Editing: the revision the form was loaded from.
+    revision: Option<i64>,
 }
 
 async fn current_cycles(state: &AppState, convening: &Convening) -> Result<Framework, AppError> {
     let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
-    Ok(state.store.framework(community.framework_id).await?.ok_or(AppError::NotFound)?.framework)
+    Ok(service::current_framework(&state.store, &community).await?.framework)
 }
 
 async fn member_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let (convening, teller) = member_teller(&state, &ctx, id).await?;
+    let user = ctx.require_user()?.clone();
+    let (convening, _, viewer) = load_convening(&state, &ctx, id).await?;
+    if viewer < Viewer::Member {
+        return Err(AppError::Forbidden);
+    }
     let fw = current_cycles(&state, &convening).await?;
     let form = FormState::empty(ctx.lang.code());
     Ok(Page(FormPage {
         action: format!("/convenings/{id}/stories/new"),
-        teller: teller.name,
+        teller: user.name,
         ctx,
         convening,
         cycles: fw.cycles,
@@ -234,42 +247,50 @@ async fn member_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
         error: None,
         told: false,
         stories: Vec::new(),
+        revision: None,
     })
     .into_response())
 }
 
-async fn submit(
+/// The form again with what was typed and the message (422).
+fn refused(page: FormPage) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response()
+}
+
+async fn tell(
     state: &AppState,
     ctx: Ctx,
+    actor: &Actor,
     convening: Convening,
-    teller: Teller,
+    teller: String,
     action: String,
     body: &[u8],
 ) -> Result<Response, AppError> {
     let fw = current_cycles(state, &convening).await?;
     let form = FormState::parse(body, &fw);
-    match tell_story(state, &convening, &teller, &form.draft()).await? {
+    match service::stories::tell_story(&state.store, actor, convening.id, &form.draft()).await {
         // A link holder may not be able to open the story page (a stewards-only story,
         // no account), so they come back to their link, which thanks them.
         Ok(_) if action.starts_with("/answer/") => Ok(see_other(&format!("{action}?told=1"))),
         Ok(story) => Ok(see_other(&format!("/stories/{}?told=1", story.id))),
-        Err(e) => {
-            let error = Some(ctx.error(&e));
-            let mut resp = Page(FormPage {
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e)).unwrap_or_default();
+            let error = Some(error);
+            let (told, stories, revision) = (false, Vec::new(), None);
+            Ok(refused(FormPage {
                 ctx,
                 convening,
                 cycles: fw.cycles,
                 action,
-                teller: teller.name,
+                teller,
                 form,
                 error,
-                told: false,
-                stories: Vec::new(),
-            })
-            .into_response();
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+                told,
+                stories,
+                revision,
+            }))
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -279,14 +300,24 @@ async fn member_submit(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (convening, teller) = member_teller(&state, &ctx, id).await?;
-    submit(&state, ctx, convening, teller, format!("/convenings/{id}/stories/new"), &body).await
+    let user = ctx.require_user()?.clone();
+    let (convening, _, _) = load_convening(&state, &ctx, id).await?;
+    let actor = ctx.actor();
+    tell(&state, ctx, &actor, convening, user.name, format!("/convenings/{id}/stories/new"), &body).await
 }
 
-async fn link_teller(state: &AppState, token: &str) -> Result<(Convening, Participant), AppError> {
-    let p = state.store.participant_by_link(&hash_token(token)).await?.ok_or(AppError::NotFound)?;
-    let convening = state.store.convening(p.convening_id).await?.ok_or(AppError::NotFound)?;
-    Ok((convening, p))
+async fn link_actor(state: &AppState, token: &str) -> Result<(Actor, Convening), AppError> {
+    let actor = service::convenings::open_answer_link(&state.store, token).await?;
+    let Actor::Link { participant, .. } = &actor else { return Err(AppError::NotFound) };
+    let convening = state.store.convening(participant.convening_id).await?.ok_or(AppError::NotFound)?;
+    Ok((actor, convening))
+}
+
+fn link_name(actor: &Actor) -> String {
+    match actor {
+        Actor::Link { participant, .. } => participant.name.clone(),
+        _ => String::new(),
+    }
 }
 
 async fn link_form(
@@ -295,24 +326,27 @@ async fn link_form(
     Path(token): Path<String>,
     axum::extract::Query(q): axum::extract::Query<StoryQuery>,
 ) -> Result<Response, AppError> {
-    let (convening, p) = link_teller(&state, &token).await?;
+    let (actor, convening) = link_actor(&state, &token).await?;
     let fw = current_cycles(&state, &convening).await?;
     let form = FormState::empty(ctx.lang.code());
-    let own: Vec<Story> =
-        state.store.stories(convening.id).await?.into_iter().filter(|s| s.participant_id == Some(p.id)).collect();
-    // The link holder is the teller: they see all their own stories, names included.
-    let own_views = story_views(&state, &ctx, Viewer::Steward, &own).await?;
-    let error = None;
+    let own = service::stories::own_link_stories(&state.store, &actor).await?;
+    // The link holder is the teller: they see their own stories, names included, and
+    // edit them through the link.
+    let mut own_views = story_views(&state, &actor, Viewer::Anonymous, &own).await?;
+    for v in &mut own_views {
+        v.edit_url = Some(format!("/answer/{token}/stories/{}/edit", v.id));
+    }
     Ok(Page(FormPage {
         action: format!("/answer/{token}"),
-        teller: p.name,
+        teller: link_name(&actor),
         ctx,
         convening,
         cycles: fw.cycles,
         form,
-        error,
+        error: None,
         told: q.told.is_some(),
         stories: own_views,
+        revision: None,
     })
     .into_response())
 }
@@ -323,9 +357,9 @@ async fn link_submit(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (convening, p) = link_teller(&state, &token).await?;
-    let teller = Teller { user_id: p.user_id, participant_id: Some(p.id), name: p.name };
-    submit(&state, ctx, convening, teller, format!("/answer/{token}"), &body).await
+    let (actor, convening) = link_actor(&state, &token).await?;
+    let name = link_name(&actor);
+    tell(&state, ctx, &actor, convening, name, format!("/answer/{token}"), &body).await
 }
 
 #[derive(Template)]
@@ -336,6 +370,9 @@ struct StoryPage {
     /// The one story, as a list so that the shared story list renders it.
     stories: Vec<StoryView>,
     told: bool,
+    is_steward: bool,
+    /// The reader may see the revision history (teller or steward).
+    sees_revisions: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -349,12 +386,183 @@ async fn page(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<StoryQuery>,
 ) -> Result<Response, AppError> {
-    let story = state.store.story(id).await?.ok_or(AppError::NotFound)?;
-    let (convening, _, viewer) = load_convening(&state, &ctx, story.convening_id).await?;
-    if !story.visible_to(viewer, ctx.user_id()) {
-        return Err(AppError::NotFound);
+    let actor = ctx.actor();
+    let (story, convening, viewer) = service::stories::story(&state.store, &actor, id).await?;
+    let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
+    let is_steward = viewer == Viewer::Steward;
+    let sees_revisions = is_steward || service::stories::is_teller(&actor, &story);
+    let view = view(&story, &fw.framework, &actor, viewer);
+    Ok(Page(StoryPage { ctx, convening, stories: vec![view], told: q.told.is_some(), is_steward, sees_revisions })
+        .into_response())
+}
+
+/// The edit form for the story's teller: filled with the current revision, checked
+/// against the framework version it was told in.
+async fn render_edit(state: &AppState, ctx: Ctx, actor: &Actor, id: i64, action: String) -> Result<Response, AppError> {
+    let (story, convening, _) = service::stories::story(&state.store, actor, id).await?;
+    if !service::stories::is_teller(actor, &story) {
+        return Err(AppError::Forbidden);
     }
     let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
-    let view = view(&story, &fw.framework, viewer, ctx.user_id());
-    Ok(Page(StoryPage { ctx, convening, stories: vec![view], told: q.told.is_some() }).into_response())
+    let form = FormState::of(&story);
+    let teller = story.teller_name.clone();
+    Ok(Page(FormPage {
+        ctx,
+        convening,
+        cycles: fw.framework.cycles,
+        action,
+        teller,
+        form,
+        error: None,
+        told: false,
+        stories: Vec::new(),
+        revision: Some(story.revision),
+    })
+    .into_response())
+}
+
+async fn save_edit(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    id: i64,
+    action: String,
+    done: String,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (story, convening, _) = service::stories::story(&state.store, actor, id).await?;
+    let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
+    let form = FormState::parse(body, &fw.framework);
+    let revision = form_revision(body).unwrap_or(story.revision);
+    match service::stories::edit_story(&state.store, actor, id, &form.draft(), revision).await {
+        Ok(_) => Ok(see_other(&done)),
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e)).unwrap_or_default();
+            let (cycles, teller, error, revision) =
+                (fw.framework.cycles, story.teller_name, Some(error), Some(revision));
+            let (told, stories) = (false, Vec::new());
+            Ok(refused(FormPage { ctx, convening, cycles, action, teller, form, error, told, stories, revision }))
+        }
+        // Someone saved in between: keep what was typed, on top of the new revision.
+        Err(ServiceError::Conflict("stale")) => {
+            let error = ctx.t("err-conflict-stale");
+            let (cycles, teller, error, revision) =
+                (fw.framework.cycles, story.teller_name, Some(error), Some(story.revision));
+            let (told, stories) = (false, Vec::new());
+            Ok(refused(FormPage { ctx, convening, cycles, action, teller, form, error, told, stories, revision }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn form_revision(body: &[u8]) -> Option<i64> {
+    form_urlencoded::parse(body).find(|(k, _)| k == "revision").and_then(|(_, v)| v.trim().parse().ok())
+}
+
+async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let actor = ctx.actor();
+    render_edit(&state, ctx, &actor, id, format!("/stories/{id}/edit")).await
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let actor = ctx.actor();
+    save_edit(&state, ctx, &actor, id, format!("/stories/{id}/edit"), format!("/stories/{id}?told=1"), &body).await
+}
+
+async fn link_edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((token, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let (actor, _) = link_actor(&state, &token).await?;
+    render_edit(&state, ctx, &actor, id, format!("/answer/{token}/stories/{id}/edit")).await
+}
+
+async fn link_edit_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((token, id)): Path<(String, i64)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (actor, _) = link_actor(&state, &token).await?;
+    let action = format!("/answer/{token}/stories/{id}/edit");
+    save_edit(&state, ctx, &actor, id, action, format!("/answer/{token}?told=1"), &body).await
+}
+
+/// One revision as shown in the history.
+pub struct RevisionView {
+    pub revision: i64,
+    pub revised_at: String,
+    pub title: String,
+    pub steps: Vec<StepView>,
+}
+
+#[derive(Template)]
+#[template(path = "story_revisions.html")]
+struct RevisionsPage {
+    ctx: Ctx,
+    story: Story,
+    revisions: Vec<RevisionView>,
+}
+
+async fn revisions_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let actor = ctx.actor();
+    let (story, all) = service::stories::revisions(&state.store, &actor, id).await?;
+    let mut revisions = Vec::new();
+    for r in all.iter().rev() {
+        revisions.push(revision_view(&state, r).await?);
+    }
+    Ok(Page(RevisionsPage { ctx, story, revisions }).into_response())
+}
+
+async fn revision_view(state: &AppState, r: &StoryRevision) -> Result<RevisionView, AppError> {
+    let fw = state.store.framework(r.framework_id).await?.ok_or(AppError::NotFound)?;
+    Ok(RevisionView {
+        revision: r.revision,
+        revised_at: r.revised_at.replace('T', " ").trim_end_matches('Z').to_string(),
+        title: r.title.clone(),
+        steps: step_views(&r.steps, &fw.framework),
+    })
+}
+
+async fn hide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    service::stories::set_hidden(&state.store, &ctx.actor(), id, true).await?;
+    Ok(see_other(&format!("/stories/{id}")))
+}
+
+async fn unhide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    service::stories::set_hidden(&state.store, &ctx.actor(), id, false).await?;
+    Ok(see_other(&format!("/stories/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "story_delete.html")]
+struct DeletePage {
+    ctx: Ctx,
+    story: Story,
+}
+
+/// Deleting asks first: the page names the story and offers hiding instead.
+async fn delete_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let (story, _, viewer) = service::stories::story(&state.store, &ctx.actor(), id).await?;
+    if viewer < Viewer::Steward {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Page(DeletePage { ctx, story }).into_response())
+}
+
+async fn delete(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let convening_id = service::stories::delete_story(&state.store, &ctx.actor(), id).await?;
+    Ok(see_other(&format!("/convenings/{convening_id}#stories")))
 }

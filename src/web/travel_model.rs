@@ -61,7 +61,8 @@ async fn save_model(
         serde_json::from_str::<TravelModel>(&f.text).map_err(|e| e.to_string()).and_then(|m| m.validate().map(|()| m));
     match parsed {
         Ok(m) => {
-            state.store.set_travel_model(community.id, &serde_json::to_string(&m).unwrap_or_default()).await?;
+            let json = serde_json::to_string(&m).unwrap_or_default();
+            crate::service::communities::set_travel_model(&state.store, &ctx.actor(), &slug, &json).await?;
             let text = serde_json::to_string_pretty(&m).unwrap_or_default();
             Ok(Page(ModelPage { ctx, community, text, error: None, saved: true }).into_response())
         }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 async fn token_for(app: &crate::helpers::TestApp, user_id: i64) -> String {
     let t = new_token();
-    app.store.create_api_token(&hash_token(&t), user_id).await.unwrap();
+    app.store.create_api_token(&hash_token(&t), user_id, "test", None).await.unwrap();
     t
 }
 

@@ -84,7 +84,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(store: DynStore, dir: Option<tempfile::TempDir>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState { store: store.clone() };
+    let state = AppState::new(store.clone());
     tokio::spawn(async move {
         let _ = convene::web::serve(listener, state).await;
     });
@@ -151,7 +151,7 @@ pub async fn community_with_convening(
         description: String::new(),
     };
     let cv = store.create_convening(c.id, &draft.validate().expect("valid")).await.expect("convening");
-    store.add_participant(cv.id, Some(steward.id), &steward.name).await.expect("p1");
-    store.add_participant(cv.id, Some(member.id), &member.name).await.expect("p2");
+    store.add_participant(cv.id, Some(steward.id), &steward.name, "").await.expect("p1");
+    store.add_participant(cv.id, Some(member.id), &member.name, "").await.expect("p2");
     (steward, member, cv.id)
 }

@@ -104,7 +104,12 @@ async fn anonymous_visitors_see_public_stories_only_and_hidden_names_stay_hidden
     let (_, member, id) = community_with_convening(&app.store, "anon").await;
     let fw = convene::domain::framework::preset("km4dev-experiment").unwrap();
     let c = app.store.community("anon").await.unwrap().unwrap();
-    let teller = convene::store::Teller { user_id: Some(member.id), participant_id: None, name: member.name.clone() };
+    let teller = convene::store::Teller {
+        user_id: Some(member.id),
+        participant_id: None,
+        name: member.name.clone(),
+        via_link: false,
+    };
     for (title, vis, show) in [
         ("Public named", "public", true),
         ("Public anonymous", "public", false),
@@ -222,12 +227,11 @@ async fn a_guest_answers_through_a_private_link_without_an_account() {
     .await;
     assert_eq!(r.status(), 303);
     let p = app.store.participants(id).await.unwrap().into_iter().find(|p| p.name == "Gloria Guest").unwrap();
-    let page =
-        post_form(&s, app.url(&format!("/convenings/{id}/participants/{}/link", p.id)), &[("csrf", csrf.as_str())])
-            .await
-            .text()
-            .await
-            .unwrap();
+    let page = post_form(&s, app.url(&format!("/participants/{}/link", p.id)), &[("csrf", csrf.as_str())])
+        .await
+        .text()
+        .await
+        .unwrap();
     let i = page.find("/answer/").expect("answer link shown");
     let link = page[i..].split('<').next().unwrap().to_string();
     let g = app.client();
@@ -271,7 +275,8 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
             indicators: vec![],
         }],
     };
-    let teller = convene::store::Teller { user_id: Some(member.id), participant_id: None, name: "M".into() };
+    let teller =
+        convene::store::Teller { user_id: Some(member.id), participant_id: None, name: "M".into(), via_link: false };
     app.store
         .create_story(id, c.framework_id, &teller, &d.validate(&fw).unwrap(), "2026-03-12T00:00:00Z")
         .await

@@ -25,7 +25,13 @@ contract!(
     a_community_owns_a_versioned_framework_that_freezes_once_used,
     stories_round_trip_exactly_with_their_steps_in_order,
     members_keep_the_higher_role_and_participants_are_not_duplicated,
-    answer_links_find_their_participant,
+    answer_links_find_their_participant_until_revoked_or_expired,
+    a_removed_participant_keeps_their_stories_and_loses_their_link,
+    an_edit_keeps_the_earlier_revision_and_a_stale_edit_is_refused,
+    a_convening_edit_from_an_old_version_is_refused,
+    invitations_count_their_uses_and_can_be_revoked,
+    tokens_are_named_listed_expire_and_are_revoked,
+    a_failing_write_inside_a_transaction_leaves_nothing_behind,
     plans_are_saved_whole_and_a_host_can_become_the_place,
 );
 
@@ -68,7 +74,7 @@ async fn users_are_unique_by_email_and_keep_their_password_hash(s: DynStore) {
     assert_eq!(hash.as_deref(), Some("$argon2id$fake"));
     s.set_home_place(u.id, "Dakar, SN").await.unwrap();
     assert_eq!(s.user(u.id).await.unwrap().unwrap().home_place, "Dakar, SN");
-    s.create_api_token("tokhash", u.id).await.unwrap();
+    s.create_api_token("tokhash", u.id, "test", None).await.unwrap();
     assert_eq!(s.token_user("tokhash").await.unwrap().unwrap().id, u.id);
     assert!(s.token_user("other").await.unwrap().is_none());
 }
@@ -97,7 +103,7 @@ async fn a_community_owns_a_versioned_framework_that_freezes_once_used(s: DynSto
     assert_eq!((v.id, v.version), (c.framework_id, 1));
     // Used by a story: an edit makes version 2 and version 1 stays as it was.
     let cv = convening(&s, c.id, "virtual").await;
-    let teller = Teller { user_id: Some(u.id), participant_id: None, name: "C".into() };
+    let teller = Teller { user_id: Some(u.id), participant_id: None, name: "C".into(), via_link: false };
     s.create_story(cv.id, c.framework_id, &teller, &story("x").validate(&edited).unwrap(), "2026-01-02T00:00:00Z")
         .await
         .unwrap();
@@ -116,8 +122,8 @@ async fn stories_round_trip_exactly_with_their_steps_in_order(s: DynStore) {
     let fw = preset("km4dev-experiment").unwrap();
     let c = s.create_community("d", "D", "", fw, Some(u.id)).await.unwrap();
     let cv = convening(&s, c.id, "hybrid").await;
-    let p = s.add_participant(cv.id, Some(u.id), "D").await.unwrap();
-    let teller = Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into() };
+    let p = s.add_participant(cv.id, Some(u.id), "D", "").await.unwrap();
+    let teller = Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into(), via_link: false };
     let new = story("Una historia").validate(fw).unwrap();
     let saved = s.create_story(cv.id, c.framework_id, &teller, &new, "2026-01-02T10:00:00Z").await.unwrap();
     let loaded = s.story(saved.id).await.unwrap().unwrap();
@@ -142,25 +148,179 @@ async fn members_keep_the_higher_role_and_participants_are_not_duplicated(s: Dyn
     assert_eq!(s.role(c.id, b.id).await.unwrap(), Some(Role::Steward));
     assert_eq!(s.members(c.id).await.unwrap().len(), 2);
     let cv = convening(&s, c.id, "virtual").await;
-    let p1 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
-    let p2 = s.add_participant(cv.id, Some(a.id), "E").await.unwrap();
+    let p1 = s.add_participant(cv.id, Some(a.id), "E", "").await.unwrap();
+    let p2 = s.add_participant(cv.id, Some(a.id), "E", "").await.unwrap();
     assert_eq!(p1, p2);
-    s.add_participant(cv.id, None, "Guest One").await.unwrap();
+    s.add_participant(cv.id, None, "Guest One", "").await.unwrap();
     assert_eq!(s.participants(cv.id).await.unwrap().len(), 2);
     let asp = s.add_aspiration(cv.id, "strategic", "Shape the agenda", Some(a.id)).await.unwrap();
     assert_eq!(s.aspirations(cv.id).await.unwrap(), vec![asp]);
 }
 
-async fn answer_links_find_their_participant(s: DynStore) {
+async fn answer_links_find_their_participant_until_revoked_or_expired(s: DynStore) {
     let a = s.create_user("g@x.org", "G", None, false).await.unwrap();
     let c = s.create_community("g", "G", "", preset("wt-2011").unwrap(), Some(a.id)).await.unwrap();
     let cv = convening(&s, c.id, "virtual").await;
-    let g = s.add_participant(cv.id, None, "Guest").await.unwrap();
+    let g = s.add_participant(cv.id, None, "Guest", "guest@x.org").await.unwrap();
     assert!(!g.has_link);
-    s.set_participant_link(g.id, "linkhash").await.unwrap();
-    let found = s.participant_by_link("linkhash").await.unwrap().unwrap();
-    assert_eq!((found.id, found.has_link), (g.id, true));
-    assert!(matches!(s.set_participant_link(9999, "x").await, Err(StoreError::NotFound)));
+    assert_eq!(g.email, "guest@x.org");
+    let first = s.issue_answer_link(g.id, "linkhash", None).await.unwrap();
+    assert!(s.participant(g.id).await.unwrap().unwrap().has_link);
+    let found = s.answer_link_by_token("linkhash").await.unwrap().unwrap();
+    assert_eq!((found.participant_id, found.unusable(&convene::store::now())), (g.id, None));
+    // A new link replaces the old one, which stays known as revoked.
+    s.issue_answer_link(g.id, "second", Some("2000-01-01T00:00:00Z")).await.unwrap();
+    let old = s.answer_link(first.id).await.unwrap().unwrap();
+    assert_eq!(old.unusable(&convene::store::now()), Some("revoked"));
+    let expired = s.answer_link_by_token("second").await.unwrap().unwrap();
+    assert_eq!(expired.unusable(&convene::store::now()), Some("expired"));
+    assert!(matches!(s.revoke_answer_link(first.id).await, Err(StoreError::Conflict)), "revoking twice");
+    assert!(s.answer_link_by_token("nope").await.unwrap().is_none());
+    assert!(matches!(s.issue_answer_link(9999, "x", None).await, Err(StoreError::Db(_))));
+}
+
+async fn a_removed_participant_keeps_their_stories_and_loses_their_link(s: DynStore) {
+    let a = s.create_user("rm@x.org", "Rm", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("rm", "Rm", "", fw, Some(a.id)).await.unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
+    let g = s.add_participant(cv.id, None, "Guest", "").await.unwrap();
+    let link = s.issue_answer_link(g.id, "rmlink", None).await.unwrap();
+    let teller = Teller { user_id: None, participant_id: Some(g.id), name: "Guest".into(), via_link: true };
+    let told = s
+        .create_story(cv.id, c.framework_id, &teller, &story("kept").validate(fw).unwrap(), "2026-01-02T00:00:00Z")
+        .await
+        .unwrap();
+    s.remove_participant(g.id).await.unwrap();
+    assert!(s.participants(cv.id).await.unwrap().is_empty());
+    assert_eq!(s.all_participants(cv.id).await.unwrap().len(), 1);
+    assert_eq!(s.story(told.id).await.unwrap().unwrap().teller_name, "Guest");
+    assert!(s.answer_link(link.id).await.unwrap().unwrap().revoked_at.is_some());
+    // A member added again comes back as the same row.
+    let m = s.add_participant(cv.id, Some(a.id), "Rm", "").await.unwrap();
+    s.remove_participant(m.id).await.unwrap();
+    let again = s.add_participant(cv.id, Some(a.id), "Rm", "").await.unwrap();
+    assert_eq!((again.id, again.removed_at), (m.id, None));
+}
+
+async fn an_edit_keeps_the_earlier_revision_and_a_stale_edit_is_refused(s: DynStore) {
+    let a = s.create_user("rev@x.org", "Rev", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("rev", "Rev", "", fw, Some(a.id)).await.unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
+    let teller = Teller { user_id: Some(a.id), participant_id: None, name: "Rev".into(), via_link: false };
+    let told = s
+        .create_story(cv.id, c.framework_id, &teller, &story("First").validate(fw).unwrap(), "2026-01-02T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(told.revision, 1);
+    let edited = s
+        .update_story(told.id, 1, c.framework_id, &story("Second").validate(fw).unwrap(), "2026-02-02T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.revision, edited.title.as_str(), edited.updated_at.as_str()),
+        (2, "Second", "2026-02-02T00:00:00Z")
+    );
+    assert_eq!(edited.created_at, "2026-01-02T00:00:00Z");
+    let history = s.story_revisions(told.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].revision, history[0].title.as_str(), history[0].revised_at.as_str()),
+        (1, "First", "2026-01-02T00:00:00Z")
+    );
+    assert!(matches!(
+        s.update_story(told.id, 1, c.framework_id, &story("Third").validate(fw).unwrap(), "2026-03-01T00:00:00Z").await,
+        Err(StoreError::Stale)
+    ));
+    assert_eq!(s.story(told.id).await.unwrap().unwrap().title, "Second", "the stale edit wrote nothing");
+    s.set_story_hidden(told.id, true).await.unwrap();
+    assert!(s.story(told.id).await.unwrap().unwrap().hidden);
+    assert!(matches!(s.set_story_hidden(told.id, true).await, Err(StoreError::Conflict)));
+    // A convening with stories cannot be deleted; without, it can.
+    assert!(matches!(s.delete_convening(cv.id).await, Err(StoreError::Conflict)));
+    s.delete_story(told.id).await.unwrap();
+    assert!(s.story_revisions(told.id).await.unwrap().is_empty());
+    s.delete_convening(cv.id).await.unwrap();
+    assert!(s.convening(cv.id).await.unwrap().is_none());
+}
+
+async fn a_convening_edit_from_an_old_version_is_refused(s: DynStore) {
+    let a = s.create_user("cv@x.org", "Cv", None, false).await.unwrap();
+    let c = s.create_community("cv", "Cv", "", preset("km4dev-experiment").unwrap(), Some(a.id)).await.unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
+    let mut d = convene::service::convenings::draft_of(&cv);
+    d.status = "held".into();
+    let held = s.update_convening(cv.id, &d.validate().unwrap(), cv.version).await.unwrap();
+    assert_eq!((held.status.as_str(), held.version), ("held", cv.version + 1));
+    d.title = "Renamed".into();
+    assert!(matches!(s.update_convening(cv.id, &d.validate().unwrap(), cv.version).await, Err(StoreError::Stale)));
+    assert!(matches!(s.update_convening(9999, &d.validate().unwrap(), 1).await, Err(StoreError::NotFound)));
+}
+
+async fn invitations_count_their_uses_and_can_be_revoked(s: DynStore) {
+    let a = s.create_user("inv@x.org", "Inv", None, false).await.unwrap();
+    let c = s.create_community("inv", "Inv", "", preset("km4dev-experiment").unwrap(), Some(a.id)).await.unwrap();
+    let once = s
+        .create_invitation("once", c.id, Role::Member, Some(a.id), "2999-01-01T00:00:00Z", Some(1), None)
+        .await
+        .unwrap();
+    let now = convene::store::now();
+    s.use_invitation(once.id, &now).await.unwrap();
+    assert!(matches!(s.use_invitation(once.id, &now).await, Err(StoreError::Conflict)), "single use");
+    assert_eq!(s.invitation_by_token("once").await.unwrap().unwrap().unusable(&now), Some("used"));
+    let many = s.create_invitation("many", c.id, Role::Member, None, "2999-01-01T00:00:00Z", None, None).await.unwrap();
+    for _ in 0..3 {
+        s.use_invitation(many.id, &now).await.unwrap();
+    }
+    s.revoke_invitation(many.id).await.unwrap();
+    assert!(matches!(s.revoke_invitation(many.id).await, Err(StoreError::Conflict)));
+    assert!(matches!(s.use_invitation(many.id, &now).await, Err(StoreError::Conflict)));
+    assert_eq!(s.invitations(c.id).await.unwrap().len(), 2);
+}
+
+async fn tokens_are_named_listed_expire_and_are_revoked(s: DynStore) {
+    let u = s.create_user("tok@x.org", "Tok", None, false).await.unwrap();
+    let t = s.create_api_token("live", u.id, "laptop", None).await.unwrap();
+    s.create_api_token("old", u.id, "gone", Some("2000-01-01T00:00:00Z")).await.unwrap();
+    assert!(s.token_user("old").await.unwrap().is_none(), "an expired token is refused");
+    assert!(s.token_user("live").await.unwrap().is_some());
+    let list = s.api_tokens(u.id).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().find(|x| x.id == t.id).unwrap().last_used_at.is_some(), "use is recorded");
+    s.delete_api_token(u.id, t.id).await.unwrap();
+    assert!(s.token_user("live").await.unwrap().is_none());
+    assert!(matches!(s.delete_api_token(u.id, t.id).await, Err(StoreError::NotFound)));
+}
+
+async fn a_failing_write_inside_a_transaction_leaves_nothing_behind(s: DynStore) {
+    let a = s.create_user("tx@x.org", "Tx", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("tx", "Tx", "", fw, Some(a.id)).await.unwrap();
+    let cv = convening(&s, c.id, "virtual").await;
+    // The second step of the story fails: the story row and its first step must go too.
+    let trigger = match s.backend() {
+        convene::store::Backend::Sqlite => {
+            "CREATE TRIGGER fail_step BEFORE INSERT ON story_steps WHEN NEW.position = 1 \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+                .to_string()
+        }
+        convene::store::Backend::Postgres => "CREATE FUNCTION fail_step() RETURNS trigger AS $$ BEGIN \
+             IF NEW.position = 1 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER fail_step BEFORE INSERT ON story_steps FOR EACH ROW EXECUTE FUNCTION fail_step();"
+            .to_string(),
+    };
+    s.execute_raw(&trigger).await.unwrap();
+    let teller = Teller { user_id: Some(a.id), participant_id: None, name: "Tx".into(), via_link: false };
+    let two_steps = story("two steps").validate(fw).unwrap();
+    assert!(two_steps.steps.len() >= 2);
+    assert!(s.create_story(cv.id, c.framework_id, &teller, &two_steps, "2026-01-02T00:00:00Z").await.is_err());
+    assert!(s.stories(cv.id).await.unwrap().is_empty(), "nothing half-written");
+    s.execute_raw("DROP TRIGGER fail_step ON story_steps").await.ok();
+    s.execute_raw("DROP TRIGGER IF EXISTS fail_step").await.ok();
+    // A retry succeeds.
+    s.create_story(cv.id, c.framework_id, &teller, &two_steps, "2026-01-02T00:00:00Z").await.unwrap();
+    assert_eq!(s.stories(cv.id).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -315,7 +315,7 @@ async fn cookies_are_secure_behind_an_https_proxy_only() {
 #[tokio::test]
 async fn pages_are_compressed() {
     let app = spawn_app().await;
-    convene::demo::seed(&*app.store).await.unwrap();
+    convene::demo::seed(&app.store).await.unwrap();
     let c = reqwest::Client::new();
     let r = c.get(app.url("/convenings/1")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));

@@ -1,0 +1,477 @@
+//! The authorization table: every service operation against every kind of actor
+//! (anonymous, a member of another community, member, steward, site admin). A new
+//! operation joins the table. Each cell runs on a fresh database, so one cell's write
+//! cannot decide another's outcome.
+
+use crate::helpers::sqlite_store;
+use convene::domain::Role;
+use convene::domain::convening::ConveningDraft;
+use convene::domain::story::{StepDraft, StoryDraft};
+use convene::service::accounts::{self, NewAccount, Uses};
+use convene::service::communities::{self, CommunityDraft};
+use convene::service::convenings::{self, ParticipantDraft};
+use convene::service::{Actor, ServiceError, stories};
+use convene::store::{DynStore, User};
+use std::future::Future;
+use std::pin::Pin;
+
+/// What an operation did for one actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    Yes,
+    /// Forbidden
+    No,
+    /// Not found (what the actor may not see does not exist for them)
+    Nf,
+    /// Conflict
+    Cf,
+}
+
+const MEMBER_EMAIL: &str = "u1@x.org";
+
+const ACTORS: [&str; 5] = ["anonymous", "other community's member", "member", "steward", "admin"];
+
+/// A community with a steward and a member, a second community with its own member, a
+/// site admin, a convening with a member's story, a guest with a link, an aspiration,
+/// an invitation and a plan.
+struct World {
+    store: DynStore,
+    _dir: tempfile::TempDir,
+    users: [Option<User>; 5],
+    convening: i64,
+    empty_convening: i64,
+    story: i64,
+    guest: i64,
+    link: i64,
+    aspiration: i64,
+    invitation: i64,
+    plan: i64,
+}
+
+fn draft(title: &str) -> StoryDraft {
+    StoryDraft {
+        title: title.into(),
+        language: "en".into(),
+        visibility: "community".into(),
+        show_name: true,
+        steps: vec![StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: "We met.".into(),
+            indicators: vec![],
+        }],
+    }
+}
+
+fn convening_draft() -> ConveningDraft {
+    ConveningDraft {
+        title: "Gathering".into(),
+        mode: "in_person".into(),
+        starts_on: "2026-03-10".into(),
+        status: "planned".into(),
+        ..Default::default()
+    }
+}
+
+/// One password hash for every world: argon2 is slow on purpose.
+static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn world() -> World {
+    let (store, dir) = sqlite_store().await;
+    let op = Actor::Operator;
+    let mut made = Vec::new();
+    let hash = HASH.get_or_init(|| convene::secret::hash_password("long enough").unwrap());
+    for (i, name) in ["Other", "Member", "Steward", "Admin"].iter().enumerate() {
+        made.push(store.create_user(&format!("u{i}@x.org"), name, Some(hash), i == 3).await.unwrap());
+    }
+    let [other, member, steward, admin] = <[User; 4]>::try_from(made).unwrap();
+    let preset = "km4dev-experiment".to_string();
+    let d = CommunityDraft { slug: "home".into(), name: "Home".into(), preset: preset.clone(), ..Default::default() };
+    communities::create_community(&store, &Actor::User(steward.clone()), &d).await.unwrap();
+    communities::add_member(&store, &op, "home", member.id, Role::Member).await.unwrap();
+    let d = CommunityDraft { slug: "away".into(), name: "Away".into(), preset, ..Default::default() };
+    communities::create_community(&store, &Actor::User(other.clone()), &d).await.unwrap();
+    let s = Actor::User(steward.clone());
+    let cv = convenings::create_convening(&store, &s, "home", &convening_draft()).await.unwrap();
+    let empty = convenings::create_convening(&store, &s, "home", &convening_draft()).await.unwrap();
+    let story = stories::tell_story(&store, &Actor::User(member.clone()), cv.id, &draft("Mine")).await.unwrap();
+    let guest = ParticipantDraft { name: "Gabi Guest".into(), ..Default::default() };
+    let guest = convenings::add_participant(&store, &s, cv.id, &guest).await.unwrap();
+    let (_, link) = convenings::issue_answer_link(&store, &s, guest.id, None).await.unwrap();
+    let aspiration = convenings::add_aspiration(&store, &s, cv.id, "applied", "Try it at home").await.unwrap();
+    let (_, invitation) =
+        accounts::create_invitation(&store, &s, "home", Role::Member, Uses::Many, None).await.unwrap();
+    let plan = convenings::save_plan(&store, &s, cv.id, "A plan", "{}", "{}").await.unwrap();
+    World {
+        store,
+        _dir: dir,
+        users: [None, Some(other), Some(member), Some(steward), Some(admin)],
+        convening: cv.id,
+        empty_convening: empty.id,
+        story: story.id,
+        guest: guest.id,
+        link: link.id,
+        aspiration: aspiration.id,
+        invitation: invitation.id,
+        plan: plan.id,
+    }
+}
+
+type Op = for<'a> fn(&'a World, &'a Actor) -> Pin<Box<dyn Future<Output = Result<(), ServiceError>> + 'a>>;
+
+macro_rules! op {
+    (|$w:ident, $a:ident| $body:expr) => {{
+        fn f<'a>($w: &'a World, $a: &'a Actor) -> Pin<Box<dyn Future<Output = Result<(), ServiceError>> + 'a>> {
+            Box::pin(async move {
+                $body.await?;
+                Ok(())
+            })
+        }
+        f as Op
+    }};
+}
+
+fn classify(r: Result<(), ServiceError>) -> Out {
+    match r {
+        Ok(()) => Out::Yes,
+        Err(ServiceError::Forbidden) => Out::No,
+        Err(ServiceError::NotFound) => Out::Nf,
+        Err(ServiceError::Conflict(_)) => Out::Cf,
+        Err(e) => panic!("unexpected error {e:?}"),
+    }
+}
+
+fn uid(w: &World, a: &Actor) -> i64 {
+    a.user_id().unwrap_or(w.users[2].as_ref().unwrap().id)
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // a table, one row per operation
+async fn every_operation_allows_exactly_the_actors_it_should() {
+    use Out::{Cf, Nf, No, Yes};
+    let table: Vec<(&str, Op, [Out; 5])> = vec![
+        (
+            "create_community",
+            op!(|w, a| communities::create_community(
+                &w.store,
+                a,
+                &CommunityDraft {
+                    slug: "new".into(),
+                    name: "New".into(),
+                    preset: "wt-2011".into(),
+                    ..Default::default()
+                }
+            )),
+            [No, Yes, Yes, Yes, Yes],
+        ),
+        (
+            "edit_community",
+            op!(|w, a| communities::edit_community(&w.store, a, "home", "Renamed", "")),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "delete_community (has stories)",
+            op!(|w, a| communities::delete_community(&w.store, a, "home")),
+            [No, No, No, Cf, Cf],
+        ),
+        (
+            "save_framework",
+            op!(|w, a| communities::save_framework(
+                &w.store,
+                a,
+                "home",
+                &convene::domain::framework::preset("wt-2011").unwrap().to_toml()
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "set_travel_model",
+            op!(|w, a| communities::set_travel_model(&w.store, a, "home", "")),
+            [No, No, No, Yes, Yes],
+        ),
+        ("members", op!(|w, a| communities::members(&w.store, a, "home")), [No, No, Yes, Yes, Yes]),
+        (
+            "add_member",
+            op!(|w, a| communities::add_member(&w.store, a, "home", w.users[1].as_ref().unwrap().id, Role::Member)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "set_role",
+            op!(|w, a| communities::set_role(&w.store, a, "home", w.users[2].as_ref().unwrap().id, Role::Steward)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "remove_member",
+            op!(|w, a| communities::remove_member(&w.store, a, "home", w.users[2].as_ref().unwrap().id)),
+            [No, No, No, Yes, Yes],
+        ),
+        ("leave (the only steward cannot)", op!(|w, a| communities::leave(&w.store, a, "home")), [No, Nf, Yes, Cf, Nf]),
+        (
+            "create_invitation",
+            op!(|w, a| accounts::create_invitation(&w.store, a, "home", Role::Member, Uses::Once, None)),
+            [No, No, No, Yes, Yes],
+        ),
+        ("invitations", op!(|w, a| accounts::invitations(&w.store, a, "home")), [No, No, No, Yes, Yes]),
+        (
+            "revoke_invitation",
+            op!(|w, a| accounts::revoke_invitation(&w.store, a, "home", w.invitation)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "accept_invitation (signed in joins)",
+            op!(|w, a| async {
+                let s = Actor::User(w.users[3].clone().unwrap());
+                let (token, _) =
+                    accounts::create_invitation(&w.store, &s, "home", Role::Member, Uses::Once, None).await?;
+                let account =
+                    NewAccount { name: "New Person".into(), email: "new@x.org".into(), password: "long enough".into() };
+                accounts::accept_invitation(&w.store, a, &token, &account).await
+            }),
+            [Yes, Yes, Yes, Yes, Yes],
+        ),
+        (
+            "create_convening",
+            op!(|w, a| convenings::create_convening(&w.store, a, "home", &convening_draft())),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "edit_convening",
+            op!(|w, a| convenings::set_status(&w.store, a, w.convening, "held", false)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "delete_convening (with stories)",
+            op!(|w, a| convenings::delete_convening(&w.store, a, w.convening)),
+            [No, No, No, Cf, Cf],
+        ),
+        (
+            "delete_convening (empty)",
+            op!(|w, a| convenings::delete_convening(&w.store, a, w.empty_convening)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "set_place",
+            op!(|w, a| convenings::set_place(&w.store, a, w.convening, "Nairobi, KE")),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "add_participant",
+            op!(|w, a| convenings::add_participant(
+                &w.store,
+                a,
+                w.convening,
+                &ParticipantDraft { name: "Guest Two".into(), ..Default::default() }
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "add_participant by member e-mail",
+            op!(|w, a| convenings::add_participant(
+                &w.store,
+                a,
+                w.convening,
+                &ParticipantDraft { member_email: MEMBER_EMAIL.into(), ..Default::default() }
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "edit_participant",
+            op!(|w, a| convenings::edit_participant(&w.store, a, w.guest, "Gabi G.", "gabi@x.org")),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "remove_participant",
+            op!(|w, a| convenings::remove_participant(&w.store, a, w.guest)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "issue_answer_link",
+            op!(|w, a| convenings::issue_answer_link(&w.store, a, w.guest, Some("2030-01-01"))),
+            [No, No, No, Yes, Yes],
+        ),
+        ("revoke_answer_link", op!(|w, a| convenings::revoke_answer_link(&w.store, a, w.link)), [No, No, No, Yes, Yes]),
+        ("answer_links", op!(|w, a| convenings::answer_links(&w.store, a, w.convening)), [No, No, No, Yes, Yes]),
+        (
+            "add_aspiration",
+            op!(|w, a| convenings::add_aspiration(&w.store, a, w.convening, "potential", "New ideas")),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "edit_aspiration",
+            op!(|w, a| convenings::edit_aspiration(&w.store, a, w.convening, w.aspiration, "realized", "Better")),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "remove_aspiration",
+            op!(|w, a| convenings::remove_aspiration(&w.store, a, w.convening, w.aspiration)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "save_plan",
+            op!(|w, a| convenings::save_plan(&w.store, a, w.convening, "Another", "{}", "{}")),
+            [No, No, No, Yes, Yes],
+        ),
+        ("plan", op!(|w, a| convenings::plan(&w.store, a, w.plan)), [No, No, No, Yes, Yes]),
+        ("delete_plan", op!(|w, a| convenings::delete_plan(&w.store, a, w.plan)), [No, No, No, Yes, Yes]),
+        (
+            "tell_story",
+            op!(|w, a| stories::tell_story(&w.store, a, w.convening, &draft("New"))),
+            [No, No, Yes, Yes, Yes],
+        ),
+        ("read a community story", op!(|w, a| stories::story(&w.store, a, w.story)), [Nf, Nf, Yes, Yes, Yes]),
+        (
+            "edit_story (the member's own)",
+            op!(|w, a| stories::edit_story(&w.store, a, w.story, &draft("Edited"), 1)),
+            [Nf, Nf, Yes, No, No],
+        ),
+        ("revisions", op!(|w, a| stories::revisions(&w.store, a, w.story)), [Nf, Nf, Yes, Yes, Yes]),
+        ("hide_story", op!(|w, a| stories::set_hidden(&w.store, a, w.story, true)), [Nf, Nf, No, Yes, Yes]),
+        (
+            "unhide_story (not hidden)",
+            op!(|w, a| stories::set_hidden(&w.store, a, w.story, false)),
+            [Nf, Nf, No, Cf, Cf],
+        ),
+        ("delete_story", op!(|w, a| stories::delete_story(&w.store, a, w.story)), [Nf, Nf, No, Yes, Yes]),
+        (
+            "issue_token (own)",
+            op!(|w, a| accounts::issue_token(&w.store, a, uid(w, a), "t", None)),
+            [No, Yes, Yes, Yes, Yes],
+        ),
+        (
+            "issue_token (the member's)",
+            op!(|w, a| accounts::issue_token(&w.store, a, w.users[2].as_ref().unwrap().id, "t", None)),
+            [No, No, Yes, No, No],
+        ),
+        ("tokens (own)", op!(|w, a| accounts::tokens(&w.store, a, uid(w, a))), [No, Yes, Yes, Yes, Yes]),
+        (
+            "change_identity",
+            op!(|w, a| accounts::change_identity(
+                &w.store,
+                a,
+                "New Name",
+                &format!("n{}@x.org", uid(w, a)),
+                "long enough"
+            )),
+            [No, Yes, Yes, Yes, Yes],
+        ),
+        (
+            "change_password",
+            op!(|w, a| accounts::change_password(&w.store, a, "long enough", "longer still", None)),
+            [No, Yes, Yes, Yes, Yes],
+        ),
+        ("sign_out_everywhere", op!(|w, a| accounts::sign_out_everywhere(&w.store, a, None)), [No, Yes, Yes, Yes, Yes]),
+        ("set_home_place", op!(|w, a| accounts::set_home_place(&w.store, a, "Dakar, SN")), [No, Yes, Yes, Yes, Yes]),
+        (
+            "create_user",
+            op!(|w, a| accounts::create_user(&w.store, a, "made@x.org", "Made", "long enough", false)),
+            [No, No, No, No, Yes],
+        ),
+        (
+            "set_password (operator only)",
+            op!(|w, a| accounts::set_password(&w.store, a, MEMBER_EMAIL, "long enough")),
+            [No, No, No, No, No],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, op, expected) in &table {
+        for (i, want) in expected.iter().enumerate() {
+            let w = world().await;
+            let actor = w.users[i].clone().map_or(Actor::Anonymous, Actor::User);
+            let got = classify(op(&w, &actor).await);
+            if got != *want {
+                wrong.push(format!("{name} as {}: expected {want:?}, got {got:?}", ACTORS[i]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "authorization table:\n{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn a_link_holder_tells_and_edits_only_what_was_told_through_the_link() {
+    let w = world().await;
+    let s = Actor::User(w.users[3].clone().unwrap());
+    let member = w.users[2].clone().unwrap();
+    // A link issued to a member: its holder tells as the member, but sees none of the
+    // member's other stories.
+    let p = convenings::add_participant(
+        &w.store,
+        &s,
+        w.convening,
+        &ParticipantDraft { user_id: Some(member.id), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let (token, _) = convenings::issue_answer_link(&w.store, &s, p.id, None).await.unwrap();
+    let holder = convenings::open_answer_link(&w.store, &token).await.unwrap();
+    let told = stories::tell_story(&w.store, &holder, w.convening, &draft("Through the link")).await.unwrap();
+    assert_eq!(told.teller_user_id, Some(member.id));
+    let own = stories::own_link_stories(&w.store, &holder).await.unwrap();
+    assert_eq!(own.iter().map(|s| s.id).collect::<Vec<_>>(), vec![told.id], "not the member's other story");
+    assert!(matches!(
+        stories::edit_story(&w.store, &holder, w.story, &draft("x"), 1).await,
+        Err(ServiceError::NotFound)
+    ));
+    stories::edit_story(&w.store, &holder, told.id, &draft("Edited through the link"), 1).await.unwrap();
+    // Another convening is out of reach.
+    assert!(matches!(
+        stories::tell_story(&w.store, &holder, w.empty_convening, &draft("elsewhere")).await,
+        Err(ServiceError::Forbidden)
+    ));
+    // Revoked: the link says so.
+    let link = w.store.answer_link_by_token(&convene::secret::hash_token(&token)).await.unwrap().unwrap();
+    convenings::revoke_answer_link(&w.store, &s, link.id).await.unwrap();
+    assert!(matches!(convenings::open_answer_link(&w.store, &token).await, Err(ServiceError::Gone("revoked"))));
+    assert!(matches!(convenings::open_answer_link(&w.store, "forged").await, Err(ServiceError::NotFound)));
+}
+
+#[tokio::test]
+async fn an_addressed_invitation_lets_an_imported_member_set_a_password_once() {
+    let w = world().await;
+    let s = Actor::User(w.users[3].clone().unwrap());
+    let imported = w.store.create_user("imported@x.org", "Ima Ported", None, false).await.unwrap();
+    communities::add_member(&w.store, &s, "home", imported.id, Role::Member).await.unwrap();
+    assert!(matches!(accounts::sign_in(&w.store, "imported@x.org", "").await, Err(ServiceError::Invalid(_))));
+    let (token, _) =
+        accounts::create_invitation(&w.store, &s, "home", Role::Member, Uses::Many, Some(imported.id)).await.unwrap();
+    let account = NewAccount { password: "a new password".into(), ..Default::default() };
+    let (user, _) = accounts::accept_invitation(&w.store, &Actor::Anonymous, &token, &account).await.unwrap();
+    assert_eq!(user.id, imported.id);
+    accounts::sign_in(&w.store, "imported@x.org", "a new password").await.unwrap();
+    assert!(matches!(
+        accounts::accept_invitation(&w.store, &Actor::Anonymous, &token, &account).await,
+        Err(ServiceError::Gone("used"))
+    ));
+}
+
+#[tokio::test]
+async fn a_hidden_story_leaves_the_counts_and_the_readers_but_not_the_stewards() {
+    let w = world().await;
+    let s = Actor::User(w.users[3].clone().unwrap());
+    let member = Actor::User(w.users[2].clone().unwrap());
+    stories::set_hidden(&w.store, &s, w.story, true).await.unwrap();
+    let (_, _, readable, all) = stories::readable(&w.store, &member, w.convening).await.unwrap();
+    assert!(readable.iter().all(|x| x.id != w.story), "even its teller no longer reads it");
+    let fw = convene::domain::framework::preset("km4dev-experiment").unwrap();
+    assert_eq!(convene::analysis::matrix::matrix(fw, &all, 3).n_stories, 0);
+    let (_, _, for_steward, _) = stories::readable(&w.store, &s, w.convening).await.unwrap();
+    assert!(for_steward.iter().any(|x| x.id == w.story && x.hidden));
+}
+
+#[tokio::test]
+async fn concurrent_first_stories_of_one_member_all_succeed() {
+    let w = world().await;
+    let member = Actor::User(w.users[2].clone().unwrap());
+    let cv = w.empty_convening;
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let (store, member) = (w.store.clone(), member.clone());
+        tasks.push(tokio::spawn(async move {
+            stories::tell_story(&store, &member, cv, &draft(&format!("Story {i}"))).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(w.store.participants(cv).await.unwrap().len(), 1, "one participant row");
+    assert_eq!(w.store.stories(cv).await.unwrap().len(), 4);
+}

@@ -36,6 +36,11 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 status=0
 cargo test "$@" || status=$?
+# The page and API tests once more on PostgreSQL (the store contract runs on both anyway).
+if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" && $# -eq 0 ]]; then
+  echo "page and API tests on PostgreSQL…"
+  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: || status=$?
+fi
 if [[ -s target/skipped-tests.txt ]]; then
   echo
   echo "!!! Some tests skipped their outside part on this machine:"

@@ -134,7 +134,7 @@ impl Config {
         for (key, value) in vars {
             fig = fig.merge((key.as_str(), coerce(&value)));
         }
-        fig = fig.merge(Serialized::defaults(flags));
+        fig = fig.merge(Serialized::globals(flags));
         let config: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         config.check()?;
         Ok(config)

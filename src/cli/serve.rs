@@ -53,6 +53,19 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         report_seed(&store).await?;
     }
+    // Expired sessions are deleted at start and every hour.
+    let purging = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
+        loop {
+            every.tick().await;
+            match purging.purge_sessions(&crate::store::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    });
     let listener =
         tokio::net::TcpListener::bind(&config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;

@@ -228,3 +228,208 @@ async fn the_openapi_document_lists_every_route() {
         Err(_) => crate::helpers::skip("openapi-spec-validator (run ./scripts/test.sh to install it)"),
     }
 }
+
+/// Sends a JSON request with a token and returns the status and body.
+async fn call(
+    app: &crate::helpers::TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let c = reqwest::Client::new();
+    let mut r = c.request(method.parse().unwrap(), app.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+}
+
+#[tokio::test]
+async fn a_steward_edits_a_convening_marks_it_held_and_cannot_delete_it_once_it_has_stories() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "lc").await;
+    let (st, mt) = (token_for(&app, steward.id).await, token_for(&app, member.id).await);
+    let path = format!("/api/v1/convenings/{id}");
+    // Held already: going back to planned needs a confirmation.
+    let (s, e) = call(&app, "PATCH", &path, Some(&st), Some(json!({"status": "planned"}))).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("status_back")));
+    let (s, cv) = call(&app, "PATCH", &path, Some(&st), Some(json!({"status": "planned", "confirm_back": true}))).await;
+    assert_eq!((s, cv["status"].as_str()), (200, Some("planned")));
+    let v = cv["version"].as_i64().unwrap();
+    let (s, cv) = call(
+        &app,
+        "PATCH",
+        &path,
+        Some(&st),
+        Some(json!({"title": "Nairobi gathering", "status": "held", "version": v})),
+    )
+    .await;
+    assert_eq!((s, cv["title"].as_str(), cv["status"].as_str()), (200, Some("Nairobi gathering"), Some("held")));
+    // A stale version, a bad status, an unknown field, a member, no token, an unknown id.
+    let (s, e) = call(&app, "PATCH", &path, Some(&st), Some(json!({"title": "Old", "version": v}))).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("stale")));
+    let (s, e) = call(&app, "PATCH", &path, Some(&st), Some(json!({"status": "done"}))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("status")));
+    let (s, _) = call(&app, "PATCH", &path, Some(&st), Some(json!({"colour": "red"}))).await;
+    assert_eq!(s, 400);
+    assert_eq!(call(&app, "PATCH", &path, Some(&mt), Some(json!({"title": "Mine"}))).await.0, 403);
+    assert_eq!(call(&app, "PATCH", &path, None, Some(json!({"title": "Anyone"}))).await.0, 401);
+    assert_eq!(call(&app, "PATCH", "/api/v1/convenings/9999", Some(&st), Some(json!({"title": "x"}))).await.0, 404);
+    // With a story it cannot be deleted; an empty one can.
+    let story = json!({"title": "T", "visibility": "community", "steps": [{"cycle": "immediate", "kind": "realized", "text": "x"}]});
+    assert_eq!(call(&app, "POST", &format!("{path}/stories"), Some(&mt), Some(story)).await.0, 201);
+    let (s, e) = call(&app, "DELETE", &path, Some(&st), None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("has_stories")));
+    assert_eq!(call(&app, "DELETE", &path, Some(&mt), None).await.0, 403);
+    let (_, empty) = call(
+        &app,
+        "POST",
+        "/api/v1/communities/lc/convenings",
+        Some(&st),
+        Some(json!({"title": "Empty", "mode": "virtual", "starts_on": "2026-09-01"})),
+    )
+    .await;
+    let empty_path = format!("/api/v1/convenings/{}", empty["id"]);
+    assert_eq!(call(&app, "DELETE", &empty_path, Some(&st), None).await.0, 204);
+    assert_eq!(call(&app, "GET", &empty_path, None, None).await.0, 404);
+}
+
+#[tokio::test]
+async fn participants_are_added_edited_and_removed_through_the_api() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "pp").await;
+    let (st, mt) = (token_for(&app, steward.id).await, token_for(&app, member.id).await);
+    let path = format!("/api/v1/convenings/{id}/participants");
+    let (s, g) =
+        call(&app, "POST", &path, Some(&st), Some(json!({"name": "Gloria Guest", "email": "gloria@x.org"}))).await;
+    assert_eq!((s, g["email"].as_str(), g["user_id"].is_null()), (201, Some("gloria@x.org"), true));
+    let (s, e) = call(&app, "POST", &path, Some(&st), Some(json!({"name": "", "email": ""}))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("name")));
+    let (s, e) = call(&app, "POST", &path, Some(&st), Some(json!({"member_email": "nobody@x.org"}))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("member_email")));
+    let (s, m) = call(&app, "POST", &path, Some(&st), Some(json!({"member_email": member.email}))).await;
+    assert_eq!((s, m["user_id"].as_i64()), (201, Some(member.id)));
+    assert_eq!(call(&app, "POST", &path, Some(&mt), Some(json!({"name": "Sneaky"}))).await.0, 403);
+    assert_eq!(call(&app, "GET", &path, Some(&mt), None).await.0, 403);
+    let pid = g["id"].as_i64().unwrap();
+    let (s, p) =
+        call(&app, "PATCH", &format!("/api/v1/participants/{pid}"), Some(&st), Some(json!({"name": "Gloria G."})))
+            .await;
+    assert_eq!((s, p["name"].as_str(), p["email"].as_str()), (200, Some("Gloria G."), Some("gloria@x.org")));
+    let (s, e) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/participants/{pid}"),
+        Some(&st),
+        Some(json!({"email": "not-an-address"})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("email")));
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/participants/{pid}"), Some(&mt), None).await.0, 403);
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/participants/{pid}"), Some(&st), None).await.0, 204);
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/participants/{pid}"), Some(&st), None).await.0, 409);
+    let (_, list) = call(&app, "GET", &path, Some(&st), None).await;
+    assert!(list.as_array().unwrap().iter().all(|p| p["id"].as_i64() != Some(pid)));
+    assert_eq!(call(&app, "DELETE", "/api/v1/participants/99999", Some(&st), None).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_teller_edits_a_story_into_a_new_revision_and_a_steward_hides_and_deletes_it() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "st").await;
+    let (st, mt) = (token_for(&app, steward.id).await, token_for(&app, member.id).await);
+    let body = |title: &str| {
+        json!({"title": title, "language": "en", "visibility": "community", "show_name": true,
+        "steps": [{"cycle": "immediate", "kind": "realized", "text": "We met", "indicators": ["networking"]}]})
+    };
+    let (_, s1) = call(&app, "POST", &format!("/api/v1/convenings/{id}/stories"), Some(&mt), Some(body("First"))).await;
+    let sid = s1["id"].as_i64().unwrap();
+    let path = format!("/api/v1/stories/{sid}");
+    let (s, got) = call(&app, "GET", &path, Some(&mt), None).await;
+    assert_eq!((s, got["revision"].as_i64()), (200, Some(1)));
+    assert_eq!(call(&app, "GET", &path, None, None).await.0, 404, "a community story is not for anonymous readers");
+    assert_eq!(call(&app, "PATCH", &path, Some(&st), Some(body("Steward's"))).await.0, 403, "only the teller edits");
+    let (s, e) =
+        call(&app, "PATCH", &path, Some(&mt), Some(json!({"title": "", "visibility": "community", "steps": []}))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("title")));
+    let (s, edited) = call(&app, "PATCH", &path, Some(&mt), Some(body("Second"))).await;
+    assert_eq!((s, edited["revision"].as_i64(), edited["title"].as_str()), (200, Some(2), Some("Second")));
+    let mut stale = body("Third");
+    stale["revision"] = json!(1);
+    let (s, e) = call(&app, "PATCH", &path, Some(&mt), Some(stale)).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("stale")));
+    let (s, revs) = call(&app, "GET", &format!("{path}/revisions"), Some(&st), None).await;
+    let titles: Vec<_> = revs.as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap().to_string()).collect();
+    assert_eq!((s, titles), (200, vec!["First".to_string(), "Second".to_string()]));
+    // Hidden: out of the matrix and the member's list, still there for the steward.
+    assert_eq!(call(&app, "POST", &format!("{path}/hide"), Some(&mt), None).await.0, 403);
+    let (s, h) = call(&app, "POST", &format!("{path}/hide"), Some(&st), None).await;
+    assert_eq!((s, h["hidden"].as_bool()), (200, Some(true)));
+    assert_eq!(call(&app, "POST", &format!("{path}/hide"), Some(&st), None).await.0, 409);
+    let (_, m) = call(&app, "GET", &format!("/api/v1/convenings/{id}/matrix"), None, None).await;
+    assert_eq!(m["n_stories"].as_i64(), Some(0));
+    let (_, list) = call(&app, "GET", &format!("/api/v1/convenings/{id}/stories"), Some(&mt), None).await;
+    assert!(list.as_array().unwrap().is_empty());
+    assert_eq!(call(&app, "GET", &path, Some(&st), None).await.0, 200);
+    assert_eq!(call(&app, "POST", &format!("{path}/unhide"), Some(&st), None).await.0, 200);
+    let (_, m) = call(&app, "GET", &format!("/api/v1/convenings/{id}/matrix"), None, None).await;
+    assert_eq!(m["n_stories"].as_i64(), Some(1));
+    assert_eq!(call(&app, "DELETE", &path, Some(&mt), None).await.0, 403);
+    assert_eq!(call(&app, "DELETE", &path, Some(&st), None).await.0, 204);
+    assert_eq!(call(&app, "GET", &path, Some(&st), None).await.0, 404);
+    assert_eq!(call(&app, "GET", &format!("{path}/revisions"), Some(&st), None).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_revoked_or_expired_token_is_refused() {
+    let app = spawn_app().await;
+    let u = user(&app.store, "tok@x.org", "Tok").await;
+    let t = new_token();
+    let saved = app.store.create_api_token(&hash_token(&t), u.id, "test", None).await.unwrap();
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/communities",
+            Some(&t),
+            Some(json!({"slug": "a1", "name": "A", "preset": "wt-2011"}))
+        )
+        .await
+        .0,
+        201
+    );
+    app.store.delete_api_token(u.id, saved.id).await.unwrap();
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/communities",
+            Some(&t),
+            Some(json!({"slug": "a2", "name": "A", "preset": "wt-2011"}))
+        )
+        .await
+        .0,
+        401
+    );
+    let old = new_token();
+    app.store.create_api_token(&hash_token(&old), u.id, "old", Some("2001-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/communities",
+            Some(&old),
+            Some(json!({"slug": "a3", "name": "A", "preset": "wt-2011"}))
+        )
+        .await
+        .0,
+        401
+    );
+}

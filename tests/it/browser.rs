@@ -189,3 +189,68 @@ async fn the_story_form_re_renders_with_what_was_typed_when_nothing_is_told() {
     assert_eq!(kept, title, "the title is still in its field");
     assert!(app.store.stories(convening).await.expect("stories").is_empty(), "nothing stored");
 }
+
+/// The teller edits their story; then the steward marks the convening held.
+fn edit_and_hold(path: PathBuf, base: &str, member: &str, steward: &str, story: i64, convening: i64) -> Result<()> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    sign_in(&tab, base, member)?;
+    open(&tab, &format!("{base}/stories/{story}"), "article")?;
+    tab.find_element("article a[href$='/edit']")?.click()?;
+    tab.wait_for_element("input[name=revision]")?;
+    let title = tab.find_element("#title")?;
+    title.click()?;
+    js(&tab, "document.getElementById('title').select() || true")?;
+    tab.send_character("Told again, better")?;
+    tab.find_element("main button[type=submit]")?.click()?;
+    tab.wait_for_element(".notice[role=status]").context("saved edit")?;
+    let page = js(&tab, "document.querySelector('main').innerText")?;
+    let page = page.as_str().unwrap_or_default();
+    assert!(page.contains("Told again, better") && page.contains("version 2"), "edited story shown: {page}");
+    tab.find_element("form[action='/signout'] button")?.click()?;
+    tab.wait_for_element("a[href^='/signin']")?;
+
+    sign_in(&tab, base, steward)?;
+    open(&tab, &format!("{base}/convenings/{convening}/edit"), "#status")?;
+    js(&tab, "(document.getElementById('status').value = 'held')")?;
+    tab.find_element("main form[action$='/edit'] button[type=submit]")?.click()?;
+    tab.wait_for_element("#matrix")?;
+    let tag = js(&tab, "document.querySelector('main p .tag').textContent")?;
+    assert_eq!(tag.as_str(), Some("held"), "the convening page shows the new status");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_teller_edits_a_story_and_a_steward_marks_the_convening_held_in_a_real_browser() {
+    let Some(path) = chromium() else { return };
+    let app = spawn_app().await;
+    let (steward, member, convening) = community_with_convening(&app.store, "browser-edit").await;
+    let cv = app.store.convening(convening).await.unwrap().unwrap();
+    let mut d = convene::service::convenings::draft_of(&cv);
+    d.status = "planned".into();
+    app.store.update_convening(convening, &d.validate().unwrap(), cv.version).await.unwrap();
+    let draft = convene::domain::story::StoryDraft {
+        title: "First telling".into(),
+        language: "en".into(),
+        visibility: "community".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: "We met.".into(),
+            indicators: vec![],
+        }],
+    };
+    let actor = convene::service::Actor::User(member.clone());
+    let story = convene::service::stories::tell_story(&app.store, &actor, convening, &draft).await.unwrap();
+    let base = app.url("");
+    let (m, s) = (member.email.clone(), steward.email.clone());
+    tokio::task::spawn_blocking(move || edit_and_hold(path, &base, &m, &s, story.id, convening))
+        .await
+        .expect("browser thread")
+        .expect("browser journey");
+    let saved = app.store.story(story.id).await.unwrap().unwrap();
+    assert_eq!((saved.title.as_str(), saved.revision), ("Told again, better", 2));
+    assert_eq!(app.store.story_revisions(story.id).await.unwrap()[0].title, "First telling");
+    assert_eq!(app.store.convening(convening).await.unwrap().unwrap().status, "held");
+}

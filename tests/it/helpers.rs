@@ -75,8 +75,14 @@ impl TestApp {
     }
 }
 
-/// Starts the app on a random port over a fresh SQLite database.
+/// Starts the app on a random port over a fresh database: SQLite, or PostgreSQL when
+/// `CONVENE_TEST_BACKEND=postgres` (`scripts/test.sh` runs the page and API tests both
+/// ways when `CONVENE_TEST_POSTGRES_URL` is set).
 pub async fn spawn_app() -> TestApp {
+    if std::env::var("CONVENE_TEST_BACKEND").is_ok_and(|b| b == "postgres") {
+        let store = postgres_store().await.expect("CONVENE_TEST_BACKEND=postgres needs CONVENE_TEST_POSTGRES_URL");
+        return spawn_with(store, None).await;
+    }
     let (store, dir) = sqlite_store().await;
     spawn_with(store, Some(dir)).await
 }

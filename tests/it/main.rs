@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod cli;
 mod helpers;
+mod lifecycle;
 mod pages;
 mod planner;
 mod service;

@@ -6,7 +6,7 @@ use convene::domain::Role;
 
 fn field<'a>(html: &'a str, name: &str) -> &'a str {
     let key = format!("name=\"{name}\" value=\"");
-    let i = html.find(&key).map(|i| i + key.len()).unwrap_or_else(|| panic!("no field {name}"));
+    let i = html.find(&key).map_or_else(|| panic!("no field {name}"), |i| i + key.len());
     html[i..].split('"').next().unwrap()
 }
 

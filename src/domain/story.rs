@@ -228,15 +228,6 @@ fn first_revision() -> i64 {
 }
 
 impl Story {
-    /// Whether this viewer may read the story. A teller always sees their own story.
-    /// A hidden story is for stewards only, its teller included.
-    pub fn visible_to(&self, viewer: Viewer, user_id: Option<i64>) -> bool {
-        if self.hidden {
-            return viewer >= Viewer::Steward;
-        }
-        self.visibility.allows(viewer) || (user_id.is_some() && user_id == self.teller_user_id)
-    }
-
     /// The name to show this viewer: stewards and the teller see it; others only when
     /// the teller allowed it.
     pub fn shown_name(&self, viewer: Viewer, user_id: Option<i64>) -> Option<&str> {

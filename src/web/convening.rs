@@ -163,11 +163,6 @@ async fn delete(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) ->
     }
 }
 
-/// A convening with its community and the viewer's standing.
-pub async fn load_convening(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Convening, Community, Viewer), AppError> {
-    Ok(service::convening(&state.store, &ctx.actor(), id).await?)
-}
-
 #[derive(Template)]
 #[template(path = "convening.html")]
 struct ConveningPage {

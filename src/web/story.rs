@@ -2,7 +2,6 @@
 //! (for members, and for anyone holding a private answer link), the story page, editing
 //! (a new revision each time), the revision history, and the steward's hide and delete.
 
-use super::convening::load_convening;
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::domain::Viewer;
 use crate::domain::framework::{Cycle, Framework};
@@ -231,7 +230,7 @@ async fn current_cycles(state: &AppState, convening: &Convening) -> Result<Frame
 
 async fn member_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let user = ctx.require_user()?.clone();
-    let (convening, _, viewer) = load_convening(&state, &ctx, id).await?;
+    let (convening, _, viewer) = service::convening(&state.store, &ctx.actor(), id).await?;
     if viewer < Viewer::Member {
         return Err(AppError::Forbidden);
     }
@@ -301,7 +300,7 @@ async fn member_submit(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let user = ctx.require_user()?.clone();
-    let (convening, _, _) = load_convening(&state, &ctx, id).await?;
+    let (convening, _, _) = service::convening(&state.store, &ctx.actor(), id).await?;
     let actor = ctx.actor();
     tell(&state, ctx, &actor, convening, user.name, format!("/convenings/{id}/stories/new"), &body).await
 }

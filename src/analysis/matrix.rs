@@ -1,8 +1,11 @@
 //! The value-creation matrix of a convening: per cycle, how many stories reach it with
-//! value that happened, how many only hope to, and how often each indicator was ticked.
+//! value that happened, how many only hope to, how often each indicator was ticked, and
+//! what became of the hopes (outcomes said in later waves) — now or as of any date.
 
 use crate::domain::framework::Framework;
-use crate::domain::story::{StepKind, Story};
+use crate::domain::story::{Step, StepKind, Story};
+use crate::domain::wave::OutcomeStatus;
+use crate::store::StoryRevision;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -17,11 +20,26 @@ pub struct IndicatorCount {
 pub struct CycleCount {
     pub key: String,
     pub name: String,
-    /// Stories with a realized step in this cycle.
+    /// Stories with value that happened in this cycle: a realized step, or an aspirational
+    /// one its teller later confirmed (`happened`).
     pub realized: usize,
-    /// Stories whose steps in this cycle are all aspirational.
+    /// Stories whose steps in this cycle are still only hoped for.
     pub aspirational: usize,
     pub indicators: Vec<IndicatorCount>,
+    /// What became of the aspirational steps in this cycle.
+    pub outcomes: OutcomeCounts,
+}
+
+/// Aspirational steps of one cycle by their latest outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OutcomeCounts {
+    /// Said to have happened.
+    pub confirmed: usize,
+    pub changed: usize,
+    pub not_yet: usize,
+    pub dropped: usize,
+    /// Nothing said yet.
+    pub open: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,56 +49,102 @@ pub struct Matrix {
     pub n_tellers: usize,
     pub n_participants: usize,
     pub cycles: Vec<CycleCount>,
+    /// The date the matrix is read as of (`None`: now).
+    pub as_of: Option<String>,
 }
 
 /// Counts over every story of the convening, whatever its visibility: the counts reveal
 /// no one's words, and a base that changed with the reader would not be honest evidence.
 /// Steps in cycles the framework no longer has are ignored.
 pub fn matrix(framework: &Framework, stories: &[Story], n_participants: usize) -> Matrix {
+    matrix_as_of(framework, stories, &[], n_participants, None)
+}
+
+/// The matrix as it stood at the end of `as_of` (YYYY-MM-DD): stories told by then, each
+/// in the revision it had then (`revisions` holds the earlier ones, by story id), and only
+/// the outcomes recorded by then. Without a date, the current state.
+pub fn matrix_as_of(
+    framework: &Framework,
+    stories: &[Story],
+    revisions: &[(i64, StoryRevision)],
+    n_participants: usize,
+    as_of: Option<&str>,
+) -> Matrix {
+    let end = as_of.map(|d| format!("{d}T23:59:59Z"));
+    let end = end.as_deref();
     // Hidden stories are kept for stewards but left out of every count.
-    let shown: Vec<&Story> = stories.iter().filter(|s| !s.hidden).collect();
-    let stories = shown.as_slice();
+    let told: Vec<(&Story, &[Step])> = stories
+        .iter()
+        .filter(|s| !s.hidden && end.is_none_or(|e| s.created_at.as_str() <= e))
+        .map(|s| (s, steps_at(s, revisions, end)))
+        .collect();
     let cycles = framework
         .cycles
         .iter()
         .map(|c| {
-            let mut realized = 0;
-            let mut aspirational = 0;
-            let mut counts = vec![0usize; c.indicators.len()];
-            for s in stories {
-                let steps: Vec<_> = s.steps.iter().filter(|st| st.cycle == c.key).collect();
+            let mut count = CycleCount {
+                key: c.key.clone(),
+                name: c.name.clone(),
+                realized: 0,
+                aspirational: 0,
+                indicators: Vec::new(),
+                outcomes: OutcomeCounts::default(),
+            };
+            let mut ticks = vec![0usize; c.indicators.len()];
+            for (s, steps) in &told {
+                let steps: Vec<&Step> = steps.iter().filter(|st| st.cycle == c.key).collect();
                 if steps.is_empty() {
                     continue;
                 }
-                if steps.iter().any(|st| st.kind == StepKind::Realized) {
-                    realized += 1;
+                let outcome = s.outcome(&c.key, end).map(|o| o.status);
+                let hoped = steps.iter().all(|st| st.kind == StepKind::Aspirational);
+                if hoped {
+                    let o = &mut count.outcomes;
+                    match outcome {
+                        Some(OutcomeStatus::Happened) => o.confirmed += 1,
+                        Some(OutcomeStatus::Changed) => o.changed += 1,
+                        Some(OutcomeStatus::NotYet) => o.not_yet += 1,
+                        Some(OutcomeStatus::Dropped) => o.dropped += 1,
+                        None => o.open += 1,
+                    }
+                }
+                if !hoped || outcome == Some(OutcomeStatus::Happened) {
+                    count.realized += 1;
                 } else {
-                    aspirational += 1;
+                    count.aspirational += 1;
                 }
                 for st in steps {
                     for key in &st.indicators {
                         if let Some(i) = c.indicators.iter().position(|i| &i.key == key) {
-                            counts[i] += 1;
+                            ticks[i] += 1;
                         }
                     }
                 }
             }
-            CycleCount {
-                key: c.key.clone(),
-                name: c.name.clone(),
-                realized,
-                aspirational,
-                indicators: c
-                    .indicators
-                    .iter()
-                    .zip(counts)
-                    .map(|(i, count)| IndicatorCount { key: i.key.clone(), name: i.name.clone(), count })
-                    .collect(),
-            }
+            count.indicators = c
+                .indicators
+                .iter()
+                .zip(ticks)
+                .map(|(i, count)| IndicatorCount { key: i.key.clone(), name: i.name.clone(), count })
+                .collect();
+            count
         })
         .collect();
-    let tellers: HashSet<String> = stories.iter().map(|s| s.teller_key()).collect();
-    Matrix { n_stories: stories.len(), n_tellers: tellers.len(), n_participants, cycles }
+    let tellers: HashSet<String> = told.iter().map(|(s, _)| s.teller_key()).collect();
+    Matrix { n_stories: told.len(), n_tellers: tellers.len(), n_participants, cycles, as_of: as_of.map(str::to_string) }
+}
+
+/// A story's steps as they were at `end` (the current ones when it has not changed since).
+fn steps_at<'a>(s: &'a Story, revisions: &'a [(i64, StoryRevision)], end: Option<&str>) -> &'a [Step] {
+    let Some(end) = end else { return &s.steps };
+    if s.updated_at.is_empty() || s.updated_at.as_str() <= end {
+        return &s.steps;
+    }
+    revisions
+        .iter()
+        .filter(|(id, r)| *id == s.id && r.revised_at.as_str() <= end)
+        .max_by_key(|(_, r)| r.revision)
+        .map_or(&s.steps, |(_, r)| &r.steps)
 }
 
 #[cfg(test)]
@@ -105,6 +169,8 @@ mod tests {
             updated_at: String::new(),
             hidden: false,
             via_link: false,
+            wave_id: None,
+            outcomes: Vec::new(),
             created_at: String::new(),
             steps: steps
                 .iter()
@@ -150,5 +216,72 @@ mod tests {
         let imm = m.cycles.iter().find(|c| c.key == "immediate").unwrap();
         assert_eq!(imm.realized, 1);
         assert_eq!(imm.indicators.iter().find(|i| i.key == "networking").unwrap().count, 1);
+    }
+
+    fn outcome(cycle: &str, status: OutcomeStatus, at: &str) -> crate::domain::wave::StepOutcome {
+        crate::domain::wave::StepOutcome {
+            cycle: cycle.into(),
+            status,
+            text: String::new(),
+            wave_id: None,
+            revision: 2,
+            recorded_at: at.into(),
+        }
+    }
+
+    #[test]
+    fn a_confirmed_hope_counts_as_realized_from_the_day_it_was_confirmed() {
+        use StepKind::*;
+        let fw = preset("km4dev-experiment").unwrap();
+        let mut hoping = story(1, 7, &[("immediate", Realized, &[]), ("applied", Aspirational, &[])]);
+        hoping.created_at = "2026-03-10T12:00:00Z".into();
+        hoping.outcomes.push(outcome("applied", OutcomeStatus::Happened, "2026-06-20T09:00:00Z"));
+        let mut dropped = story(2, 8, &[("applied", Aspirational, &[])]);
+        dropped.created_at = "2026-03-11T12:00:00Z".into();
+        dropped.outcomes.push(outcome("applied", OutcomeStatus::NotYet, "2026-06-21T09:00:00Z"));
+        dropped.outcomes.push(outcome("applied", OutcomeStatus::Dropped, "2026-12-20T09:00:00Z"));
+        let mut late = story(3, 9, &[("applied", Aspirational, &[])]);
+        late.created_at = "2026-07-01T12:00:00Z".into();
+        let stories = [hoping, dropped, late];
+        let applied = |as_of: Option<&str>| {
+            let m = matrix_as_of(fw, &stories, &[], 10, as_of);
+            let c = m.cycles.iter().find(|c| c.key == "applied").unwrap().clone();
+            (m.n_stories, c.realized, c.aspirational, c.outcomes)
+        };
+        let o = |confirmed, not_yet, dropped, open| OutcomeCounts { confirmed, changed: 0, not_yet, dropped, open };
+        assert_eq!(applied(Some("2026-03-31")), (2, 0, 2, o(0, 0, 0, 2)));
+        assert_eq!(applied(Some("2026-06-30")), (2, 1, 1, o(1, 1, 0, 0)));
+        assert_eq!(applied(Some("2026-09-30")), (3, 1, 2, o(1, 1, 0, 1)));
+        assert_eq!(applied(None), (3, 1, 2, o(1, 0, 1, 1)));
+        assert_eq!(applied(Some("2026-01-01")).0, 0, "before anything was told: an empty matrix");
+    }
+
+    #[test]
+    fn as_of_a_date_a_story_counts_in_the_revision_it_had_then() {
+        use StepKind::*;
+        let fw = preset("km4dev-experiment").unwrap();
+        let mut s = story(1, 7, &[("applied", Realized, &[])]);
+        s.created_at = "2026-03-10T12:00:00Z".into();
+        s.updated_at = "2026-05-01T12:00:00Z".into();
+        s.revision = 2;
+        let first = StoryRevision {
+            revision: 1,
+            framework_id: 1,
+            title: "t".into(),
+            language: "en".into(),
+            visibility: crate::domain::story::Visibility::Public,
+            show_name: true,
+            steps: vec![Step { cycle: "applied".into(), kind: Aspirational, text: String::new(), indicators: vec![] }],
+            revised_at: "2026-03-10T12:00:00Z".into(),
+        };
+        let revs = [(1, first)];
+        let applied = |as_of| {
+            let m = matrix_as_of(fw, std::slice::from_ref(&s), &revs, 5, as_of);
+            let c = m.cycles.iter().find(|c| c.key == "applied").unwrap().clone();
+            (c.realized, c.aspirational)
+        };
+        assert_eq!(applied(Some("2026-04-01")), (0, 1));
+        assert_eq!(applied(Some("2026-05-01")), (1, 0));
+        assert_eq!(applied(None), (1, 0));
     }
 }

@@ -6,6 +6,7 @@
 pub mod convening;
 pub mod framework;
 pub mod story;
+pub mod wave;
 
 use serde::Serialize;
 

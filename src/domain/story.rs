@@ -221,6 +221,12 @@ pub struct Story {
     /// Told through a private answer link (its holder may see and edit it).
     #[serde(default)]
     pub via_link: bool,
+    /// The follow-up wave it was told in, if any.
+    #[serde(default)]
+    pub wave_id: Option<i64>,
+    /// What became of its aspirational steps, oldest first.
+    #[serde(default)]
+    pub outcomes: Vec<super::wave::StepOutcome>,
 }
 
 fn first_revision() -> i64 {
@@ -228,6 +234,12 @@ fn first_revision() -> i64 {
 }
 
 impl Story {
+    /// The latest outcome of a cycle's step recorded up to `as_of` (RFC 3339 or a date;
+    /// `None`: every outcome).
+    pub fn outcome(&self, cycle: &str, as_of: Option<&str>) -> Option<&super::wave::StepOutcome> {
+        self.outcomes.iter().rev().find(|o| o.cycle == cycle && as_of.is_none_or(|d| o.recorded_at.as_str() <= d))
+    }
+
     /// The name to show this viewer: stewards and the teller see it; others only when
     /// the teller allowed it.
     pub fn shown_name(&self, viewer: Viewer, user_id: Option<i64>) -> Option<&str> {

@@ -10,11 +10,20 @@ use crate::store::{AnswerLink, Aspiration, Convening, Participant, Plan, Store};
 pub const MAX_GUEST_NAME: usize = 100;
 pub const MAX_ASPIRATION: usize = 2_000;
 
-/// Stewards create a convening in their community.
+/// Stewards create a convening in their community, with its three follow-up waves (at
+/// the gathering, +3 and +9 months), in one transaction.
 pub async fn create_convening(store: &Store, actor: &Actor, slug: &str, d: &ConveningDraft) -> Result<Convening> {
     let c = stewarded(store, actor, slug).await?;
     let checked = invalid(d.validate())?;
-    Ok(store.create_convening(c.id, &checked).await?)
+    store
+        .transaction(|s| {
+            Box::pin(async move {
+                let cv = s.create_convening(c.id, &checked).await?;
+                super::waves::create_default_waves(s, &cv).await?;
+                Ok(cv)
+            })
+        })
+        .await
 }
 
 /// Stewards edit every field of a convening. `version` is the one the form was loaded
@@ -213,7 +222,9 @@ pub async fn open_answer_link(store: &Store, token: &str) -> Result<Actor> {
     if participant.removed_at.is_some() {
         return Err(ServiceError::Gone("revoked"));
     }
-    Ok(Actor::Link { participant, link })
+    let actor = Actor::Link { participant, link };
+    super::waves::link_wave(store, &actor).await?;
+    Ok(actor)
 }
 
 /// Stewards record what the convening's planners hope it will create, per cycle.

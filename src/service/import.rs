@@ -84,6 +84,7 @@ async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
             participant_id: s.participant.and_then(|p| participant_ids.get(&p).copied()),
             name: s.teller_name.clone(),
             via_link: s.via_link,
+            wave_id: None,
         };
         let created = store
             .create_story(

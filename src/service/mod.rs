@@ -10,6 +10,7 @@ pub mod communities;
 pub mod convenings;
 pub mod import;
 pub mod stories;
+pub mod waves;
 
 use crate::domain::{FieldError, Viewer};
 use crate::store::{AnswerLink, Community, Convening, FrameworkVersion, Participant, Store, StoreError, User};

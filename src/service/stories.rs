@@ -23,13 +23,14 @@ pub(crate) async fn tell_story_at(
     let (cv, c, viewer) = convening(store, actor, convening_id).await?;
     let teller = match actor {
         Actor::User(u) if viewer >= Viewer::Member => {
-            Teller { user_id: Some(u.id), participant_id: None, name: u.name.clone(), via_link: false }
+            Teller { user_id: Some(u.id), participant_id: None, name: u.name.clone(), via_link: false, wave_id: None }
         }
-        Actor::Link { participant, .. } if participant.convening_id == cv.id => Teller {
+        Actor::Link { participant, link } if participant.convening_id == cv.id => Teller {
             user_id: participant.user_id,
             participant_id: Some(participant.id),
             name: participant.name.clone(),
             via_link: true,
+            wave_id: link.wave_id,
         },
         _ => return Err(ServiceError::Forbidden),
     };

@@ -48,6 +48,8 @@ const PARTICIPANT: &str = "p.id, p.convening_id, p.user_id, p.name, p.email, p.r
 pub struct AnswerLink {
     pub id: i64,
     pub participant_id: i64,
+    /// The follow-up wave it answers, if any (valid while the wave is open).
+    pub wave_id: Option<i64>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
@@ -66,7 +68,7 @@ impl AnswerLink {
     }
 }
 
-const LINK: &str = "id, participant_id, created_at, expires_at, revoked_at";
+const LINK: &str = "id, participant_id, wave_id, created_at, expires_at, revoked_at";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Aspiration {
@@ -265,10 +267,21 @@ impl Store {
         .await
     }
 
-    /// Issues a participant's private answer link, revoking any earlier live one.
+    /// Issues a participant's private answer link, revoking any earlier live one (of the
+    /// same wave, for a wave's link).
     pub async fn issue_answer_link(
         &self,
         participant_id: i64,
+        token_hash: &str,
+        expires_at: Option<&str>,
+    ) -> Result<AnswerLink> {
+        self.issue_link(participant_id, None, token_hash, expires_at).await
+    }
+
+    pub async fn issue_link(
+        &self,
+        participant_id: i64,
+        wave_id: Option<i64>,
         token_hash: &str,
         expires_at: Option<&str>,
     ) -> Result<AnswerLink> {
@@ -278,16 +291,22 @@ impl Store {
             Box::pin(async move {
                 let now = now();
                 let mut c = s.conn().await?;
-                sqlx::query("UPDATE answer_links SET revoked_at = $1 WHERE participant_id = $2 AND revoked_at IS NULL")
-                    .bind(&now)
-                    .bind(participant_id)
-                    .execute(&mut *c)
-                    .await?;
+                sqlx::query(
+                    "UPDATE answer_links SET revoked_at = $1 WHERE participant_id = $2 AND revoked_at IS NULL \
+                     AND wave_id IS NOT DISTINCT FROM $3",
+                )
+                .bind(&now)
+                .bind(participant_id)
+                .bind(wave_id)
+                .execute(&mut *c)
+                .await?;
                 let sql = format!(
-                    "INSERT INTO answer_links (participant_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING {LINK}"
+                    "INSERT INTO answer_links (participant_id, wave_id, token_hash, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING {LINK}"
                 );
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(participant_id)
+                    .bind(wave_id)
                     .bind(&token_hash)
                     .bind(&now)
                     .bind(&expires_at)

@@ -19,11 +19,13 @@ mod communities;
 mod convenings;
 mod stories;
 mod users;
+mod waves;
 
 pub use communities::{Community, FrameworkVersion, Invitation, Member};
 pub use convenings::{AnswerLink, Aspiration, Convening, ConveningEdit, Participant, Plan};
 pub use stories::{StoryRevision, Teller, revision_of};
 pub use users::{ApiToken, User};
+pub use waves::Wave;
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;

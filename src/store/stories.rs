@@ -3,6 +3,7 @@
 
 use super::{Result, Store, StoreError, int};
 use crate::domain::story::{NewStory, Step, StepKind, Story, Visibility};
+use crate::domain::wave::{OutcomeStatus, StepOutcome};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,6 +16,8 @@ pub struct Teller {
     pub name: String,
     /// Told through a private answer link.
     pub via_link: bool,
+    /// The follow-up wave it is told in, if any.
+    pub wave_id: Option<i64>,
 }
 
 /// A story as it was at one revision.
@@ -32,7 +35,7 @@ pub struct StoryRevision {
 }
 
 const HEAD: &str = "s.id, s.convening_id, s.framework_id, s.teller_user_id, s.participant_id, s.teller_name, s.title, \
-    s.language, s.visibility, CAST(s.show_name AS INTEGER) AS show_name, s.created_at, s.revision, s.updated_at, s.hidden, s.via_link";
+    s.language, s.visibility, CAST(s.show_name AS INTEGER) AS show_name, s.created_at, s.revision, s.updated_at, s.hidden, s.via_link, s.wave_id";
 
 fn visibility(v: &str) -> Result<Visibility> {
     Visibility::parse(v).map_err(|_| StoreError::Corrupt(format!("visibility '{v}'")))
@@ -56,6 +59,8 @@ fn head(r: &AnyRow) -> Result<Story> {
         updated_at: r.try_get("updated_at")?,
         hidden: r.try_get::<i64, _>("hidden")? != 0,
         via_link: r.try_get::<i64, _>("via_link")? != 0,
+        wave_id: r.try_get("wave_id")?,
+        outcomes: Vec::new(),
     })
 }
 
@@ -73,6 +78,25 @@ fn attach_step(stories: &mut [Story], r: &AnyRow) -> Result<()> {
     };
     if let Ok(i) = stories.binary_search_by_key(&story_id, |s| s.id) {
         stories[i].steps.push(step);
+    }
+    Ok(())
+}
+
+const OUTCOME: &str = "story_id, cycle, status, text, wave_id, revision, recorded_at";
+
+fn attach_outcome(stories: &mut [Story], r: &AnyRow) -> Result<()> {
+    let story_id: i64 = r.try_get("story_id")?;
+    let status: String = r.try_get("status")?;
+    let outcome = StepOutcome {
+        cycle: r.try_get("cycle")?,
+        status: OutcomeStatus::parse(&status).map_err(|_| StoreError::Corrupt(format!("outcome '{status}'")))?,
+        text: r.try_get("text")?,
+        wave_id: r.try_get("wave_id")?,
+        revision: r.try_get("revision")?,
+        recorded_at: r.try_get("recorded_at")?,
+    };
+    if let Ok(i) = stories.binary_search_by_key(&story_id, |s| s.id) {
+        stories[i].outcomes.push(outcome);
     }
     Ok(())
 }
@@ -96,8 +120,8 @@ impl Store {
             Box::pin(async move {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO stories (convening_id, framework_id, teller_user_id, participant_id, teller_name, title, \
-                     language, visibility, show_name, created_at, updated_at, via_link) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+                     language, visibility, show_name, created_at, updated_at, via_link, wave_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id",
                 )
                 .bind(convening_id)
                 .bind(framework_id)
@@ -110,6 +134,7 @@ impl Store {
                 .bind(story.show_name)
                 .bind(&created_at)
                 .bind(i64::from(teller.via_link))
+                .bind(teller.wave_id)
                 .fetch_one(&mut *s.conn().await?)
                 .await?;
                 s.insert_steps(id, &story.steps).await?;
@@ -153,6 +178,13 @@ impl Store {
         for r in &rows {
             attach_step(&mut stories, r)?;
         }
+        let outcomes = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OUTCOME} FROM step_outcomes WHERE story_id = $1 ORDER BY id")))
+            .bind(id)
+            .fetch_all(&mut *c)
+            .await?;
+        for r in &outcomes {
+            attach_outcome(&mut stories, r)?;
+        }
         Ok(stories.pop())
     }
 
@@ -172,6 +204,15 @@ impl Store {
         .await?;
         for r in &steps {
             attach_step(&mut stories, r)?;
+        }
+        let outcomes = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTCOME} FROM step_outcomes WHERE story_id IN (SELECT id FROM stories WHERE convening_id = $1) ORDER BY story_id, id"
+        )))
+        .bind(convening_id)
+        .fetch_all(&mut *c)
+        .await?;
+        for r in &outcomes {
+            attach_outcome(&mut stories, r)?;
         }
         stories.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(stories)
@@ -218,6 +259,63 @@ impl Store {
         .await
     }
 
+    /// Records what became of a step: the current revision is kept in the history and the
+    /// outcome makes the next one (one transaction).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_outcome(
+        &self,
+        story_id: i64,
+        cycle: &str,
+        status: OutcomeStatus,
+        text: &str,
+        wave_id: Option<i64>,
+        recorded_by: Option<i64>,
+        recorded_at: &str,
+    ) -> Result<Story> {
+        let (cycle, text, recorded_at) = (cycle.to_string(), text.to_string(), recorded_at.to_string());
+        self.transaction(|s| {
+            Box::pin(async move {
+                let current = s.story(story_id).await?.ok_or(StoreError::NotFound)?;
+                s.insert_revision(story_id, &revision_of(&current)).await?;
+                let mut c = s.conn().await?;
+                sqlx::query("UPDATE stories SET revision = revision + 1, updated_at = $1 WHERE id = $2")
+                    .bind(&recorded_at)
+                    .bind(story_id)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO step_outcomes (story_id, cycle, status, text, wave_id, revision, recorded_at, recorded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(story_id)
+                .bind(&cycle)
+                .bind(status.as_str())
+                .bind(&text)
+                .bind(wave_id)
+                .bind(current.revision + 1)
+                .bind(&recorded_at)
+                .bind(recorded_by)
+                .execute(&mut *c)
+                .await?;
+                drop(c);
+                s.story(story_id).await?.ok_or(StoreError::NotFound)
+            })
+        })
+        .await
+    }
+
+    /// Every earlier revision of a convening's stories (the matrix as of a date).
+    pub async fn convening_revisions(&self, convening_id: i64) -> Result<Vec<(i64, StoryRevision)>> {
+        let rows = sqlx::query(
+            "SELECT story_id, revision, framework_id, title, language, visibility, show_name, steps, revised_at \
+             FROM story_revisions WHERE story_id IN (SELECT id FROM stories WHERE convening_id = $1) ORDER BY story_id, revision",
+        )
+        .bind(convening_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("story_id")?, revision_row(r)?))).collect()
+    }
+
     /// Keeps one earlier revision of a story (edits, and imports of a history).
     pub async fn insert_revision(&self, story_id: i64, r: &StoryRevision) -> Result<()> {
         sqlx::query(
@@ -247,21 +345,7 @@ impl Store {
         .bind(story_id)
         .fetch_all(&mut *self.conn().await?)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let steps: String = r.try_get("steps")?;
-                Ok(StoryRevision {
-                    revision: r.try_get("revision")?,
-                    framework_id: r.try_get("framework_id")?,
-                    title: r.try_get("title")?,
-                    language: r.try_get("language")?,
-                    visibility: visibility(&r.try_get::<String, _>("visibility")?)?,
-                    show_name: r.try_get::<i64, _>("show_name")? != 0,
-                    steps: serde_json::from_str(&steps).map_err(|e| StoreError::Corrupt(format!("steps: {e}")))?,
-                    revised_at: r.try_get("revised_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(revision_row).collect()
     }
 
     /// Sets the revision counter, edit date and hidden flag as they were (imports).
@@ -294,6 +378,20 @@ impl Store {
         let done = sqlx::query("DELETE FROM stories WHERE id = $1").bind(id).execute(&mut *self.conn().await?).await?;
         super::found(&done)
     }
+}
+
+fn revision_row(r: &AnyRow) -> Result<StoryRevision> {
+    let steps: String = r.try_get("steps")?;
+    Ok(StoryRevision {
+        revision: r.try_get("revision")?,
+        framework_id: r.try_get("framework_id")?,
+        title: r.try_get("title")?,
+        language: r.try_get("language")?,
+        visibility: visibility(&r.try_get::<String, _>("visibility")?)?,
+        show_name: r.try_get::<i64, _>("show_name")? != 0,
+        steps: serde_json::from_str(&steps).map_err(|e| StoreError::Corrupt(format!("steps: {e}")))?,
+        revised_at: r.try_get("revised_at")?,
+    })
 }
 
 /// The current state of a story as a revision record.

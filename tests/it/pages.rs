@@ -109,6 +109,7 @@ async fn anonymous_visitors_see_public_stories_only_and_hidden_names_stay_hidden
         participant_id: None,
         name: member.name.clone(),
         via_link: false,
+        wave_id: None,
     };
     for (title, vis, show) in [
         ("Public named", "public", true),
@@ -276,7 +277,7 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
         }],
     };
     let teller =
-        convene::store::Teller { user_id: Some(member.id), participant_id: None, name: "M".into(), via_link: false };
+        convene::store::Teller { user_id: Some(member.id), participant_id: None, name: "M".into(), via_link: false, wave_id: None };
     app.store
         .create_story(id, c.framework_id, &teller, &d.validate(&fw).unwrap(), "2026-03-12T00:00:00Z")
         .await

@@ -124,7 +124,5 @@ pub async fn record_outcome(store: &Store, actor: &Actor, story_id: i64, d: &Out
         return Err(crate::domain::FieldError::new("text", "err-outcome-text", "say what value came of it").into());
     }
     let wave_id = link_wave(store, actor).await?.map(|w| w.id);
-    Ok(store
-        .record_outcome(story_id, cycle, status, &text, wave_id, actor.user_id(), &crate::store::now())
-        .await?)
+    Ok(store.record_outcome(story_id, cycle, status, &text, wave_id, actor.user_id(), &crate::store::now()).await?)
 }

@@ -178,10 +178,12 @@ impl Store {
         for r in &rows {
             attach_step(&mut stories, r)?;
         }
-        let outcomes = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OUTCOME} FROM step_outcomes WHERE story_id = $1 ORDER BY id")))
-            .bind(id)
-            .fetch_all(&mut *c)
-            .await?;
+        let outcomes = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTCOME} FROM step_outcomes WHERE story_id = $1 ORDER BY id"
+        )))
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await?;
         for r in &outcomes {
             attach_outcome(&mut stories, r)?;
         }

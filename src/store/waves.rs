@@ -81,8 +81,7 @@ impl Store {
     /// A convening's waves, by opening date.
     pub async fn waves(&self, convening_id: i64) -> Result<Vec<Wave>> {
         let sql = format!("SELECT {WAVE} FROM waves WHERE convening_id = $1 ORDER BY opens_on, id");
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(convening_id).fetch_all(&mut *self.conn().await?).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(convening_id).fetch_all(&mut *self.conn().await?).await?;
         rows.iter().map(wave).collect()
     }
 

@@ -2,10 +2,11 @@
 //! `{"error": {"code", "message", "field"}}` with a 4xx status, and its OpenAPI document.
 
 use super::{AppState, hash_token};
-use crate::analysis::matrix::matrix;
+use crate::analysis::matrix::matrix_as_of;
 use crate::domain::convening::ConveningDraft;
 use crate::domain::framework::presets;
 use crate::domain::story::{Story, StoryDraft};
+use crate::domain::wave::{OutcomeDraft, WaveDraft};
 use crate::domain::{FieldError, Viewer};
 use crate::service::communities::CommunityDraft;
 use crate::service::convenings::ParticipantDraft;
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/stories/{id}", get(get_story).patch(patch_story).delete(delete_story))
         .route("/stories/{id}/revisions", get(story_revisions))
         .route("/stories/{id}/hide", axum::routing::post(hide_story))
+        .route("/stories/{id}/outcomes", axum::routing::post(post_outcome))
+        .route("/convenings/{id}/waves", get(list_waves).post(post_wave))
+        .route("/waves/{id}", axum::routing::patch(patch_wave).delete(delete_wave))
         .route("/stories/{id}/unhide", axum::routing::post(unhide_story))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
@@ -239,7 +243,8 @@ pub fn story_json(s: &Story, actor: &Actor, viewer: Viewer) -> Value {
     let reader = service::stories::reader(actor, viewer, s);
     json!({"id": s.id, "convening_id": s.convening_id, "framework_id": s.framework_id, "title": s.title, "language": s.language,
            "visibility": s.visibility, "show_name": s.show_name, "teller": s.shown_name(reader, actor.user_id()),
-           "created_at": s.created_at, "updated_at": s.updated_at, "revision": s.revision, "hidden": s.hidden, "steps": s.steps})
+           "created_at": s.created_at, "updated_at": s.updated_at, "revision": s.revision, "hidden": s.hidden, "steps": s.steps,
+           "wave_id": s.wave_id, "outcomes": s.outcomes})
 }
 
 async fn post_community(
@@ -519,24 +524,119 @@ async fn unhide_story(
     set_hidden(&state, &caller, id, false).await
 }
 
-async fn get_matrix(
+fn wave_json(w: &crate::store::Wave, answered: i64, participants: usize) -> Value {
+    json!({"id": w.id, "convening_id": w.convening_id, "name": w.name, "opens_on": w.opens_on, "closes_on": w.closes_on,
+           "cycles": w.cycles, "answered": answered, "participants": participants})
+}
+
+async fn list_waves(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
+    let waves = service::waves::waves(&state.store, &caller.actor(), id).await?;
+    let n = state.store.participants(id).await?.len();
+    Ok(Json(Value::Array(waves.iter().map(|(w, a)| wave_json(w, *a, n)).collect())))
+}
+
+async fn post_wave(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(d): ApiJson<WaveDraft>,
+) -> Result<Response, ApiError> {
+    caller.required()?;
+    let w = service::waves::add_wave(&state.store, &caller.actor(), id, &d).await?;
+    let n = state.store.participants(id).await?.len();
+    Ok((StatusCode::CREATED, Json(wave_json(&w, 0, n))).into_response())
+}
+
+/// A partial wave: only the fields sent change.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WavePatch {
+    name: Option<String>,
+    opens_on: Option<String>,
+    closes_on: Option<String>,
+    cycles: Option<Vec<String>>,
+}
+
+async fn patch_wave(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(p): ApiJson<WavePatch>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let cur = state.store.wave(id).await?.ok_or_else(|| ApiError::not_found("wave"))?;
+    let d = WaveDraft {
+        name: p.name.unwrap_or(cur.name),
+        opens_on: p.opens_on.unwrap_or(cur.opens_on),
+        closes_on: p.closes_on.unwrap_or(cur.closes_on),
+        cycles: p.cycles.unwrap_or(cur.cycles),
+    };
+    let w = service::waves::edit_wave(&state.store, &caller.actor(), id, &d).await?;
+    let answered = state.store.wave_answers(w.convening_id).await?.iter().find(|(i, _)| *i == w.id).map_or(0, |x| x.1);
+    let n = state.store.participants(w.convening_id).await?.len();
+    Ok(Json(wave_json(&w, answered, n)))
+}
+
+async fn delete_wave(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    caller.required()?;
+    service::waves::delete_wave(&state.store, &caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn post_outcome(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(d): ApiJson<OutcomeDraft>,
+) -> Result<Response, ApiError> {
+    caller.required()?;
+    let actor = caller.actor();
+    let s = service::waves::record_outcome(&state.store, &actor, id, &d).await?;
+    let outcome = s.outcomes.last().cloned();
+    Ok((StatusCode::CREATED, Json(json!({"story_id": s.id, "revision": s.revision, "outcome": outcome})))
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct MatrixQuery {
+    as_of: Option<String>,
+}
+
+async fn get_matrix(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    axum::extract::Query(q): axum::extract::Query<MatrixQuery>,
+) -> Result<Json<Value>, ApiError> {
     let (c, community, _) = service::convening(&state.store, &caller.actor(), id).await?;
     let fw = service::current_framework(&state.store, &community).await?;
     let stories = state.store.stories(c.id).await?;
-    let m = matrix(&fw.framework, &stories, state.store.participants(id).await?.len());
+    let as_of = match q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(crate::domain::wave::date_text(crate::domain::convening::parse_date("as_of", d)?)),
+    };
+    let revisions = if as_of.is_some() { state.store.convening_revisions(c.id).await? } else { Vec::new() };
+    let n = state.store.participants(id).await?.len();
+    let m = matrix_as_of(&fw.framework, &stories, &revisions, n, as_of.as_deref());
     let cycles: Vec<Value> = m
         .cycles
         .iter()
         .map(|cy| {
             let ind: serde_json::Map<String, Value> = cy.indicators.iter().map(|i| (i.key.clone(), json!(i.count))).collect();
-            json!({"key": cy.key, "name": cy.name, "realized": cy.realized, "aspirational": cy.aspirational, "indicators": ind})
+            json!({"key": cy.key, "name": cy.name, "realized": cy.realized, "aspirational": cy.aspirational, "indicators": ind,
+                   "outcomes": cy.outcomes})
         })
         .collect();
     Ok(Json(
-        json!({"n_stories": m.n_stories, "n_tellers": m.n_tellers, "n_participants": m.n_participants, "cycles": cycles}),
+        json!({"n_stories": m.n_stories, "n_tellers": m.n_tellers, "n_participants": m.n_participants, "cycles": cycles,
+               "as_of": m.as_of}),
     ))
 }

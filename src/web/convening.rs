@@ -6,14 +6,16 @@
 use super::community::steward_of;
 use super::story::{StoryView, story_views};
 use super::{AppError, AppState, Ctx, Page, see_other};
-use crate::analysis::matrix::{Matrix, matrix};
+use crate::analysis::matrix::{Matrix, matrix_as_of};
 use crate::domain::Viewer;
 use crate::domain::convening::{ConveningDraft, Mode, Status};
+use crate::domain::wave::WaveDraft;
 use crate::service::convenings::ParticipantDraft;
 use crate::service::{self, ServiceError};
-use crate::store::{AnswerLink, Aspiration, Community, Convening, FrameworkVersion, Member, Participant};
+use crate::store::{AnswerLink, Aspiration, Community, Convening, FrameworkVersion, Member, Participant, Wave};
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/aspirations", post(add_aspiration))
         .route("/convenings/{id}/aspirations/{aid}/edit", post(edit_aspiration))
         .route("/convenings/{id}/aspirations/{aid}/remove", post(remove_aspiration))
+        .route("/convenings/{id}/waves", post(add_wave))
+        .route("/waves/{wid}", get(wave_page).post(edit_wave))
+        .route("/waves/{wid}/delete", post(delete_wave))
+        .route("/waves/{wid}/participants/{pid}/link", post(issue_wave_link))
 }
 
 #[derive(Template)]
@@ -183,9 +189,23 @@ struct ConveningPage {
     /// A steward form on this page that was refused, with the text to put back.
     form_error: Option<String>,
     aspiration_text: String,
+    /// The follow-up waves with how many participants answered each.
+    waves: Vec<(Wave, i64)>,
 }
 
 impl ConveningPage {
+    fn wave_cycles(&self, w: &Wave) -> String {
+        w.cycles.iter().map(|k| self.cycle_name(k)).collect::<Vec<_>>().join(", ")
+    }
+    fn answered(&self, n: &i64) -> String {
+        self.ctx.ta("wave-answered", &[("n", &n.to_string()), ("participants", &self.participants.len().to_string())])
+    }
+    fn has_outcomes(&self) -> bool {
+        self.matrix.cycles.iter().any(|c| {
+            let o = &c.outcomes;
+            o.confirmed + o.changed + o.not_yet + o.dropped + o.open > 0
+        })
+    }
     fn is_steward(&self) -> bool {
         self.viewer == Viewer::Steward
     }
@@ -237,7 +257,11 @@ async fn render(
     let framework = service::current_framework(&state.store, &community).await?;
     let aspirations = state.store.aspirations(id).await?;
     let participants = state.store.participants(id).await?;
-    let matrix = matrix(&framework.framework, &all, participants.len());
+    // `?as_of=YYYY-MM-DD` reads the matrix as it stood then; a bad date reads it now.
+    let as_of = as_of_param(&ctx.path);
+    let revisions = if as_of.is_some() { state.store.convening_revisions(id).await? } else { Vec::new() };
+    let matrix = matrix_as_of(&framework.framework, &all, &revisions, participants.len(), as_of.as_deref());
+    let waves = service::waves::waves(&state.store, &actor, id).await?;
     let stories = story_views(state, &actor, viewer, &readable).await?;
     let hidden_stories =
         all.iter().filter(|s| !s.hidden).count().saturating_sub(stories.iter().filter(|s| !s.hidden).count());
@@ -263,8 +287,15 @@ async fn render(
         new_link,
         form_error: refused.error,
         aspiration_text: refused.aspiration_text,
+        waves,
     };
     Ok((status, Page(page)).into_response())
+}
+
+fn as_of_param(path: &str) -> Option<String> {
+    let query = path.split_once('?')?.1;
+    let v = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "as_of")?.1.into_owned();
+    crate::domain::convening::parse_date("as_of", &v).ok().map(crate::domain::wave::date_text)
 }
 
 async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -431,4 +462,116 @@ async fn remove_aspiration(
     steward_convening(&state, &ctx, id).await?;
     service::convenings::remove_aspiration(&state.store, &ctx.actor(), id, aid).await?;
     Ok(see_other(&format!("/convenings/{id}#aspirations")))
+}
+
+#[derive(Deserialize)]
+struct WaveForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    opens_on: String,
+    #[serde(default)]
+    closes_on: String,
+}
+
+/// The cycles ticked on a wave form (`cycle` repeated), with the other fields.
+fn wave_draft(body: &[u8]) -> WaveDraft {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let f = WaveForm { name: get("name"), opens_on: get("opens_on"), closes_on: get("closes_on") };
+    let cycles = pairs.iter().filter(|(n, _)| n == "cycle").map(|(_, v)| v.clone()).collect();
+    WaveDraft { name: f.name, opens_on: f.opens_on, closes_on: f.closes_on, cycles }
+}
+
+async fn add_wave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    steward_convening(&state, &ctx, id).await?;
+    match service::waves::add_wave(&state.store, &ctx.actor(), id, &wave_draft(&body)).await {
+        Ok(_) => Ok(see_other(&format!("/convenings/{id}#waves"))),
+        Err(e) => refuse(&state, ctx, id, e, String::new()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "wave.html")]
+struct WavePage {
+    ctx: Ctx,
+    convening: Convening,
+    framework: FrameworkVersion,
+    wave: Wave,
+    participants: Vec<Participant>,
+    links: Vec<AnswerLink>,
+    new_link: Option<(String, String)>,
+    error: Option<String>,
+}
+
+impl WavePage {
+    fn asks(&self, key: &str) -> bool {
+        self.wave.cycles.iter().any(|c| c == key)
+    }
+    fn has_link(&self, pid: &i64) -> bool {
+        self.links.iter().any(|l| l.participant_id == *pid)
+    }
+}
+
+async fn render_wave(
+    state: &AppState,
+    ctx: Ctx,
+    wid: i64,
+    new_link: Option<(String, String)>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let wave = state.store.wave(wid).await?.ok_or(AppError::NotFound)?;
+    let (convening, community) = steward_convening(state, &ctx, wave.convening_id).await?;
+    let framework = service::current_framework(&state.store, &community).await?;
+    let participants = state.store.participants(convening.id).await?;
+    let links = state.store.wave_links(wid).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = WavePage { ctx, convening, framework, wave, participants, links, new_link, error };
+    Ok((status, Page(page)).into_response())
+}
+
+/// A wave for stewards: its dates and cycles to edit, and each participant's link.
+async fn wave_page(State(state): State<AppState>, ctx: Ctx, Path(wid): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    render_wave(&state, ctx, wid, None, None).await
+}
+
+async fn edit_wave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(wid): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    match service::waves::edit_wave(&state.store, &ctx.actor(), wid, &wave_draft(&body)).await {
+        Ok(w) => Ok(see_other(&format!("/convenings/{}#waves", w.convening_id))),
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e));
+            render_wave(&state, ctx, wid, None, error).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_wave(State(state): State<AppState>, ctx: Ctx, Path(wid): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let cid = service::waves::delete_wave(&state.store, &ctx.actor(), wid).await?;
+    Ok(see_other(&format!("/convenings/{cid}#waves")))
+}
+
+/// Issues (or replaces) a participant's link for this wave; shown once.
+async fn issue_wave_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((wid, pid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let (token, _) = service::waves::issue_wave_link(&state.store, &ctx.actor(), wid, pid).await?;
+    let name = state.store.participant(pid).await?.map(|p| p.name).unwrap_or_default();
+    render_wave(&state, ctx, wid, Some((name, format!("/answer/{token}"))), None).await
 }

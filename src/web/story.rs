@@ -6,6 +6,7 @@ use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::domain::Viewer;
 use crate::domain::framework::{Cycle, Framework};
 use crate::domain::story::{StepDraft, Story, StoryDraft};
+use crate::domain::wave::OutcomeDraft;
 use crate::service::{self, Actor, ServiceError};
 use crate::store::{Convening, StoryRevision};
 use askama::Template;
@@ -25,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/stories/{id}/edit", get(edit_form).post(edit_submit))
         .route("/stories/{id}/revisions", get(revisions_page))
         .route("/stories/{id}/hide", post(hide))
+        .route("/stories/{id}/outcomes", post(outcome))
+        .route("/answer/{token}/stories/{id}/outcomes", post(link_outcome))
         .route("/stories/{id}/unhide", post(unhide))
         .route("/stories/{id}/delete", get(delete_form).post(delete))
 }
@@ -43,6 +46,8 @@ pub struct StoryView {
     pub revision: i64,
     /// Where the reader edits it, if they may.
     pub edit_url: Option<String>,
+    /// Where the reader says what became of its hopes, if they may.
+    pub outcome_url: Option<String>,
 }
 
 pub struct StepView {
@@ -50,6 +55,10 @@ pub struct StepView {
     pub kind: &'static str,
     pub text: String,
     pub indicators: Vec<String>,
+    /// The cycle's key (forms post it back).
+    pub key: String,
+    /// The latest outcome of a hoped-for step: (status, what was said, date).
+    pub outcome: Option<(&'static str, String, String)>,
 }
 
 fn step_views(steps: &[crate::domain::story::Step], framework: &Framework) -> Vec<StepView> {
@@ -58,6 +67,8 @@ fn step_views(steps: &[crate::domain::story::Step], framework: &Framework) -> Ve
         .map(|s| {
             let cycle = framework.cycle(&s.cycle);
             StepView {
+                key: s.cycle.clone(),
+                outcome: None,
                 cycle: cycle.map_or_else(|| s.cycle.clone(), |c| c.name.clone()),
                 kind: s.kind.as_str(),
                 text: s.text.clone(),
@@ -77,9 +88,11 @@ fn step_views(steps: &[crate::domain::story::Step], framework: &Framework) -> Ve
 
 pub fn view(story: &Story, framework: &Framework, actor: &Actor, viewer: Viewer) -> StoryView {
     let reader = service::stories::reader(actor, viewer, story);
-    let edit_url = match actor {
-        Actor::User(_) if service::stories::is_teller(actor, story) => Some(format!("/stories/{}/edit", story.id)),
-        _ => None,
+    let (edit_url, outcome_url) = match actor {
+        Actor::User(_) if service::stories::is_teller(actor, story) => {
+            (Some(format!("/stories/{}/edit", story.id)), Some(format!("/stories/{}/outcomes", story.id)))
+        }
+        _ => (None, None),
     };
     StoryView {
         id: story.id,
@@ -88,10 +101,19 @@ pub fn view(story: &Story, framework: &Framework, actor: &Actor, viewer: Viewer)
         teller: story.shown_name(reader, actor.user_id()).map(str::to_string),
         visibility: story.visibility.as_str(),
         created_at: story.created_at.get(..10).unwrap_or_default().to_string(),
-        steps: step_views(&story.steps, framework),
+        steps: step_views(&story.steps, framework)
+            .into_iter()
+            .map(|mut v| {
+                v.outcome = story.outcome(&v.key, None).map(|o| {
+                    (o.status.as_str(), o.text.clone(), o.recorded_at.get(..10).unwrap_or_default().to_string())
+                });
+                v
+            })
+            .collect(),
         hidden: story.hidden,
         revision: story.revision,
         edit_url,
+        outcome_url,
     }
 }
 
@@ -265,7 +287,7 @@ async fn tell(
     action: String,
     body: &[u8],
 ) -> Result<Response, AppError> {
-    let fw = current_cycles(state, &convening).await?;
+    let fw = wave_cycles(state, actor, current_cycles(state, &convening).await?).await?;
     let form = FormState::parse(body, &fw);
     match service::stories::tell_story(&state.store, actor, convening.id, &form.draft()).await {
         // A link holder may not be able to open the story page (a stewards-only story,
@@ -326,7 +348,7 @@ async fn link_form(
     axum::extract::Query(q): axum::extract::Query<StoryQuery>,
 ) -> Result<Response, AppError> {
     let (actor, convening) = link_actor(&state, &token).await?;
-    let fw = current_cycles(&state, &convening).await?;
+    let fw = wave_cycles(&state, &actor, current_cycles(&state, &convening).await?).await?;
     let form = FormState::empty(ctx.lang.code());
     let own = service::stories::own_link_stories(&state.store, &actor).await?;
     // The link holder is the teller: they see their own stories, names included, and
@@ -334,6 +356,7 @@ async fn link_form(
     let mut own_views = story_views(&state, &actor, Viewer::Anonymous, &own).await?;
     for v in &mut own_views {
         v.edit_url = Some(format!("/answer/{token}/stories/{}/edit", v.id));
+        v.outcome_url = Some(format!("/answer/{token}/stories/{}/outcomes", v.id));
     }
     Ok(Page(FormPage {
         action: format!("/answer/{token}"),
@@ -348,6 +371,57 @@ async fn link_form(
         revision: None,
     })
     .into_response())
+}
+
+/// A wave's link asks about the wave's cycles only.
+async fn wave_cycles(state: &AppState, actor: &Actor, mut fw: Framework) -> Result<Framework, AppError> {
+    if let Some(w) = service::waves::link_wave(&state.store, actor).await? {
+        fw.cycles.retain(|c| w.cycles.contains(&c.key));
+    }
+    Ok(fw)
+}
+
+#[derive(serde::Deserialize)]
+struct OutcomeForm {
+    #[serde(default)]
+    cycle: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn save_outcome(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    f: OutcomeForm,
+    back: String,
+) -> Result<Response, AppError> {
+    let d = OutcomeDraft { cycle: f.cycle, status: f.status, text: f.text };
+    match service::waves::record_outcome(&state.store, actor, id, &d).await {
+        Ok(_) => Ok(see_other(&back)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn outcome(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::extract::Form(f): axum::extract::Form<OutcomeForm>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    save_outcome(&state, &ctx.actor(), id, f, format!("/stories/{id}?told=1")).await
+}
+
+async fn link_outcome(
+    State(state): State<AppState>,
+    Path((token, id)): Path<(String, i64)>,
+    axum::extract::Form(f): axum::extract::Form<OutcomeForm>,
+) -> Result<Response, AppError> {
+    let (actor, _) = link_actor(&state, &token).await?;
+    save_outcome(&state, &actor, id, f, format!("/answer/{token}?told=1")).await
 }
 
 async fn link_submit(

@@ -10,3 +10,4 @@ mod pages;
 mod planner;
 mod service;
 mod store_contract;
+mod waves;

@@ -276,8 +276,13 @@ async fn stewards_edit_the_framework_and_a_used_version_is_kept() {
             indicators: vec![],
         }],
     };
-    let teller =
-        convene::store::Teller { user_id: Some(member.id), participant_id: None, name: "M".into(), via_link: false, wave_id: None };
+    let teller = convene::store::Teller {
+        user_id: Some(member.id),
+        participant_id: None,
+        name: "M".into(),
+        via_link: false,
+        wave_id: None,
+    };
     app.store
         .create_story(id, c.framework_id, &teller, &d.validate(&fw).unwrap(), "2026-03-12T00:00:00Z")
         .await

@@ -7,10 +7,11 @@ use crate::helpers::sqlite_store;
 use convene::domain::Role;
 use convene::domain::convening::ConveningDraft;
 use convene::domain::story::{StepDraft, StoryDraft};
+use convene::domain::wave::{OutcomeDraft, WaveDraft};
 use convene::service::accounts::{self, NewAccount, Uses};
 use convene::service::communities::{self, CommunityDraft};
 use convene::service::convenings::{self, ParticipantDraft};
-use convene::service::{Actor, ServiceError, stories};
+use convene::service::{Actor, ServiceError, stories, waves};
 use convene::store::{DynStore, User};
 use std::future::Future;
 use std::pin::Pin;
@@ -46,6 +47,7 @@ struct World {
     aspiration: i64,
     invitation: i64,
     plan: i64,
+    wave: i64,
 }
 
 fn draft(title: &str) -> StoryDraft {
@@ -54,12 +56,20 @@ fn draft(title: &str) -> StoryDraft {
         language: "en".into(),
         visibility: "community".into(),
         show_name: true,
-        steps: vec![StepDraft {
-            cycle: "immediate".into(),
-            kind: "realized".into(),
-            text: "We met.".into(),
-            indicators: vec![],
-        }],
+        steps: vec![
+            StepDraft {
+                cycle: "immediate".into(),
+                kind: "realized".into(),
+                text: "We met.".into(),
+                indicators: vec![],
+            },
+            StepDraft {
+                cycle: "applied".into(),
+                kind: "aspirational".into(),
+                text: "I will try.".into(),
+                indicators: vec![],
+            },
+        ],
     }
 }
 
@@ -102,6 +112,7 @@ async fn world() -> World {
     let (_, invitation) =
         accounts::create_invitation(&store, &s, "home", Role::Member, Uses::Many, None).await.unwrap();
     let plan = convenings::save_plan(&store, &s, cv.id, "A plan", "{}", "{}").await.unwrap();
+    let wave = store.waves(cv.id).await.unwrap()[0].id;
     World {
         store,
         _dir: dir,
@@ -114,6 +125,7 @@ async fn world() -> World {
         aspiration: aspiration.id,
         invitation: invitation.id,
         plan: plan.id,
+        wave,
     }
 }
 
@@ -332,6 +344,39 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             [Nf, Nf, No, Cf, Cf],
         ),
         ("delete_story", op!(|w, a| stories::delete_story(&w.store, a, w.story)), [Nf, Nf, No, Yes, Yes]),
+        ("waves", op!(|w, a| waves::waves(&w.store, a, w.convening)), [Yes, Yes, Yes, Yes, Yes]),
+        (
+            "add_wave",
+            op!(|w, a| waves::add_wave(
+                &w.store,
+                a,
+                w.convening,
+                &WaveDraft { name: "+18 months".into(), opens_on: "2027-09-01".into(), ..Default::default() }
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "edit_wave",
+            op!(|w, a| waves::edit_wave(
+                &w.store,
+                a,
+                w.wave,
+                &WaveDraft { name: "Renamed".into(), opens_on: "2026-03-10".into(), ..Default::default() }
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        ("delete_wave", op!(|w, a| waves::delete_wave(&w.store, a, w.wave)), [No, No, No, Yes, Yes]),
+        ("issue_wave_link", op!(|w, a| waves::issue_wave_link(&w.store, a, w.wave, w.guest)), [No, No, No, Yes, Yes]),
+        (
+            "record_outcome (the member's story)",
+            op!(|w, a| waves::record_outcome(
+                &w.store,
+                a,
+                w.story,
+                &OutcomeDraft { cycle: "applied".into(), status: "not_yet".into(), text: String::new() }
+            )),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
         (
             "issue_token (own)",
             op!(|w, a| accounts::issue_token(&w.store, a, uid(w, a), "t", None)),

@@ -123,7 +123,8 @@ async fn stories_round_trip_exactly_with_their_steps_in_order(s: DynStore) {
     let c = s.create_community("d", "D", "", fw, Some(u.id)).await.unwrap();
     let cv = convening(&s, c.id, "hybrid").await;
     let p = s.add_participant(cv.id, Some(u.id), "D", "").await.unwrap();
-    let teller = Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into(), via_link: false, wave_id: None };
+    let teller =
+        Teller { user_id: Some(u.id), participant_id: Some(p.id), name: "D".into(), via_link: false, wave_id: None };
     let new = story("Una historia").validate(fw).unwrap();
     let saved = s.create_story(cv.id, c.framework_id, &teller, &new, "2026-01-02T10:00:00Z").await.unwrap();
     let loaded = s.story(saved.id).await.unwrap().unwrap();
@@ -186,7 +187,8 @@ async fn a_removed_participant_keeps_their_stories_and_loses_their_link(s: DynSt
     let cv = convening(&s, c.id, "virtual").await;
     let g = s.add_participant(cv.id, None, "Guest", "").await.unwrap();
     let link = s.issue_answer_link(g.id, "rmlink", None).await.unwrap();
-    let teller = Teller { user_id: None, participant_id: Some(g.id), name: "Guest".into(), via_link: true, wave_id: None };
+    let teller =
+        Teller { user_id: None, participant_id: Some(g.id), name: "Guest".into(), via_link: true, wave_id: None };
     let told = s
         .create_story(cv.id, c.framework_id, &teller, &story("kept").validate(fw).unwrap(), "2026-01-02T00:00:00Z")
         .await
@@ -208,7 +210,8 @@ async fn an_edit_keeps_the_earlier_revision_and_a_stale_edit_is_refused(s: DynSt
     let fw = preset("km4dev-experiment").unwrap();
     let c = s.create_community("rev", "Rev", "", fw, Some(a.id)).await.unwrap();
     let cv = convening(&s, c.id, "virtual").await;
-    let teller = Teller { user_id: Some(a.id), participant_id: None, name: "Rev".into(), via_link: false, wave_id: None };
+    let teller =
+        Teller { user_id: Some(a.id), participant_id: None, name: "Rev".into(), via_link: false, wave_id: None };
     let told = s
         .create_story(cv.id, c.framework_id, &teller, &story("First").validate(fw).unwrap(), "2026-01-02T00:00:00Z")
         .await
@@ -311,7 +314,8 @@ async fn a_failing_write_inside_a_transaction_leaves_nothing_behind(s: DynStore)
             .to_string(),
     };
     s.execute_raw(&trigger).await.unwrap();
-    let teller = Teller { user_id: Some(a.id), participant_id: None, name: "Tx".into(), via_link: false, wave_id: None };
+    let teller =
+        Teller { user_id: Some(a.id), participant_id: None, name: "Tx".into(), via_link: false, wave_id: None };
     let two_steps = story("two steps").validate(fw).unwrap();
     assert!(two_steps.steps.len() >= 2);
     assert!(s.create_story(cv.id, c.framework_id, &teller, &two_steps, "2026-01-02T00:00:00Z").await.is_err());

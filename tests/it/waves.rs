@@ -1,0 +1,298 @@
+//! Follow-up waves: the return journey from the gathering to +3 and +9 months.
+
+use crate::helpers::{community_with_convening, get_page, post_form, spawn_app, user};
+use convene::domain::wave::WaveDraft;
+use convene::service::{Actor, convenings, stories, waves};
+use serde_json::{Value, json};
+
+async fn token_for(app: &crate::helpers::TestApp, user_id: i64) -> String {
+    let t = convene::web::new_token();
+    app.store.create_api_token(&convene::web::hash_token(&t), user_id, "test", None).await.unwrap();
+    t
+}
+
+async fn call(
+    app: &crate::helpers::TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut r = reqwest::Client::new().request(method.parse().unwrap(), app.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_new_convening_comes_with_three_waves_that_stewards_change() {
+    let app = spawn_app().await;
+    let (steward, member, _) = community_with_convening(&app.store, "wv").await;
+    let (st, mt) = (token_for(&app, steward.id).await, token_for(&app, member.id).await);
+    let (s, cv) = call(
+        &app,
+        "POST",
+        "/api/v1/communities/wv/convenings",
+        Some(&st),
+        Some(json!({"title": "Accra", "mode": "in_person", "starts_on": "2026-03-10", "ends_on": "2026-03-12"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let id = cv["id"].as_i64().unwrap();
+    let (s, list) = call(&app, "GET", &format!("/api/v1/convenings/{id}/waves"), None, None).await;
+    assert_eq!(s, 200);
+    let got: Vec<(String, String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["name"].as_str().unwrap().into(),
+                w["opens_on"].as_str().unwrap().into(),
+                w["closes_on"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("At the gathering".to_string(), "2026-03-10".to_string(), "2026-04-09".to_string()),
+            ("+3 months".to_string(), "2026-06-12".to_string(), "2026-07-12".to_string()),
+            ("+9 months".to_string(), "2026-12-12".to_string(), "2027-01-11".to_string()),
+        ]
+    );
+    assert_eq!(list[0]["cycles"], json!(["immediate", "potential"]));
+    assert_eq!(list[1]["cycles"], json!(["applied"]));
+    let (s, e) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/convenings/{id}/waves"),
+        Some(&st),
+        Some(json!({"name": "Late", "opens_on": "2027-05-01", "closes_on": "2027-04-01"})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("closes_on")));
+    let (s, e) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/convenings/{id}/waves"),
+        Some(&st),
+        Some(json!({"name": "Late", "opens_on": "2027-05-01", "cycles": ["nope"]})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("cycles")));
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            &format!("/api/v1/convenings/{id}/waves"),
+            Some(&mt),
+            Some(json!({"name": "Mine", "opens_on": "2027-05-01"}))
+        )
+        .await
+        .0,
+        403
+    );
+    let (s, w) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/convenings/{id}/waves"),
+        Some(&st),
+        Some(json!({"name": "+18 months", "opens_on": "2027-09-12", "cycles": ["realized"]})),
+    )
+    .await;
+    assert_eq!((s, w["closes_on"].as_str()), (201, Some("2027-10-12")));
+    let wid = w["id"].as_i64().unwrap();
+    let (s, w) =
+        call(&app, "PATCH", &format!("/api/v1/waves/{wid}"), Some(&st), Some(json!({"name": "+1.5 years"}))).await;
+    assert_eq!((s, w["name"].as_str(), w["opens_on"].as_str()), (200, Some("+1.5 years"), Some("2027-09-12")));
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/waves/{wid}"), Some(&mt), None).await.0, 403);
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/waves/{wid}"), Some(&st), None).await.0, 204);
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/waves/{wid}"), Some(&st), None).await.0, 404);
+}
+
+/// A convening whose first wave is open today and whose second opened yesterday.
+async fn open_waves(app: &crate::helpers::TestApp, steward: &convene::store::User, id: i64) -> (i64, i64) {
+    let s = Actor::User(steward.clone());
+    let today = &convene::store::now()[..10];
+    let draft = |name: &str, cycles: &[&str]| WaveDraft {
+        name: name.into(),
+        opens_on: today.into(),
+        closes_on: String::new(),
+        cycles: cycles.iter().map(ToString::to_string).collect(),
+    };
+    let first = waves::add_wave(&app.store, &s, id, &draft("Now", &["immediate", "applied"])).await.unwrap();
+    let later = waves::add_wave(&app.store, &s, id, &draft("Later", &["applied", "realized"])).await.unwrap();
+    (first.id, later.id)
+}
+
+#[tokio::test]
+async fn a_participant_answers_a_wave_and_later_says_their_hope_happened() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "ret").await;
+    let (first, later) = open_waves(&app, &steward, id).await;
+    let s = Actor::User(steward.clone());
+    let guest = convenings::add_participant(
+        &app.store,
+        &s,
+        id,
+        &convenings::ParticipantDraft { name: "Gabi".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let (token, _) = waves::issue_wave_link(&app.store, &s, first, guest.id).await.unwrap();
+    let g = app.client();
+    let (form, csrf) = get_page(&g, &app.url(&format!("/answer/{token}"))).await;
+    assert!(form.contains("text_immediate") && form.contains("text_applied"), "the wave's cycles");
+    assert!(!form.contains("text_potential"), "and only those");
+    let r = post_form(
+        &g,
+        app.url(&format!("/answer/{token}")),
+        &[
+            ("csrf", csrf.as_str()),
+            ("title", "A start"),
+            ("visibility", "community"),
+            ("text_immediate", "We met"),
+            ("text_applied", "I will run a clinic"),
+            ("kind_applied", "aspirational"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let told = app.store.stories(id).await.unwrap().into_iter().find(|s| s.title == "A start").unwrap();
+    assert_eq!(told.wave_id, Some(first));
+    let list = waves::waves(&app.store, &s, id).await.unwrap();
+    assert_eq!(list.iter().find(|(w, _)| w.id == first).unwrap().1, 1, "1 of N answered the first wave");
+    // Months later, through the later wave's link: the earlier story, and what became of it.
+    let (later_token, _) = waves::issue_wave_link(&app.store, &s, later, guest.id).await.unwrap();
+    let (page, csrf) = get_page(&g, &app.url(&format!("/answer/{later_token}"))).await;
+    assert!(page.contains("A start") && page.contains(&format!("/answer/{later_token}/stories/{}/outcomes", told.id)));
+    let outcome = format!("/answer/{later_token}/stories/{}/outcomes", told.id);
+    let r = post_form(
+        &g,
+        app.url(&outcome),
+        &[("csrf", csrf.as_str()), ("cycle", "applied"), ("status", "happened"), ("text", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "happened needs a description");
+    let r = post_form(
+        &g,
+        app.url(&outcome),
+        &[("csrf", csrf.as_str()), ("cycle", "immediate"), ("status", "happened"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "immediate was not hoped for");
+    let r = post_form(
+        &g,
+        app.url(&outcome),
+        &[("csrf", csrf.as_str()), ("cycle", "applied"), ("status", "happened"), ("text", "Twelve nurses trained")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let after = app.store.story(told.id).await.unwrap().unwrap();
+    assert_eq!((after.revision, after.outcomes.len(), after.outcomes[0].wave_id), (2, 1, Some(later)));
+    let (_, m) = call(&app, "GET", &format!("/api/v1/convenings/{id}/matrix"), None, None).await;
+    let applied = m["cycles"].as_array().unwrap().iter().find(|c| c["key"] == "applied").unwrap().clone();
+    assert_eq!(
+        (applied["realized"].as_i64(), applied["aspirational"].as_i64(), applied["outcomes"]["confirmed"].as_i64()),
+        (Some(1), Some(0), Some(1))
+    );
+    let (_, before) = call(&app, "GET", &format!("/api/v1/convenings/{id}/matrix?as_of=2020-01-01"), None, None).await;
+    assert_eq!((before["n_stories"].as_i64(), before["as_of"].as_str()), (Some(0), Some("2020-01-01")));
+    assert_eq!(call(&app, "GET", &format!("/api/v1/convenings/{id}/matrix?as_of=someday"), None, None).await.0, 422);
+    // A wave with answers cannot be removed.
+    assert!(matches!(
+        waves::delete_wave(&app.store, &s, first).await,
+        Err(convene::service::ServiceError::Conflict("has-answers"))
+    ));
+    // The convening page shows the wave's count and the outcome table.
+    let st = app.client();
+    crate::helpers::sign_in(&app, &st, &steward.email).await;
+    let page = st.get(app.url(&format!("/convenings/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("1 of 3 answered") && page.contains("What became of the hopes"), "{page}");
+}
+
+#[tokio::test]
+async fn a_wave_link_before_its_wave_opens_says_when_to_come_back() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "early").await;
+    let s = Actor::User(steward.clone());
+    let w = waves::add_wave(
+        &app.store,
+        &s,
+        id,
+        &WaveDraft { name: "Next year".into(), opens_on: "2099-01-01".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let guest = convenings::add_participant(
+        &app.store,
+        &s,
+        id,
+        &convenings::ParticipantDraft { name: "Gabi".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let (token, _) = waves::issue_wave_link(&app.store, &s, w.id, guest.id).await.unwrap();
+    let r = reqwest::Client::new().get(app.url(&format!("/answer/{token}"))).send().await.unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("not opened yet"));
+}
+
+#[tokio::test]
+async fn outcomes_come_from_the_teller_or_a_steward_only() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "oc").await;
+    let m = Actor::User(member.clone());
+    let d = convene::domain::story::StoryDraft {
+        title: "Hopes".into(),
+        language: "en".into(),
+        visibility: "public".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "applied".into(),
+            kind: "aspirational".into(),
+            text: "I will try".into(),
+            indicators: vec![],
+        }],
+    };
+    let story = stories::tell_story(&app.store, &m, id, &d).await.unwrap();
+    let other = user(&app.store, "other@x.org", "Other").await;
+    let (mt, st, ot) =
+        (token_for(&app, member.id).await, token_for(&app, steward.id).await, token_for(&app, other.id).await);
+    let path = format!("/api/v1/stories/{}/outcomes", story.id);
+    assert_eq!(
+        call(&app, "POST", &path, Some(&ot), Some(json!({"cycle": "applied", "status": "dropped"}))).await.0,
+        403
+    );
+    assert_eq!(call(&app, "POST", &path, None, Some(json!({"cycle": "applied", "status": "dropped"}))).await.0, 401);
+    let (s, e) = call(&app, "POST", &path, Some(&mt), Some(json!({"cycle": "applied", "status": "maybe"}))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("status")));
+    let (s, o) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&mt),
+        Some(json!({"cycle": "applied", "status": "not_yet", "text": "Next term"})),
+    )
+    .await;
+    assert_eq!((s, o["revision"].as_i64(), o["outcome"]["status"].as_str()), (201, Some(2), Some("not_yet")));
+    let (s, o) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&st),
+        Some(json!({"cycle": "applied", "status": "happened", "text": "She told me by phone: it worked"})),
+    )
+    .await;
+    assert_eq!((s, o["revision"].as_i64()), (201, Some(3)));
+    let (_, revs) = call(&app, "GET", &format!("/api/v1/stories/{}/revisions", story.id), Some(&mt), None).await;
+    assert_eq!(revs.as_array().unwrap().len(), 3, "each outcome is a revision");
+}

@@ -41,8 +41,10 @@ pub struct PlanOut {
     pub convening: i64,
     pub name: String,
     pub created_by: Option<String>,
-    /// What was asked: people and places, objective, k, candidates.
-    pub params: serde_json::Value,
+    /// What was asked: the planner's request (travellers and places, objective, k,
+    /// candidates, exclusions, limits, travel model). Older exports' web-form
+    /// parameters load too (see [`crate::planner::PlanRequest`]).
+    pub params: crate::planner::PlanRequest,
     /// The planner's answer: scenarios, plans, per-person table, k curve.
     pub result: serde_json::Value,
 }
@@ -365,7 +367,7 @@ pub async fn import(store: &dyn Store, doc: &Export) -> anyhow::Result<()> {
             .save_plan(
                 convening_ids[&p.convening],
                 &p.name,
-                &p.params.to_string(),
+                &serde_json::to_string(&p.params)?,
                 &p.result.to_string(),
                 uid(&p.created_by),
             )

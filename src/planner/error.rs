@@ -1,6 +1,10 @@
-//! What can go wrong when planning, worded for the steward who has to fix it.
+//! What can go wrong when planning, as data: the command line says it in
+//! English and the web in the reader's language, each from these values.
+//! The `Display` forms here are short and technical, for logs.
 
+use super::geo::CoordinateError;
 use super::places::Place;
+use super::request::CandidateSource;
 
 /// One problem in one cell of an input list (participants, candidates, fares).
 #[derive(Clone, Debug, PartialEq)]
@@ -26,19 +30,44 @@ impl std::fmt::Display for RowError {
 }
 
 /// Why a plan could not be made.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
     /// Nobody to plan for.
-    #[error("the participant list is empty: add at least one person with a place")]
+    #[error("no travellers")]
     NoTravellers,
+    /// A traveller stands for no one (weight 0).
+    #[error("traveller {index} ({name}) has weight 0")]
+    ZeroWeight {
+        /// Position in the request's traveller list (from 0).
+        index: usize,
+        /// The traveller's name.
+        name: String,
+    },
+    /// A traveller's coordinates are out of range.
+    #[error("traveller {index} ({name}): {error}")]
+    Coordinates {
+        /// Position in the request's traveller list (from 0).
+        index: usize,
+        /// The traveller's name.
+        name: String,
+        /// Which coordinate is wrong.
+        error: CoordinateError,
+    },
     /// No candidate host to choose from.
-    #[error("there are no candidate hosts (check --candidates and --min-population)")]
-    NoCandidates,
+    #[error("no candidate hosts ({hosts:?}, min population {min_population}, {excluded} before exclusions)")]
+    NoCandidates {
+        /// Where candidates were taken from.
+        hosts: CandidateSource,
+        /// The smallest city asked for (with [`CandidateSource::Cities`]).
+        min_population: u64,
+        /// Candidates there were before exclusions (0: the source itself had none).
+        excluded: usize,
+    },
     /// k = 0.
-    #[error("the number of gatherings k must be at least 1")]
+    #[error("k is 0")]
     ZeroK,
     /// More gatherings than candidate hosts.
-    #[error("k = {k} is larger than the number of candidate hosts ({candidates})")]
+    #[error("k = {k} > {candidates} candidate hosts")]
     KExceedsCandidates {
         /// Requested gatherings.
         k: usize,
@@ -46,21 +75,24 @@ pub enum PlanError {
         candidates: usize,
     },
     /// More gatherings than distinct home places.
-    #[error(
-        "k = {k} is larger than the number of distinct home places ({places}): every place would get its own gathering"
-    )]
+    #[error("k = {k} > {places} distinct home places")]
     KExceedsPlaces {
         /// Requested gatherings.
         k: usize,
         /// Distinct home places.
         places: usize,
     },
+    /// The target gap is not a fraction in 0..1.
+    #[error("target gap {0} outside 0..1")]
+    InvalidTargetGap(f64),
+    /// The merge distance is negative or not a number.
+    #[error("merge distance {0} km is not 0 or more")]
+    InvalidMergeKm(f64),
     /// The travel model has a bad constant.
-    #[error("{0}")]
+    #[error("invalid travel model: {0}")]
     InvalidModel(String),
     /// An input list has problems; all of them (up to a limit) are listed.
-    #[error("{what} has {} problem{}:\n{}", .errors.len(), if .errors.len() == 1 { "" } else { "s" },
-        .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{what}: {} problem(s)", .errors.len())]
     Input {
         /// Which list ("the participant list", "the candidate list", ...).
         what: String,

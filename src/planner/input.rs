@@ -10,6 +10,7 @@ use super::error::{PlanError, RowError};
 use super::geo::LatLon;
 use super::places::{PlaceLookupError, resolve};
 use super::plan::{Candidate, Traveller};
+use super::request::CandidateSource;
 use super::travel::KnownFare;
 
 /// At most this many problems are listed for one file.
@@ -255,7 +256,7 @@ pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> 
         }
     }
     if errors.is_empty() && out.is_empty() {
-        return Err(PlanError::NoCandidates);
+        return Err(PlanError::NoCandidates { hosts: CandidateSource::Listed, min_population: 0, excluded: 0 });
     }
     finish(what, errors, out)
 }
@@ -346,7 +347,7 @@ mod tests {
         assert!(matches!(read_travellers("name,place\n".as_bytes()), Err(PlanError::NoTravellers)));
         let errors = errors_of(read_travellers("who,where\nA,B\n".as_bytes()));
         assert!(errors[0].message.contains("\"name\""));
-        assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates)));
+        assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates { .. })));
     }
 
     #[test]

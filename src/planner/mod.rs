@@ -11,14 +11,16 @@
 //!
 //! Typical use:
 //! ```ignore
-//! use convene::planner::{self, Objective, SolveOptions, TravelModel};
+//! use convene::planner::{self, PlanRequest};
 //! let travellers = planner::read_travellers("name,place\nAmina,Nairobi\nKofi,Accra\n".as_bytes())?;
-//! let candidates = planner::city_candidates(500_000, 25.0);
-//! let plan = planner::solve(&travellers, &candidates, 1, Objective::TotalCost,
-//!                           &TravelModel::default(), &SolveOptions::default())?;
-//! println!("{}", planner::render_table(&plan));
+//! let request = PlanRequest { travellers, k: 2, ..PlanRequest::default() };
+//! let answer = planner::plan(&request, &mut |_| {})?;
+//! println!("{}", planner::render_table(answer.plan()));
 //! # Ok::<(), planner::PlanError>(())
 //! ```
+//!
+//! [`plan`] is the one entry point the command line, the web planner and the
+//! demo share: one [`PlanRequest`] (stored with a saved plan), one set of defaults.
 
 pub mod candidates;
 mod center;
@@ -34,6 +36,7 @@ pub mod places;
 pub mod plan;
 mod relax;
 pub mod report;
+pub mod request;
 pub mod scenario;
 mod sigma;
 pub mod solve;
@@ -47,7 +50,11 @@ pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
 pub use plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
 pub use report::{PlanJson, render_table, write_budget_csv};
-pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind, compare, k_curve};
+pub use request::{
+    CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
+    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, plan,
+};
+pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
 pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
 pub use travel::{KnownFare, Mode, TravelModel, Trip};
 

@@ -12,16 +12,26 @@ use super::geo::{CoordinateError, LatLon};
 use super::travel::{Quantity, Trip};
 
 /// Someone who would travel: a name, a home place, and how many people travel from there.
+///
+/// In JSON (a saved plan's request): `{"name", "place", "lat", "lon", "weight"}`,
+/// the shape the web form stored before the request type existed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Traveller {
     /// Display name (a person, or a group such as "Nairobi office").
     pub name: String,
     /// Home coordinates.
+    #[serde(flatten)]
     pub position: LatLon,
-    /// People travelling from this home place (at least 1).
+    /// People travelling from this home place (at least 1; 0 is refused when planning).
+    #[serde(default = "one_person")]
     pub weight: u32,
     /// The home place as the user named it, when it was named.
+    #[serde(default)]
     pub place: Option<String>,
+}
+
+fn one_person() -> u32 {
+    1
 }
 
 impl Traveller {
@@ -31,12 +41,13 @@ impl Traveller {
         Self { name: name.into(), position, weight: 1, place: None }
     }
 
-    /// `weight` people travelling from (`lat`, `lon`); a weight of 0 counts as 1.
+    /// `weight` people travelling from (`lat`, `lon`). A weight of 0 is kept
+    /// as given: planning refuses it ([`super::PlanError::ZeroWeight`]).
     ///
     /// # Errors
     /// [`CoordinateError`] when the coordinates are out of range.
     pub fn at(name: impl Into<String>, lat: f64, lon: f64, weight: u32) -> Result<Self, CoordinateError> {
-        Ok(Self { name: name.into(), position: LatLon::new(lat, lon)?, weight: weight.max(1), place: None })
+        Ok(Self { name: name.into(), position: LatLon::new(lat, lon)?, weight, place: None })
     }
 }
 

@@ -13,6 +13,7 @@ use super::geo::{UnitVec, haversine_km};
 use super::median::{Limits, Outcome};
 use super::places::fold;
 use super::plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
+use super::request::{CandidateSource, DEFAULT_TARGET_GAP, DEFAULT_TIME_LIMIT_SECS, validate_travellers};
 use super::travel::{Quantity, TravelModel};
 use super::{center, exact, median};
 
@@ -32,8 +33,8 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         Self {
-            target_gap: 0.01,
-            time_limit: Duration::from_secs(20),
+            target_gap: DEFAULT_TARGET_GAP,
+            time_limit: Duration::from_secs(DEFAULT_TIME_LIMIT_SECS),
             seed: 0x00C0_FFEE,
             exact_pairs: exact::EXACT_PAIRS,
         }
@@ -54,8 +55,9 @@ pub struct Progress {
 /// Chooses `k` hosts among `candidates` for `travellers`, minimising `objective`.
 ///
 /// # Errors
-/// [`PlanError`] for an empty list, `k` of 0 or above the number of
-/// candidates or distinct home places, or an invalid travel model.
+/// [`PlanError`] for an empty list, a traveller of weight 0 or with invalid
+/// coordinates, `k` of 0 or above the number of candidates or distinct home
+/// places, or an invalid travel model.
 pub fn solve(
     travellers: &[Traveller],
     candidates: &[Candidate],
@@ -81,11 +83,9 @@ pub fn solve_with_progress(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Plan, PlanError> {
     let started = Instant::now();
-    if travellers.is_empty() {
-        return Err(PlanError::NoTravellers);
-    }
+    validate_travellers(travellers)?;
     if candidates.is_empty() {
-        return Err(PlanError::NoCandidates);
+        return Err(PlanError::NoCandidates { hosts: CandidateSource::Listed, min_population: 0, excluded: 0 });
     }
     if k == 0 {
         return Err(PlanError::ZeroK);
@@ -116,7 +116,7 @@ pub fn solve_with_progress(
                 pos.len() - 1
             }
         };
-        weight[g] += f64::from(tr.weight.max(1));
+        weight[g] += f64::from(tr.weight);
         group_of[t] = g;
     }
     if k > pos.len() {
@@ -225,7 +225,7 @@ fn build_plan(
                 name: tr.name.clone(),
                 place: tr.place.clone(),
                 position: tr.position,
-                weight: tr.weight.max(1),
+                weight: tr.weight,
                 host,
                 trip,
             }

@@ -92,7 +92,16 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = csv.text().await.unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
-    assert!(csv.contains("John"));
+    // Each row names the place as resolved (the web once left the column empty).
+    let john = csv.lines().find(|l| l.starts_with("John,")).unwrap();
+    assert!(john.starts_with("John,\"Kampala, UG\",2,"), "{john}");
+    assert!(csv.lines().any(|l| l.starts_with("Charles,") && l.contains("-1.95, 30.06")), "{csv}");
+    // What was asked is saved as the planner's request, with its defaults.
+    let params: Value = serde_json::from_str(&plans[0].params).unwrap();
+    assert_eq!(params["travellers"][2]["place"], "Kampala, UG");
+    assert_eq!(params["min_population"], 500_000);
+    assert_eq!(params["merge_km"], convene::planner::DEFAULT_MERGE_KM);
+    assert_eq!(params["exclude"], serde_json::json!(["UG", "Lagos"]));
     // The map is well-formed SVG with one marker per host.
     let svg =
         s.get(app.url(&format!("{plan_url}/map.svg?scenario=regional"))).send().await.unwrap().text().await.unwrap();
@@ -122,6 +131,70 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     sign_in(&app, &m, &member.email).await;
     assert_eq!(m.get(app.url(&plan_url)).send().await.unwrap().status(), 403);
     assert_eq!(m.get(app.url(&format!("{plan_url}/budget.csv"))).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn the_web_form_refuses_a_weight_of_zero_and_defaults_like_the_command_line() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "zero").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    let default = convene::planner::DEFAULT_MIN_POPULATION.to_string();
+    assert!(form.contains(&format!("name=\"min_population\" value=\"{default}\"")), "the planner's default is offered");
+    let people = "Amina; Nairobi\nKofi; Accra; 0\n";
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("min_population", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "a weight of 0 is not quietly turned into 1");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Line 2: the number of people must be 1 or more."), "{body}");
+    // An empty smallest-city field takes the planner's default, as the command line does.
+    let people = "Amina; Nairobi\nKofi; Accra; 2\n";
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("min_population", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let params: Value = serde_json::from_str(&app.store.plans(id).await.unwrap()[0].params).unwrap();
+    assert_eq!(params["min_population"], convene::planner::DEFAULT_MIN_POPULATION);
+    // The planner's refusals are said in the reader's language, not in command-line English.
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .header("accept-language", "fr")
+        .form(&[("csrf", csrf.as_str()), ("people", people), ("k", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("2 lieux distincts seulement"), "{body}");
+    assert!(!body.contains("--k") && !body.contains("--min-population"), "{body}");
+}
+
+#[tokio::test]
+async fn a_plan_saved_with_the_old_web_form_parameters_still_opens() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "old").await;
+    // Exactly what the web form stored before the planner had one request type.
+    let old = r#"{"people":[{"name":"Amina","place":"Nairobi, KE","lat":-1.28333,"lon":36.81667,"weight":1},{"name":"Kofi","place":"Accra, GH","lat":5.55602,"lon":-0.1969,"weight":2}],"objective":"total-cost","k":1,"candidates":"cities","min_population":1000000}"#;
+    let request: convene::planner::PlanRequest = serde_json::from_str(old).unwrap();
+    let answer = convene::planner::plan(&request, &mut |_| {}).unwrap();
+    let result = serde_json::to_string(&answer).unwrap();
+    let saved = app.store.save_plan(id, "Saved long ago", old, &result, Some(steward.id)).await.unwrap();
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let r = s.get(app.url(&format!("/plans/{}", saved.id))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Saved long ago") && page.contains("2 lines"), "{page}");
+    let csv = s.get(app.url(&format!("/plans/{}/budget.csv", saved.id))).send().await.unwrap().text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3);
 }
 
 #[tokio::test]

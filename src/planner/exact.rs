@@ -5,8 +5,10 @@
 
 use std::time::Instant;
 
+use super::bisect::{OnUnknown, Probe, Thresholds, bisect};
+use super::cover::{BitSet, Cover, cover};
 use super::engine::{Aggregate, Instance};
-use super::median::{Limits, Outcome, Report};
+use super::solver::{Limits, Outcome, Report};
 
 /// Instances with at most this many member-group × candidate pairs are solved exactly.
 pub(crate) const EXACT_PAIRS: usize = 60_000;
@@ -204,119 +206,31 @@ fn solve_sum(inst: &Instance, k: usize, start: &Outcome, limits: &Limits, report
     Outcome { hosts: inc.hosts, value: inc.value, lower_bound, iterations: nodes }
 }
 
-/// The answer of one set-cover test.
-enum Cover {
-    /// These hosts cover everyone.
-    Found(Vec<usize>),
-    /// No k hosts do.
-    Impossible,
-    /// The search ran out of nodes.
-    Unknown,
-}
+/// Search nodes allowed over all set-cover tests of one exact k-center solve.
+const COVER_BUDGET: usize = 200_000;
 
-/// Can `k` candidates cover every member at per-person cost ≤ `t`?
-fn cover(d: &Dense, k: usize, t: f64, budget: &mut usize) -> Cover {
-    let words = d.n.div_ceil(64);
-    let sets: Vec<Vec<u64>> = (0..d.m)
-        .map(|j| {
-            let mut s = vec![0_u64; words];
-            for i in 0..d.n {
-                if d.c[i * d.m + j] <= t {
-                    s[i / 64] |= 1 << (i % 64);
-                }
-            }
-            s
-        })
-        .collect();
-    let mut all = vec![0_u64; words];
-    for i in 0..d.n {
-        all[i / 64] |= 1 << (i % 64);
-    }
-    let mut chosen = Vec::new();
-    match cover_search(&sets, &all, k, &mut chosen, budget) {
-        Some(true) => Cover::Found(chosen),
-        Some(false) => Cover::Impossible,
-        None => Cover::Unknown,
-    }
-}
-
-fn cover_search(
-    sets: &[Vec<u64>],
-    uncovered: &[u64],
-    k: usize,
-    chosen: &mut Vec<usize>,
-    budget: &mut usize,
-) -> Option<bool> {
-    if uncovered.iter().all(|&w| w == 0) {
-        return Some(true);
-    }
-    if chosen.len() == k {
-        return Some(false);
-    }
-    if *budget == 0 {
-        return None;
-    }
-    *budget -= 1;
-    let gain = |s: &Vec<u64>| s.iter().zip(uncovered).map(|(a, b)| (a & b).count_ones()).sum::<u32>();
-    let left: u32 = uncovered.iter().map(|w| w.count_ones()).sum();
-    let best_gain = sets.iter().map(gain).max().unwrap_or(0);
-    if best_gain == 0 || u64::from(best_gain) * ((k - chosen.len()) as u64) < u64::from(left) {
-        return Some(false);
-    }
-    // Branch on the uncovered member with the fewest covering candidates.
-    let mut pick = (usize::MAX, 0);
-    for (wi, &w) in uncovered.iter().enumerate() {
-        let mut bits = w;
-        while bits != 0 {
-            let b = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let i = wi * 64 + b;
-            let count = sets.iter().filter(|s| s[i / 64] >> (i % 64) & 1 == 1).count();
-            if count < pick.0 {
-                pick = (count, i);
-            }
-        }
-    }
-    let i = pick.1;
-    let mut options: Vec<usize> = (0..sets.len()).filter(|&j| sets[j][i / 64] >> (i % 64) & 1 == 1).collect();
-    options.sort_by_key(|&j| std::cmp::Reverse(gain(&sets[j])));
-    let mut tried: Vec<Vec<u64>> = Vec::new();
-    for j in options {
-        let covered: Vec<u64> = sets[j].iter().zip(uncovered).map(|(a, b)| a & b).collect();
-        // Skip a candidate whose newly covered members another tried one already covers.
-        if tried.iter().any(|t| t.iter().zip(&covered).all(|(t, c)| c & !t == 0)) {
-            continue;
-        }
-        let rest: Vec<u64> = uncovered.iter().zip(&covered).map(|(u, c)| u & !c).collect();
-        chosen.push(j);
-        match cover_search(sets, &rest, k, chosen, budget) {
-            Some(true) => return Some(true),
-            Some(false) => {}
-            None => {
-                chosen.pop();
-                return None;
-            }
-        }
-        chosen.pop();
-        tried.push(covered);
-    }
-    Some(false)
-}
-
-/// Exact k-center: the least threshold at which k candidates cover everyone.
+/// Exact k-center: the least threshold at which k candidates cover everyone,
+/// by bisection over the instance's distinct costs (the optimum is one of them).
 fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outcome {
     let d = Dense::new(inst);
     let mut levels: Vec<f64> = d.c.iter().copied().filter(|&v| v <= start.value).collect();
     levels.sort_by(f64::total_cmp);
     levels.dedup();
     let mut best = start;
-    let (mut lo, mut hi) = (0, levels.len());
-    let mut proven_lb = best.lower_bound;
-    let mut budget = 200_000;
-    // Invariant: levels[hi..] are feasible (or beyond the incumbent), levels[..lo] infeasible.
-    while lo < hi && Instant::now() < limits.deadline {
-        let mid = lo + (hi - lo) / 2;
-        match cover(&d, k, levels[mid], &mut budget) {
+    let (lo, hi) = (best.lower_bound, best.value);
+    let mut budget = COVER_BUDGET;
+    let mut test = |t: f64| {
+        // Which members each candidate serves at cost ≤ t, one bit per member.
+        let sets = (0..d.m).map(|j| {
+            let mut s = Vec::<u64>::empty(d.n);
+            for i in (0..d.n).filter(|&i| d.c[i * d.m + j] <= t) {
+                s.include(i);
+            }
+            (j, s)
+        });
+        let (answer, nodes) = cover(sets, d.n, k, budget, limits.deadline);
+        budget = budget.saturating_sub(nodes);
+        match answer {
             Cover::Found(mut hosts) => {
                 let mut j = 0;
                 while hosts.len() < k {
@@ -330,16 +244,15 @@ fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outc
                     best.value = v;
                     best.hosts = hosts;
                 }
-                hi = mid;
+                Probe::Feasible(v)
             }
-            Cover::Impossible => {
-                lo = mid + 1;
-                proven_lb = proven_lb.max(levels.get(mid + 1).copied().unwrap_or(levels[mid]));
-            }
-            Cover::Unknown => break,
+            Cover::Impossible => Probe::Infeasible,
+            Cover::Unknown => Probe::Unknown,
         }
-    }
-    best.lower_bound = if lo >= hi { best.value } else { proven_lb.min(best.value) };
+    };
+    let bounds =
+        bisect(&Thresholds::Levels(levels), lo, hi, OnUnknown::Stop, limits.deadline, &mut test, &mut |_, _| {});
+    best.lower_bound = bounds.lower.max(best.lower_bound).min(best.value);
     best
 }
 

@@ -13,29 +13,7 @@ use std::time::Instant;
 
 use super::engine::{Instance, SplitMix};
 use super::sigma::top_sigma;
-
-/// Limits and knobs of a heuristic run.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
-    /// Stop once (value − bound) / value is at most this.
-    pub target_gap: f64,
-    /// Give up improving at this moment.
-    pub deadline: Instant,
-    /// Seed of the restarts.
-    pub seed: u64,
-}
-
-/// Result of a heuristic run: hosts as tree positions.
-#[derive(Clone, Debug)]
-pub(crate) struct Outcome {
-    pub hosts: Vec<usize>,
-    pub value: f64,
-    pub lower_bound: f64,
-    pub iterations: usize,
-}
-
-/// Progress report: (fraction done, best value, best lower bound).
-pub(crate) type Report<'a> = &'a mut dyn FnMut(f64, f64, f64);
+use super::solver::{Limits, Outcome, Report};
 
 /// k-means++-style seeding (members drawn in proportion to weight × current
 /// cost), each seed moved to its nearest candidate.

@@ -22,8 +22,10 @@
 //! [`plan`] is the one entry point the command line, the web planner and the
 //! demo share: one [`PlanRequest`] (stored with a saved plan), one set of defaults.
 
+mod bisect;
 pub mod candidates;
 mod center;
+mod cover;
 mod engine;
 pub mod error;
 mod exact;
@@ -40,6 +42,7 @@ pub mod request;
 pub mod scenario;
 mod sigma;
 pub mod solve;
+mod solver;
 pub mod travel;
 
 pub use candidates::{airport_candidates, city_candidates, exclude};

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use super::engine::{Aggregate, Instance};
 use super::error::PlanError;
 use super::geo::{UnitVec, haversine_km};
-use super::median::{Limits, Outcome};
 use super::places::fold;
 use super::plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
 use super::request::{CandidateSource, DEFAULT_TARGET_GAP, DEFAULT_TIME_LIMIT_SECS, validate_travellers};
+use super::solver::{Limits, Outcome};
 use super::travel::{Quantity, TravelModel};
 use super::{center, exact, median};
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::bisect::{OnUnknown, Probe, Thresholds, bisect};
 use super::cover::{BitSet, Cover, cover};
 use super::engine::{Aggregate, Instance};
+use super::lagrange::{Relaxation, Schedule, ascend};
 use super::solver::{Limits, Outcome, Report};
 
 /// Instances with at most this many member-group × candidate pairs are solved exactly.
@@ -93,8 +94,69 @@ fn binomial_at_most(n: usize, k: usize, limit: u128) -> bool {
     true
 }
 
-/// Lagrangian bound of a branch-and-bound node (and primal offers), after a
-/// few subgradient steps from `u`. Returns the bound and the candidate to branch on.
+/// The relaxation at one branch-and-bound node over the dense table: closed
+/// candidates cannot be chosen, open ones always are, the rest by σ. Each
+/// chosen set is offered as hosts.
+struct NodeDual<'a> {
+    d: &'a Dense,
+    k: usize,
+    status: &'a [Status],
+    opened: Vec<usize>,
+    sigma: Vec<f64>,
+    inc: &'a mut Incumbent,
+}
+
+impl Relaxation for NodeDual<'_> {
+    fn weights(&self) -> &[f64] {
+        &self.d.w
+    }
+
+    fn evaluate(&mut self, u: &[f64]) -> (f64, Vec<usize>) {
+        let d = self.d;
+        for (j, s) in self.sigma.iter_mut().enumerate() {
+            *s = if self.status[j] == Status::Closed {
+                f64::NEG_INFINITY
+            } else {
+                (0..d.n).map(|i| d.w[i] * (u[i] - d.c[i * d.m + j]).max(0.0)).sum()
+            };
+        }
+        let mut free: Vec<usize> = (0..d.m).filter(|&j| self.status[j] == Status::Free).collect();
+        free.sort_by(|&a, &b| self.sigma[b].total_cmp(&self.sigma[a]));
+        let mut chosen = self.opened.clone();
+        chosen.extend(free.iter().take(self.k - self.opened.len()));
+        let value: f64 =
+            (0..d.n).map(|i| d.w[i] * u[i]).sum::<f64>() - chosen.iter().map(|&j| self.sigma[j]).sum::<f64>();
+        self.inc.offer(d, &chosen);
+        (value, chosen)
+    }
+
+    fn gains(&self, i: usize, j: usize, ui: f64) -> bool {
+        self.d.c[i * self.d.m + j] < ui
+    }
+
+    fn upper(&self) -> f64 {
+        self.inc.value
+    }
+
+    fn done(&self, best: f64) -> bool {
+        best >= self.inc.value * (1.0 - 1e-12)
+    }
+}
+
+/// The ascent at a node: plain subgradient steps, θ from 1 halved after 8 steps without progress.
+const NODE_SCHEDULE: Schedule = Schedule {
+    theta: 1.0,
+    stall: 8,
+    min_theta: 1e-4,
+    deflection: 0.0,
+    improvement: 1e-12,
+    step_floor: 1e-9,
+    max_steps: 60,
+};
+
+/// Lagrangian bound of a branch-and-bound node (and primal offers), after at
+/// most `steps` subgradient steps from `u`. Returns the bound and the candidate
+/// to branch on: the free one with the largest σ at the best bound.
 fn node_bound(
     d: &Dense,
     k: usize,
@@ -103,58 +165,11 @@ fn node_bound(
     steps: usize,
     inc: &mut Incumbent,
 ) -> (f64, Option<usize>) {
-    let mut best = f64::NEG_INFINITY;
-    let mut branch = None;
-    let mut theta = 1.0;
-    let mut stall = 0;
-    let mut sigma = vec![0.0; d.m];
     let opened: Vec<usize> = (0..d.m).filter(|&j| status[j] == Status::Open).collect();
-    for _ in 0..steps {
-        for (j, s) in sigma.iter_mut().enumerate() {
-            *s = if status[j] == Status::Closed {
-                f64::NEG_INFINITY
-            } else {
-                (0..d.n).map(|i| d.w[i] * (u[i] - d.c[i * d.m + j]).max(0.0)).sum()
-            };
-        }
-        let mut free: Vec<usize> = (0..d.m).filter(|&j| status[j] == Status::Free).collect();
-        free.sort_by(|&a, &b| sigma[b].total_cmp(&sigma[a]));
-        let mut chosen = opened.clone();
-        chosen.extend(free.iter().take(k - opened.len()));
-        let value: f64 = (0..d.n).map(|i| d.w[i] * u[i]).sum::<f64>() - chosen.iter().map(|&j| sigma[j]).sum::<f64>();
-        inc.offer(d, &chosen);
-        if value > best + 1e-12 * best.abs() {
-            best = value;
-            branch = free.first().copied();
-            stall = 0;
-        } else {
-            stall += 1;
-            if stall >= 8 {
-                theta /= 2.0;
-                stall = 0;
-            }
-        }
-        if best >= inc.value * (1.0 - 1e-12) || theta < 1e-4 {
-            break;
-        }
-        let mut g = vec![0.0; d.n];
-        let mut norm = 0.0;
-        for i in 0..d.n {
-            let covered = chosen.iter().filter(|&&j| d.c[i * d.m + j] < u[i]).count();
-            #[allow(clippy::cast_precision_loss)]
-            let gi = d.w[i] * (1.0 - covered as f64);
-            g[i] = gi;
-            norm += gi * gi;
-        }
-        if norm == 0.0 {
-            break;
-        }
-        let step = theta * (inc.value - value).max(1e-9 * inc.value.max(1.0)) / norm;
-        for i in 0..d.n {
-            u[i] = (u[i] + step * g[i]).max(0.0);
-        }
-    }
-    (best, branch)
+    let mut dual = NodeDual { d, k, status, opened, sigma: vec![0.0; d.m], inc };
+    let ascent = ascend(&mut dual, u, &Schedule { max_steps: steps, ..NODE_SCHEDULE }, f64::NEG_INFINITY);
+    let branch = ascent.chosen.iter().copied().find(|&j| status[j] == Status::Free);
+    (ascent.bound, branch)
 }
 
 /// Exact k-median by branch and bound, starting from a heuristic incumbent.
@@ -261,5 +276,48 @@ pub(crate) fn solve(inst: &Instance, k: usize, start: Outcome, limits: &Limits, 
     match inst.aggregate {
         Aggregate::Sum => solve_sum(inst, k, &start, limits, report),
         Aggregate::Max => solve_max(inst, k, start, limits),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::engine::SplitMix;
+    use crate::planner::geo::{LatLon, UnitVec};
+    use crate::planner::travel::{Quantity, TravelModel};
+
+    fn point(rng: &mut SplitMix) -> UnitVec {
+        let lat = -35.0 + 90.0 * rng.next_f64();
+        let lon = -20.0 + 65.0 * rng.next_f64();
+        UnitVec::from_latlon(LatLon::new(lat, lon).unwrap())
+    }
+
+    fn brute_force(d: &Dense, k: usize) -> f64 {
+        let mut best = f64::INFINITY;
+        let all: Vec<usize> = (0..d.m).collect();
+        combinations(&all, k, &mut Vec::new(), &mut |h| best = best.min(d.value(h, Aggregate::Sum)));
+        best
+    }
+
+    #[test]
+    fn the_root_bound_of_branch_and_bound_is_a_real_bound() {
+        // Before the ascent was shared, a node's bound started at −∞ and never
+        // rose (−∞ + 1e-12·∞ is NaN), so the search never branched.
+        for seed in 0..6 {
+            let mut rng = SplitMix(seed);
+            let members: Vec<UnitVec> = (0..12).map(|_| point(&mut rng)).collect();
+            let candidates: Vec<UnitVec> = (0..14).map(|_| point(&mut rng)).collect();
+            let metric = TravelModel::default().metric(Quantity::Cost);
+            let inst = Instance::new(members, vec![1.0; 12], metric, &candidates, Aggregate::Sum, &[]);
+            let d = Dense::new(&inst);
+            let optimum = brute_force(&d, 3);
+            let mut inc = Incumbent { hosts: vec![0, 1, 2], value: d.value(&[0, 1, 2], Aggregate::Sum) };
+            let (_, mut u) = inst.assign(&[0, 1, 2]);
+            let status = vec![Status::Free; d.m];
+            let (bound, branch) = node_bound(&d, 3, &status, &mut u, 400, &mut inc);
+            assert!(bound.is_finite() && bound > 0.0, "seed {seed}: root bound {bound}");
+            assert!(bound <= optimum * (1.0 + 1e-9), "seed {seed}: bound {bound} above the optimum {optimum}");
+            assert!(branch.is_some() || bound >= inc.value * (1.0 - 1e-12), "seed {seed}: nothing to branch on");
+        }
     }
 }

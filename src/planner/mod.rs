@@ -32,6 +32,7 @@ mod exact;
 pub mod geo;
 mod index;
 pub mod input;
+mod lagrange;
 pub mod map;
 mod median;
 pub mod places;

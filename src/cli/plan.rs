@@ -16,8 +16,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::planner::report::grouped;
 use crate::planner::{
-    self, CandidateSource, MapOptions, Objective, PlanAnswer, PlanError, PlanJson, PlanRequest, Progress, ScenarioKind,
-    TravelModel,
+    self, CandidateSource, CoordinateError, InputList, MapOptions, ModelError, Objective, PlaceLookupError, PlanAnswer,
+    PlanError, PlanJson, PlanRequest, Progress, RowError, RowProblem, ScenarioKind, TravelModel,
 };
 
 /// Output format of `convene plan`.
@@ -165,7 +165,9 @@ pub fn english(e: &PlanError) -> anyhow::Error {
         PlanError::ZeroWeight { index, name } => {
             format!("participant {} ({name}) has weight 0: the weight is a number of people, 1 or more", index + 1)
         }
-        PlanError::Coordinates { index, name, error } => format!("participant {} ({name}): {error}", index + 1),
+        PlanError::Coordinates { index, name, error } => {
+            format!("participant {} ({name}): {}", index + 1, english_coordinate(error))
+        }
         PlanError::NoCandidates { hosts: CandidateSource::Cities, min_population, excluded } if *excluded == 0 => {
             format!("no city has {} people or more: lower --min-population", grouped_int(*min_population))
         }
@@ -182,15 +184,76 @@ pub fn english(e: &PlanError) -> anyhow::Error {
         ),
         PlanError::InvalidTargetGap(g) => format!("--target-gap must be at least 0 and below 1 (got {g})"),
         PlanError::InvalidMergeKm(km) => format!("--merge-km must be 0 or more (got {km})"),
-        PlanError::InvalidModel(m) => format!("the travel model is not valid: {m}"),
-        PlanError::Input { what, errors } => format!(
-            "{what} has {} problem{}:\n{}",
+        PlanError::InvalidModel(m) => format!("the travel model is not valid: {}", english_model(m)),
+        PlanError::Input { list, errors } => format!(
+            "{} has {} problem{}:\n{}",
+            match list {
+                InputList::Participants => "the participant list",
+                InputList::Candidates => "the candidate list",
+                InputList::Fares => "the fare list",
+            },
             errors.len(),
             if errors.len() == 1 { "" } else { "s" },
-            errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+            errors.iter().map(|e| format!("  {}", english_row(e))).collect::<Vec<_>>().join("\n")
         ),
     };
     anyhow::anyhow!(text)
+}
+
+/// A bad row of an input list in English: "row 3, column "place": …".
+fn english_row(e: &RowError) -> String {
+    let quoted =
+        |places: &[planner::Place]| places.iter().map(|p| format!("\"{}\"", p.label())).collect::<Vec<_>>().join(", ");
+    let what = match &e.problem {
+        RowProblem::Unreadable(detail) => format!("cannot read the file: {detail}"),
+        RowProblem::FieldCount { expected, found } => {
+            format!("malformed line: {found} fields where the header has {expected}")
+        }
+        RowProblem::NotUtf8 => "malformed line: not valid UTF-8 text".to_owned(),
+        RowProblem::Malformed(detail) => format!("malformed line: {detail}"),
+        RowProblem::MissingColumn { have } => {
+            format!("the header has no \"{}\" column (it has: {})", e.column, have.join(", "))
+        }
+        RowProblem::NeedPlaceOrLatLon => "the header needs a \"place\" column or both \"lat\" and \"lon\"".to_owned(),
+        RowProblem::EmptyName => "the name is empty".to_owned(),
+        RowProblem::BadWeight(w) => format!("\"{w}\" is not a whole number of people (1 or more)"),
+        RowProblem::NotANumber(text) => format!("\"{text}\" is not a number"),
+        RowProblem::Coordinate(c) => english_coordinate(c),
+        RowProblem::NoPlace => "no place and no lat/lon given".to_owned(),
+        RowProblem::Place(PlaceLookupError::Unknown { query, suggestions }) if suggestions.is_empty() => {
+            format!("unknown place \"{query}\"")
+        }
+        RowProblem::Place(PlaceLookupError::Unknown { query, suggestions }) => {
+            format!("unknown place \"{query}\"; closest matches: {}", quoted(suggestions))
+        }
+        RowProblem::Place(PlaceLookupError::Ambiguous { query, matches }) => {
+            format!("ambiguous place \"{query}\": add the country code, one of {}", quoted(matches))
+        }
+        RowProblem::BadFare(fare) => format!("needs a member, a host and a non-negative fare (got \"{fare}\")"),
+    };
+    if e.column.is_empty() {
+        format!("row {}: {what}", e.row)
+    } else {
+        format!("row {}, column \"{}\": {what}", e.row, e.column)
+    }
+}
+
+fn english_coordinate(e: &CoordinateError) -> String {
+    match e {
+        CoordinateError::Latitude(v) => format!("latitude {v} is out of range (it must be between -90 and 90)"),
+        CoordinateError::Longitude(v) => format!("longitude {v} is out of range (it must be between -180 and 180)"),
+    }
+}
+
+/// A refused travel-model constant in English.
+fn english_model(e: &ModelError) -> String {
+    match e {
+        ModelError::Negative { field, value } => format!("{field} must be a number, 0 or more (not {value})"),
+        ModelError::NotPositive { field } => format!("{field} must be above 0"),
+        ModelError::KnownFare { member, host, .. } => {
+            format!("the known fare from {member} to {host} must be a number, 0 or more")
+        }
+    }
 }
 
 fn grouped_int(n: u64) -> String {

@@ -3,8 +3,20 @@
 //! The `Display` forms here are short and technical, for logs.
 
 use super::geo::CoordinateError;
-use super::places::Place;
+use super::places::{Place, PlaceLookupError};
 use super::request::CandidateSource;
+use super::travel::ModelError;
+
+/// Which input list a problem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputList {
+    /// The participants (`name`, `place` or `lat,lon`, `weight`).
+    Participants,
+    /// Custom candidate hosts (`name,lat,lon`, `country`).
+    Candidates,
+    /// Known fares (`member,host,fare`).
+    Fares,
+}
 
 /// One problem in one cell of an input list (participants, candidates, fares).
 #[derive(Clone, Debug, PartialEq)]
@@ -13,18 +25,61 @@ pub struct RowError {
     pub row: usize,
     /// The column at fault, empty when the whole line is malformed.
     pub column: String,
-    /// What is wrong, in plain words.
-    pub message: String,
-    /// For an unknown or ambiguous place: what the row may have meant.
-    pub suggestions: Vec<Place>,
+    /// What is wrong.
+    pub problem: RowProblem,
 }
 
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.column.is_empty() {
-            write!(f, "row {}: {}", self.row, self.message)
-        } else {
-            write!(f, "row {}, column \"{}\": {}", self.row, self.column, self.message)
+/// What is wrong with a row or a cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowProblem {
+    /// The file cannot be read as CSV at all (the reader's own message).
+    Unreadable(String),
+    /// A line has another number of fields than the header.
+    FieldCount {
+        /// Fields in the header.
+        expected: u64,
+        /// Fields on this line.
+        found: u64,
+    },
+    /// A line is not UTF-8 text.
+    NotUtf8,
+    /// A line is malformed otherwise (the reader's own message).
+    Malformed(String),
+    /// The header lacks the column (named in [`RowError::column`]).
+    MissingColumn {
+        /// The columns the header has.
+        have: Vec<String>,
+    },
+    /// The header has neither `place` nor both `lat` and `lon`.
+    NeedPlaceOrLatLon,
+    /// The name is empty.
+    EmptyName,
+    /// The weight is not a whole number of people, 1 or more.
+    BadWeight(String),
+    /// A coordinate is not a number.
+    NotANumber(String),
+    /// A coordinate is out of range.
+    Coordinate(CoordinateError),
+    /// Neither a place nor coordinates.
+    NoPlace,
+    /// The place is unknown or ambiguous (with what it may have meant).
+    Place(PlaceLookupError),
+    /// A fare row lacks its member or host, or its fare is not a number, 0 or more.
+    BadFare(String),
+}
+
+impl RowError {
+    pub(crate) fn new(row: usize, column: &str, problem: RowProblem) -> Self {
+        Self { row, column: column.to_owned(), problem }
+    }
+
+    /// For an unknown or ambiguous place: what the row may have meant.
+    #[must_use]
+    pub fn suggestions(&self) -> &[Place] {
+        match &self.problem {
+            RowProblem::Place(PlaceLookupError::Unknown { suggestions, .. }) => suggestions,
+            RowProblem::Place(PlaceLookupError::Ambiguous { matches, .. }) => matches,
+            _ => &[],
         }
     }
 }
@@ -90,12 +145,12 @@ pub enum PlanError {
     InvalidMergeKm(f64),
     /// The travel model has a bad constant.
     #[error("invalid travel model: {0}")]
-    InvalidModel(String),
+    InvalidModel(ModelError),
     /// An input list has problems; all of them (up to a limit) are listed.
-    #[error("{what}: {} problem(s)", .errors.len())]
+    #[error("{list:?}: {} problem(s)", .errors.len())]
     Input {
-        /// Which list ("the participant list", "the candidate list", ...).
-        what: String,
+        /// Which list.
+        list: InputList,
         /// The problems, in file order.
         errors: Vec<RowError>,
     },

@@ -47,7 +47,7 @@ mod solver;
 pub mod travel;
 
 pub use candidates::{airport_candidates, city_candidates, exclude};
-pub use error::{PlanError, RowError};
+pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
@@ -60,7 +60,7 @@ pub use request::{
 };
 pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
 pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
-pub use travel::{KnownFare, Mode, TravelModel, Trip};
+pub use travel::{KnownFare, Mode, ModelError, TravelModel, Trip};
 
 #[cfg(test)]
 mod tests;

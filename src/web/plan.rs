@@ -216,7 +216,7 @@ fn refusal(e: &PlanError) -> Msg {
             Msg::new("plan-err-k-candidates", &[("candidates", &candidates.to_string())])
         }
         PlanError::KExceedsPlaces { places, .. } => Msg::new("plan-err-k-places", &[("places", &places.to_string())]),
-        PlanError::InvalidModel(detail) => Msg::new("plan-err-model", &[("message", detail)]),
+        PlanError::InvalidModel(_) => Msg::new("plan-err-model", &[]),
         // The form cannot produce these (its limits are the planner's defaults, its lists are parsed above).
         PlanError::InvalidTargetGap(_) | PlanError::InvalidMergeKm(_) | PlanError::Input { .. } => {
             Msg::new("plan-err-solver", &[("message", &e.to_string())])

@@ -210,6 +210,17 @@ async fn a_community_sets_its_own_travel_model_and_bad_json_is_refused() {
             .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("ground_max_km&#34;: -5"), "the steward's text comes back");
+    // A refused constant is explained in the reader's language.
+    let r = s
+        .post(app.url("/c/model/travel-model"))
+        .header("accept-language", "fr")
+        .form(&[("csrf", csrf.as_str()), ("text", "{\"air_speed_kmh\": 0}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("air_speed_kmh doit être supérieur à 0."), "{body}");
     let mut model: Value = serde_json::to_value(convene::planner::TravelModel::default()).unwrap();
     model["virtual_cost_per_person"] = 40.0.into();
     let r = post_form(

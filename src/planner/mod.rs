@@ -22,6 +22,7 @@
 //! [`plan`] is the one entry point the command line, the web planner and the
 //! demo share: one [`PlanRequest`] (stored with a saved plan), one set of defaults.
 
+pub mod alternates;
 mod bisect;
 pub mod candidates;
 mod center;
@@ -46,6 +47,7 @@ pub mod solve;
 mod solver;
 pub mod travel;
 
+pub use alternates::country_name_in;
 pub use candidates::{airport_candidates, city_candidates, exclude};
 pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};

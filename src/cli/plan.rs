@@ -15,6 +15,8 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::planner::report::grouped;
+
+mod table;
 use crate::planner::{
     self, CandidateSource, CoordinateError, InputList, MapOptions, ModelError, Objective, PlaceLookupError, PlanAnswer,
     PlanError, PlanJson, PlanRequest, Progress, RowError, RowProblem, ScenarioKind, TravelModel,
@@ -312,7 +314,7 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
 
 /// The plan for k as a table, then the scenarios side by side and the k curve.
 fn table(answer: &PlanAnswer) -> String {
-    let mut text = planner::render_table(answer.plan());
+    let mut text = table::render_table(answer.plan());
     text.push_str("\nScenarios compared:\n");
     for s in &answer.comparison.scenarios {
         let label = match s.kind {
@@ -489,11 +491,15 @@ mod tests {
             "name,place\nAmina,Accra\nKofi,Accra\n",
             "fare.csv",
         );
-        let _ = std::fs::remove_file(fares);
         let _ = std::fs::remove_file(cands);
         r.unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         // Accra is free for both by ground... unless Amina's known 1-dollar fare to Nairobi wins for her alone; with k = 1 the sum decides.
         assert_eq!(v["hosts"][0]["name"], "Accra");
+        // A fare naming no participant is reported, in English, under the table.
+        let (r, out) = run_with(&["--fares", fares.to_str().unwrap()], "name,place\nKofi,Accra\n", "unused.csv");
+        let _ = std::fs::remove_file(fares);
+        r.unwrap();
+        assert!(out.contains("Note: known fare Amina → Nairobi not used: no such participant"), "{out}");
     }
 }

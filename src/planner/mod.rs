@@ -6,8 +6,9 @@
 //! ([`candidates`]), host selection for one or k gatherings under four
 //! objectives ([`plan`], [`solve()`]), scenario
 //! comparison including going virtual ([`scenario`]), and the outputs a
-//! steward needs: JSON, a per-person CSV budget, a text table ([`report`]) and
-//! an SVG world map ([`map`]).
+//! steward needs: JSON and a per-person CSV budget ([`report`]) and an SVG
+//! world map ([`map`]). Errors are data ([`PlanError`]): the command line and
+//! the web say them in their reader's language.
 //!
 //! Typical use:
 //! ```ignore
@@ -15,7 +16,7 @@
 //! let travellers = planner::read_travellers("name,place\nAmina,Nairobi\nKofi,Accra\n".as_bytes())?;
 //! let request = PlanRequest { travellers, k: 2, ..PlanRequest::default() };
 //! let answer = planner::plan(&request, &mut |_| {})?;
-//! println!("{}", planner::render_table(answer.plan()));
+//! println!("{} at {}", answer.plan().value, answer.plan().hosts[0].name);
 //! # Ok::<(), planner::PlanError>(())
 //! ```
 //!
@@ -54,8 +55,8 @@ pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
-pub use plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
-pub use report::{PlanJson, render_table, write_budget_csv};
+pub use plan::{Assignment, Candidate, FareEnd, Host, Objective, Plan, Totals, Traveller, UnusedFare};
+pub use report::{PlanJson, write_budget_csv};
 pub use request::{
     CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
     DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, plan,

@@ -244,6 +244,28 @@ pub struct Plan {
     pub elapsed_ms: u64,
     /// Solver iterations (subgradient steps, search nodes or restarts).
     pub iterations: usize,
-    /// Things the user should know (unmatched known fares, ...).
-    pub notes: Vec<String>,
+    /// Known fares that name no participant or no candidate host, so went unused.
+    #[serde(default)]
+    pub unused_fares: Vec<UnusedFare>,
+}
+
+/// A known fare the plan could not use, and which end it could not find.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnusedFare {
+    /// The member it names.
+    pub member: String,
+    /// The host it names.
+    pub host: String,
+    /// What no one in the plan is called.
+    pub missing: FareEnd,
+}
+
+/// The end of a known fare that matched nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FareEnd {
+    /// No participant has the member's name.
+    Participant,
+    /// No candidate host has the host's name.
+    Host,
 }

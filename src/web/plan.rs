@@ -377,8 +377,28 @@ pub fn percent(x: &f64) -> String {
 }
 
 impl PlanPage {
+    /// Hosts as "City, Country", the country named in the reader's language.
     fn hosts_of(&self, hosts: &[planner::Host]) -> String {
-        hosts.iter().map(|h| format!("{}, {}", h.name, h.country)).collect::<Vec<_>>().join(" · ")
+        let lang = self.ctx.lang.code();
+        let country = |h: &planner::Host| {
+            planner::country_name_in(&h.country, lang).map_or_else(|| h.country.clone(), str::to_owned)
+        };
+        hosts.iter().map(|h| format!("{}, {}", h.name, country(h))).collect::<Vec<_>>().join(" · ")
+    }
+    /// Known fares the plan could not use, said in the reader's language.
+    fn unused_fares(&self) -> Vec<String> {
+        self.result
+            .plan()
+            .unused_fares
+            .iter()
+            .map(|f| {
+                let key = match f.missing {
+                    planner::FareEnd::Participant => "plan-unused-fare-participant",
+                    planner::FareEnd::Host => "plan-unused-fare-host",
+                };
+                self.ctx.ta(key, &[("member", &f.member), ("host", &f.host)])
+            })
+            .collect()
     }
     fn scenario_name(&self, kind: &planner::ScenarioKind) -> String {
         match kind {

@@ -203,6 +203,31 @@ async fn the_web_form_refuses_a_weight_of_zero_and_defaults_like_the_command_lin
 }
 
 #[tokio::test]
+async fn a_plan_page_names_unused_known_fares_and_host_countries_in_the_readers_language() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "fares").await;
+    let c = app.store.community("fares").await.unwrap().unwrap();
+    let mut model = convene::planner::TravelModel::default();
+    model.known_fares.push(convene::planner::KnownFare { member: "Nobody".into(), host: "Lagos".into(), fare: 475.0 });
+    app.store.set_travel_model(c.id, &serde_json::to_string(&model).unwrap()).await.unwrap();
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (_, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    let people = "Amina; Abidjan\nKofi; Abidjan; 2\n";
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let url = r.headers()["location"].to_str().unwrap().to_string();
+    let page = s.get(app.url(&url)).header("accept-language", "pt").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("nenhum participante se chama Nobody"), "{page}");
+    assert!(page.contains("Abidjan, Costa do Marfim"), "{page}");
+}
+
+#[tokio::test]
 async fn a_plan_saved_with_the_old_web_form_parameters_still_opens() {
     let app = spawn_app().await;
     let (steward, _, id) = community_with_convening(&app.store, "old").await;

@@ -245,6 +245,12 @@ async fn a_plan_saved_with_the_old_web_form_parameters_still_opens() {
     assert!(page.contains("Saved long ago") && page.contains("2 lines"), "{page}");
     let csv = s.get(app.url(&format!("/plans/{}/budget.csv", saved.id))).send().await.unwrap().text().await.unwrap();
     assert_eq!(csv.lines().count(), 3);
+    // An export gives the plan's parameters as the planner's request.
+    let doc = convene::interop::json::export(app.store.as_ref(), "old").await.unwrap();
+    assert_eq!(doc.plans[0].params, request);
+    let params = serde_json::to_value(&doc.plans[0].params).unwrap();
+    assert_eq!(params["travellers"][1]["place"], "Accra, GH");
+    assert_eq!(params["merge_km"], convene::planner::DEFAULT_MERGE_KM);
 }
 
 #[tokio::test]

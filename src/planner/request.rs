@@ -275,6 +275,20 @@ mod tests {
     }
 
     #[test]
+    fn answers_saved_before_unused_fares_were_data_still_load() {
+        let answer = plan(&PlanRequest { travellers: three(), k: 2, ..PlanRequest::default() }, &mut |_| {}).unwrap();
+        let mut old = serde_json::to_value(&answer).unwrap();
+        for scenario in ["one", "regional"] {
+            let p = old["comparison"][scenario].as_object_mut().unwrap();
+            p.remove("unused_fares");
+            p.insert("notes".into(), serde_json::json!(["known fare A → B not used: no such participant"]));
+        }
+        let loaded: PlanAnswer = serde_json::from_value(old).unwrap();
+        assert!(loaded.comparison.one.unused_fares.is_empty());
+        assert_eq!(loaded.plan().hosts, answer.plan().hosts);
+    }
+
+    #[test]
     fn one_set_of_defaults_serves_every_caller() {
         let r = PlanRequest::default();
         assert_eq!(r.min_population, DEFAULT_MIN_POPULATION);

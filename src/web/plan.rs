@@ -202,8 +202,6 @@ fn parse_form(f: &PlanForm, model: planner::TravelModel) -> Result<PlanRequest, 
 fn refusal(e: &PlanError) -> Msg {
     match e {
         PlanError::NoTravellers => Msg::new("plan-err-empty", &[]),
-        PlanError::ZeroWeight { index, .. } => Msg::line("plan-err-weight-zero", index + 1, &[]),
-        PlanError::Coordinates { index, .. } => Msg::line("plan-err-coordinates", index + 1, &[]),
         PlanError::NoCandidates { excluded, .. } if *excluded > 0 => {
             Msg::new("plan-err-all-excluded", &[("count", &excluded.to_string())])
         }
@@ -217,10 +215,13 @@ fn refusal(e: &PlanError) -> Msg {
         }
         PlanError::KExceedsPlaces { places, .. } => Msg::new("plan-err-k-places", &[("places", &places.to_string())]),
         PlanError::InvalidModel(_) => Msg::new("plan-err-model", &[]),
-        // The form cannot produce these (its limits are the planner's defaults, its lists are parsed above).
-        PlanError::InvalidTargetGap(_) | PlanError::InvalidMergeKm(_) | PlanError::Input { .. } => {
-            Msg::new("plan-err-solver", &[("message", &e.to_string())])
-        }
+        // The form cannot produce these: its lines are checked one by one above (weights,
+        // coordinates), its limits are the planner's defaults, it reads no CSV.
+        PlanError::ZeroWeight { .. }
+        | PlanError::Coordinates { .. }
+        | PlanError::InvalidTargetGap(_)
+        | PlanError::InvalidMergeKm(_)
+        | PlanError::Input { .. } => Msg::new("plan-err-solver", &[("message", &e.to_string())]),
     }
 }
 

@@ -37,8 +37,9 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlannerConfig {
-    /// Most seconds one planner run may take before it returns its best plan so far.
-    pub time_limit_seconds: f64,
+    /// Most seconds each solve of a plan may take before it returns its best plan so far
+    /// (a plan solves k = 1…5 and the k asked; each stops at its certified gap or here).
+    pub time_limit_seconds: u64,
     /// Most people one plan may hold.
     pub max_people: usize,
     /// Largest number of gatherings (k) offered.
@@ -47,7 +48,7 @@ pub struct PlannerConfig {
 
 impl Default for PlannerConfig {
     fn default() -> Self {
-        Self { time_limit_seconds: 20.0, max_people: 5_000, max_k: 10 }
+        Self { time_limit_seconds: 20, max_people: 5_000, max_k: 10 }
     }
 }
 
@@ -228,8 +229,9 @@ pool_max_connections = {pool}
 busy_timeout_ms = {busy}
 
 [planner]
-# Most seconds one planner run may take (it returns its best plan and its gap then).
-time_limit_seconds = {tl:.1}
+# Most seconds each solve of a plan may take (a plan solves k = 1…5 and the k asked);
+# a solve then returns its best plan with its certified gap.
+time_limit_seconds = {tl}
 # Most people one plan may hold.
 max_people = {people}
 # Largest number of regional gatherings (k) offered.

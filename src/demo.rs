@@ -4,12 +4,11 @@
 use crate::domain::Role;
 use crate::domain::convening::ConveningDraft;
 use crate::domain::story::{StepDraft, StoryDraft};
-use crate::planner::{self, KnownFare, TravelModel};
+use crate::planner::{self, KnownFare, PlanRequest, TravelModel, Traveller};
 use crate::service::communities::CommunityDraft;
 use crate::service::convenings::ParticipantDraft;
 use crate::service::{Actor, accounts, communities, convenings, stories};
 use crate::store::Store;
-use crate::web::{Person, PlanParams, run_plan};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -169,22 +168,19 @@ async fn seed_plan(store: &Store, steward: &Actor, slug: &str, demo: &Demo, cid:
     model.known_fares.push(KnownFare { member: "Joseph Mwangi".into(), host: "Lagos".into(), fare: 475.0 });
     communities::set_travel_model(store, steward, slug, &serde_json::to_string(&model)?).await?;
     let first = demo.convenings.first().context("demo has a convening")?;
-    let mut people = Vec::new();
+    let mut travellers = Vec::new();
     for email in &first.participants {
         let m = demo.members.iter().find(|m| &m.email == email).context("demo participant")?;
         let place = planner::resolve(&m.home).with_context(|| format!("demo home {}", m.home))?;
-        people.push(Person { name: m.name.clone(), place: place.label(), lat: place.lat, lon: place.lon, weight: 1 });
+        travellers.push(Traveller { place: Some(place.label()), ..Traveller::new(m.name.clone(), place.position()) });
     }
-    let params = PlanParams {
-        people,
-        objective: "total-cost".into(),
-        k: 2,
-        candidates: "cities".into(),
-        min_population: 1_000_000,
-        exclude: Vec::new(),
-    };
-    let result = run_plan(&params, model).await.map_err(|e| anyhow::anyhow!("demo plan: {e}"))?;
-    let (p, r) = (serde_json::to_string(&params)?, serde_json::to_string(&result)?);
+    let request = PlanRequest { travellers, k: 2, model, ..PlanRequest::default() };
+    let (request, result) =
+        tokio::task::spawn_blocking(move || planner::plan(&request, &mut |_| {}).map(|a| (request, a)))
+            .await
+            .context("demo plan")?
+            .map_err(|e| anyhow::anyhow!("demo plan: {e}"))?;
+    let (p, r) = (serde_json::to_string(&request)?, serde_json::to_string(&result)?);
     convenings::save_plan(store, steward, cid, "One gathering or two regional ones?", &p, &r).await?;
     Ok(())
 }

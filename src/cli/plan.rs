@@ -10,13 +10,17 @@ use std::io::{BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::planner::report::grouped;
-use crate::planner::scenario::Scenario;
-use crate::planner::{self, Candidate, MapOptions, Objective, PlanJson, Progress, SolveOptions, TravelModel};
+
+mod table;
+use crate::planner::{
+    self, CandidateSource, CoordinateError, InputList, MapOptions, ModelError, Objective, PlaceLookupError, PlanAnswer,
+    PlanError, PlanJson, PlanRequest, Progress, RowError, RowProblem, ScenarioKind, TravelModel,
+};
 
 /// Output format of `convene plan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -55,11 +59,12 @@ impl From<ObjectiveArg> for Objective {
     }
 }
 
-/// Arguments of `convene plan`.
+/// Arguments of `convene plan`. Defaults come from the planner's request
+/// ([`planner::request`]), the same ones the web planner uses.
 #[derive(Clone, Debug, Args)]
 pub struct PlanArgs {
     /// Participants CSV: a `name` column and either `place` ("City" or "City, CC")
-    /// or `lat` and `lon`; an optional `weight` is the number of people travelling from there.
+    /// or `lat` and `lon`; an optional `weight` is the number of people travelling from there (1 or more).
     #[arg(long, value_name = "FILE.csv")]
     pub participants: PathBuf,
     /// Candidate hosts: `cities` (bundled GeoNames cities), `airports` (airports with
@@ -67,7 +72,7 @@ pub struct PlanArgs {
     #[arg(long, default_value = "cities", value_name = "cities|airports|FILE.csv")]
     pub candidates: String,
     /// With `--candidates cities`: only cities of at least this many people.
-    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    #[arg(long, default_value_t = planner::DEFAULT_MIN_POPULATION, value_name = "N")]
     pub min_population: u64,
     /// Number of gatherings (1 = one gathering; more = regional gatherings).
     #[arg(long, default_value_t = 1, value_name = "K")]
@@ -89,32 +94,19 @@ pub struct PlanArgs {
     pub exclude: Vec<String>,
     /// With `--candidates cities`: drop cities closer than this many km to a larger
     /// one (city districts); 0 keeps every city.
-    #[arg(long, default_value_t = 25.0, value_name = "KM")]
+    #[arg(long, default_value_t = planner::DEFAULT_MERGE_KM, value_name = "KM")]
     pub merge_km: f64,
     /// Stop improving once the certified gap is at most this fraction (0.01 = 1 %).
-    #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
+    #[arg(long, default_value_t = planner::DEFAULT_TARGET_GAP, value_name = "FRACTION")]
     pub target_gap: f64,
     /// Stop improving after this many seconds and report the gap reached.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    #[arg(long, default_value_t = planner::DEFAULT_TIME_LIMIT_SECS, value_name = "SECONDS")]
     pub time_limit: u64,
 }
 
 fn open(path: &Path, what: &str) -> Result<BufReader<File>> {
     let f = File::open(path).with_context(|| format!("cannot open the {what} file {}", path.display()))?;
     Ok(BufReader::new(f))
-}
-
-fn candidates(args: &PlanArgs) -> Result<Vec<Candidate>> {
-    let mut list = match args.candidates.as_str() {
-        "cities" => planner::city_candidates(args.min_population, args.merge_km),
-        "airports" => planner::airport_candidates(),
-        path => {
-            let p = Path::new(path);
-            planner::read_candidates(open(p, "candidates")?).with_context(|| format!("in {}", p.display()))?
-        }
-    };
-    planner::exclude(&mut list, &args.exclude);
-    Ok(list)
 }
 
 fn model(args: &PlanArgs) -> Result<TravelModel> {
@@ -124,10 +116,151 @@ fn model(args: &PlanArgs) -> Result<TravelModel> {
         None => TravelModel::default(),
     };
     if let Some(p) = &args.fares {
-        let fares = planner::read_known_fares(open(p, "fares")?).with_context(|| format!("in {}", p.display()))?;
+        let fares = planner::read_known_fares(open(p, "fares")?)
+            .map_err(|e| english(&e))
+            .with_context(|| format!("in {}", p.display()))?;
         model.known_fares.extend(fares);
     }
     Ok(model)
+}
+
+/// The planner request the arguments describe (files read, nothing solved yet).
+///
+/// # Errors
+/// Unreadable files and invalid rows, named by row and column.
+pub fn request(args: &PlanArgs) -> Result<PlanRequest> {
+    let travellers = planner::read_travellers(open(&args.participants, "participants")?)
+        .map_err(|e| english(&e))
+        .with_context(|| format!("in {}", args.participants.display()))?;
+    let (candidates, listed) = match args.candidates.as_str() {
+        "cities" => (CandidateSource::Cities, Vec::new()),
+        "airports" => (CandidateSource::Airports, Vec::new()),
+        path => {
+            let p = Path::new(path);
+            let list = planner::read_candidates(open(p, "candidates")?)
+                .map_err(|e| english(&e))
+                .with_context(|| format!("in {}", p.display()))?;
+            (CandidateSource::Listed, list)
+        }
+    };
+    Ok(PlanRequest {
+        travellers,
+        objective: Objective::from(args.objective),
+        k: args.k,
+        candidates,
+        min_population: args.min_population,
+        merge_km: args.merge_km,
+        listed,
+        exclude: args.exclude.clone(),
+        target_gap: args.target_gap,
+        time_limit_secs: args.time_limit,
+        // Only the table prints the k curve; other formats need not pay for it.
+        curve_to: if args.format == Format::Table { planner::DEFAULT_CURVE_TO } else { 0 },
+        model: model(args)?,
+    })
+}
+
+/// A planner error in plain English, naming the command-line flags to change.
+pub fn english(e: &PlanError) -> anyhow::Error {
+    let text = match e {
+        PlanError::NoTravellers => "the participant list is empty: add at least one person with a place".to_owned(),
+        PlanError::ZeroWeight { index, name } => {
+            format!("participant {} ({name}) has weight 0: the weight is a number of people, 1 or more", index + 1)
+        }
+        PlanError::Coordinates { index, name, error } => {
+            format!("participant {} ({name}): {}", index + 1, english_coordinate(error))
+        }
+        PlanError::NoCandidates { hosts: CandidateSource::Cities, min_population, excluded } if *excluded == 0 => {
+            format!("no city has {} people or more: lower --min-population", grouped_int(*min_population))
+        }
+        PlanError::NoCandidates { excluded, .. } if *excluded > 0 => {
+            format!("--exclude rules out every one of the {excluded} candidate hosts")
+        }
+        PlanError::NoCandidates { .. } => "there are no candidate hosts (check --candidates)".to_owned(),
+        PlanError::ZeroK => "the number of gatherings --k must be at least 1".to_owned(),
+        PlanError::KExceedsCandidates { k, candidates } => {
+            format!("--k {k} is larger than the number of candidate hosts ({candidates})")
+        }
+        PlanError::KExceedsPlaces { k, places } => format!(
+            "--k {k} is larger than the number of distinct home places ({places}): every place would get its own gathering"
+        ),
+        PlanError::InvalidTargetGap(g) => format!("--target-gap must be at least 0 and below 1 (got {g})"),
+        PlanError::InvalidMergeKm(km) => format!("--merge-km must be 0 or more (got {km})"),
+        PlanError::InvalidModel(m) => format!("the travel model is not valid: {}", english_model(m)),
+        PlanError::Input { list, errors } => format!(
+            "{} has {} problem{}:\n{}",
+            match list {
+                InputList::Participants => "the participant list",
+                InputList::Candidates => "the candidate list",
+                InputList::Fares => "the fare list",
+            },
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors.iter().map(|e| format!("  {}", english_row(e))).collect::<Vec<_>>().join("\n")
+        ),
+    };
+    anyhow::anyhow!(text)
+}
+
+/// A bad row of an input list in English: "row 3, column "place": …".
+fn english_row(e: &RowError) -> String {
+    let quoted =
+        |places: &[planner::Place]| places.iter().map(|p| format!("\"{}\"", p.label())).collect::<Vec<_>>().join(", ");
+    let what = match &e.problem {
+        RowProblem::Unreadable(detail) => format!("cannot read the file: {detail}"),
+        RowProblem::FieldCount { expected, found } => {
+            format!("malformed line: {found} fields where the header has {expected}")
+        }
+        RowProblem::NotUtf8 => "malformed line: not valid UTF-8 text".to_owned(),
+        RowProblem::Malformed(detail) => format!("malformed line: {detail}"),
+        RowProblem::MissingColumn { have } => {
+            format!("the header has no \"{}\" column (it has: {})", e.column, have.join(", "))
+        }
+        RowProblem::NeedPlaceOrLatLon => "the header needs a \"place\" column or both \"lat\" and \"lon\"".to_owned(),
+        RowProblem::EmptyName => "the name is empty".to_owned(),
+        RowProblem::BadWeight(w) => format!("\"{w}\" is not a whole number of people (1 or more)"),
+        RowProblem::NotANumber(text) => format!("\"{text}\" is not a number"),
+        RowProblem::Coordinate(c) => english_coordinate(c),
+        RowProblem::NoPlace => "no place and no lat/lon given".to_owned(),
+        RowProblem::Place(PlaceLookupError::Unknown { query, suggestions }) if suggestions.is_empty() => {
+            format!("unknown place \"{query}\"")
+        }
+        RowProblem::Place(PlaceLookupError::Unknown { query, suggestions }) => {
+            format!("unknown place \"{query}\"; closest matches: {}", quoted(suggestions))
+        }
+        RowProblem::Place(PlaceLookupError::Ambiguous { query, matches }) => {
+            format!("ambiguous place \"{query}\": add the country code, one of {}", quoted(matches))
+        }
+        RowProblem::BadFare(fare) => format!("needs a member, a host and a non-negative fare (got \"{fare}\")"),
+    };
+    if e.column.is_empty() {
+        format!("row {}: {what}", e.row)
+    } else {
+        format!("row {}, column \"{}\": {what}", e.row, e.column)
+    }
+}
+
+fn english_coordinate(e: &CoordinateError) -> String {
+    match e {
+        CoordinateError::Latitude(v) => format!("latitude {v} is out of range (it must be between -90 and 90)"),
+        CoordinateError::Longitude(v) => format!("longitude {v} is out of range (it must be between -180 and 180)"),
+    }
+}
+
+/// A refused travel-model constant in English.
+fn english_model(e: &ModelError) -> String {
+    match e {
+        ModelError::Negative { field, value } => format!("{field} must be a number, 0 or more (not {value})"),
+        ModelError::NotPositive { field } => format!("{field} must be above 0"),
+        ModelError::KnownFare { member, host, .. } => {
+            format!("the known fare from {member} to {host} must be a number, 0 or more")
+        }
+    }
+}
+
+fn grouped_int(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    grouped(n as f64, 0)
 }
 
 /// Runs `convene plan`, writing the chosen format to `out` in one piece.
@@ -137,23 +270,7 @@ fn model(args: &PlanArgs) -> Result<TravelModel> {
 /// place names), impossible requests (no participants, k larger than the
 /// candidates), or a failed write.
 pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
-    if !(0.0..1.0).contains(&args.target_gap) {
-        bail!("--target-gap must be at least 0 and below 1 (got {})", args.target_gap);
-    }
-    if !args.merge_km.is_finite() || args.merge_km < 0.0 {
-        bail!("--merge-km must be 0 or more");
-    }
-    let travellers = planner::read_travellers(open(&args.participants, "participants")?)
-        .with_context(|| format!("in {}", args.participants.display()))?;
-    let candidates = candidates(args)?;
-    let model = model(args)?;
-    let options = SolveOptions {
-        target_gap: args.target_gap,
-        time_limit: Duration::from_secs(args.time_limit),
-        ..SolveOptions::default()
-    };
-    let objective = Objective::from(args.objective);
-
+    let request = request(args)?;
     let started = Instant::now();
     let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::hidden());
     if let Ok(style) = ProgressStyle::with_template("planning {spinner} [{elapsed}] {bar:30} {msg}") {
@@ -172,53 +289,65 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
             bar.set_message(format!("gap {:.2} %", 100.0 * (p.value - p.lower_bound) / p.value));
         }
     };
-    let plan =
-        planner::solve_with_progress(&travellers, &candidates, args.k, objective, &model, &options, &mut on_progress);
+    let answer = planner::plan(&request, &mut on_progress);
     bar.finish_and_clear();
-    let plan = plan?;
+    let answer = answer.map_err(|e| english(&e))?;
+    let plan = answer.plan();
 
     let mut buf: Vec<u8> = Vec::new();
     match args.format {
-        Format::Table => {
-            let mut text = planner::render_table(&plan);
-            let mut scenarios = Vec::new();
-            if plan.k > 1 {
-                let one = planner::solve(&travellers, &candidates, 1, objective, &model, &options)?;
-                scenarios.push(("one gathering".to_owned(), Scenario::of_plan(&one)));
-            }
-            let label =
-                if plan.k == 1 { "one gathering".to_owned() } else { format!("{} regional gatherings", plan.k) };
-            scenarios.push((label, Scenario::of_plan(&plan)));
-            scenarios.push(("virtual".to_owned(), Scenario::virtual_meeting(&travellers, &model)));
-            text.push_str("\nScenarios compared:\n");
-            for (label, s) in &scenarios {
-                let t = &s.totals;
-                let _ = writeln!(
-                    text,
-                    "  {label:<24} cost {:>10} {} ({:>6} per person)  CO2e {:>9} kg  hours average {:.1}, worst {:.1}",
-                    grouped(t.total_cost, 0),
-                    t.currency,
-                    grouped(t.per_person_cost, 0),
-                    grouped(t.total_co2_kg, 0),
-                    t.avg_hours,
-                    t.max_hours
-                );
-            }
-            buf.extend_from_slice(text.as_bytes());
-        }
+        Format::Table => buf.extend_from_slice(table(&answer).as_bytes()),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut buf, &PlanJson::from(&plan))?;
+            serde_json::to_writer_pretty(&mut buf, &PlanJson::from(plan))?;
             buf.push(b'\n');
         }
         Format::Svg => {
-            buf.extend_from_slice(planner::render_svg(&plan, &MapOptions::default()).as_bytes());
+            buf.extend_from_slice(planner::render_svg(plan, &MapOptions::default()).as_bytes());
             buf.push(b'\n');
         }
-        Format::Csv => planner::write_budget_csv(&plan, &mut buf)?,
+        Format::Csv => planner::write_budget_csv(plan, &mut buf)?,
     }
     out.write_all(&buf)?;
     out.flush()?;
     Ok(())
+}
+
+/// The plan for k as a table, then the scenarios side by side and the k curve.
+fn table(answer: &PlanAnswer) -> String {
+    let mut text = table::render_table(answer.plan());
+    text.push_str("\nScenarios compared:\n");
+    for s in &answer.comparison.scenarios {
+        let label = match s.kind {
+            ScenarioKind::OneGathering => "one gathering".to_owned(),
+            ScenarioKind::Regional => format!("{} regional gatherings", s.k),
+            ScenarioKind::Virtual => "virtual".to_owned(),
+        };
+        let t = &s.totals;
+        let _ = writeln!(
+            text,
+            "  {label:<24} cost {:>10} {} ({:>6} per person)  CO2e {:>9} kg  hours average {:.1}, worst {:.1}",
+            grouped(t.total_cost, 0),
+            t.currency,
+            grouped(t.per_person_cost, 0),
+            grouped(t.total_co2_kg, 0),
+            t.avg_hours,
+            t.max_hours
+        );
+    }
+    if answer.curve.len() > 1 {
+        text.push_str("\nHow the objective falls as k grows:\n");
+        for c in &answer.curve {
+            let _ = writeln!(
+                text,
+                "  k = {:<3} {:>14}  CO2e {:>9} kg  gap {:.2} %",
+                c.k,
+                grouped(c.value, 0),
+                grouped(c.totals.total_co2_kg, 0),
+                c.gap * 100.0
+            );
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -316,6 +445,43 @@ mod tests {
     }
 
     #[test]
+    fn the_command_line_defaults_are_the_planners() {
+        let p = temp_csv("defaults.csv", PEOPLE);
+        let cli = Cli::try_parse_from(["plan", "--participants", p.to_str().unwrap()]).unwrap();
+        let request = request(&cli.plan).unwrap();
+        let _ = std::fs::remove_file(p);
+        let defaults = PlanRequest::default();
+        assert_eq!(request.min_population, defaults.min_population, "100,000 here, 1,000,000 on the web, once");
+        assert!((request.merge_km - defaults.merge_km).abs() < 1e-12);
+        assert!((request.target_gap - defaults.target_gap).abs() < 1e-12);
+        assert_eq!(request.time_limit_secs, defaults.time_limit_secs);
+        assert_eq!(
+            (request.k, request.objective, request.candidates),
+            (1, Objective::TotalCost, CandidateSource::Cities)
+        );
+    }
+
+    #[test]
+    fn a_weight_of_zero_is_refused_with_its_row() {
+        let (r, out) = run_with(&[], "name,place,weight\nAmina,Nairobi,0\n", "zero.csv");
+        let msg = format!("{:#}", r.unwrap_err());
+        assert!(msg.contains("row 2, column \"weight\"") && msg.contains("1 or more"), "{msg}");
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn planner_refusals_name_the_flag_to_change() {
+        let (r, _) = run_with(&["--min-population", "100000000"], PEOPLE, "nocities.csv");
+        let msg = format!("{:#}", r.unwrap_err());
+        assert!(msg.contains("no city has 100,000,000 people or more: lower --min-population"), "{msg}");
+        let (r, _) = run_with(&["--k", "9"], PEOPLE, "kplaces.csv");
+        let msg = format!("{:#}", r.unwrap_err());
+        assert!(msg.contains("--k 9 is larger than the number of distinct home places (5)"), "{msg}");
+        let (r, _) = run_with(&["--merge-km=-2"], PEOPLE, "merge.csv");
+        assert!(format!("{:#}", r.unwrap_err()).contains("--merge-km must be 0 or more"));
+    }
+
+    #[test]
     fn a_known_fare_replaces_the_estimate() {
         let fares = temp_csv("fares.csv", "member,host,fare\nAmina,Nairobi,1\n");
         let cands =
@@ -325,11 +491,15 @@ mod tests {
             "name,place\nAmina,Accra\nKofi,Accra\n",
             "fare.csv",
         );
-        let _ = std::fs::remove_file(fares);
         let _ = std::fs::remove_file(cands);
         r.unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         // Accra is free for both by ground... unless Amina's known 1-dollar fare to Nairobi wins for her alone; with k = 1 the sum decides.
         assert_eq!(v["hosts"][0]["name"], "Accra");
+        // A fare naming no participant is reported, in English, under the table.
+        let (r, out) = run_with(&["--fares", fares.to_str().unwrap()], "name,place\nKofi,Accra\n", "unused.csv");
+        let _ = std::fs::remove_file(fares);
+        r.unwrap();
+        assert!(out.contains("Note: known fare Amina → Nairobi not used: no such participant"), "{out}");
     }
 }

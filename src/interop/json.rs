@@ -43,8 +43,10 @@ pub struct PlanOut {
     pub convening: i64,
     pub name: String,
     pub created_by: Option<String>,
-    /// What was asked: people and places, objective, k, candidates.
-    pub params: serde_json::Value,
+    /// What was asked: the planner's request (travellers and places, objective, k,
+    /// candidates, exclusions, limits, travel model). Older exports' web-form
+    /// parameters load too (see [`crate::planner::PlanRequest`]).
+    pub params: crate::planner::PlanRequest,
     /// The planner's answer: scenarios, plans, per-person table, k curve.
     pub result: serde_json::Value,
 }

@@ -1,8 +1,8 @@
 //! k hosts minimising the worst individual cost (k-center) on large
 //! instances: farthest-first seeds refined by Lloyd-style steps (each host
 //! moved to its members' exact best single host), then a bisection on the
-//! threshold t whose every step is the exact subset-relaxation test of
-//! [`super::relax`]: either k hosts serving everyone at cost ≤ t (a better
+//! threshold t ([`super::bisect`]) whose every step is the exact
+//! subset-relaxation test of [`super::relax`]: either k hosts serving everyone at cost ≤ t (a better
 //! plan) or a proof that none exist (a certified lower bound, OPT > t).
 //! Should that test run out of effort, a weaker certified bound by the
 //! pigeonhole principle remains: among any k + 1 members two must share a
@@ -11,9 +11,10 @@
 
 use std::time::Instant;
 
+use super::bisect::{OnUnknown, Probe, Thresholds, bisect};
 use super::engine::{Instance, SplitMix};
-use super::median::{Limits, Outcome, Report};
 use super::relax::{Decision, Relaxation};
+use super::solver::{Limits, Outcome, Report};
 
 /// Search nodes allowed per exact test of a sample.
 const SEARCH_BUDGET: usize = 200_000;
@@ -263,28 +264,23 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
         relax.add(i);
     }
     let close_enough = |ub: f64, lb: f64| ub - lb <= 0.25 * limits.target_gap * ub;
-    let (mut lo, mut top) = (lb, ub);
-    let mut decisions = 0;
-    while !close_enough(top, lo) && Instant::now() < limits.deadline {
-        let t = 0.5 * (lo + top);
-        decisions += 1;
-        match relax.decide(t, SEARCH_BUDGET, limits.deadline) {
-            Decision::Infeasible => {
-                lo = t;
-                lb = lb.max(t);
+    let (lo, hi) = (lb, ub);
+    let mut test = |t: f64| match relax.decide(t, SEARCH_BUDGET, limits.deadline) {
+        Decision::Infeasible => Probe::Infeasible,
+        Decision::Feasible(hosts, v) => {
+            if v < ub {
+                ub = v;
+                best_hosts = hosts;
             }
-            Decision::Feasible(hosts, v) => {
-                if v < ub {
-                    ub = v;
-                    best_hosts = hosts;
-                }
-                top = v.min(t);
-            }
-            // Out of search effort: look for a bound below t only.
-            Decision::Unknown => top = t,
+            Probe::Feasible(v)
         }
-        report(0.5 + 0.4 * (lo / ub).min(1.0), ub, lb.min(ub));
-    }
+        Decision::Unknown => Probe::Unknown,
+    };
+    let mut step = |lo: f64, best: f64| report(0.5 + 0.4 * (lo / best).min(1.0), best, lo.min(best));
+    let thresholds = Thresholds::Interval { fraction: 0.25 * limits.target_gap };
+    // Out of search effort at some t: look for a bound below t only.
+    let bounds = bisect(&thresholds, lo, hi, OnUnknown::LookBelow, limits.deadline, &mut test, &mut step);
+    lb = lb.max(bounds.lower);
 
     // Should the relaxation have run out of effort: bottleneck moves for the
     // hosts, and lower bound 3, the pigeonhole bound.
@@ -293,5 +289,5 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
         lb = lb.max(pigeonhole_bound(inst, k, &order, &own_best, lb, ub, limits));
     }
     report(1.0, ub, lb.min(ub));
-    Outcome { hosts: best_hosts, value: ub, lower_bound: lb.min(ub), iterations: starts.len() + decisions }
+    Outcome { hosts: best_hosts, value: ub, lower_bound: lb.min(ub), iterations: starts.len() + bounds.tests }
 }

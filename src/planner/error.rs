@@ -1,6 +1,22 @@
-//! What can go wrong when planning, worded for the steward who has to fix it.
+//! What can go wrong when planning, as data: the command line says it in
+//! English and the web in the reader's language, each from these values.
+//! The `Display` forms here are short and technical, for logs.
 
-use super::places::Place;
+use super::geo::CoordinateError;
+use super::places::{Place, PlaceLookupError};
+use super::request::CandidateSource;
+use super::travel::ModelError;
+
+/// Which input list a problem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputList {
+    /// The participants (`name`, `place` or `lat,lon`, `weight`).
+    Participants,
+    /// Custom candidate hosts (`name,lat,lon`, `country`).
+    Candidates,
+    /// Known fares (`member,host,fare`).
+    Fares,
+}
 
 /// One problem in one cell of an input list (participants, candidates, fares).
 #[derive(Clone, Debug, PartialEq)]
@@ -9,36 +25,104 @@ pub struct RowError {
     pub row: usize,
     /// The column at fault, empty when the whole line is malformed.
     pub column: String,
-    /// What is wrong, in plain words.
-    pub message: String,
-    /// For an unknown or ambiguous place: what the row may have meant.
-    pub suggestions: Vec<Place>,
+    /// What is wrong.
+    pub problem: RowProblem,
 }
 
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.column.is_empty() {
-            write!(f, "row {}: {}", self.row, self.message)
-        } else {
-            write!(f, "row {}, column \"{}\": {}", self.row, self.column, self.message)
+/// What is wrong with a row or a cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowProblem {
+    /// The file cannot be read as CSV at all (the reader's own message).
+    Unreadable(String),
+    /// A line has another number of fields than the header.
+    FieldCount {
+        /// Fields in the header.
+        expected: u64,
+        /// Fields on this line.
+        found: u64,
+    },
+    /// A line is not UTF-8 text.
+    NotUtf8,
+    /// A line is malformed otherwise (the reader's own message).
+    Malformed(String),
+    /// The header lacks the column (named in [`RowError::column`]).
+    MissingColumn {
+        /// The columns the header has.
+        have: Vec<String>,
+    },
+    /// The header has neither `place` nor both `lat` and `lon`.
+    NeedPlaceOrLatLon,
+    /// The name is empty.
+    EmptyName,
+    /// The weight is not a whole number of people, 1 or more.
+    BadWeight(String),
+    /// A coordinate is not a number.
+    NotANumber(String),
+    /// A coordinate is out of range.
+    Coordinate(CoordinateError),
+    /// Neither a place nor coordinates.
+    NoPlace,
+    /// The place is unknown or ambiguous (with what it may have meant).
+    Place(PlaceLookupError),
+    /// A fare row lacks its member or host, or its fare is not a number, 0 or more.
+    BadFare(String),
+}
+
+impl RowError {
+    pub(crate) fn new(row: usize, column: &str, problem: RowProblem) -> Self {
+        Self { row, column: column.to_owned(), problem }
+    }
+
+    /// For an unknown or ambiguous place: what the row may have meant.
+    #[must_use]
+    pub fn suggestions(&self) -> &[Place] {
+        match &self.problem {
+            RowProblem::Place(PlaceLookupError::Unknown { suggestions, .. }) => suggestions,
+            RowProblem::Place(PlaceLookupError::Ambiguous { matches, .. }) => matches,
+            _ => &[],
         }
     }
 }
 
 /// Why a plan could not be made.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
     /// Nobody to plan for.
-    #[error("the participant list is empty: add at least one person with a place")]
+    #[error("no travellers")]
     NoTravellers,
+    /// A traveller stands for no one (weight 0).
+    #[error("traveller {index} ({name}) has weight 0")]
+    ZeroWeight {
+        /// Position in the request's traveller list (from 0).
+        index: usize,
+        /// The traveller's name.
+        name: String,
+    },
+    /// A traveller's coordinates are out of range.
+    #[error("traveller {index} ({name}): {error}")]
+    Coordinates {
+        /// Position in the request's traveller list (from 0).
+        index: usize,
+        /// The traveller's name.
+        name: String,
+        /// Which coordinate is wrong.
+        error: CoordinateError,
+    },
     /// No candidate host to choose from.
-    #[error("there are no candidate hosts (check --candidates and --min-population)")]
-    NoCandidates,
+    #[error("no candidate hosts ({hosts:?}, min population {min_population}, {excluded} before exclusions)")]
+    NoCandidates {
+        /// Where candidates were taken from.
+        hosts: CandidateSource,
+        /// The smallest city asked for (with [`CandidateSource::Cities`]).
+        min_population: u64,
+        /// Candidates there were before exclusions (0: the source itself had none).
+        excluded: usize,
+    },
     /// k = 0.
-    #[error("the number of gatherings k must be at least 1")]
+    #[error("k is 0")]
     ZeroK,
     /// More gatherings than candidate hosts.
-    #[error("k = {k} is larger than the number of candidate hosts ({candidates})")]
+    #[error("k = {k} > {candidates} candidate hosts")]
     KExceedsCandidates {
         /// Requested gatherings.
         k: usize,
@@ -46,24 +130,27 @@ pub enum PlanError {
         candidates: usize,
     },
     /// More gatherings than distinct home places.
-    #[error(
-        "k = {k} is larger than the number of distinct home places ({places}): every place would get its own gathering"
-    )]
+    #[error("k = {k} > {places} distinct home places")]
     KExceedsPlaces {
         /// Requested gatherings.
         k: usize,
         /// Distinct home places.
         places: usize,
     },
+    /// The target gap is not a fraction in 0..1.
+    #[error("target gap {0} outside 0..1")]
+    InvalidTargetGap(f64),
+    /// The merge distance is negative or not a number.
+    #[error("merge distance {0} km is not 0 or more")]
+    InvalidMergeKm(f64),
     /// The travel model has a bad constant.
-    #[error("{0}")]
-    InvalidModel(String),
+    #[error("invalid travel model: {0}")]
+    InvalidModel(ModelError),
     /// An input list has problems; all of them (up to a limit) are listed.
-    #[error("{what} has {} problem{}:\n{}", .errors.len(), if .errors.len() == 1 { "" } else { "s" },
-        .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{list:?}: {} problem(s)", .errors.len())]
     Input {
-        /// Which list ("the participant list", "the candidate list", ...).
-        what: String,
+        /// Which list.
+        list: InputList,
         /// The problems, in file order.
         errors: Vec<RowError>,
     },

@@ -5,8 +5,11 @@
 
 use std::time::Instant;
 
+use super::bisect::{OnUnknown, Probe, Thresholds, bisect};
+use super::cover::{BitSet, Cover, cover};
 use super::engine::{Aggregate, Instance};
-use super::median::{Limits, Outcome, Report};
+use super::lagrange::{Relaxation, Schedule, ascend};
+use super::solver::{Limits, Outcome, Report};
 
 /// Instances with at most this many member-group × candidate pairs are solved exactly.
 pub(crate) const EXACT_PAIRS: usize = 60_000;
@@ -91,8 +94,69 @@ fn binomial_at_most(n: usize, k: usize, limit: u128) -> bool {
     true
 }
 
-/// Lagrangian bound of a branch-and-bound node (and primal offers), after a
-/// few subgradient steps from `u`. Returns the bound and the candidate to branch on.
+/// The relaxation at one branch-and-bound node over the dense table: closed
+/// candidates cannot be chosen, open ones always are, the rest by σ. Each
+/// chosen set is offered as hosts.
+struct NodeDual<'a> {
+    d: &'a Dense,
+    k: usize,
+    status: &'a [Status],
+    opened: Vec<usize>,
+    sigma: Vec<f64>,
+    inc: &'a mut Incumbent,
+}
+
+impl Relaxation for NodeDual<'_> {
+    fn weights(&self) -> &[f64] {
+        &self.d.w
+    }
+
+    fn evaluate(&mut self, u: &[f64]) -> (f64, Vec<usize>) {
+        let d = self.d;
+        for (j, s) in self.sigma.iter_mut().enumerate() {
+            *s = if self.status[j] == Status::Closed {
+                f64::NEG_INFINITY
+            } else {
+                (0..d.n).map(|i| d.w[i] * (u[i] - d.c[i * d.m + j]).max(0.0)).sum()
+            };
+        }
+        let mut free: Vec<usize> = (0..d.m).filter(|&j| self.status[j] == Status::Free).collect();
+        free.sort_by(|&a, &b| self.sigma[b].total_cmp(&self.sigma[a]));
+        let mut chosen = self.opened.clone();
+        chosen.extend(free.iter().take(self.k - self.opened.len()));
+        let value: f64 =
+            (0..d.n).map(|i| d.w[i] * u[i]).sum::<f64>() - chosen.iter().map(|&j| self.sigma[j]).sum::<f64>();
+        self.inc.offer(d, &chosen);
+        (value, chosen)
+    }
+
+    fn gains(&self, i: usize, j: usize, ui: f64) -> bool {
+        self.d.c[i * self.d.m + j] < ui
+    }
+
+    fn upper(&self) -> f64 {
+        self.inc.value
+    }
+
+    fn done(&self, best: f64) -> bool {
+        best >= self.inc.value * (1.0 - 1e-12)
+    }
+}
+
+/// The ascent at a node: plain subgradient steps, θ from 1 halved after 8 steps without progress.
+const NODE_SCHEDULE: Schedule = Schedule {
+    theta: 1.0,
+    stall: 8,
+    min_theta: 1e-4,
+    deflection: 0.0,
+    improvement: 1e-12,
+    step_floor: 1e-9,
+    max_steps: 60,
+};
+
+/// Lagrangian bound of a branch-and-bound node (and primal offers), after at
+/// most `steps` subgradient steps from `u`. Returns the bound and the candidate
+/// to branch on: the free one with the largest σ at the best bound.
 fn node_bound(
     d: &Dense,
     k: usize,
@@ -101,58 +165,11 @@ fn node_bound(
     steps: usize,
     inc: &mut Incumbent,
 ) -> (f64, Option<usize>) {
-    let mut best = f64::NEG_INFINITY;
-    let mut branch = None;
-    let mut theta = 1.0;
-    let mut stall = 0;
-    let mut sigma = vec![0.0; d.m];
     let opened: Vec<usize> = (0..d.m).filter(|&j| status[j] == Status::Open).collect();
-    for _ in 0..steps {
-        for (j, s) in sigma.iter_mut().enumerate() {
-            *s = if status[j] == Status::Closed {
-                f64::NEG_INFINITY
-            } else {
-                (0..d.n).map(|i| d.w[i] * (u[i] - d.c[i * d.m + j]).max(0.0)).sum()
-            };
-        }
-        let mut free: Vec<usize> = (0..d.m).filter(|&j| status[j] == Status::Free).collect();
-        free.sort_by(|&a, &b| sigma[b].total_cmp(&sigma[a]));
-        let mut chosen = opened.clone();
-        chosen.extend(free.iter().take(k - opened.len()));
-        let value: f64 = (0..d.n).map(|i| d.w[i] * u[i]).sum::<f64>() - chosen.iter().map(|&j| sigma[j]).sum::<f64>();
-        inc.offer(d, &chosen);
-        if value > best + 1e-12 * best.abs() {
-            best = value;
-            branch = free.first().copied();
-            stall = 0;
-        } else {
-            stall += 1;
-            if stall >= 8 {
-                theta /= 2.0;
-                stall = 0;
-            }
-        }
-        if best >= inc.value * (1.0 - 1e-12) || theta < 1e-4 {
-            break;
-        }
-        let mut g = vec![0.0; d.n];
-        let mut norm = 0.0;
-        for i in 0..d.n {
-            let covered = chosen.iter().filter(|&&j| d.c[i * d.m + j] < u[i]).count();
-            #[allow(clippy::cast_precision_loss)]
-            let gi = d.w[i] * (1.0 - covered as f64);
-            g[i] = gi;
-            norm += gi * gi;
-        }
-        if norm == 0.0 {
-            break;
-        }
-        let step = theta * (inc.value - value).max(1e-9 * inc.value.max(1.0)) / norm;
-        for i in 0..d.n {
-            u[i] = (u[i] + step * g[i]).max(0.0);
-        }
-    }
-    (best, branch)
+    let mut dual = NodeDual { d, k, status, opened, sigma: vec![0.0; d.m], inc };
+    let ascent = ascend(&mut dual, u, &Schedule { max_steps: steps, ..NODE_SCHEDULE }, f64::NEG_INFINITY);
+    let branch = ascent.chosen.iter().copied().find(|&j| status[j] == Status::Free);
+    (ascent.bound, branch)
 }
 
 /// Exact k-median by branch and bound, starting from a heuristic incumbent.
@@ -204,119 +221,31 @@ fn solve_sum(inst: &Instance, k: usize, start: &Outcome, limits: &Limits, report
     Outcome { hosts: inc.hosts, value: inc.value, lower_bound, iterations: nodes }
 }
 
-/// The answer of one set-cover test.
-enum Cover {
-    /// These hosts cover everyone.
-    Found(Vec<usize>),
-    /// No k hosts do.
-    Impossible,
-    /// The search ran out of nodes.
-    Unknown,
-}
+/// Search nodes allowed over all set-cover tests of one exact k-center solve.
+const COVER_BUDGET: usize = 200_000;
 
-/// Can `k` candidates cover every member at per-person cost ≤ `t`?
-fn cover(d: &Dense, k: usize, t: f64, budget: &mut usize) -> Cover {
-    let words = d.n.div_ceil(64);
-    let sets: Vec<Vec<u64>> = (0..d.m)
-        .map(|j| {
-            let mut s = vec![0_u64; words];
-            for i in 0..d.n {
-                if d.c[i * d.m + j] <= t {
-                    s[i / 64] |= 1 << (i % 64);
-                }
-            }
-            s
-        })
-        .collect();
-    let mut all = vec![0_u64; words];
-    for i in 0..d.n {
-        all[i / 64] |= 1 << (i % 64);
-    }
-    let mut chosen = Vec::new();
-    match cover_search(&sets, &all, k, &mut chosen, budget) {
-        Some(true) => Cover::Found(chosen),
-        Some(false) => Cover::Impossible,
-        None => Cover::Unknown,
-    }
-}
-
-fn cover_search(
-    sets: &[Vec<u64>],
-    uncovered: &[u64],
-    k: usize,
-    chosen: &mut Vec<usize>,
-    budget: &mut usize,
-) -> Option<bool> {
-    if uncovered.iter().all(|&w| w == 0) {
-        return Some(true);
-    }
-    if chosen.len() == k {
-        return Some(false);
-    }
-    if *budget == 0 {
-        return None;
-    }
-    *budget -= 1;
-    let gain = |s: &Vec<u64>| s.iter().zip(uncovered).map(|(a, b)| (a & b).count_ones()).sum::<u32>();
-    let left: u32 = uncovered.iter().map(|w| w.count_ones()).sum();
-    let best_gain = sets.iter().map(gain).max().unwrap_or(0);
-    if best_gain == 0 || u64::from(best_gain) * ((k - chosen.len()) as u64) < u64::from(left) {
-        return Some(false);
-    }
-    // Branch on the uncovered member with the fewest covering candidates.
-    let mut pick = (usize::MAX, 0);
-    for (wi, &w) in uncovered.iter().enumerate() {
-        let mut bits = w;
-        while bits != 0 {
-            let b = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let i = wi * 64 + b;
-            let count = sets.iter().filter(|s| s[i / 64] >> (i % 64) & 1 == 1).count();
-            if count < pick.0 {
-                pick = (count, i);
-            }
-        }
-    }
-    let i = pick.1;
-    let mut options: Vec<usize> = (0..sets.len()).filter(|&j| sets[j][i / 64] >> (i % 64) & 1 == 1).collect();
-    options.sort_by_key(|&j| std::cmp::Reverse(gain(&sets[j])));
-    let mut tried: Vec<Vec<u64>> = Vec::new();
-    for j in options {
-        let covered: Vec<u64> = sets[j].iter().zip(uncovered).map(|(a, b)| a & b).collect();
-        // Skip a candidate whose newly covered members another tried one already covers.
-        if tried.iter().any(|t| t.iter().zip(&covered).all(|(t, c)| c & !t == 0)) {
-            continue;
-        }
-        let rest: Vec<u64> = uncovered.iter().zip(&covered).map(|(u, c)| u & !c).collect();
-        chosen.push(j);
-        match cover_search(sets, &rest, k, chosen, budget) {
-            Some(true) => return Some(true),
-            Some(false) => {}
-            None => {
-                chosen.pop();
-                return None;
-            }
-        }
-        chosen.pop();
-        tried.push(covered);
-    }
-    Some(false)
-}
-
-/// Exact k-center: the least threshold at which k candidates cover everyone.
+/// Exact k-center: the least threshold at which k candidates cover everyone,
+/// by bisection over the instance's distinct costs (the optimum is one of them).
 fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outcome {
     let d = Dense::new(inst);
     let mut levels: Vec<f64> = d.c.iter().copied().filter(|&v| v <= start.value).collect();
     levels.sort_by(f64::total_cmp);
     levels.dedup();
     let mut best = start;
-    let (mut lo, mut hi) = (0, levels.len());
-    let mut proven_lb = best.lower_bound;
-    let mut budget = 200_000;
-    // Invariant: levels[hi..] are feasible (or beyond the incumbent), levels[..lo] infeasible.
-    while lo < hi && Instant::now() < limits.deadline {
-        let mid = lo + (hi - lo) / 2;
-        match cover(&d, k, levels[mid], &mut budget) {
+    let (lo, hi) = (best.lower_bound, best.value);
+    let mut budget = COVER_BUDGET;
+    let mut test = |t: f64| {
+        // Which members each candidate serves at cost ≤ t, one bit per member.
+        let sets = (0..d.m).map(|j| {
+            let mut s = Vec::<u64>::empty(d.n);
+            for i in (0..d.n).filter(|&i| d.c[i * d.m + j] <= t) {
+                s.include(i);
+            }
+            (j, s)
+        });
+        let (answer, nodes) = cover(sets, d.n, k, budget, limits.deadline);
+        budget = budget.saturating_sub(nodes);
+        match answer {
             Cover::Found(mut hosts) => {
                 let mut j = 0;
                 while hosts.len() < k {
@@ -330,16 +259,15 @@ fn solve_max(inst: &Instance, k: usize, start: Outcome, limits: &Limits) -> Outc
                     best.value = v;
                     best.hosts = hosts;
                 }
-                hi = mid;
+                Probe::Feasible(v)
             }
-            Cover::Impossible => {
-                lo = mid + 1;
-                proven_lb = proven_lb.max(levels.get(mid + 1).copied().unwrap_or(levels[mid]));
-            }
-            Cover::Unknown => break,
+            Cover::Impossible => Probe::Infeasible,
+            Cover::Unknown => Probe::Unknown,
         }
-    }
-    best.lower_bound = if lo >= hi { best.value } else { proven_lb.min(best.value) };
+    };
+    let bounds =
+        bisect(&Thresholds::Levels(levels), lo, hi, OnUnknown::Stop, limits.deadline, &mut test, &mut |_, _| {});
+    best.lower_bound = bounds.lower.max(best.lower_bound).min(best.value);
     best
 }
 
@@ -348,5 +276,48 @@ pub(crate) fn solve(inst: &Instance, k: usize, start: Outcome, limits: &Limits, 
     match inst.aggregate {
         Aggregate::Sum => solve_sum(inst, k, &start, limits, report),
         Aggregate::Max => solve_max(inst, k, start, limits),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::engine::SplitMix;
+    use crate::planner::geo::{LatLon, UnitVec};
+    use crate::planner::travel::{Quantity, TravelModel};
+
+    fn point(rng: &mut SplitMix) -> UnitVec {
+        let lat = -35.0 + 90.0 * rng.next_f64();
+        let lon = -20.0 + 65.0 * rng.next_f64();
+        UnitVec::from_latlon(LatLon::new(lat, lon).unwrap())
+    }
+
+    fn brute_force(d: &Dense, k: usize) -> f64 {
+        let mut best = f64::INFINITY;
+        let all: Vec<usize> = (0..d.m).collect();
+        combinations(&all, k, &mut Vec::new(), &mut |h| best = best.min(d.value(h, Aggregate::Sum)));
+        best
+    }
+
+    #[test]
+    fn the_root_bound_of_branch_and_bound_is_a_real_bound() {
+        // Before the ascent was shared, a node's bound started at −∞ and never
+        // rose (−∞ + 1e-12·∞ is NaN), so the search never branched.
+        for seed in 0..6 {
+            let mut rng = SplitMix(seed);
+            let members: Vec<UnitVec> = (0..12).map(|_| point(&mut rng)).collect();
+            let candidates: Vec<UnitVec> = (0..14).map(|_| point(&mut rng)).collect();
+            let metric = TravelModel::default().metric(Quantity::Cost);
+            let inst = Instance::new(members, vec![1.0; 12], metric, &candidates, Aggregate::Sum, &[]);
+            let d = Dense::new(&inst);
+            let optimum = brute_force(&d, 3);
+            let mut inc = Incumbent { hosts: vec![0, 1, 2], value: d.value(&[0, 1, 2], Aggregate::Sum) };
+            let (_, mut u) = inst.assign(&[0, 1, 2]);
+            let status = vec![Status::Free; d.m];
+            let (bound, branch) = node_bound(&d, 3, &status, &mut u, 400, &mut inc);
+            assert!(bound.is_finite() && bound > 0.0, "seed {seed}: root bound {bound}");
+            assert!(bound <= optimum * (1.0 + 1e-9), "seed {seed}: bound {bound} above the optimum {optimum}");
+            assert!(branch.is_some() || bound >= inc.value * (1.0 - 1e-12), "seed {seed}: nothing to branch on");
+        }
     }
 }

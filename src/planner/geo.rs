@@ -25,10 +25,10 @@ pub struct LatLon {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum CoordinateError {
     /// The latitude is not a number in −90..=90.
-    #[error("latitude {0} is out of range (it must be between -90 and 90)")]
+    #[error("latitude {0} outside -90..=90")]
     Latitude(f64),
     /// The longitude is not a number in −180..=180.
-    #[error("longitude {0} is out of range (it must be between -180 and 180)")]
+    #[error("longitude {0} outside -180..=180")]
     Longitude(f64),
 }
 

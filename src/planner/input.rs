@@ -6,10 +6,11 @@
 
 use std::io::Read;
 
-use super::error::{PlanError, RowError};
+use super::error::{InputList, PlanError, RowError, RowProblem};
 use super::geo::LatLon;
-use super::places::{PlaceLookupError, resolve};
+use super::places::resolve;
 use super::plan::{Candidate, Traveller};
+use super::request::CandidateSource;
 use super::travel::KnownFare;
 
 /// At most this many problems are listed for one file.
@@ -26,17 +27,12 @@ impl Table {
     }
 }
 
-fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Option<Table> {
+fn read_table<R: Read>(reader: R, errors: &mut Vec<RowError>) -> Option<Table> {
     let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
     let headers = match rdr.headers() {
         Ok(h) => h.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()).collect(),
         Err(e) => {
-            errors.push(RowError {
-                row: 1,
-                column: String::new(),
-                message: format!("cannot read {what}: {e}"),
-                suggestions: vec![],
-            });
+            errors.push(RowError::new(1, "", RowProblem::Unreadable(e.to_string())));
             return None;
         }
     };
@@ -51,14 +47,14 @@ fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Opt
             Err(e) => {
                 #[allow(clippy::cast_possible_truncation)]
                 let row = e.position().map_or(0, |p| p.line() as usize);
-                let message = match e.kind() {
+                let problem = match e.kind() {
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                        format!("malformed line: {len} fields where the header has {expected_len}")
+                        RowProblem::FieldCount { expected: *expected_len, found: *len }
                     }
-                    csv::ErrorKind::Utf8 { .. } => "malformed line: not valid UTF-8 text".to_owned(),
-                    _ => format!("malformed line: {e}"),
+                    csv::ErrorKind::Utf8 { .. } => RowProblem::NotUtf8,
+                    _ => RowProblem::Malformed(e.to_string()),
                 };
-                errors.push(RowError { row, column: String::new(), message, suggestions: vec![] });
+                errors.push(RowError::new(row, "", problem));
                 if errors.len() >= MAX_ERRORS {
                     break;
                 }
@@ -68,20 +64,15 @@ fn read_table<R: Read>(reader: R, what: &str, errors: &mut Vec<RowError>) -> Opt
     Some(Table { headers, rows })
 }
 
-fn finish<T>(what: &str, mut errors: Vec<RowError>, value: T) -> Result<T, PlanError> {
+fn finish<T>(list: InputList, mut errors: Vec<RowError>, value: T) -> Result<T, PlanError> {
     errors.sort_by_key(|e| e.row);
-    if errors.is_empty() { Ok(value) } else { Err(PlanError::Input { what: what.to_owned(), errors }) }
+    if errors.is_empty() { Ok(value) } else { Err(PlanError::Input { list, errors }) }
 }
 
 fn need_column(t: &Table, name: &str, errors: &mut Vec<RowError>) -> Option<usize> {
     let c = t.column(name);
     if c.is_none() {
-        errors.push(RowError {
-            row: 1,
-            column: name.to_owned(),
-            message: format!("the header has no \"{name}\" column (it has: {})", t.headers.join(", ")),
-            suggestions: vec![],
-        });
+        errors.push(RowError::new(1, name, RowProblem::MissingColumn { have: t.headers.clone() }));
     }
     c
 }
@@ -94,12 +85,7 @@ fn parse_coordinate(text: &str, row: usize, column: &str, errors: &mut Vec<RowEr
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
-            errors.push(RowError {
-                row,
-                column: column.to_owned(),
-                message: format!("\"{text}\" is not a number"),
-                suggestions: vec![],
-            });
+            errors.push(RowError::new(row, column, RowProblem::NotANumber(text.to_owned())));
             None
         }
     }
@@ -110,7 +96,7 @@ fn position(lat: f64, lon: f64, row: usize, errors: &mut Vec<RowError>) -> Optio
         Ok(p) => Some(p),
         Err(e) => {
             let column = if matches!(e, super::geo::CoordinateError::Latitude(_)) { "lat" } else { "lon" };
-            errors.push(RowError { row, column: column.to_owned(), message: e.to_string(), suggestions: vec![] });
+            errors.push(RowError::new(row, column, RowProblem::Coordinate(e)));
             None
         }
     }
@@ -123,21 +109,16 @@ fn position(lat: f64, lon: f64, row: usize, errors: &mut Vec<RowError>) -> Optio
 /// ambiguous place with the closest matches, bad or out-of-range coordinates,
 /// bad weight, malformed line), or [`PlanError::NoTravellers`] for a list with no rows.
 pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> {
-    let what = "the participant list";
+    let what = InputList::Participants;
     let mut errors = Vec::new();
-    let Some(t) = read_table(reader, what, &mut errors) else {
+    let Some(t) = read_table(reader, &mut errors) else {
         return finish(what, errors, Vec::new());
     };
     let mut header = Vec::new();
     let name_c = need_column(&t, "name", &mut header);
     let (place_c, lat_c, lon_c, weight_c) = (t.column("place"), t.column("lat"), t.column("lon"), t.column("weight"));
     if place_c.is_none() && (lat_c.is_none() || lon_c.is_none()) {
-        header.push(RowError {
-            row: 1,
-            column: "place".to_owned(),
-            message: "the header needs a \"place\" column or both \"lat\" and \"lon\"".to_owned(),
-            suggestions: vec![],
-        });
+        header.push(RowError::new(1, "place", RowProblem::NeedPlaceOrLatLon));
     }
     if !header.is_empty() {
         return finish(what, header, Vec::new());
@@ -150,12 +131,7 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
         let row = *row;
         let name = cell(rec, name_c);
         if name.is_empty() {
-            errors.push(RowError {
-                row,
-                column: "name".into(),
-                message: "the name is empty".into(),
-                suggestions: vec![],
-            });
+            errors.push(RowError::new(row, "name", RowProblem::EmptyName));
             continue;
         }
         let weight = match cell(rec, weight_c) {
@@ -163,12 +139,7 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
             w => match w.parse::<u32>() {
                 Ok(n) if n >= 1 => n,
                 _ => {
-                    errors.push(RowError {
-                        row,
-                        column: "weight".into(),
-                        message: format!("\"{w}\" is not a whole number of people (1 or more)"),
-                        suggestions: vec![],
-                    });
+                    errors.push(RowError::new(row, "weight", RowProblem::BadWeight(w.to_owned())));
                     continue;
                 }
             },
@@ -182,22 +153,13 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
                 _ => None,
             }
         } else if place.is_empty() {
-            errors.push(RowError {
-                row,
-                column: "place".into(),
-                message: "no place and no lat/lon given".into(),
-                suggestions: vec![],
-            });
+            errors.push(RowError::new(row, "place", RowProblem::NoPlace));
             None
         } else {
             match resolve(place) {
                 Ok(p) => Some(p.position()),
                 Err(e) => {
-                    let suggestions = match &e {
-                        PlaceLookupError::Unknown { suggestions, .. } => suggestions.clone(),
-                        PlaceLookupError::Ambiguous { matches, .. } => matches.clone(),
-                    };
-                    errors.push(RowError { row, column: "place".into(), message: e.to_string(), suggestions });
+                    errors.push(RowError::new(row, "place", RowProblem::Place(e)));
                     None
                 }
             }
@@ -218,9 +180,9 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
 /// # Errors
 /// [`PlanError::Input`] listing each bad row, or [`PlanError::NoCandidates`] when empty.
 pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> {
-    let what = "the candidate list";
+    let what = InputList::Candidates;
     let mut errors = Vec::new();
-    let Some(t) = read_table(reader, what, &mut errors) else {
+    let Some(t) = read_table(reader, &mut errors) else {
         return finish(what, errors, Vec::new());
     };
     let mut header = Vec::new();
@@ -234,12 +196,7 @@ pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> 
         let row = *row;
         let name = cell(rec, cols[0]);
         if name.is_empty() {
-            errors.push(RowError {
-                row,
-                column: "name".into(),
-                message: "the name is empty".into(),
-                suggestions: vec![],
-            });
+            errors.push(RowError::new(row, "name", RowProblem::EmptyName));
             continue;
         }
         let la = parse_coordinate(cell(rec, cols[1]), row, "lat", &mut errors);
@@ -255,7 +212,7 @@ pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> 
         }
     }
     if errors.is_empty() && out.is_empty() {
-        return Err(PlanError::NoCandidates);
+        return Err(PlanError::NoCandidates { hosts: CandidateSource::Listed, min_population: 0, excluded: 0 });
     }
     finish(what, errors, out)
 }
@@ -265,9 +222,9 @@ pub fn read_candidates<R: Read>(reader: R) -> Result<Vec<Candidate>, PlanError> 
 /// # Errors
 /// [`PlanError::Input`] listing each bad row.
 pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError> {
-    let what = "the fare list";
+    let what = InputList::Fares;
     let mut errors = Vec::new();
-    let Some(t) = read_table(reader, what, &mut errors) else {
+    let Some(t) = read_table(reader, &mut errors) else {
         return finish(what, errors, Vec::new());
     };
     let mut header = Vec::new();
@@ -282,12 +239,7 @@ pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError>
             Ok(f) if f.is_finite() && f >= 0.0 && !member.is_empty() && !host.is_empty() => {
                 out.push(KnownFare { member: member.to_owned(), host: host.to_owned(), fare: f });
             }
-            _ => errors.push(RowError {
-                row: *row,
-                column: "fare".into(),
-                message: format!("needs a member, a host and a non-negative fare (got \"{fare}\")"),
-                suggestions: vec![],
-            }),
+            _ => errors.push(RowError::new(*row, "fare", RowProblem::BadFare(fare.to_owned()))),
         }
     }
     finish(what, errors, out)
@@ -296,6 +248,7 @@ pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planner::places::PlaceLookupError;
 
     fn errors_of(r: Result<Vec<Traveller>, PlanError>) -> Vec<RowError> {
         match r {
@@ -320,15 +273,17 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].row, 3);
         assert_eq!(errors[0].column, "place");
-        assert!(errors[0].suggestions.iter().any(|p| p.name == "Nairobi"));
-        assert!(errors[0].to_string().starts_with("row 3, column \"place\""));
+        assert!(errors[0].suggestions().iter().any(|p| p.name == "Nairobi"));
+        assert!(
+            matches!(&errors[0].problem, RowProblem::Place(PlaceLookupError::Unknown { query, .. }) if query == "Nairobbi")
+        );
     }
 
     #[test]
     fn an_ambiguous_place_lists_the_namesakes() {
         let errors = errors_of(read_travellers("name,place\nA,Kingston\n".as_bytes()));
-        assert!(errors[0].message.contains("ambiguous"), "{}", errors[0].message);
-        assert!(errors[0].suggestions.len() >= 2);
+        assert!(matches!(&errors[0].problem, RowProblem::Place(PlaceLookupError::Ambiguous { .. })), "{errors:?}");
+        assert!(errors[0].suggestions().len() >= 2);
     }
 
     #[test]
@@ -336,17 +291,20 @@ mod tests {
         let errors = errors_of(read_travellers("name,lat,lon\nA,95,10\nB,1,2,3\nC,abc,1\n".as_bytes()));
         assert_eq!(errors.len(), 3);
         assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "lat"));
-        assert!(errors[1].message.contains("malformed"));
+        assert_eq!(errors[1].problem, RowProblem::FieldCount { expected: 3, found: 4 });
         assert_eq!(errors[1].row, 3);
-        assert!(errors[2].message.contains("not a number"));
+        assert_eq!(errors[2].problem, RowProblem::NotANumber("abc".into()));
     }
 
     #[test]
     fn an_empty_list_or_a_missing_column_is_an_error() {
         assert!(matches!(read_travellers("name,place\n".as_bytes()), Err(PlanError::NoTravellers)));
         let errors = errors_of(read_travellers("who,where\nA,B\n".as_bytes()));
-        assert!(errors[0].message.contains("\"name\""));
-        assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates)));
+        assert_eq!(
+            (errors[0].column.as_str(), &errors[0].problem),
+            ("name", &RowProblem::MissingColumn { have: vec!["who".into(), "where".into()] })
+        );
+        assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates { .. })));
     }
 
     #[test]

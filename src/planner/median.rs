@@ -3,39 +3,16 @@
 //! bound from Lagrangian relaxation, improved by subgradient steps until the
 //! gap is small enough.
 //!
-//! The relaxation drops "each member is assigned once" with a price `u_i` per
-//! person. For any prices, `Σ w_i u_i − (sum of the k largest σ_j)` with
-//! `σ_j = Σ w_i · max(0, u_i − c_ij)` is a lower bound on the optimum. The k
-//! largest σ are found exactly with the candidate tree, which bounds σ for a
-//! whole cap and skips it, so no step ever holds a members × candidates table.
+//! The relaxation and its ascent are [`super::lagrange`]'s. Here the k largest
+//! σ are found exactly with the candidate tree, which bounds σ for a whole cap
+//! and skips it, so no step ever holds a members × candidates table.
 
 use std::time::Instant;
 
 use super::engine::{Instance, SplitMix};
+use super::lagrange::{Relaxation, Schedule, ascend};
 use super::sigma::top_sigma;
-
-/// Limits and knobs of a heuristic run.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
-    /// Stop once (value − bound) / value is at most this.
-    pub target_gap: f64,
-    /// Give up improving at this moment.
-    pub deadline: Instant,
-    /// Seed of the restarts.
-    pub seed: u64,
-}
-
-/// Result of a heuristic run: hosts as tree positions.
-#[derive(Clone, Debug)]
-pub(crate) struct Outcome {
-    pub hosts: Vec<usize>,
-    pub value: f64,
-    pub lower_bound: f64,
-    pub iterations: usize,
-}
-
-/// Progress report: (fraction done, best value, best lower bound).
-pub(crate) type Report<'a> = &'a mut dyn FnMut(f64, f64, f64);
+use super::solver::{Limits, Outcome, Report};
 
 /// k-means++-style seeding (members drawn in proportion to weight × current
 /// cost), each seed moved to its nearest candidate.
@@ -132,15 +109,20 @@ fn swap_improve(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadlin
 
 /// Number of seeded Lloyd restarts (run in parallel, seeds fixed so results repeat).
 const RESTARTS: u64 = 2;
-/// Initial Polyak step factor, halved after `STALL` iterations without a better bound.
-const THETA0: f64 = 2.0;
-const STALL: usize = 10;
-/// Weight of the previous direction in the deflected subgradient.
-const DEFLECTION: f64 = 0.5;
+/// The ascent of the certified bound: Polyak factor 2, halved after 10 steps
+/// without a better bound, directions deflected by half the previous one.
+const SCHEDULE: Schedule = Schedule {
+    theta: 2.0,
+    stall: 10,
+    min_theta: 1e-5,
+    deflection: 0.5,
+    improvement: 1e-9,
+    step_floor: 1e-6,
+    max_steps: 5000,
+};
 
 /// Heuristic hosts with a certified lower bound for the sum objective.
 pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'_>) -> Outcome {
-    let n = inst.n();
     let starts: Vec<(f64, Vec<usize>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..RESTARTS)
             .map(|r| {
@@ -175,61 +157,78 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
             }
         }
     }
-    let mut direction = vec![0.0; n];
-    let mut lb = 0.0_f64;
-    let mut theta = THETA0;
-    let mut stall = 0;
-    let mut iterations = 0;
-    let mut previous: Vec<usize> = best_hosts.clone();
-    let gap = |ub: f64, lb: f64| if ub > 0.0 { (ub - lb) / ub } else { 0.0 };
-    while gap(ub, lb) > limits.target_gap && Instant::now() < limits.deadline && iterations < 5000 {
-        iterations += 1;
-        let mut warm = previous.clone();
-        warm.extend(best_hosts.iter().copied().filter(|j| !previous.contains(j)));
-        let top = top_sigma(inst, &u, k, &warm);
-        let value: f64 = (0..n).map(|i| inst.weight[i] * u[i]).sum::<f64>() - top.iter().map(|t| t.1).sum::<f64>();
-        if value > lb * (1.0 + 1e-9) {
-            lb = value;
-            stall = 0;
-        } else {
-            stall += 1;
-            if stall >= STALL {
-                theta /= 2.0;
-                stall = 0;
-            }
-        }
+    let mut dual = TreeDual { inst, k, limits, report, previous: best_hosts.clone(), best_hosts, ub, lb: 0.0 };
+    let ascent = ascend(&mut dual, &mut u, &SCHEDULE, 0.0);
+    let (best_hosts, ub) = (dual.best_hosts, dual.ub);
+    Outcome { hosts: best_hosts, value: ub, lower_bound: ascent.bound.min(ub), iterations: ascent.steps }
+}
+
+/// The relaxation over the whole instance, σ found with the candidate tree;
+/// each chosen set is also tried as hosts (Lloyd-improved when promising).
+struct TreeDual<'a, 'r> {
+    inst: &'a Instance,
+    k: usize,
+    limits: &'a Limits,
+    report: Report<'r>,
+    /// The last chosen set, evaluated first next time (a good threshold for the tree search).
+    previous: Vec<usize>,
+    best_hosts: Vec<usize>,
+    ub: f64,
+    lb: f64,
+}
+
+impl TreeDual<'_, '_> {
+    fn gap(&self, lb: f64) -> f64 {
+        if self.ub > 0.0 { (self.ub - lb) / self.ub } else { 0.0 }
+    }
+}
+
+impl Relaxation for TreeDual<'_, '_> {
+    fn weights(&self) -> &[f64] {
+        &self.inst.weight
+    }
+
+    fn evaluate(&mut self, u: &[f64]) -> (f64, Vec<usize>) {
+        let (inst, k) = (self.inst, self.k);
+        let mut warm = self.previous.clone();
+        warm.extend(self.best_hosts.iter().copied().filter(|j| !self.previous.contains(j)));
+        let top = top_sigma(inst, u, k, &warm);
+        let value: f64 =
+            (0..inst.n()).map(|i| inst.weight[i] * u[i]).sum::<f64>() - top.iter().map(|t| t.1).sum::<f64>();
         // The relaxation's chosen set is often a good set of hosts too.
         let mut chosen: Vec<usize> = top.iter().map(|t| t.0).collect();
-        for &j in &best_hosts {
+        for &j in &self.best_hosts {
             if chosen.len() < k && !chosen.contains(&j) {
                 chosen.push(j);
             }
         }
-        previous.clone_from(&chosen);
-        if chosen != best_hosts && inst.value_of(&chosen) < ub * 1.02 {
+        self.previous.clone_from(&chosen);
+        if chosen != self.best_hosts && inst.value_of(&chosen) < self.ub * 1.02 {
             let v = inst.lloyd(&mut chosen, 30);
-            if v < ub {
-                ub = v;
-                best_hosts = chosen;
+            if v < self.ub {
+                self.ub = v;
+                self.best_hosts = chosen;
             }
         }
-        let mut norm = 0.0;
-        for (i, d) in direction.iter_mut().enumerate() {
-            let covered = top.iter().filter(|t| inst.cost(i, t.0) < u[i]).count();
-            #[allow(clippy::cast_precision_loss)]
-            let g = inst.weight[i] * (1.0 - covered as f64);
-            *d = g + DEFLECTION * *d;
-            norm += *d * *d;
-        }
-        if norm == 0.0 || theta < 1e-5 {
-            break;
-        }
-        let step = theta * (ub - value).max(ub * 1e-6) / norm;
-        for (ui, d) in u.iter_mut().zip(&direction) {
-            *ui = (*ui + step * d).max(0.0);
-        }
-        let frac = 0.1 + 0.9 * (limits.target_gap / gap(ub, lb).max(limits.target_gap)).min(1.0);
-        report(frac, ub, lb);
+        (value, top.iter().map(|t| t.0).collect())
     }
-    Outcome { hosts: best_hosts, value: ub, lower_bound: lb.min(ub), iterations }
+
+    fn gains(&self, i: usize, j: usize, ui: f64) -> bool {
+        self.inst.cost(i, j) < ui
+    }
+
+    fn upper(&self) -> f64 {
+        self.ub
+    }
+
+    fn done(&self, best: f64) -> bool {
+        self.gap(best) <= self.limits.target_gap || Instant::now() >= self.limits.deadline
+    }
+
+    fn stepped(&mut self, best: f64) {
+        self.lb = self.lb.max(best);
+        let target = self.limits.target_gap;
+        let frac = 0.1 + 0.9 * (target / self.gap(self.lb).max(target)).min(1.0);
+        (self.report)(frac, self.ub, self.lb);
+    }
 }

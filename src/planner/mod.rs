@@ -6,50 +6,64 @@
 //! ([`candidates`]), host selection for one or k gatherings under four
 //! objectives ([`plan`], [`solve()`]), scenario
 //! comparison including going virtual ([`scenario`]), and the outputs a
-//! steward needs: JSON, a per-person CSV budget, a text table ([`report`]) and
-//! an SVG world map ([`map`]).
+//! steward needs: JSON and a per-person CSV budget ([`report`]) and an SVG
+//! world map ([`map`]). Errors are data ([`PlanError`]): the command line and
+//! the web say them in their reader's language.
 //!
 //! Typical use:
 //! ```ignore
-//! use convene::planner::{self, Objective, SolveOptions, TravelModel};
+//! use convene::planner::{self, PlanRequest};
 //! let travellers = planner::read_travellers("name,place\nAmina,Nairobi\nKofi,Accra\n".as_bytes())?;
-//! let candidates = planner::city_candidates(500_000, 25.0);
-//! let plan = planner::solve(&travellers, &candidates, 1, Objective::TotalCost,
-//!                           &TravelModel::default(), &SolveOptions::default())?;
-//! println!("{}", planner::render_table(&plan));
+//! let request = PlanRequest { travellers, k: 2, ..PlanRequest::default() };
+//! let answer = planner::plan(&request, &mut |_| {})?;
+//! println!("{} at {}", answer.plan().value, answer.plan().hosts[0].name);
 //! # Ok::<(), planner::PlanError>(())
 //! ```
+//!
+//! [`plan`] is the one entry point the command line, the web planner and the
+//! demo share: one [`PlanRequest`] (stored with a saved plan), one set of defaults.
 
+pub mod alternates;
+mod bisect;
 pub mod candidates;
 mod center;
+mod cover;
 mod engine;
 pub mod error;
 mod exact;
 pub mod geo;
 mod index;
 pub mod input;
+mod lagrange;
 pub mod map;
 mod median;
 pub mod places;
 pub mod plan;
 mod relax;
 pub mod report;
+pub mod request;
 pub mod scenario;
 mod sigma;
 pub mod solve;
+mod solver;
 pub mod travel;
 
+pub use alternates::country_name_in;
 pub use candidates::{airport_candidates, city_candidates, exclude};
-pub use error::{PlanError, RowError};
+pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
-pub use plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
-pub use report::{PlanJson, render_table, write_budget_csv};
-pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind, compare, k_curve};
+pub use plan::{Assignment, Candidate, FareEnd, Host, Objective, Plan, Totals, Traveller, UnusedFare};
+pub use report::{PlanJson, write_budget_csv};
+pub use request::{
+    CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
+    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, plan,
+};
+pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
 pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
-pub use travel::{KnownFare, Mode, TravelModel, Trip};
+pub use travel::{KnownFare, Mode, ModelError, TravelModel, Trip};
 
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::alternates;
 use super::geo::{LatLon, haversine_km};
 
 const CITIES_CSV: &str = include_str!("../../data/geodata/cities15000.csv");
@@ -31,6 +32,9 @@ pub struct Place {
     pub lon: f64,
     /// Population as recorded by GeoNames.
     pub population: u64,
+    /// The other name the search matched ("Bombay" for Mumbai), when it was not the city's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 impl Place {
@@ -47,11 +51,12 @@ impl Place {
     }
 }
 
-/// Why a typed place name did not resolve to exactly one city.
+/// Why a typed place name did not resolve to exactly one city, as data (the
+/// command line and the web word it; `Display` is a short technical form).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PlaceLookupError {
     /// No city has that name; `suggestions` are the closest spellings.
-    #[error("unknown place \"{query}\"{}", did_you_mean(suggestions))]
+    #[error("unknown place {query:?} ({} suggestions)", suggestions.len())]
     Unknown {
         /// What was typed.
         query: String,
@@ -59,7 +64,7 @@ pub enum PlaceLookupError {
         suggestions: Vec<Place>,
     },
     /// Several cities share the name and none clearly dominates.
-    #[error("ambiguous place \"{query}\": add the country code, one of {}", list(matches))]
+    #[error("ambiguous place {query:?} ({} matches)", matches.len())]
     Ambiguous {
         /// What was typed.
         query: String,
@@ -68,16 +73,9 @@ pub enum PlaceLookupError {
     },
 }
 
-fn list(places: &[Place]) -> String {
-    places.iter().map(|p| format!("\"{}\"", p.label())).collect::<Vec<_>>().join(", ")
-}
-
-fn did_you_mean(places: &[Place]) -> String {
-    if places.is_empty() { String::new() } else { format!("; closest matches: {}", list(places)) }
-}
-
 #[derive(Deserialize)]
 struct CityRow {
+    geonameid: u32,
     name: String,
     country: String,
     admin1: String,
@@ -105,6 +103,7 @@ pub(super) struct AirportRow {
 }
 
 pub(super) struct City {
+    id: u32,
     pub(super) name: String,
     folded: String,
     pub(super) country: String,
@@ -117,6 +116,8 @@ pub(super) struct Gazetteer {
     pub(super) cities: Vec<City>,
     /// City indices sorted by folded name, then population (largest first).
     by_name: Vec<u32>,
+    /// GeoNames id → city index.
+    by_id: HashMap<u32, u32>,
     /// ISO alpha-2 → (name, continent code).
     countries: HashMap<String, (String, String)>,
     pub(super) airports: Vec<AirportRow>,
@@ -131,6 +132,7 @@ pub(super) fn gazetteer() -> &'static Gazetteer {
             .filter_map(|r| {
                 let position = LatLon::new(r.lat, r.lon).ok()?;
                 Some(City {
+                    id: r.geonameid,
                     folded: fold(&r.name),
                     name: r.name,
                     country: r.country,
@@ -155,7 +157,8 @@ pub(super) fn gazetteer() -> &'static Gazetteer {
             .deserialize::<AirportRow>()
             .filter_map(Result::ok)
             .collect();
-        Gazetteer { cities, by_name, countries, airports }
+        let by_id = cities.iter().zip(0..).map(|(c, i)| (c.id, i)).collect();
+        Gazetteer { cities, by_name, by_id, countries, airports }
     })
 }
 
@@ -199,12 +202,13 @@ fn to_place(c: &City) -> Place {
         lat: c.position.lat,
         lon: c.position.lon,
         population: c.population,
+        matched: None,
     }
 }
 
 /// Splits "Name, Country" into the folded name and a country code, when the
-/// part after the last comma is an ISO code or a country's name. `Err` holds
-/// the unrecognised country text.
+/// part after the last comma is an ISO code or a country's name (in English,
+/// French, Spanish or Portuguese). `Err` holds the unrecognised country text.
 fn split_country(query: &str) -> Result<(String, Option<String>), String> {
     let Some((name, tail)) = query.rsplit_once(',') else {
         return Ok((fold(query), None));
@@ -219,7 +223,14 @@ fn split_country(query: &str) -> Result<(String, Option<String>), String> {
     g.countries
         .iter()
         .find(|(_, (n, _))| fold(n) == folded_tail)
-        .map(|(code, _)| (fold(name), Some(code.clone())))
+        .map(|(code, _)| code.clone())
+        .or_else(|| alternates::country_code(tail).map(str::to_owned))
+        .map(|code| (fold(name), Some(code)))
+        .or_else(|| {
+            // Some country names hold a comma ("Congo, República Democrática del").
+            let (name, tail) = query.split_once(',')?;
+            alternates::country_code(tail.trim()).map(|code| (fold(name), Some(code.to_owned())))
+        })
         .ok_or_else(|| tail.to_owned())
 }
 
@@ -232,9 +243,11 @@ fn prefix_range(prefix: &str) -> std::ops::Range<usize> {
     start..start + len
 }
 
-/// Cities whose name starts with the query, accent- and case-insensitively,
-/// exact names first, then by population. "Name, CC" (or ", Country") limits
-/// the search to one country.
+/// Cities whose name — their own or another GeoNames knows (Bombay, Addis-Abeba,
+/// an airport code, a name in another script) — starts with the query, accent- and
+/// case-insensitively; exact names first, then by population. "Name, CC" (or
+/// ", Country" in English, French, Spanish or Portuguese) limits the search to one
+/// country. A city found by another name says which in [`Place::matched`].
 #[must_use]
 pub fn search(query: &str, limit: usize) -> Vec<Place> {
     let Ok((name, country)) = split_country(query) else {
@@ -244,13 +257,31 @@ pub fn search(query: &str, limit: usize) -> Vec<Place> {
         return Vec::new();
     }
     let g = gazetteer();
-    let mut hits: Vec<&City> = g.by_name[prefix_range(&name)]
+    let in_country = |c: &City| country.as_ref().is_none_or(|cc| &c.country == cc);
+    // (city index, exact, matched by another name)
+    let mut hits: Vec<(u32, bool, Option<&'static str>)> = g.by_name[prefix_range(&name)]
         .iter()
-        .map(|&i| &g.cities[i as usize])
-        .filter(|c| country.as_ref().is_none_or(|cc| &c.country == cc))
+        .filter(|&&i| in_country(&g.cities[i as usize]))
+        .map(|&i| (i, g.cities[i as usize].folded == name, None))
         .collect();
-    hits.sort_by(|a, b| (b.folded == name).cmp(&(a.folded == name)).then(b.population.cmp(&a.population)));
-    hits.into_iter().take(limit).map(to_place).collect()
+    for (id, text, exact) in alternates::matching(&name, false) {
+        if let Some(&i) = g.by_id.get(&id)
+            && in_country(&g.cities[i as usize])
+        {
+            hits.push((i, exact, Some(text)));
+        }
+    }
+    // Per city the best match: exact before prefix, its own name before another.
+    hits.sort_by_key(|&(i, exact, other)| (i, !exact, other.is_some()));
+    hits.dedup_by_key(|h| h.0);
+    hits.sort_by(|a, b| {
+        let (ca, cb) = (&g.cities[a.0 as usize], &g.cities[b.0 as usize]);
+        b.1.cmp(&a.1).then(cb.population.cmp(&ca.population))
+    });
+    hits.into_iter()
+        .take(limit)
+        .map(|(i, _, other)| Place { matched: other.map(str::to_owned), ..to_place(&g.cities[i as usize]) })
+        .collect()
 }
 
 /// The places whose names are closest to the query by edit distance (for
@@ -336,11 +367,28 @@ pub fn resolve(query: &str) -> Result<Place, PlaceLookupError> {
         return Err(unknown());
     }
     let g = gazetteer();
-    let exact: Vec<&City> = g.by_name[prefix_range(&name)]
+    let in_country = |c: &City| country.as_ref().is_none_or(|cc| &c.country == cc);
+    let mut exact: Vec<&City> = g.by_name[prefix_range(&name)]
         .iter()
         .map(|&i| &g.cities[i as usize])
-        .filter(|c| c.folded == name && country.as_ref().is_none_or(|cc| &c.country == cc))
+        .filter(|c| c.folded == name && in_country(c))
         .collect();
+    // No city has that name of its own: try the names GeoNames knows besides
+    // (Bombay, Addis-Abeba, airport codes), largest city first.
+    let mut other = None;
+    if exact.is_empty() {
+        for (id, text, _) in alternates::matching(&name, true) {
+            if let Some(c) = g.by_id.get(&id).map(|&i| &g.cities[i as usize])
+                && in_country(c)
+                && !exact.iter().any(|e| e.id == c.id)
+            {
+                exact.push(c);
+                other.get_or_insert(text);
+            }
+        }
+        exact.sort_by_key(|c| std::cmp::Reverse(c.population));
+    }
+    let found = |c: &City| Place { matched: other.map(str::to_owned), ..to_place(c) };
     // Already ordered by population, largest first; drop districts of a larger namesake.
     let mut distinct: Vec<&City> = Vec::new();
     for c in exact {
@@ -350,9 +398,9 @@ pub fn resolve(query: &str) -> Result<Place, PlaceLookupError> {
     }
     match distinct.as_slice() {
         [] => Err(unknown()),
-        [one] => Ok(to_place(one)),
+        [one] => Ok(found(one)),
         [first, second, ..] if first.population >= DOMINANCE.saturating_mul(second.population.max(1)) => {
-            Ok(to_place(first))
+            Ok(found(first))
         }
         many => Err(PlaceLookupError::Ambiguous {
             query: query.trim().to_owned(),
@@ -403,9 +451,8 @@ mod tests {
     #[test]
     fn an_unknown_place_comes_with_the_closest_matches() {
         match resolve("Nairobbi") {
-            Err(e @ PlaceLookupError::Unknown { .. }) => {
-                let msg = e.to_string();
-                assert!(msg.contains("Nairobi, KE"), "{msg}");
+            Err(PlaceLookupError::Unknown { suggestions, .. }) => {
+                assert!(suggestions.iter().any(|p| p.label() == "Nairobi, KE"), "{suggestions:?}");
             }
             other => panic!("{other:?}"),
         }

@@ -12,16 +12,26 @@ use super::geo::{CoordinateError, LatLon};
 use super::travel::{Quantity, Trip};
 
 /// Someone who would travel: a name, a home place, and how many people travel from there.
+///
+/// In JSON (a saved plan's request): `{"name", "place", "lat", "lon", "weight"}`,
+/// the shape the web form stored before the request type existed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Traveller {
     /// Display name (a person, or a group such as "Nairobi office").
     pub name: String,
     /// Home coordinates.
+    #[serde(flatten)]
     pub position: LatLon,
-    /// People travelling from this home place (at least 1).
+    /// People travelling from this home place (at least 1; 0 is refused when planning).
+    #[serde(default = "one_person")]
     pub weight: u32,
     /// The home place as the user named it, when it was named.
+    #[serde(default)]
     pub place: Option<String>,
+}
+
+fn one_person() -> u32 {
+    1
 }
 
 impl Traveller {
@@ -31,12 +41,13 @@ impl Traveller {
         Self { name: name.into(), position, weight: 1, place: None }
     }
 
-    /// `weight` people travelling from (`lat`, `lon`); a weight of 0 counts as 1.
+    /// `weight` people travelling from (`lat`, `lon`). A weight of 0 is kept
+    /// as given: planning refuses it ([`super::PlanError::ZeroWeight`]).
     ///
     /// # Errors
     /// [`CoordinateError`] when the coordinates are out of range.
     pub fn at(name: impl Into<String>, lat: f64, lon: f64, weight: u32) -> Result<Self, CoordinateError> {
-        Ok(Self { name: name.into(), position: LatLon::new(lat, lon)?, weight: weight.max(1), place: None })
+        Ok(Self { name: name.into(), position: LatLon::new(lat, lon)?, weight, place: None })
     }
 }
 
@@ -233,6 +244,28 @@ pub struct Plan {
     pub elapsed_ms: u64,
     /// Solver iterations (subgradient steps, search nodes or restarts).
     pub iterations: usize,
-    /// Things the user should know (unmatched known fares, ...).
-    pub notes: Vec<String>,
+    /// Known fares that name no participant or no candidate host, so went unused.
+    #[serde(default)]
+    pub unused_fares: Vec<UnusedFare>,
+}
+
+/// A known fare the plan could not use, and which end it could not find.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnusedFare {
+    /// The member it names.
+    pub member: String,
+    /// The host it names.
+    pub host: String,
+    /// What no one in the plan is called.
+    pub missing: FareEnd,
+}
+
+/// The end of a known fare that matched nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FareEnd {
+    /// No participant has the member's name.
+    Participant,
+    /// No candidate host has the host's name.
+    Host,
 }

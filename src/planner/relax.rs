@@ -7,9 +7,9 @@
 //! the members they leave above t, until the hosts serve everyone.
 //!
 //! The sample stays small (tens to a few hundred members), so the exact test
-//! works on bit sets of sample members: each candidate becomes the set of
-//! sample members it serves at cost ≤ t, found with the candidate tree, and
-//! only the maximal distinct sets are kept. Memory is one bit set per candidate.
+//! ([`super::cover`]) works on fixed-size bit sets of sample members: each
+//! candidate becomes the set of sample members it serves at cost ≤ t, found
+//! with the candidate tree. Memory is one bit set per candidate.
 //!
 //! Why an "infeasible" answer is a valid bound: any k hosts serving every
 //! member at cost ≤ t serve the sample at cost ≤ t, and the exact search below
@@ -20,6 +20,7 @@
 
 use std::time::Instant;
 
+use super::cover::{BitSet, Cover, cover};
 use super::engine::Instance;
 use super::index::CandidateIndex;
 
@@ -31,43 +32,6 @@ pub(crate) const CAPACITY: usize = 64 * WORDS;
 const ADD_PER_ROUND: usize = 3;
 
 type Bits = [u64; WORDS];
-
-const EMPTY: Bits = [0; WORDS];
-
-#[inline]
-fn set_bit(b: &mut Bits, i: usize) {
-    b[i / 64] |= 1 << (i % 64);
-}
-
-#[inline]
-fn has_bit(b: &Bits, i: usize) -> bool {
-    b[i / 64] >> (i % 64) & 1 == 1
-}
-
-#[inline]
-fn and(a: &Bits, b: &Bits) -> Bits {
-    std::array::from_fn(|w| a[w] & b[w])
-}
-
-#[inline]
-fn and_not(a: &Bits, b: &Bits) -> Bits {
-    std::array::from_fn(|w| a[w] & !b[w])
-}
-
-#[inline]
-fn count(a: &Bits) -> u32 {
-    a.iter().map(|w| w.count_ones()).sum()
-}
-
-#[inline]
-fn is_empty(a: &Bits) -> bool {
-    a.iter().all(|&w| w == 0)
-}
-
-#[inline]
-fn subset(a: &Bits, b: &Bits) -> bool {
-    a.iter().zip(b).all(|(x, y)| x & !y == 0)
-}
 
 /// The answer for one threshold.
 pub(crate) enum Decision {
@@ -103,7 +67,7 @@ impl<'a> Relaxation<'a> {
             sample: Vec::new(),
             in_sample: vec![false; inst.n()],
             t: f64::NAN,
-            serves: vec![EMPTY; inst.m()],
+            serves: vec![Bits::empty(CAPACITY); inst.m()],
             built: 0,
             nodes: 0,
         }
@@ -151,7 +115,7 @@ impl<'a> Relaxation<'a> {
     /// Brings `serves` up to date for threshold `t` and the whole sample.
     fn build(&mut self, t: f64) {
         if t.total_cmp(&self.t).is_ne() {
-            self.serves.fill(EMPTY);
+            self.serves.fill(Bits::empty(CAPACITY));
             self.built = 0;
             self.t = t;
         }
@@ -160,28 +124,10 @@ impl<'a> Relaxation<'a> {
             let mut hits = Vec::new();
             self.within(i, t, &mut |j| hits.push(j));
             for j in hits {
-                set_bit(&mut self.serves[j], s);
+                self.serves[j].include(s);
             }
         }
         self.built = self.sample.len();
-    }
-
-    /// The maximal distinct sets of `serves`, each with one candidate having it.
-    fn maximal_sets(&self) -> (Vec<Bits>, Vec<usize>) {
-        let mut list: Vec<(u32, Bits, usize)> =
-            self.serves.iter().enumerate().filter(|(_, b)| !is_empty(b)).map(|(j, b)| (count(b), *b, j)).collect();
-        list.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        list.dedup_by(|later, earlier| later.1 == earlier.1);
-        let mut sets: Vec<Bits> = Vec::new();
-        let mut reps = Vec::new();
-        for (_, b, j) in list {
-            // Sorted by size, so only an earlier (larger or equal) set can contain this one.
-            if !sets.iter().any(|s| subset(&b, s)) {
-                sets.push(b);
-                reps.push(j);
-            }
-        }
-        (sets, reps)
     }
 
     /// Decides threshold `t` (see [`Decision`]), spending at most `budget`
@@ -193,21 +139,14 @@ impl<'a> Relaxation<'a> {
                 return Decision::Unknown;
             }
             self.build(t);
-            let (sets, reps) = self.maximal_sets();
-            let mut search = Search::new(&sets, self.sample.len(), budget, deadline);
-            let mut all = EMPTY;
-            for s in 0..self.sample.len() {
-                set_bit(&mut all, s);
-            }
-            let mut chosen = Vec::new();
-            let found = search.dfs(&all, self.k, &mut chosen);
-            self.nodes += search.nodes;
-            match found {
-                None => return Decision::Unknown,
-                Some(false) => return Decision::Infeasible,
-                Some(true) => {}
-            }
-            let mut hosts: Vec<usize> = chosen.iter().map(|&p| reps[p]).collect();
+            let sets = self.serves.iter().copied().enumerate();
+            let (answer, nodes) = cover(sets, self.sample.len(), self.k, budget, deadline);
+            self.nodes += nodes;
+            let mut hosts = match answer {
+                Cover::Unknown => return Decision::Unknown,
+                Cover::Impossible => return Decision::Infeasible,
+                Cover::Found(hosts) => hosts,
+            };
             let (_, cost) = inst.assign(&hosts);
             let value = inst.total(&cost);
             if value <= t {
@@ -256,98 +195,5 @@ impl<'a> Relaxation<'a> {
                 return Decision::Unknown;
             }
         }
-    }
-}
-
-/// Exact search for at most `k` sets covering the sample.
-struct Search<'s> {
-    sets: &'s [Bits],
-    /// Sets holding each sample member.
-    holding: Vec<Vec<usize>>,
-    /// `reach[s]`: sample members sharing some set with member s (s included).
-    reach: Vec<Bits>,
-    /// Sample members, fewest holding sets first.
-    order: Vec<usize>,
-    nodes: usize,
-    budget: usize,
-    deadline: Instant,
-}
-
-impl<'s> Search<'s> {
-    fn new(sets: &'s [Bits], size: usize, budget: usize, deadline: Instant) -> Self {
-        let mut holding = vec![Vec::new(); size];
-        let mut reach = vec![EMPTY; size];
-        for (p, b) in sets.iter().enumerate() {
-            for (s, h) in holding.iter_mut().enumerate() {
-                if has_bit(b, s) {
-                    h.push(p);
-                    for w in 0..WORDS {
-                        reach[s][w] |= b[w];
-                    }
-                }
-            }
-        }
-        let mut order: Vec<usize> = (0..size).collect();
-        order.sort_by_key(|&s| holding[s].len());
-        Self { sets, holding, reach, order, nodes: 0, budget, deadline }
-    }
-
-    /// `Some(true)` with `chosen` the sets when `left` sets can cover `uncovered`,
-    /// `Some(false)` when they cannot, `None` when out of nodes or time.
-    fn dfs(&mut self, uncovered: &Bits, left: usize, chosen: &mut Vec<usize>) -> Option<bool> {
-        if is_empty(uncovered) {
-            return Some(true);
-        }
-        if left == 0 {
-            return Some(false);
-        }
-        self.nodes += 1;
-        if self.nodes > self.budget || (self.nodes.is_multiple_of(256) && Instant::now() >= self.deadline) {
-            return None;
-        }
-        // Packing bound: uncovered members pairwise sharing no set each need a set of their own.
-        let mut avail = *uncovered;
-        let mut packed = 0;
-        let mut branch = usize::MAX;
-        for &s in &self.order {
-            if has_bit(&avail, s) {
-                if branch == usize::MAX {
-                    branch = s;
-                }
-                packed += 1;
-                if packed > left {
-                    return Some(false);
-                }
-                avail = and_not(&avail, &self.reach[s]);
-            }
-        }
-        // Branch on the uncovered member held by the fewest sets.
-        let mut options: Vec<(u32, usize, Bits)> = self.holding[branch]
-            .iter()
-            .map(|&p| {
-                let c = and(&self.sets[p], uncovered);
-                (count(&c), p, c)
-            })
-            .collect();
-        options.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut tried: Vec<Bits> = Vec::new();
-        for (_, p, c) in options {
-            // A set covering no more than one already tried cannot succeed where it failed.
-            if tried.iter().any(|t| subset(&c, t)) {
-                continue;
-            }
-            chosen.push(p);
-            match self.dfs(&and_not(uncovered, &c), left - 1, chosen) {
-                Some(true) => return Some(true),
-                Some(false) => {}
-                None => {
-                    chosen.pop();
-                    return None;
-                }
-            }
-            chosen.pop();
-            tried.push(c);
-        }
-        Some(false)
     }
 }

@@ -4,9 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::PlanError;
-use super::plan::{Candidate, Host, Objective, Plan, Totals, Traveller};
-use super::solve::{SolveOptions, solve};
+use super::plan::{Host, Plan, Totals, Traveller};
 use super::travel::TravelModel;
 
 /// Which way of convening a scenario describes.
@@ -52,7 +50,7 @@ impl Scenario {
     /// Everyone joins virtually: the model's per-person connectivity cost and CO2, no travel.
     #[must_use]
     pub fn virtual_meeting(travellers: &[Traveller], model: &TravelModel) -> Self {
-        let people: u64 = travellers.iter().map(|t| u64::from(t.weight.max(1))).sum();
+        let people: u64 = travellers.iter().map(|t| u64::from(t.weight)).sum();
         #[allow(clippy::cast_precision_loss)]
         let p = people as f64;
         Self {
@@ -110,36 +108,27 @@ fn person_part(plan: &Plan, i: usize) -> (String, f64, f64, f64) {
     (host, a.trip.cost, a.trip.co2_kg, a.trip.hours)
 }
 
-/// Solves one gathering and (when `k > 1`) k regional gatherings for the same
-/// people, and sets them beside meeting virtually.
-///
-/// # Errors
-/// As [`solve`].
-pub fn compare(
-    travellers: &[Traveller],
-    candidates: &[Candidate],
-    k: usize,
-    objective: Objective,
-    model: &TravelModel,
-    options: &SolveOptions,
-) -> Result<Comparison, PlanError> {
-    let one = solve(travellers, candidates, 1, objective, model, options)?;
-    let regional = if k > 1 { Some(solve(travellers, candidates, k, objective, model, options)?) } else { None };
-    let mut scenarios = vec![Scenario::of_plan(&one)];
-    if let Some(r) = &regional {
-        scenarios.push(Scenario::of_plan(r));
+impl Comparison {
+    /// Sets the one-gathering plan and (when there is one) the regional plan
+    /// beside meeting virtually, with a per-person table.
+    #[must_use]
+    pub fn of(one: Plan, regional: Option<Plan>, travellers: &[Traveller], model: &TravelModel) -> Self {
+        let mut scenarios = vec![Scenario::of_plan(&one)];
+        if let Some(r) = &regional {
+            scenarios.push(Scenario::of_plan(r));
+        }
+        scenarios.push(Scenario::virtual_meeting(travellers, model));
+        let people = (0..travellers.len())
+            .map(|i| PersonRow {
+                name: travellers[i].name.clone(),
+                weight: travellers[i].weight,
+                one: person_part(&one, i),
+                regional: regional.as_ref().map(|r| person_part(r, i)),
+                virtual_meeting: (model.virtual_cost_per_person, model.virtual_co2_kg_per_person),
+            })
+            .collect();
+        Self { scenarios, one, regional, people }
     }
-    scenarios.push(Scenario::virtual_meeting(travellers, model));
-    let people = (0..travellers.len())
-        .map(|i| PersonRow {
-            name: travellers[i].name.clone(),
-            weight: travellers[i].weight.max(1),
-            one: person_part(&one, i),
-            regional: regional.as_ref().map(|r| person_part(r, i)),
-            virtual_meeting: (model.virtual_cost_per_person, model.virtual_co2_kg_per_person),
-        })
-        .collect();
-    Ok(Comparison { scenarios, one, regional, people })
 }
 
 /// One point of the "how the total falls as k grows" curve.
@@ -157,28 +146,10 @@ pub struct CurvePoint {
     pub totals: Totals,
 }
 
-/// Solves k = 1, 2, …, `k_max` (stopping early when k exceeds the candidates
-/// or distinct home places) and returns one point per k.
-///
-/// # Errors
-/// As [`solve`] for k = 1.
-pub fn k_curve(
-    travellers: &[Traveller],
-    candidates: &[Candidate],
-    k_max: usize,
-    objective: Objective,
-    model: &TravelModel,
-    options: &SolveOptions,
-) -> Result<Vec<CurvePoint>, PlanError> {
-    let mut out = Vec::new();
-    for k in 1..=k_max.max(1) {
-        match solve(travellers, candidates, k, objective, model, options) {
-            Ok(p) => {
-                out.push(CurvePoint { k, value: p.value, lower_bound: p.lower_bound, gap: p.gap, totals: p.totals });
-            }
-            Err(PlanError::KExceedsCandidates { .. } | PlanError::KExceedsPlaces { .. }) if k > 1 => break,
-            Err(e) => return Err(e),
-        }
+impl CurvePoint {
+    /// The point of a solved plan.
+    #[must_use]
+    pub fn of_plan(p: &Plan) -> Self {
+        Self { k: p.k, value: p.value, lower_bound: p.lower_bound, gap: p.gap, totals: p.totals.clone() }
     }
-    Ok(out)
 }

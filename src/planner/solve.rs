@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use super::engine::{Aggregate, Instance};
 use super::error::PlanError;
 use super::geo::{UnitVec, haversine_km};
-use super::median::{Limits, Outcome};
 use super::places::fold;
-use super::plan::{Assignment, Candidate, Host, Objective, Plan, Totals, Traveller};
+use super::plan::{Assignment, Candidate, FareEnd, Host, Objective, Plan, Totals, Traveller, UnusedFare};
+use super::request::{CandidateSource, DEFAULT_TARGET_GAP, DEFAULT_TIME_LIMIT_SECS, validate_travellers};
+use super::solver::{Limits, Outcome};
 use super::travel::{Quantity, TravelModel};
 use super::{center, exact, median};
 
@@ -32,8 +33,8 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         Self {
-            target_gap: 0.01,
-            time_limit: Duration::from_secs(20),
+            target_gap: DEFAULT_TARGET_GAP,
+            time_limit: Duration::from_secs(DEFAULT_TIME_LIMIT_SECS),
             seed: 0x00C0_FFEE,
             exact_pairs: exact::EXACT_PAIRS,
         }
@@ -54,8 +55,9 @@ pub struct Progress {
 /// Chooses `k` hosts among `candidates` for `travellers`, minimising `objective`.
 ///
 /// # Errors
-/// [`PlanError`] for an empty list, `k` of 0 or above the number of
-/// candidates or distinct home places, or an invalid travel model.
+/// [`PlanError`] for an empty list, a traveller of weight 0 or with invalid
+/// coordinates, `k` of 0 or above the number of candidates or distinct home
+/// places, or an invalid travel model.
 pub fn solve(
     travellers: &[Traveller],
     candidates: &[Candidate],
@@ -81,11 +83,9 @@ pub fn solve_with_progress(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Plan, PlanError> {
     let started = Instant::now();
-    if travellers.is_empty() {
-        return Err(PlanError::NoTravellers);
-    }
+    validate_travellers(travellers)?;
     if candidates.is_empty() {
-        return Err(PlanError::NoCandidates);
+        return Err(PlanError::NoCandidates { hosts: CandidateSource::Listed, min_population: 0, excluded: 0 });
     }
     if k == 0 {
         return Err(PlanError::ZeroK);
@@ -94,8 +94,8 @@ pub fn solve_with_progress(
         return Err(PlanError::KExceedsCandidates { k, candidates: candidates.len() });
     }
     model.validate().map_err(PlanError::InvalidModel)?;
-    let mut notes = Vec::new();
-    let fares = match_known_fares(travellers, candidates, model, &mut notes);
+    let mut unused = Vec::new();
+    let fares = match_known_fares(travellers, candidates, model, &mut unused);
 
     // Group people sharing a home place, unless a known fare singles them out.
     let mut group_of = vec![0; travellers.len()];
@@ -116,7 +116,7 @@ pub fn solve_with_progress(
                 pos.len() - 1
             }
         };
-        weight[g] += f64::from(tr.weight.max(1));
+        weight[g] += f64::from(tr.weight);
         group_of[t] = g;
     }
     if k > pos.len() {
@@ -154,7 +154,7 @@ pub fn solve_with_progress(
     };
     let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| inst.index.original[t]).collect();
     let plan = build_plan(
-        travellers, candidates, &host_idx, objective, model, &fares, &outcome, method, notes, started, places,
+        travellers, candidates, &host_idx, objective, model, &fares, &outcome, method, unused, started, places,
     );
     progress(Progress { fraction: 1.0, value: plan.value, lower_bound: plan.lower_bound });
     Ok(plan)
@@ -165,7 +165,7 @@ fn match_known_fares(
     travellers: &[Traveller],
     candidates: &[Candidate],
     model: &TravelModel,
-    notes: &mut Vec<String>,
+    unused: &mut Vec<UnusedFare>,
 ) -> HashMap<(usize, usize), f64> {
     let mut out = HashMap::new();
     for f in &model.known_fares {
@@ -179,12 +179,11 @@ fn match_known_fares(
             })
             .collect();
         if rows.is_empty() || hosts.is_empty() {
-            notes.push(format!(
-                "known fare {} → {} not used: no such {}",
-                f.member,
-                f.host,
-                if rows.is_empty() { "participant" } else { "candidate host" }
-            ));
+            unused.push(UnusedFare {
+                member: f.member.clone(),
+                host: f.host.clone(),
+                missing: if rows.is_empty() { FareEnd::Participant } else { FareEnd::Host },
+            });
         }
         for &r in &rows {
             for &h in &hosts {
@@ -205,7 +204,7 @@ fn build_plan(
     fares: &HashMap<(usize, usize), f64>,
     outcome: &Outcome,
     method: &str,
-    notes: Vec<String>,
+    unused_fares: Vec<UnusedFare>,
     started: Instant,
     places: usize,
 ) -> Plan {
@@ -225,7 +224,7 @@ fn build_plan(
                 name: tr.name.clone(),
                 place: tr.place.clone(),
                 position: tr.position,
-                weight: tr.weight.max(1),
+                weight: tr.weight,
                 host,
                 trip,
             }
@@ -265,6 +264,6 @@ fn build_plan(
         candidates: candidates.len(),
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         iterations: outcome.iterations,
-        notes,
+        unused_fares,
     }
 }

@@ -138,14 +138,44 @@ pub struct Trip {
     pub known_fare: bool,
 }
 
+/// A travel model constant the solver cannot work with, as data (the command
+/// line and the web word it; `Display` is a short technical form).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// A constant is negative or not a number.
+    #[error("{field} = {value} (must be a number, 0 or more)")]
+    Negative {
+        /// The field's JSON name.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A speed or factor is 0.
+    #[error("{field} = 0 (must be above 0)")]
+    NotPositive {
+        /// The field's JSON name.
+        field: &'static str,
+    },
+    /// A known fare is negative or not a number.
+    #[error("known fare {member} → {host} = {fare} (must be a number, 0 or more)")]
+    KnownFare {
+        /// The member named.
+        member: String,
+        /// The host named.
+        host: String,
+        /// The fare given.
+        fare: f64,
+    },
+}
+
 impl TravelModel {
     /// Checks that every constant is finite and non-negative and the speeds and
     /// factors positive, so that every per-person metric grows with distance
     /// piece by piece (the solver's bounds rely on it).
     ///
     /// # Errors
-    /// A message naming the first bad field.
-    pub fn validate(&self) -> Result<(), String> {
+    /// The first bad field, as data ([`ModelError`]).
+    pub fn validate(&self) -> Result<(), ModelError> {
         let fields = [
             ("ground_max_km", self.ground_max_km),
             ("ground_circuity", self.ground_circuity),
@@ -167,7 +197,7 @@ impl TravelModel {
         ];
         for (name, v) in fields {
             if !v.is_finite() || v < 0.0 {
-                return Err(format!("travel model: {name} must be a non-negative number, not {v}"));
+                return Err(ModelError::Negative { field: name, value: v });
             }
         }
         for (name, v) in [
@@ -177,15 +207,12 @@ impl TravelModel {
             ("air_distance_uplift", self.air_distance_uplift),
         ] {
             if v <= 0.0 {
-                return Err(format!("travel model: {name} must be positive"));
+                return Err(ModelError::NotPositive { field: name });
             }
         }
         for f in &self.known_fares {
             if !f.fare.is_finite() || f.fare < 0.0 {
-                return Err(format!(
-                    "travel model: known fare for {} to {} must be a non-negative number",
-                    f.member, f.host
-                ));
+                return Err(ModelError::KnownFare { member: f.member.clone(), host: f.host.clone(), fare: f.fare });
             }
         }
         Ok(())
@@ -428,7 +455,9 @@ mod tests {
         let mut m = TravelModel::default();
         assert!(m.validate().is_ok());
         m.air_fare_per_km = -1.0;
-        assert!(m.validate().unwrap_err().contains("air_fare_per_km"));
+        assert_eq!(m.validate(), Err(ModelError::Negative { field: "air_fare_per_km", value: -1.0 }));
+        let m = TravelModel { air_speed_kmh: 0.0, ..TravelModel::default() };
+        assert_eq!(m.validate(), Err(ModelError::NotPositive { field: "air_speed_kmh" }));
         let m: TravelModel = serde_json::from_str(r#"{"air_fare_base": 200}"#).unwrap();
         assert!((m.air_fare_base - 200.0).abs() < 1e-12 && (m.air_fare_per_km - 0.10).abs() < 1e-12);
     }

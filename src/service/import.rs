@@ -72,7 +72,7 @@ async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
         store.set_travel_model(c.id, &m.to_string()).await?;
     }
     for p in &doc.plans {
-        let params = p.params.to_string();
+        let params = serde_json::to_string(&p.params)?;
         let result = p.result.to_string();
         store.save_plan(convening_ids[&p.convening], &p.name, &params, &result, uid(&p.created_by)).await?;
     }

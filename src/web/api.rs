@@ -208,11 +208,19 @@ async fn list_presets() -> Json<Value> {
 struct PlaceQuery {
     q: Option<String>,
     limit: Option<usize>,
+    /// The reader's language for country names (`en`, `fr`, `es`, `pt`); else `Accept-Language`.
+    lang: Option<String>,
 }
 
-/// City search for home places: accent- and case-insensitive prefix match, "Name, CC"
-/// narrows to a country; the country is given to tell namesakes apart.
-async fn search_places(axum::extract::Query(q): axum::extract::Query<PlaceQuery>) -> Result<Json<Value>, ApiError> {
+/// City search for home places: accent- and case-insensitive prefix match on a city's
+/// own name and the other names GeoNames knows (Bombay, Addis-Abeba, airport codes,
+/// other scripts); "Name, CC" or "Name, Country" (in English, French, Spanish or
+/// Portuguese) narrows to a country; the country is named in the reader's language and
+/// `matched` says which other name was found.
+async fn search_places(
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<PlaceQuery>,
+) -> Result<Json<Value>, ApiError> {
     let query = q.q.unwrap_or_default();
     if query.trim().is_empty() {
         return Err(ApiError {
@@ -220,10 +228,23 @@ async fn search_places(axum::extract::Query(q): axum::extract::Query<PlaceQuery>
             ..ApiError::new(StatusCode::BAD_REQUEST, "required", "give a place name as ?q=")
         });
     }
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(crate::i18n::Lang::from_code)
+        .or_else(|| {
+            let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+            crate::i18n::Lang::from_accept_language(accept)
+        })
+        .unwrap_or(crate::i18n::Lang::En);
     let places = crate::planner::search(&query, q.limit.unwrap_or(10).clamp(1, 50));
     let out: Vec<Value> = places
         .iter()
-        .map(|p| json!({"name": p.name, "country": p.country, "country_name": p.country_name, "admin1": p.admin1, "lat": p.lat, "lon": p.lon, "population": p.population, "label": p.label()}))
+        .map(|p| {
+            let country_name = crate::planner::country_name_in(&p.country, lang.code()).unwrap_or(&p.country_name);
+            json!({"name": p.name, "country": p.country, "country_name": country_name, "admin1": p.admin1, "lat": p.lat,
+                   "lon": p.lon, "population": p.population, "label": p.label(), "matched": p.matched})
+        })
         .collect();
     Ok(Json(Value::Array(out)))
 }

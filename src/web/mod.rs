@@ -11,7 +11,6 @@ mod story;
 mod travel_model;
 
 pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
-pub use plan::{Person, PlanParams, run_plan};
 
 use crate::config::Config;
 use crate::i18n::{Lang, translate};

@@ -8,8 +8,7 @@ use super::convening::steward_convening;
 use super::travel_model::community_model;
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::planner::{
-    self, Candidate, Comparison, CurvePoint, MapOptions, Objective, PlaceLookupError, SolveOptions, TravelModel,
-    Traveller,
+    self, CandidateSource, MapOptions, Objective, PlaceLookupError, PlanAnswer, PlanError, PlanRequest, Traveller,
 };
 use crate::store::{Convening, Plan};
 use askama::Template;
@@ -18,10 +17,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// Most people one plan may hold (lines of the list).
-pub const MAX_PEOPLE: usize = 5_000;
 /// Largest k offered.
 pub const MAX_K: usize = 10;
 
@@ -32,35 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/map.svg", get(plan_map))
         .route("/plans/{id}/budget.csv", get(plan_csv))
         .route("/plans/{id}/adopt", post(adopt))
-}
-
-/// What the steward asked for; stored with the plan.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PlanParams {
-    pub people: Vec<Person>,
-    pub objective: String,
-    pub k: usize,
-    pub candidates: String,
-    pub min_population: u64,
-    /// Hosts ruled out: city names or two-letter country codes.
-    #[serde(default)]
-    pub exclude: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Person {
-    pub name: String,
-    pub place: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub weight: u32,
-}
-
-/// The planner's answer; stored with the plan.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PlanResult {
-    pub comparison: Comparison,
-    pub curve: Vec<CurvePoint>,
+        .route("/plans/{id}/delete", post(delete_plan))
 }
 
 /// The form as typed.
@@ -106,9 +75,10 @@ impl Msg {
 }
 
 /// Reads "Name; Place[; people]" or "Name; lat, lon[; people]" lines (`#` starts a
-/// comment). Every bad line is reported with its number; place problems offer the
-/// closest known places.
-pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<Msg>> {
+/// comment) into travellers, each keeping its place as resolved ("Nairobi, KE") or
+/// typed coordinates. Every bad line is reported with its number; place problems
+/// offer the closest known places; a number of people must be 1 or more.
+pub fn parse_people_up_to(text: &str, max_people: usize) -> Result<Vec<Traveller>, Vec<Msg>> {
     let mut people = Vec::new();
     let mut errors = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -130,9 +100,16 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<Msg>> {
             errors.push(Msg::line("plan-err-missing", n, &[]));
             continue;
         }
-        let Ok(weight) = weight.parse::<u32>() else {
-            errors.push(Msg::line("plan-err-weight", n, &[("value", weight)]));
-            continue;
+        let weight = match weight.parse::<u32>() {
+            Ok(0) => {
+                errors.push(Msg::line("plan-err-weight-zero", n, &[]));
+                continue;
+            }
+            Ok(w) => w,
+            Err(_) => {
+                errors.push(Msg::line("plan-err-weight", n, &[("value", weight)]));
+                continue;
+            }
         };
         let coords = where_
             .split_once(',')
@@ -166,10 +143,13 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<Msg>> {
                 }
             }
         };
-        people.push(Person { name: name.to_string(), place, lat, lon, weight: weight.max(1) });
+        match Traveller::at(name, lat, lon, weight) {
+            Ok(t) => people.push(Traveller { place: Some(place), ..t }),
+            Err(_) => errors.push(Msg::line("plan-err-coordinates", n, &[])),
+        }
     }
-    if people.len() > MAX_PEOPLE {
-        errors.push(Msg::new("plan-err-too-many", &[("max", &MAX_PEOPLE.to_string())]));
+    if people.len() > max_people {
+        errors.push(Msg::new("plan-err-too-many", &[("max", &max_people.to_string())]));
     }
     if people.is_empty() && errors.is_empty() {
         errors.push(Msg::new("plan-err-empty", &[]));
@@ -177,60 +157,101 @@ pub fn parse_people(text: &str) -> Result<Vec<Person>, Vec<Msg>> {
     if errors.is_empty() { Ok(people) } else { Err(errors) }
 }
 
-fn parse_form(f: &PlanForm) -> Result<PlanParams, Vec<Msg>> {
-    let people = parse_people(&f.people);
+/// The form as a planner request: the people list, objective, k, hosts and
+/// exclusions; every other field keeps the planner's defaults (the same as the
+/// command line's), and the community's travel model comes along.
+fn parse_form(
+    f: &PlanForm,
+    model: planner::TravelModel,
+    limits: &crate::config::PlannerConfig,
+) -> Result<PlanRequest, Vec<Msg>> {
+    let people = parse_people_up_to(&f.people, limits.max_people);
     let mut errors = people.as_ref().err().cloned().unwrap_or_default();
-    let objective = if f.objective.is_empty() { "total-cost".to_string() } else { f.objective.clone() };
-    if objective.parse::<Objective>().is_err() {
+    let objective = if f.objective.is_empty() { Ok(Objective::TotalCost) } else { f.objective.parse::<Objective>() };
+    if objective.is_err() {
         errors.push(Msg::new("plan-err-objective", &[]));
     }
     let k = f.k.trim().parse::<usize>().unwrap_or(0);
-    if !(1..=MAX_K).contains(&k) {
-        errors.push(Msg::new("plan-err-k", &[("max", &MAX_K.to_string())]));
+    if !(1..=limits.max_k).contains(&k) {
+        errors.push(Msg::new("plan-err-k", &[("max", &limits.max_k.to_string())]));
     }
-    let candidates = if f.candidates == "airports" { "airports" } else { "cities" }.to_string();
-    let min_population = if f.min_population.trim().is_empty() {
-        1_000_000
-    } else {
-        f.min_population.trim().parse::<u64>().unwrap_or(u64::MAX)
+    let candidates = if f.candidates == "airports" { CandidateSource::Airports } else { CandidateSource::Cities };
+    let min_population = match f.min_population.trim() {
+        "" => Some(planner::DEFAULT_MIN_POPULATION),
+        text => text.replace([',', ' ', '_', '\u{a0}', '\u{202f}'], "").parse::<u64>().ok(),
     };
-    if min_population == u64::MAX {
+    if min_population.is_none() {
         errors.push(Msg::new("plan-err-population", &[]));
     }
-    match people {
-        Ok(people) if errors.is_empty() => {
+    match (people, objective, min_population) {
+        (Ok(travellers), Ok(objective), Some(min_population)) if errors.is_empty() => {
             let exclude = f.exclude.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
-            Ok(PlanParams { people, objective, k, candidates, min_population, exclude })
+            Ok(PlanRequest {
+                travellers,
+                objective,
+                k,
+                candidates,
+                min_population,
+                exclude,
+                model,
+                time_limit_secs: limits.time_limit_seconds.clamp(1, 3600),
+                ..PlanRequest::default()
+            })
         }
         _ => Err(errors),
     }
 }
 
-/// Runs the planner (CPU-bound, on a blocking thread).
-pub async fn run_plan(params: &PlanParams, model: TravelModel) -> Result<PlanResult, String> {
-    let params = params.clone();
-    tokio::task::spawn_blocking(move || {
-        let travellers: Vec<Traveller> = params
-            .people
-            .iter()
-            .map(|p| Traveller::at(p.name.clone(), p.lat, p.lon, p.weight).map_err(|e| e.to_string()))
-            .collect::<Result<_, _>>()?;
-        let mut candidates: Vec<Candidate> = if params.candidates == "airports" {
-            planner::airport_candidates()
-        } else {
-            planner::city_candidates(params.min_population, 25.0)
-        };
-        planner::exclude(&mut candidates, &params.exclude);
-        let objective: Objective = params.objective.parse()?;
-        let options = SolveOptions::default();
-        let comparison = planner::compare(&travellers, &candidates, params.k, objective, &model, &options)
-            .map_err(|e| e.to_string())?;
-        let curve = planner::k_curve(&travellers, &candidates, params.k.max(5), objective, &model, &options)
-            .map_err(|e| e.to_string())?;
-        Ok(PlanResult { comparison, curve })
-    })
-    .await
-    .map_err(|e| e.to_string())?
+/// What the planner refused, for the form in the reader's language.
+fn refusal(e: &PlanError) -> Msg {
+    match e {
+        PlanError::NoTravellers => Msg::new("plan-err-empty", &[]),
+        PlanError::NoCandidates { excluded, .. } if *excluded > 0 => {
+            Msg::new("plan-err-all-excluded", &[("count", &excluded.to_string())])
+        }
+        PlanError::NoCandidates { hosts: CandidateSource::Cities, min_population, .. } => {
+            Msg::new("plan-err-no-cities", &[("population", &min_population.to_string())])
+        }
+        PlanError::NoCandidates { .. } => Msg::new("plan-err-no-candidates", &[]),
+        PlanError::ZeroK => Msg::new("plan-err-k", &[("max", &MAX_K.to_string())]),
+        PlanError::KExceedsCandidates { candidates, .. } => {
+            Msg::new("plan-err-k-candidates", &[("candidates", &candidates.to_string())])
+        }
+        PlanError::KExceedsPlaces { places, .. } => Msg::new("plan-err-k-places", &[("places", &places.to_string())]),
+        PlanError::InvalidModel(_) => Msg::new("plan-err-model", &[]),
+        // The form cannot produce these: its lines are checked one by one above (weights,
+        // coordinates), its limits are the planner's defaults, it reads no CSV.
+        PlanError::ZeroWeight { .. }
+        | PlanError::Coordinates { .. }
+        | PlanError::InvalidTargetGap(_)
+        | PlanError::InvalidMergeKm(_)
+        | PlanError::Input { .. } => Msg::new("plan-err-solver", &[("message", &e.to_string())]),
+    }
+}
+
+/// Runs the planner off the async workers (it is CPU-bound).
+async fn answer(request: PlanRequest) -> Result<(PlanRequest, PlanAnswer), Msg> {
+    match tokio::task::spawn_blocking(move || planner::plan(&request, &mut |_| {}).map(|a| (request, a))).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(e)) => Err(refusal(&e)),
+        // A panic in the planner is a bug; say so on the form rather than lose the steward's list.
+        Err(e) => Err(Msg::new("plan-err-solver", &[("message", &e.to_string())])),
+    }
+}
+
+/// Saves a plan through the store (the one place a plan is written from the web).
+async fn save(
+    state: &AppState,
+    ctx: &Ctx,
+    convening_id: i64,
+    name: &str,
+    request: &PlanRequest,
+    answer: &PlanAnswer,
+) -> Result<Plan, AppError> {
+    // Plain data: serialising cannot fail.
+    let (p, r) =
+        (serde_json::to_string(request).unwrap_or_default(), serde_json::to_string(answer).unwrap_or_default());
+    Ok(crate::service::convenings::save_plan(&state.store, &ctx.actor(), convening_id, name, &p, &r).await?)
 }
 
 #[derive(Template)]
@@ -273,7 +294,7 @@ async fn plan_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
         objective: "total-cost".into(),
         k: "1".into(),
         candidates: "cities".into(),
-        min_population: "1000000".into(),
+        min_population: planner::DEFAULT_MIN_POPULATION.to_string(),
         exclude: String::new(),
         name: String::new(),
     };
@@ -288,28 +309,20 @@ async fn create_plan(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     let (convening, community) = steward_convening(&state, &ctx, id).await?;
-    let result = match parse_form(&form) {
-        Ok(params) => match run_plan(&params, community_model(&state, community.id).await?).await {
-            Ok(result) => Ok((params, result)),
-            Err(e) => Err(vec![Msg::new("plan-err-solver", &[("message", &e)])]),
-        },
+    let result = match parse_form(&form, community_model(&state, community.id).await?, &state.config.planner) {
+        Ok(request) => answer(request).await.map_err(|m| vec![m]),
         Err(errors) => Err(errors),
     };
     match result {
-        Ok((params, result)) => {
+        Ok((request, answer)) => {
             let name = if form.name.trim().is_empty() {
-                let objective = ctx.t(&format!("objective-{}", params.objective));
-                let key = if params.k == 1 { "plan-default-name-one" } else { "plan-default-name" };
-                ctx.t1(key, "k", &params.k.to_string()) + " · " + &objective
+                let objective = ctx.t(&format!("objective-{}", request.objective));
+                let key = if request.k == 1 { "plan-default-name-one" } else { "plan-default-name" };
+                ctx.t1(key, "k", &request.k.to_string()) + " · " + &objective
             } else {
                 form.name.trim().chars().take(200).collect()
             };
-            // Plain data: serialising cannot fail.
-            let (p, r) = (
-                serde_json::to_string(&params).unwrap_or_default(),
-                serde_json::to_string(&result).unwrap_or_default(),
-            );
-            let saved = crate::service::convenings::save_plan(&state.store, &ctx.actor(), id, &name, &p, &r).await?;
+            let saved = save(&state, &ctx, id, &name, &request, &answer).await?;
             Ok(see_other(&format!("/plans/{}", saved.id)))
         }
         Err(errors) => {
@@ -327,7 +340,7 @@ async fn load_plan(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
-) -> Result<(Plan, Convening, PlanParams, PlanResult), AppError> {
+) -> Result<(Plan, Convening, PlanRequest, PlanAnswer), AppError> {
     let plan = state.store.plan(id).await?.ok_or(AppError::NotFound)?;
     let (convening, _) = steward_convening(state, ctx, plan.convening_id).await?;
     let corrupt = |e: serde_json::Error| AppError::Store(crate::store::StoreError::Corrupt(format!("plan {id}: {e}")));
@@ -342,8 +355,8 @@ struct PlanPage {
     ctx: Ctx,
     plan: Plan,
     convening: Convening,
-    params: PlanParams,
-    result: PlanResult,
+    params: PlanRequest,
+    result: PlanAnswer,
 }
 
 /// Money and quantities without invented precision: whole units, thousands grouped.
@@ -369,8 +382,28 @@ pub fn percent(x: &f64) -> String {
 }
 
 impl PlanPage {
+    /// Hosts as "City, Country", the country named in the reader's language.
     fn hosts_of(&self, hosts: &[planner::Host]) -> String {
-        hosts.iter().map(|h| format!("{}, {}", h.name, h.country)).collect::<Vec<_>>().join(" · ")
+        let lang = self.ctx.lang.code();
+        let country = |h: &planner::Host| {
+            planner::country_name_in(&h.country, lang).map_or_else(|| h.country.clone(), str::to_owned)
+        };
+        hosts.iter().map(|h| format!("{}, {}", h.name, country(h))).collect::<Vec<_>>().join(" · ")
+    }
+    /// Known fares the plan could not use, said in the reader's language.
+    fn unused_fares(&self) -> Vec<String> {
+        self.result
+            .plan()
+            .unused_fares
+            .iter()
+            .map(|f| {
+                let key = match f.missing {
+                    planner::FareEnd::Participant => "plan-unused-fare-participant",
+                    planner::FareEnd::Host => "plan-unused-fare-host",
+                };
+                self.ctx.ta(key, &[("member", &f.member), ("host", &f.host)])
+            })
+            .collect()
     }
     fn scenario_name(&self, kind: &planner::ScenarioKind) -> String {
         match kind {
@@ -397,7 +430,7 @@ struct Which {
     scenario: Option<String>,
 }
 
-fn chosen<'a>(result: &'a PlanResult, which: &Which) -> &'a planner::Plan {
+fn chosen<'a>(result: &'a PlanAnswer, which: &Which) -> &'a planner::Plan {
     match (which.scenario.as_deref(), &result.comparison.regional) {
         (Some("regional"), Some(r)) => r,
         _ => &result.comparison.one,
@@ -463,23 +496,31 @@ async fn adopt(
     Ok(see_other(&format!("/convenings/{}", convening.id)))
 }
 
+/// Stewards delete a saved plan.
+async fn delete_plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let convening = crate::service::convenings::delete_plan(&state.store, &ctx.actor(), id).await?;
+    Ok(see_other(&format!("/convenings/{convening}/plan")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn people_lines_take_places_or_coordinates_and_report_bad_lines() {
-        let ok = parse_people("# a comment\nJohn; Nairobi\nCharles; 6.45, 3.39; 2\n").unwrap();
+        let ok = parse_people_up_to("# a comment\nJohn; Nairobi\nCharles; 6.45, 3.39; 2\n", 5_000).unwrap();
         assert_eq!(ok.len(), 2);
-        assert_eq!(ok[0].place, "Nairobi, KE");
-        assert_eq!((ok[1].weight, ok[1].lat), (2, 6.45));
-        let errs = parse_people("A; Nairobbi\nB\nC; 95, 10\nD; Lagos; many").unwrap_err();
+        assert_eq!(ok[0].place.as_deref(), Some("Nairobi, KE"));
+        assert_eq!((ok[1].weight, ok[1].position.lat), (2, 6.45));
+        assert_eq!(ok[1].place.as_deref(), Some("6.45, 3.39"));
+        let errs = parse_people_up_to("A; Nairobbi\nB\nC; 95, 10\nD; Lagos; many", 5_000).unwrap_err();
         let keys: Vec<_> = errs.iter().map(|m| m.key).collect();
         assert_eq!(keys, ["plan-err-unknown", "plan-err-format", "plan-err-coordinates", "plan-err-weight"]);
         let lines: Vec<_> = errs.iter().map(|m| m.args.iter().find(|(k, _)| *k == "line").unwrap().1.clone()).collect();
         assert_eq!(lines, ["1", "2", "3", "4"]);
         assert!(errs[0].args.iter().any(|(k, v)| *k == "suggestions" && v.contains("Nairobi, KE")));
-        assert!(parse_people("").is_err());
+        assert!(parse_people_up_to("", 5_000).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::community::steward_of;
 use super::{AppError, AppState, Ctx, Page};
-use crate::planner::TravelModel;
+use crate::planner::{ModelError, TravelModel};
 use crate::store::Community;
 use askama::Template;
 use axum::Router;
@@ -25,6 +25,17 @@ pub async fn community_model(state: &AppState, community_id: i64) -> Result<Trav
     }
     serde_json::from_str(&json)
         .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(format!("travel model: {e}"))))
+}
+
+/// A refused constant in the reader's language.
+pub fn model_error(ctx: &Ctx, e: &ModelError) -> String {
+    match e {
+        ModelError::Negative { field, value } => {
+            ctx.ta("model-err-negative", &[("field", field), ("value", &value.to_string())])
+        }
+        ModelError::NotPositive { field } => ctx.t1("model-err-positive", "field", field),
+        ModelError::KnownFare { member, host, .. } => ctx.ta("model-err-fare", &[("member", member), ("host", host)]),
+    }
 }
 
 #[derive(Template)]
@@ -57,8 +68,9 @@ async fn save_model(
     Form(f): Form<ModelForm>,
 ) -> Result<Response, AppError> {
     let community = steward_of(&state, &ctx, &slug).await?;
-    let parsed =
-        serde_json::from_str::<TravelModel>(&f.text).map_err(|e| e.to_string()).and_then(|m| m.validate().map(|()| m));
+    let parsed = serde_json::from_str::<TravelModel>(&f.text)
+        .map_err(|e| e.to_string())
+        .and_then(|m| m.validate().map(|()| m).map_err(|e| model_error(&ctx, &e)));
     match parsed {
         Ok(m) => {
             let json = serde_json::to_string(&m).unwrap_or_default();

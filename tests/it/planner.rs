@@ -17,6 +17,31 @@ async fn places_are_found_by_name_whatever_the_accents_and_case() {
 }
 
 #[tokio::test]
+async fn places_are_found_in_the_members_languages_and_named_in_the_readers() {
+    let app = spawn_app().await;
+    let get = |q: &str| reqwest::get(app.url(&format!("/api/v1/places?q={q}")));
+    let v: Value = get("Bombay").await.unwrap().json().await.unwrap();
+    assert_eq!((v[0]["label"].as_str(), v[0]["matched"].as_str()), (Some("Mumbai, IN"), Some("Bombay")));
+    let v: Value = get("Ciudad%20de%20M%C3%A9xico").await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["label"], "Mexico City, MX");
+    let v: Value = get("Abidjan,%20Costa%20do%20Marfim&lang=pt").await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["label"], "Abidjan, CI");
+    assert_eq!(v[0]["country_name"], "Costa do Marfim");
+    assert!(v[0]["matched"].is_null(), "Abidjan is the city's own name");
+    let v: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/places?q=Kinshasa,%20R%C3%A9publique%20d%C3%A9mocratique%20du%20Congo"))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v[0]["label"], "Kinshasa, CD");
+    assert_eq!(v[0]["country_name"], "République démocratique du Congo");
+}
+
+#[tokio::test]
 async fn a_member_sets_a_home_place_choosing_among_namesakes() {
     let app = spawn_app().await;
     let (_, member, _) = community_with_convening(&app.store, "home").await;
@@ -45,7 +70,7 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
     assert!(form.contains("Moussa Member; Nairobi, KE"), "participants' home places are prefilled");
     // A bad line comes back with its number, the closest places, and the text as typed.
-    let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampalla\n";
+    let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampalq\n";
     let r = post_form(
         &s,
         app.url(&format!("/convenings/{id}/plan")),
@@ -54,7 +79,7 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
-    assert!(body.contains("Line 3") && body.contains("Kampala, UG") && body.contains("John; Kampalla"), "{body}");
+    assert!(body.contains("Line 3") && body.contains("Kampala, UG") && body.contains("John; Kampalq"), "{body}");
     let people = "Moussa Member; Nairobi, KE\nStella Steward; Lagos, NG\nJohn; Kampala; 2\nCharles; -1.95, 30.06\n";
     let r = post_form(
         &s,
@@ -92,7 +117,16 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = csv.text().await.unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
-    assert!(csv.contains("John"));
+    // Each row names the place as resolved (the web once left the column empty).
+    let john = csv.lines().find(|l| l.starts_with("John,")).unwrap();
+    assert!(john.starts_with("John,\"Kampala, UG\",2,"), "{john}");
+    assert!(csv.lines().any(|l| l.starts_with("Charles,") && l.contains("-1.95, 30.06")), "{csv}");
+    // What was asked is saved as the planner's request, with its defaults.
+    let params: Value = serde_json::from_str(&plans[0].params).unwrap();
+    assert_eq!(params["travellers"][2]["place"], "Kampala, UG");
+    assert_eq!(params["min_population"], 500_000);
+    assert_eq!(params["merge_km"], convene::planner::DEFAULT_MERGE_KM);
+    assert_eq!(params["exclude"], serde_json::json!(["UG", "Lagos"]));
     // The map is well-formed SVG with one marker per host.
     let svg =
         s.get(app.url(&format!("{plan_url}/map.svg?scenario=regional"))).send().await.unwrap().text().await.unwrap();
@@ -125,6 +159,101 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
 }
 
 #[tokio::test]
+async fn the_web_form_refuses_a_weight_of_zero_and_defaults_like_the_command_line() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "zero").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    let default = convene::planner::DEFAULT_MIN_POPULATION.to_string();
+    assert!(form.contains(&format!("name=\"min_population\" value=\"{default}\"")), "the planner's default is offered");
+    let people = "Amina; Nairobi\nKofi; Accra; 0\n";
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("min_population", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "a weight of 0 is not quietly turned into 1");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Line 2: the number of people must be 1 or more."), "{body}");
+    // An empty smallest-city field takes the planner's default, as the command line does.
+    let people = "Amina; Nairobi\nKofi; Accra; 2\n";
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("min_population", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let params: Value = serde_json::from_str(&app.store.plans(id).await.unwrap()[0].params).unwrap();
+    assert_eq!(params["min_population"], convene::planner::DEFAULT_MIN_POPULATION);
+    // The planner's refusals are said in the reader's language, not in command-line English.
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .header("accept-language", "fr")
+        .form(&[("csrf", csrf.as_str()), ("people", people), ("k", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("2 lieux distincts seulement"), "{body}");
+    assert!(!body.contains("--k") && !body.contains("--min-population"), "{body}");
+}
+
+#[tokio::test]
+async fn a_plan_page_names_unused_known_fares_and_host_countries_in_the_readers_language() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "fares").await;
+    let c = app.store.community("fares").await.unwrap().unwrap();
+    let mut model = convene::planner::TravelModel::default();
+    model.known_fares.push(convene::planner::KnownFare { member: "Nobody".into(), host: "Lagos".into(), fare: 475.0 });
+    app.store.set_travel_model(c.id, &serde_json::to_string(&model).unwrap()).await.unwrap();
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (_, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    let people = "Amina; Abidjan\nKofi; Abidjan; 2\n";
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", people), ("k", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let url = r.headers()["location"].to_str().unwrap().to_string();
+    let page = s.get(app.url(&url)).header("accept-language", "pt").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("nenhum participante se chama Nobody"), "{page}");
+    assert!(page.contains("Abidjan, Costa do Marfim"), "{page}");
+}
+
+#[tokio::test]
+async fn a_plan_saved_with_the_old_web_form_parameters_still_opens() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "old").await;
+    // Exactly what the web form stored before the planner had one request type.
+    let old = r#"{"people":[{"name":"Amina","place":"Nairobi, KE","lat":-1.28333,"lon":36.81667,"weight":1},{"name":"Kofi","place":"Accra, GH","lat":5.55602,"lon":-0.1969,"weight":2}],"objective":"total-cost","k":1,"candidates":"cities","min_population":1000000}"#;
+    let request: convene::planner::PlanRequest = serde_json::from_str(old).unwrap();
+    let answer = convene::planner::plan(&request, &mut |_| {}).unwrap();
+    let result = serde_json::to_string(&answer).unwrap();
+    let saved = app.store.save_plan(id, "Saved long ago", old, &result, Some(steward.id)).await.unwrap();
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let r = s.get(app.url(&format!("/plans/{}", saved.id))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Saved long ago") && page.contains("2 lines"), "{page}");
+    let csv = s.get(app.url(&format!("/plans/{}/budget.csv", saved.id))).send().await.unwrap().text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    // An export gives the plan's parameters as the planner's request.
+    let doc = convene::interop::json::export(app.store.as_ref(), "old").await.unwrap();
+    assert_eq!(doc.plans[0].params, request);
+    let params = serde_json::to_value(&doc.plans[0].params).unwrap();
+    assert_eq!(params["travellers"][1]["place"], "Accra, GH");
+    assert_eq!(params["merge_km"], convene::planner::DEFAULT_MERGE_KM);
+}
+
+#[tokio::test]
 async fn a_community_sets_its_own_travel_model_and_bad_json_is_refused() {
     let app = spawn_app().await;
     let (steward, _, _) = community_with_convening(&app.store, "model").await;
@@ -137,6 +266,17 @@ async fn a_community_sets_its_own_travel_model_and_bad_json_is_refused() {
             .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("ground_max_km&#34;: -5"), "the steward's text comes back");
+    // A refused constant is explained in the reader's language.
+    let r = s
+        .post(app.url("/c/model/travel-model"))
+        .header("accept-language", "fr")
+        .form(&[("csrf", csrf.as_str()), ("text", "{\"air_speed_kmh\": 0}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("air_speed_kmh doit être supérieur à 0."), "{body}");
     let mut model: Value = serde_json::to_value(convene::planner::TravelModel::default()).unwrap();
     model["virtual_cost_per_person"] = 40.0.into();
     let r = post_form(

@@ -1,0 +1,103 @@
+//! `convene plan --format table`: a plan as an English text report — the
+//! hosts, the quality of the answer, one line per participant row and the totals.
+
+use std::fmt::Write as _;
+
+use crate::planner::report::grouped;
+use crate::planner::{FareEnd, Mode, Objective, Plan};
+
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let len = s.chars().count();
+    let fill = " ".repeat(width.saturating_sub(len));
+    if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
+}
+
+fn unit(o: Objective, currency: &str) -> String {
+    match o {
+        Objective::TotalCost | Objective::MaxCost => currency.to_owned(),
+        Objective::Co2 => "kg CO2e".to_owned(),
+        Objective::Distance => "km".to_owned(),
+    }
+}
+
+/// A plain-text report: the hosts, the quality of the answer, one line per
+/// participant row and the totals.
+pub fn render_table(plan: &Plan) -> String {
+    let mut s = String::new();
+    let t = &plan.totals;
+    let cur = &t.currency;
+    let gatherings = if plan.k == 1 { "1 gathering".to_owned() } else { format!("{} regional gatherings", plan.k) };
+    let _ = writeln!(s, "Plan: {gatherings}, minimising {} ({})", plan.objective, plan.method);
+    for (i, h) in plan.hosts.iter().enumerate() {
+        let people: u32 = plan.assignments.iter().filter(|a| a.host == i).map(|a| a.weight).sum();
+        let _ = writeln!(s, "  host {}: {}, {}  ({people} people)", i + 1, h.name, h.country);
+    }
+    let u = unit(plan.objective, cur);
+    let decimals = if matches!(plan.objective, Objective::TotalCost | Objective::MaxCost) { 2 } else { 0 };
+    let _ = writeln!(
+        s,
+        "Objective {} {u}; lower bound {}; gap {:.2} %{}",
+        grouped(plan.value, decimals),
+        grouped(plan.lower_bound, decimals),
+        plan.gap * 100.0,
+        if plan.gap <= 0.0 { " (optimal)" } else { "" }
+    );
+    s.push('\n');
+    let header = ["name", "people", "host", "mode", "km", "fare", "CO2 kg", "hours"];
+    let rows: Vec<[String; 8]> = plan
+        .assignments
+        .iter()
+        .map(|a| {
+            let tr = &a.trip;
+            [
+                a.name.clone(),
+                a.weight.to_string(),
+                plan.hosts.get(a.host).map(|h| h.name.clone()).unwrap_or_default(),
+                if tr.mode == Mode::Air { "air".into() } else { "ground".into() },
+                grouped(tr.km, 0),
+                format!("{}{}", grouped(tr.cost, 0), if tr.known_fare { "*" } else { "" }),
+                grouped(tr.co2_kg, 0),
+                format!("{:.1}", tr.hours),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells.iter().enumerate().map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3))).collect::<Vec<_>>().join("  ")
+    };
+    let _ = writeln!(s, "{}", line(&header.map(str::to_owned)));
+    for r in &rows {
+        let _ = writeln!(s, "{}", line(r));
+    }
+    s.push('\n');
+    let _ = writeln!(
+        s,
+        "Totals: {} people; fares {} {cur} ({} per person, highest {}); CO2e {} kg ({} per person); travel hours average {:.1}, worst {:.1}",
+        t.people,
+        grouped(t.total_cost, 0),
+        grouped(t.per_person_cost, 0),
+        grouped(t.max_cost, 0),
+        grouped(t.total_co2_kg, 0),
+        grouped(t.per_person_co2_kg, 0),
+        t.avg_hours,
+        t.max_hours
+    );
+    let _ = writeln!(
+        s,
+        "Fares are return-trip estimates from the travel model{}; km and hours are one way.",
+        if plan.assignments.iter().any(|a| a.trip.known_fare) { " (* = known fare)" } else { "" }
+    );
+    for f in &plan.unused_fares {
+        let missing = match f.missing {
+            FareEnd::Participant => "participant",
+            FareEnd::Host => "candidate host",
+        };
+        let _ = writeln!(s, "Note: known fare {} → {} not used: no such {missing}", f.member, f.host);
+    }
+    s
+}

@@ -43,33 +43,6 @@ pub struct Participant {
 const PARTICIPANT: &str = "p.id, p.convening_id, p.user_id, p.name, p.email, p.removed_at, \
     CAST(EXISTS (SELECT 1 FROM answer_links l WHERE l.participant_id = p.id AND l.revoked_at IS NULL) AS INTEGER) AS has_link";
 
-/// A private answer link (only its hash is stored).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct AnswerLink {
-    pub id: i64,
-    pub participant_id: i64,
-    /// The follow-up wave it answers, if any (valid while the wave is open).
-    pub wave_id: Option<i64>,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub revoked_at: Option<String>,
-}
-
-impl AnswerLink {
-    /// Why the link cannot be used now, if it cannot.
-    pub fn unusable(&self, now: &str) -> Option<&'static str> {
-        if self.revoked_at.is_some() {
-            Some("revoked")
-        } else if self.expires_at.as_deref().is_some_and(|e| e <= now) {
-            Some("expired")
-        } else {
-            None
-        }
-    }
-}
-
-const LINK: &str = "id, participant_id, wave_id, created_at, expires_at, revoked_at";
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Aspiration {
     pub id: i64,
@@ -77,18 +50,6 @@ pub struct Aspiration {
     pub cycle: String,
     pub text: String,
     pub author_user_id: Option<i64>,
-}
-
-/// A saved planner scenario (see the planner module for what `params`/`result` hold).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Plan {
-    pub id: i64,
-    pub convening_id: i64,
-    pub name: String,
-    pub params: String,
-    pub result: String,
-    pub created_by: Option<i64>,
-    pub created_at: String,
 }
 
 /// The fields of a convening that an edit may change (the checked form).
@@ -267,95 +228,6 @@ impl Store {
         .await
     }
 
-    /// Issues a participant's private answer link, revoking any earlier live one (of the
-    /// same wave, for a wave's link).
-    pub async fn issue_answer_link(
-        &self,
-        participant_id: i64,
-        token_hash: &str,
-        expires_at: Option<&str>,
-    ) -> Result<AnswerLink> {
-        self.issue_link(participant_id, None, token_hash, expires_at).await
-    }
-
-    pub async fn issue_link(
-        &self,
-        participant_id: i64,
-        wave_id: Option<i64>,
-        token_hash: &str,
-        expires_at: Option<&str>,
-    ) -> Result<AnswerLink> {
-        let token_hash = token_hash.to_string();
-        let expires_at = expires_at.map(str::to_string);
-        self.transaction(|s| {
-            Box::pin(async move {
-                let now = now();
-                let mut c = s.conn().await?;
-                sqlx::query(
-                    "UPDATE answer_links SET revoked_at = $1 WHERE participant_id = $2 AND revoked_at IS NULL \
-                     AND wave_id IS NOT DISTINCT FROM $3",
-                )
-                .bind(&now)
-                .bind(participant_id)
-                .bind(wave_id)
-                .execute(&mut *c)
-                .await?;
-                let sql = format!(
-                    "INSERT INTO answer_links (participant_id, wave_id, token_hash, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING {LINK}"
-                );
-                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(participant_id)
-                    .bind(wave_id)
-                    .bind(&token_hash)
-                    .bind(&now)
-                    .bind(&expires_at)
-                    .fetch_one(&mut *c)
-                    .await?)
-            })
-        })
-        .await
-    }
-
-    /// The link a token names, whatever its state (the caller says why it cannot be used).
-    pub async fn answer_link_by_token(&self, token_hash: &str) -> Result<Option<AnswerLink>> {
-        let sql = format!("SELECT {LINK} FROM answer_links WHERE token_hash = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(&mut *self.conn().await?).await?)
-    }
-
-    pub async fn answer_link(&self, id: i64) -> Result<Option<AnswerLink>> {
-        let sql = format!("SELECT {LINK} FROM answer_links WHERE id = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *self.conn().await?).await?)
-    }
-
-    /// Every answer link issued for a convening's participants, newest first.
-    pub async fn answer_links(&self, convening_id: i64) -> Result<Vec<AnswerLink>> {
-        let sql = format!(
-            "SELECT {LINK} FROM answer_links WHERE participant_id IN \
-             (SELECT id FROM participants WHERE convening_id = $1) ORDER BY id DESC"
-        );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(convening_id).fetch_all(&mut *self.conn().await?).await?)
-    }
-
-    /// Revokes a link; `Conflict` if it was revoked already.
-    pub async fn revoke_answer_link(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("UPDATE answer_links SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(id)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        if done.rows_affected() == 0 { Err(StoreError::Conflict) } else { Ok(()) }
-    }
-
-    pub async fn set_answer_link_expiry(&self, id: i64, expires_at: Option<&str>) -> Result<()> {
-        let done = sqlx::query("UPDATE answer_links SET expires_at = $1 WHERE id = $2")
-            .bind(expires_at)
-            .bind(id)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        found(&done)
-    }
-
     pub async fn add_aspiration(
         &self,
         convening_id: i64,
@@ -397,53 +269,6 @@ impl Store {
     pub async fn delete_aspiration(&self, id: i64) -> Result<()> {
         let done =
             sqlx::query("DELETE FROM aspirations WHERE id = $1").bind(id).execute(&mut *self.conn().await?).await?;
-        found(&done)
-    }
-
-    pub async fn save_plan(
-        &self,
-        convening_id: i64,
-        name: &str,
-        params: &str,
-        result: &str,
-        created_by: Option<i64>,
-    ) -> Result<Plan> {
-        Ok(sqlx::query_as(
-            "INSERT INTO plans (convening_id, name, params, result, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             RETURNING id, convening_id, name, params, result, created_by, created_at",
-        )
-        .bind(convening_id)
-        .bind(name)
-        .bind(params)
-        .bind(result)
-        .bind(created_by)
-        .bind(now())
-        .fetch_one(&mut *self.conn().await?)
-        .await?)
-    }
-
-    pub async fn plan(&self, id: i64) -> Result<Option<Plan>> {
-        Ok(sqlx::query_as(
-            "SELECT id, convening_id, name, params, result, created_by, created_at FROM plans WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?)
-    }
-
-    /// The saved plans of a convening, newest first.
-    pub async fn plans(&self, convening_id: i64) -> Result<Vec<Plan>> {
-        Ok(sqlx::query_as(
-            "SELECT id, convening_id, name, params, result, created_by, created_at FROM plans \
-             WHERE convening_id = $1 ORDER BY id DESC",
-        )
-        .bind(convening_id)
-        .fetch_all(&mut *self.conn().await?)
-        .await?)
-    }
-
-    pub async fn delete_plan(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM plans WHERE id = $1").bind(id).execute(&mut *self.conn().await?).await?;
         found(&done)
     }
 }

@@ -12,17 +12,23 @@
 //! Writes that must succeed together run in [`Store::transaction`]: the closure gets a
 //! `Store` bound to one transaction, so every method composes without a second copy.
 //! The code is split by object: `users` (accounts, sessions, API tokens), `communities`
-//! (frameworks, members, invitations), `convenings` (participants, answer links,
-//! aspirations, plans) and `stories` (steps, revisions).
+//! (frameworks, members), `invitations`, `convenings` (participants, aspirations),
+//! `links` (answer links), `plans`, `stories` (steps, revisions, outcomes) and `waves`.
 
 mod communities;
 mod convenings;
+mod invitations;
+mod links;
+mod plans;
 mod stories;
 mod users;
 mod waves;
 
-pub use communities::{Community, FrameworkVersion, Invitation, Member};
-pub use convenings::{AnswerLink, Aspiration, Convening, ConveningEdit, Participant, Plan};
+pub use communities::{Community, FrameworkVersion, Member};
+pub use convenings::{Aspiration, Convening, ConveningEdit, Participant};
+pub use invitations::Invitation;
+pub use links::AnswerLink;
+pub use plans::Plan;
 pub use stories::{StoryRevision, Teller, revision_of};
 pub use users::{ApiToken, User};
 pub use waves::Wave;

@@ -336,3 +336,43 @@ plan-err-k-places = The people live in only { $places } distinct places: ask for
 plan-err-model = The community's travel model is not valid: a steward can fix it under Travel model.
 
 plan-delete = Delete this plan
+
+## E-mail
+wave-mail = Invite by e-mail
+wave-invite = Send the invitations
+wave-invite-explain = One e-mail to each participant with an address who has not been invited to this wave yet, with their own link; a reminder follows before the wave closes to those who have not answered.
+wave-invited = { $n ->
+    [one] One invitation queued.
+   *[other] { $n } invitations queued.
+}
+mail-off = Mail is off on this server (no SMTP server is configured): copy each link below into a message yourself.
+mail-kind = Message
+mail-kind-wave_invitation = invitation
+mail-kind-wave_reminder = reminder
+mail-kind-password_reset = password reset
+mail-state-queued = waiting
+mail-state-sending = being sent
+mail-state-sent = sent
+mail-state-failed = given up
+mail-state-bounced = refused by the server
+mail-attempts = Attempts
+mail-error = Last error
+mail-hello = Hello { $name },
+mail-invite-subject = { $convening }: what value did it create for you?
+mail-invite-body = { $community } asks everyone who took part in “{ $convening }” what came of it — { $wave }. Your link below opens a short form where you can tell your story; no account is needed, and you choose who may read it.
+mail-invite-how = The link is yours alone and works until { $closes }.
+mail-reminder-subject = Reminder — { $convening }: your story
+mail-reminder-body = The { $wave } questions about “{ $convening }” close on { $closes }. If you have a moment, your story counts: the link below opens your form.
+mail-unsubscribe = You get this because you took part in a convening of this community. No more e-mails: { $link }
+mail-reset-subject = Set a new convene password
+mail-reset-body = Someone (we hope you) asked to set a new password for your convene account. The link below works once, for one hour. If it was not you, do nothing: your password stays as it is.
+mail-reset-footer = convene never asks for your password by e-mail.
+reset-link = Forgot your password?
+reset-title = Set a new password
+reset-send = Send me a link
+reset-sent = If that address has an account, a link to set a new password is on its way. It works once, for one hour.
+reset-mail-off = This server sends no e-mail. Ask a steward or the person who runs convene to set a new password for you.
+unsubscribe-title = No more e-mails
+unsubscribe-ask = Stop all e-mails about this convening to your address?
+unsubscribe-done = Done: you will get no more e-mails about this convening.
+err-link-used-reset = This link has been used already.

@@ -336,3 +336,43 @@ plan-err-k-places = Las personas viven en solo { $places } lugares distintos: pi
 plan-err-model = El modelo de viaje de la comunidad no es válido: un animador puede corregirlo en Modelo de viaje.
 
 plan-delete = Eliminar este plan
+
+## Correo
+wave-mail = Invitar por correo
+wave-invite = Enviar las invitaciones
+wave-invite-explain = Un correo a cada participante con dirección que aún no fue invitado a esta oleada, con su propio enlace; antes del cierre sigue un recordatorio para quienes no respondieron.
+wave-invited = { $n ->
+    [one] Una invitación en espera de envío.
+   *[other] { $n } invitaciones en espera de envío.
+}
+mail-off = El correo está desactivado en este servidor (no hay servidor SMTP configurado): copie usted cada enlace de abajo en un mensaje.
+mail-kind = Mensaje
+mail-kind-wave_invitation = invitación
+mail-kind-wave_reminder = recordatorio
+mail-kind-password_reset = nueva contraseña
+mail-state-queued = en espera
+mail-state-sending = enviándose
+mail-state-sent = enviado
+mail-state-failed = abandonado
+mail-state-bounced = rechazado por el servidor
+mail-attempts = Intentos
+mail-error = Último error
+mail-hello = Hola, { $name }:
+mail-invite-subject = { $convening }: ¿qué valor creó para usted?
+mail-invite-body = { $community } pregunta a todas las personas que participaron en «{ $convening }» qué salió de ello — { $wave }. Su enlace de abajo abre un formulario breve para contar su historia; no necesita cuenta y usted elige quién puede leerla.
+mail-invite-how = El enlace es solo suyo y funciona hasta el { $closes }.
+mail-reminder-subject = Recordatorio — { $convening }: su historia
+mail-reminder-body = Las preguntas «{ $wave }» sobre «{ $convening }» cierran el { $closes }. Si tiene un momento, su historia cuenta: el enlace de abajo abre su formulario.
+mail-unsubscribe = Recibe esto porque participó en un encuentro de esta comunidad. No recibir más correos: { $link }
+mail-reset-subject = Elegir una nueva contraseña de convene
+mail-reset-body = Alguien (esperamos que usted) pidió una nueva contraseña para su cuenta de convene. El enlace de abajo funciona una vez, durante una hora. Si no fue usted, no haga nada: su contraseña sigue igual.
+mail-reset-footer = convene nunca le pide su contraseña por correo.
+reset-link = ¿Olvidó su contraseña?
+reset-title = Elegir una nueva contraseña
+reset-send = Enviarme un enlace
+reset-sent = Si esa dirección tiene una cuenta, va en camino un enlace para elegir una nueva contraseña. Funciona una vez, durante una hora.
+reset-mail-off = Este servidor no envía correos. Pida a un animador o a quien administra convene que le ponga una nueva contraseña.
+unsubscribe-title = No recibir más correos
+unsubscribe-ask = ¿Dejar de enviar correos sobre este encuentro a su dirección?
+unsubscribe-done = Listo: no recibirá más correos sobre este encuentro.
+err-link-used-reset = Este enlace ya se usó.

@@ -336,3 +336,43 @@ plan-err-k-places = Les personnes vivent dans { $places } lieux distincts seulem
 plan-err-model = Le modèle de déplacement de la communauté n'est pas valide : un animateur peut le corriger sous Modèle de déplacement.
 
 plan-delete = Supprimer ce plan
+
+## Courriel
+wave-mail = Inviter par courriel
+wave-invite = Envoyer les invitations
+wave-invite-explain = Un courriel à chaque participant ayant une adresse qui n’a pas encore été invité à cette vague, avec son propre lien ; un rappel suit avant la clôture pour ceux qui n’ont pas répondu.
+wave-invited = { $n ->
+    [one] Une invitation en attente d’envoi.
+   *[other] { $n } invitations en attente d’envoi.
+}
+mail-off = Le courriel est désactivé sur ce serveur (aucun serveur SMTP configuré) : copiez vous-même chaque lien ci-dessous dans un message.
+mail-kind = Message
+mail-kind-wave_invitation = invitation
+mail-kind-wave_reminder = rappel
+mail-kind-password_reset = nouveau mot de passe
+mail-state-queued = en attente
+mail-state-sending = en cours d’envoi
+mail-state-sent = envoyé
+mail-state-failed = abandonné
+mail-state-bounced = refusé par le serveur
+mail-attempts = Essais
+mail-error = Dernière erreur
+mail-hello = Bonjour { $name },
+mail-invite-subject = { $convening } : quelle valeur en avez-vous tirée ?
+mail-invite-body = { $community } demande à toutes les personnes qui ont participé à « { $convening } » ce qui en est sorti — { $wave }. Votre lien ci-dessous ouvre un court formulaire pour raconter votre histoire ; pas besoin de compte, et vous choisissez qui peut la lire.
+mail-invite-how = Ce lien n’est qu’à vous et fonctionne jusqu’au { $closes }.
+mail-reminder-subject = Rappel — { $convening } : votre histoire
+mail-reminder-body = Les questions « { $wave } » sur « { $convening } » se ferment le { $closes }. Si vous avez un moment, votre histoire compte : le lien ci-dessous ouvre votre formulaire.
+mail-unsubscribe = Vous recevez ce message parce que vous avez participé à une rencontre de cette communauté. Ne plus recevoir de courriels : { $link }
+mail-reset-subject = Choisir un nouveau mot de passe convene
+mail-reset-body = Quelqu’un (vous, nous l’espérons) a demandé un nouveau mot de passe pour votre compte convene. Le lien ci-dessous fonctionne une fois, pendant une heure. Si ce n’était pas vous, ne faites rien : votre mot de passe reste inchangé.
+mail-reset-footer = convene ne vous demande jamais votre mot de passe par courriel.
+reset-link = Mot de passe oublié ?
+reset-title = Choisir un nouveau mot de passe
+reset-send = M’envoyer un lien
+reset-sent = Si cette adresse a un compte, un lien pour choisir un nouveau mot de passe est en route. Il fonctionne une fois, pendant une heure.
+reset-mail-off = Ce serveur n’envoie pas de courriel. Demandez à un animateur ou à la personne qui gère convene de vous donner un nouveau mot de passe.
+unsubscribe-title = Ne plus recevoir de courriels
+unsubscribe-ask = Arrêter tous les courriels sur cette rencontre à votre adresse ?
+unsubscribe-done = C’est fait : vous ne recevrez plus de courriels sur cette rencontre.
+err-link-used-reset = Ce lien a déjà été utilisé.

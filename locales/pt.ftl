@@ -336,3 +336,43 @@ plan-err-k-places = As pessoas vivem em apenas { $places } lugares distintos: pe
 plan-err-model = O modelo de viagem da comunidade não é válido: um facilitador pode corrigi-lo em Modelo de viagem.
 
 plan-delete = Excluir este plano
+
+## E-mail
+wave-mail = Convidar por e-mail
+wave-invite = Enviar os convites
+wave-invite-explain = Um e-mail para cada participante com endereço que ainda não foi convidado para esta onda, com o próprio link; antes do encerramento vem um lembrete para quem não respondeu.
+wave-invited = { $n ->
+    [one] Um convite aguardando envio.
+   *[other] { $n } convites aguardando envio.
+}
+mail-off = O e-mail está desligado neste servidor (nenhum servidor SMTP configurado): copie você mesmo cada link abaixo numa mensagem.
+mail-kind = Mensagem
+mail-kind-wave_invitation = convite
+mail-kind-wave_reminder = lembrete
+mail-kind-password_reset = nova senha
+mail-state-queued = aguardando
+mail-state-sending = sendo enviado
+mail-state-sent = enviado
+mail-state-failed = desistido
+mail-state-bounced = recusado pelo servidor
+mail-attempts = Tentativas
+mail-error = Último erro
+mail-hello = Olá, { $name },
+mail-invite-subject = { $convening }: que valor isso gerou para você?
+mail-invite-body = { $community } pergunta a todas as pessoas que participaram de “{ $convening }” o que resultou disso — { $wave }. O seu link abaixo abre um formulário curto para contar a sua história; não precisa de conta, e você escolhe quem pode lê-la.
+mail-invite-how = O link é só seu e funciona até { $closes }.
+mail-reminder-subject = Lembrete — { $convening }: a sua história
+mail-reminder-body = As perguntas “{ $wave }” sobre “{ $convening }” encerram em { $closes }. Se tiver um momento, a sua história conta: o link abaixo abre o seu formulário.
+mail-unsubscribe = Você recebe isto porque participou de um encontro desta comunidade. Não receber mais e-mails: { $link }
+mail-reset-subject = Escolher uma nova senha do convene
+mail-reset-body = Alguém (esperamos que você) pediu uma nova senha para a sua conta convene. O link abaixo funciona uma vez, por uma hora. Se não foi você, não faça nada: a sua senha continua a mesma.
+mail-reset-footer = O convene nunca pede a sua senha por e-mail.
+reset-link = Esqueceu a senha?
+reset-title = Escolher uma nova senha
+reset-send = Enviar-me um link
+reset-sent = Se esse endereço tem conta, um link para escolher uma nova senha está a caminho. Funciona uma vez, por uma hora.
+reset-mail-off = Este servidor não envia e-mails. Peça a um facilitador ou a quem administra o convene para definir uma nova senha para você.
+unsubscribe-title = Não receber mais e-mails
+unsubscribe-ask = Parar todos os e-mails sobre este encontro para o seu endereço?
+unsubscribe-done = Pronto: você não receberá mais e-mails sobre este encontro.
+err-link-used-reset = Este link já foi usado.

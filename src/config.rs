@@ -32,7 +32,53 @@ pub struct Config {
     pub busy_timeout_ms: u64,
     /// Planner defaults and limits.
     pub planner: PlannerConfig,
+    /// E-mail through an SMTP server.
+    pub mail: MailConfig,
 }
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain, e.g. a local relay), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host` (TLS). Empty: mail is off (links are copied by hand).
+    pub smtp_url: String,
+    /// The sender, e.g. `convene <convene@example.org>`.
+    pub from: String,
+    /// Days before a wave closes that those invited who have not answered are reminded.
+    pub reminder_days: i64,
+    /// Whether `serve` sends mail itself (otherwise run `convene mail run-due` from cron).
+    pub worker: bool,
+    /// Seconds between the worker's passes.
+    pub poll_seconds: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: String::new(),
+            from: "convene <convene@localhost>".into(),
+            reminder_days: 7,
+            worker: true,
+            poll_seconds: 30,
+        }
+    }
+}
+
+impl std::fmt::Debug for Secretless<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &redact(&m.smtp_url))
+            .field("from", &m.from)
+            .field("reminder_days", &m.reminder_days)
+            .field("worker", &m.worker)
+            .field("poll_seconds", &m.poll_seconds)
+            .finish()
+    }
+}
+
+/// The mail settings with the SMTP password hidden, for `Debug`.
+struct Secretless<'a>(&'a MailConfig);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -64,6 +110,7 @@ impl Default for Config {
             pool_max_connections: 8,
             busy_timeout_ms: 10_000,
             planner: PlannerConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -80,6 +127,7 @@ impl std::fmt::Debug for Config {
             .field("pool_max_connections", &self.pool_max_connections)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .field("planner", &self.planner)
+            .field("mail", &Secretless(&self.mail))
             .finish()
     }
 }
@@ -128,6 +176,11 @@ impl Config {
             .into_iter()
             .filter_map(|(k, v)| {
                 let key = k.strip_prefix("CONVENE_")?;
+                let key = match key {
+                    "SMTP_URL" => "MAIL__SMTP_URL",
+                    "MAIL_FROM" => "MAIL__FROM",
+                    k => k,
+                };
                 (key != "CONFIG" && !key.starts_with("TEST_") && !key.starts_with("LOG"))
                     .then(|| (key.to_lowercase().replace("__", "."), v))
             })
@@ -172,6 +225,9 @@ impl Config {
 /// Environment values are text; numbers and yes/no become typed values.
 fn coerce(v: &str) -> figment::value::Value {
     use figment::value::Value;
+    if let Ok(b) = v.parse::<bool>() {
+        return Value::from(b);
+    }
     if let Ok(n) = v.parse::<i64>() {
         return Value::from(n);
     }
@@ -236,6 +292,20 @@ time_limit_seconds = {tl}
 max_people = {people}
 # Largest number of regional gatherings (k) offered.
 max_k = {k}
+
+[mail]
+# SMTP server: "smtp://127.0.0.1:2525" (a local relay), "smtp://user:pass@host:587?tls=required"
+# (STARTTLS) or "smtps://user:pass@host" (TLS). Empty: mail is off, links are copied by hand.
+# Also CONVENE_SMTP_URL. Mail needs base_url.
+smtp_url = ""
+# The sender (also CONVENE_MAIL_FROM).
+from = "{from}"
+# Days before a wave closes that those invited who have not answered are reminded.
+reminder_days = {rd}
+# Whether `convene serve` sends mail itself; otherwise run `convene mail run-due` from cron.
+worker = true
+# Seconds between the worker's passes.
+poll_seconds = {poll}
 "#,
         addr = d.addr,
         db = d.database_url,
@@ -246,6 +316,9 @@ max_k = {k}
         tl = d.planner.time_limit_seconds,
         people = d.planner.max_people,
         k = d.planner.max_k,
+        from = d.mail.from,
+        rd = d.mail.reminder_days,
+        poll = d.mail.poll_seconds,
     )
 }
 

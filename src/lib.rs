@@ -15,6 +15,8 @@ pub mod domain;
 pub mod i18n;
 /// The JSON exchange format of a whole community (export and import).
 pub mod interop;
+/// The mail sender: the outbox to an SMTP server, exactly once.
+pub mod mail;
 /// The gathering planner: places, travel model, host selection, scenarios, maps (pure).
 pub mod planner;
 /// Random tokens and password hashes.

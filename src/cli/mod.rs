@@ -5,6 +5,7 @@
 
 mod accounts;
 mod data;
+mod mail;
 pub mod plan;
 mod serve;
 
@@ -45,6 +46,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(accounts::TokenCommand),
+    /// Send the mail that is due (invitations, reminders, password resets).
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
     /// Print a community as JSON (everything but secrets); see README "Export format".
     Export(data::ExportArgs),
     /// Load a community exported with `convene export` into this database.
@@ -89,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(c) => accounts::user(&*open(&config(&cli, None, None)?).await?, c).await,
         Command::Token(c) => accounts::token(&*open(&config(&cli, None, None)?).await?, c).await,
+        Command::Mail(c) => mail::run(&config(&cli, None, None)?, c).await,
         Command::Export(a) => data::export(&*open(&config(&cli, None, None)?).await?, a).await,
         Command::Import(a) => data::import(&config(&cli, None, None)?, a).await,
     }

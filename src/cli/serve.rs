@@ -66,6 +66,11 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
+    match crate::mail::Mailer::from_config(&config)? {
+        Some(mailer) if config.mail.worker => crate::mail::spawn_worker(store.clone(), mailer, &config),
+        Some(_) => eprintln!("mail: the worker is off; run `convene mail run-due` from cron"),
+        None => eprintln!("mail is off (no mail.smtp_url): stewards copy links by hand"),
+    }
     let listener =
         tokio::net::TcpListener::bind(&config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;

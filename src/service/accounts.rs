@@ -10,6 +10,11 @@ pub const MAX_NAME: usize = 100;
 /// Invitation links last 30 days.
 pub const INVITATION_SECONDS: i64 = 30 * 24 * 3600;
 
+/// Checks a new password's length and hashes it.
+pub fn hash_new_password(password: &str) -> Result<String> {
+    hash(password)
+}
+
 fn hash(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(FieldError::new(

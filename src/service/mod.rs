@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod communities;
 pub mod convenings;
 pub mod import;
+pub mod mail;
 pub mod stories;
 pub mod waves;
 

@@ -38,9 +38,13 @@ pub struct Participant {
     pub has_link: bool,
     /// Set when a steward removed the participant (their stories stay).
     pub removed_at: Option<String>,
+    /// The language mails to them are written in ("" = the community's).
+    pub language: String,
+    /// Set when they asked for no more mail.
+    pub unsubscribed_at: Option<String>,
 }
 
-const PARTICIPANT: &str = "p.id, p.convening_id, p.user_id, p.name, p.email, p.removed_at, \
+const PARTICIPANT: &str = "p.id, p.convening_id, p.user_id, p.name, p.email, p.removed_at, p.language, p.unsubscribed_at, \
     CAST(EXISTS (SELECT 1 FROM answer_links l WHERE l.participant_id = p.id AND l.revoked_at IS NULL) AS INTEGER) AS has_link";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]

@@ -41,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/stories/{id}/outcomes", axum::routing::post(post_outcome))
         .route("/convenings/{id}/waves", get(list_waves).post(post_wave))
         .route("/waves/{id}", axum::routing::patch(patch_wave).delete(delete_wave))
+        .route("/waves/{id}/invite", axum::routing::post(invite_wave))
+        .route("/outbox", get(list_outbox))
         .route("/stories/{id}/unhide", axum::routing::post(unhide_story))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
@@ -610,6 +612,44 @@ async fn delete_wave(
     caller.required()?;
     service::waves::delete_wave(&state.store, &caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Queues an invitation for every participant with an e-mail address who has none
+/// queued for this wave: 202 `{"queued": n}`.
+async fn invite_wave(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    caller.required()?;
+    let n = service::mail::invite_to_wave(&state.store, &caller.actor(), id).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"queued": n, "mail_on": !state.config.mail.smtp_url.is_empty()})))
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct OutboxQuery {
+    convening: Option<i64>,
+}
+
+/// A convening's messages for its stewards: recipient, kind, state, attempts, last error.
+async fn list_outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<OutboxQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.required()?;
+    let id = q.convening.ok_or_else(|| ApiError {
+        field: Some("convening".into()),
+        ..ApiError::new(StatusCode::BAD_REQUEST, "required", "give the convening as ?convening=ID")
+    })?;
+    let list = service::mail::outbox(&state.store, &caller.actor(), id).await?;
+    let out: Vec<Value> = list
+        .iter()
+        .map(|m| json!({"id": m.id, "recipient": m.recipient, "kind": m.kind, "state": m.state, "attempts": m.attempts,
+                        "last_error": m.last_error, "wave_id": m.wave_id, "created_at": m.created_at, "sent_at": m.sent_at}))
+        .collect();
+    Ok(Json(Value::Array(out)))
 }
 
 async fn post_outcome(

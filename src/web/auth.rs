@@ -18,6 +18,9 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", post(signout))
         .route("/join/{token}", get(join_form).post(join))
+        .route("/reset", get(reset_request_form).post(reset_request))
+        .route("/reset/{token}", get(reset_form).post(reset))
+        .route("/unsubscribe/{token}", get(unsubscribe_form).post(unsubscribe))
 }
 
 #[derive(Template)]
@@ -135,4 +138,86 @@ async fn join(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    ctx: Ctx,
+    /// Set on the page a reset link opens (the new-password form).
+    token: Option<String>,
+    email: String,
+    error: Option<String>,
+    sent: bool,
+    mail_on: bool,
+}
+
+async fn reset_request_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let mail_on = !state.config.mail.smtp_url.is_empty();
+    Page(ResetPage { ctx, token: None, email: String::new(), error: None, sent: false, mail_on }).into_response()
+}
+
+#[derive(Deserialize)]
+struct ResetRequest {
+    #[serde(default)]
+    email: String,
+}
+
+/// Queues a reset mail if the address has an account; the page says the same either way.
+async fn reset_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ResetRequest>,
+) -> Result<Response, AppError> {
+    crate::service::mail::request_password_reset(&state.store, &f.email, ctx.lang.code()).await?;
+    let mail_on = !state.config.mail.smtp_url.is_empty();
+    Ok(Page(ResetPage { ctx, token: None, email: f.email, error: None, sent: true, mail_on }).into_response())
+}
+
+async fn reset_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, AppError> {
+    crate::service::mail::check_password_reset(&state.store, &token).await?;
+    let page = ResetPage { ctx, token: Some(token), email: String::new(), error: None, sent: false, mail_on: true };
+    Ok(Page(page).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets the new password (every session of the account ends) and signs in.
+async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(f): Form<NewPassword>,
+) -> Result<Response, AppError> {
+    match crate::service::mail::reset_password(&state.store, &token, &f.password).await {
+        Ok(uid) => start_session(&state, uid, "/").await,
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.first().map(|e| ctx.error(e));
+            let page = ResetPage { ctx, token: Some(token), email: String::new(), error, sent: false, mail_on: true };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage {
+    ctx: Ctx,
+    token: String,
+    done: bool,
+}
+
+/// Opening the link asks first (mail scanners follow links; only the button unsubscribes).
+async fn unsubscribe_form(ctx: Ctx, Path(token): Path<String>) -> Response {
+    Page(UnsubscribePage { ctx, token, done: false }).into_response()
+}
+
+async fn unsubscribe(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, AppError> {
+    crate::service::mail::unsubscribe(&state.store, &token).await?;
+    Ok(Page(UnsubscribePage { ctx, token, done: true }).into_response())
 }

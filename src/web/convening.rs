@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/waves/{wid}", get(wave_page).post(edit_wave))
         .route("/waves/{wid}/delete", post(delete_wave))
         .route("/waves/{wid}/participants/{pid}/link", post(issue_wave_link))
+        .route("/waves/{wid}/invite", post(invite_wave))
 }
 
 #[derive(Template)]
@@ -507,6 +508,11 @@ struct WavePage {
     links: Vec<AnswerLink>,
     new_link: Option<(String, String)>,
     error: Option<String>,
+    /// Whether mail can be sent (an SMTP server is configured).
+    mail_on: bool,
+    /// This wave's messages: recipient, kind, state, attempts, last error.
+    outbox: Vec<crate::store::OutboxMessage>,
+    notice: Option<String>,
 }
 
 impl WavePage {
@@ -525,13 +531,31 @@ async fn render_wave(
     new_link: Option<(String, String)>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
+    render_wave_with(state, ctx, wid, new_link, error, None).await
+}
+
+async fn render_wave_with(
+    state: &AppState,
+    ctx: Ctx,
+    wid: i64,
+    new_link: Option<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
     let wave = state.store.wave(wid).await?.ok_or(AppError::NotFound)?;
     let (convening, community) = steward_convening(state, &ctx, wave.convening_id).await?;
     let framework = service::current_framework(&state.store, &community).await?;
     let participants = state.store.participants(convening.id).await?;
     let links = state.store.wave_links(wid).await?;
+    let outbox = service::mail::outbox(&state.store, &ctx.actor(), convening.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.wave_id == Some(wid))
+        .collect();
+    let mail_on = !state.config.mail.smtp_url.is_empty();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = WavePage { ctx, convening, framework, wave, participants, links, new_link, error };
+    let page =
+        WavePage { ctx, convening, framework, wave, participants, links, new_link, error, mail_on, outbox, notice };
     Ok((status, Page(page)).into_response())
 }
 
@@ -574,4 +598,12 @@ async fn issue_wave_link(
     let (token, _) = service::waves::issue_wave_link(&state.store, &ctx.actor(), wid, pid).await?;
     let name = state.store.participant(pid).await?.map(|p| p.name).unwrap_or_default();
     render_wave(&state, ctx, wid, Some((name, format!("/answer/{token}"))), None).await
+}
+
+/// Stewards invite the wave's participants by e-mail (those with an address, once each).
+async fn invite_wave(State(state): State<AppState>, ctx: Ctx, Path(wid): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let n = service::mail::invite_to_wave(&state.store, &ctx.actor(), wid).await?;
+    let notice = Some(ctx.t1("wave-invited", "n", &n.to_string()));
+    render_wave_with(&state, ctx, wid, None, None, notice).await
 }

@@ -1,0 +1,230 @@
+//! The sender: takes due messages from the outbox one at a time, writes each in its
+//! reader's language with the links it carries (made now, so none waits in the database),
+//! and hands it to the SMTP server. Plain text and HTML; an unsubscribe link; no tracking.
+//!
+//! Exactly once: a message is leased before it is sent and marked sent right after the
+//! server accepted it; a second sender (another process, even on another machine sharing
+//! PostgreSQL) never takes a leased message. Only a crash in the instant between the
+//! server's "accepted" and the database's "sent" can repeat a mail after the lease runs
+//! out; its `Message-ID` is the same both times, so mail systems can tell.
+
+use crate::config::Config;
+use crate::i18n::{Lang, translate};
+use crate::secret::{hash_token, new_token};
+use crate::store::{OutboxMessage, Store};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+
+/// Password reset links work for an hour.
+pub const RESET_SECONDS: i64 = 3600;
+/// Attempts before a message is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub reminders_queued: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// An SMTP connection as configured (or none: mail is off).
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    base_url: String,
+    host: String,
+}
+
+impl Mailer {
+    /// `None` when no SMTP server is configured.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        if config.mail.smtp_url.is_empty() {
+            return Ok(None);
+        }
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.mail.smtp_url)
+            .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .build();
+        let from: Mailbox =
+            config.mail.from.parse().map_err(|e| anyhow::anyhow!("mail.from '{}': {e}", config.mail.from))?;
+        let base_url = config.base_url.trim_end_matches('/').to_string();
+        let host = base_url.split("://").nth(1).unwrap_or("localhost").split(['/', ':']).next().unwrap_or("localhost");
+        Ok(Some(Self { transport, from, host: host.to_string(), base_url }))
+    }
+}
+
+/// One pass: queue the reminders that are due, then send every due message.
+pub async fn run_due(store: &Store, mailer: &Mailer, reminder_days: i64) -> anyhow::Result<Pass> {
+    let mut pass = Pass {
+        reminders_queued: crate::service::mail::schedule_reminders(store, &crate::store::now()[..10], reminder_days)
+            .await?,
+        ..Pass::default()
+    };
+    while let Some(m) = store.lease_next().await? {
+        match send(store, mailer, &m).await {
+            Ok(()) => {
+                store.mark_sent(m.id).await?;
+                pass.sent += 1;
+            }
+            Err(Failure::Skip(why)) => {
+                store.mark_failed(m.id, why, None, "failed").await?;
+                pass.failed += 1;
+            }
+            Err(Failure::Permanent(e)) => {
+                tracing::warn!(message = m.id, error = %e, "mail refused for good");
+                store.mark_failed(m.id, &e, None, "bounced").await?;
+                pass.failed += 1;
+            }
+            Err(Failure::Transient(e)) if m.attempts >= MAX_ATTEMPTS => {
+                tracing::warn!(message = m.id, error = %e, "mail given up");
+                store.mark_failed(m.id, &e, None, "failed").await?;
+                pass.failed += 1;
+            }
+            Err(Failure::Transient(e)) => {
+                tracing::info!(message = m.id, attempt = m.attempts, error = %e, "mail to retry");
+                let at = crate::store::in_seconds(backoff(m.attempts));
+                store.mark_failed(m.id, &e, Some(&at), "queued").await?;
+                pass.retried += 1;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// Seconds before the next attempt: 1 min, 5 min, 30 min, 2 h, then 12 h.
+pub fn backoff(attempts: i64) -> i64 {
+    match attempts {
+        ..=1 => 60,
+        2 => 300,
+        3 => 1800,
+        4 => 7200,
+        _ => 43_200,
+    }
+}
+
+enum Failure {
+    /// Not to be sent any more (the participant unsubscribed or was removed).
+    Skip(&'static str),
+    Permanent(String),
+    Transient(String),
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Failure::Transient(e.to_string())
+    }
+}
+
+/// A written mail: subject, plain text, HTML.
+pub struct Written {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+async fn send(store: &Store, mailer: &Mailer, m: &OutboxMessage) -> Result<(), Failure> {
+    let lang = Lang::from_code(&m.language).unwrap_or_default();
+    let written = match m.kind.as_str() {
+        "wave_invitation" | "wave_reminder" => write_wave_mail(store, mailer, m, lang).await?,
+        "password_reset" => write_reset_mail(store, mailer, m, lang).await?,
+        _ => return Err(Failure::Skip("unknown kind")),
+    };
+    let to: Mailbox = m.recipient.parse().map_err(|e| Failure::Permanent(format!("address: {e}")))?;
+    let email = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(&written.subject)
+        .message_id(Some(format!("<outbox-{}@{}>", m.id, mailer.host)))
+        .multipart(MultiPart::alternative_plain_html(written.text, written.html))
+        .map_err(|e| Failure::Permanent(e.to_string()))?;
+    match mailer.transport.send(email).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+        Err(e) => Err(Failure::Transient(e.to_string())),
+    }
+}
+
+/// Text made safe inside HTML.
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn t(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    translate(lang, key, args)
+}
+
+/// The plain text and a light HTML rendering of paragraphs, with one link button.
+fn compose(lang: Lang, subject: String, paragraphs: &[String], link: &str, footer: &str) -> Written {
+    use std::fmt::Write;
+    let text = format!("{}\n\n{link}\n\n-- \n{footer}\n", paragraphs.join("\n\n"));
+    let mut html =
+        format!("<!doctype html><html lang=\"{}\"><body style=\"font-family:sans-serif;max-width:36em\">", lang.code());
+    for p in paragraphs {
+        let _ = write!(html, "<p>{}</p>", escape_xml(p));
+    }
+    let _ = write!(html, "<p><a href=\"{0}\">{0}</a></p>", escape_xml(link));
+    let _ = write!(html, "<hr><p style=\"font-size:smaller;color:#555\">{}</p></body></html>", escape_xml(footer));
+    Written { subject, text, html }
+}
+
+async fn write_wave_mail(store: &Store, mailer: &Mailer, m: &OutboxMessage, lang: Lang) -> Result<Written, Failure> {
+    let (Some(pid), Some(wid)) = (m.participant_id, m.wave_id) else { return Err(Failure::Skip("incomplete")) };
+    let Some(p) = store.participant(pid).await? else { return Err(Failure::Skip("participant gone")) };
+    if p.removed_at.is_some() || p.unsubscribed_at.is_some() || p.email.is_empty() {
+        return Err(Failure::Skip("unsubscribed or removed"));
+    }
+    let Some(w) = store.wave(wid).await? else { return Err(Failure::Skip("wave gone")) };
+    let Some(cv) = store.convening(p.convening_id).await? else { return Err(Failure::Skip("convening gone")) };
+    let community = store.community_by_id(cv.community_id).await?.map(|c| c.name).unwrap_or_default();
+    let token = new_token();
+    store.add_wave_link(pid, wid, &hash_token(&token), &w.link_expiry()).await?;
+    let leave = new_token();
+    store.create_unsubscribe_token(&hash_token(&leave), pid).await?;
+    let link = format!("{}/answer/{token}", mailer.base_url);
+    let args = [
+        ("name", p.name.as_str()),
+        ("convening", cv.title.as_str()),
+        ("community", community.as_str()),
+        ("wave", w.name.as_str()),
+        ("closes", w.closes_on.as_str()),
+    ];
+    let reminder = m.kind == "wave_reminder";
+    let subject = t(lang, if reminder { "mail-reminder-subject" } else { "mail-invite-subject" }, &args);
+    let paragraphs = [
+        t(lang, "mail-hello", &args),
+        t(lang, if reminder { "mail-reminder-body" } else { "mail-invite-body" }, &args),
+        t(lang, "mail-invite-how", &args),
+    ];
+    let footer = t(lang, "mail-unsubscribe", &[("link", &format!("{}/unsubscribe/{leave}", mailer.base_url))]);
+    Ok(compose(lang, subject, &paragraphs, &link, &footer))
+}
+
+async fn write_reset_mail(store: &Store, mailer: &Mailer, m: &OutboxMessage, lang: Lang) -> Result<Written, Failure> {
+    let Some(uid) = m.user_id else { return Err(Failure::Skip("incomplete")) };
+    let Some(user) = store.user(uid).await? else { return Err(Failure::Skip("account gone")) };
+    let token = new_token();
+    store.create_password_reset(&hash_token(&token), uid, RESET_SECONDS).await?;
+    let link = format!("{}/reset/{token}", mailer.base_url);
+    let args = [("name", user.name.as_str())];
+    let paragraphs = [t(lang, "mail-hello", &args), t(lang, "mail-reset-body", &args)];
+    Ok(compose(lang, t(lang, "mail-reset-subject", &args), &paragraphs, &link, &t(lang, "mail-reset-footer", &[])))
+}
+
+/// The worker inside `convene serve`: a pass every `poll_seconds`.
+pub fn spawn_worker(store: crate::store::DynStore, mailer: Mailer, config: &Config) {
+    let (poll, days) = (config.mail.poll_seconds.max(1), config.mail.reminder_days);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(poll));
+        loop {
+            every.tick().await;
+            match run_due(&store, &mailer, days).await {
+                Ok(p) if p.sent + p.retried + p.failed + p.reminders_queued > 0 => tracing::info!(?p, "mail pass"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "mail pass failed"),
+            }
+        }
+    });
+}

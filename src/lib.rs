@@ -13,6 +13,8 @@ pub mod domain;
 pub mod i18n;
 /// The JSON exchange format of a whole community (export and import).
 pub mod interop;
+/// Size limits on requests and the bounded pool for CPU-heavy work.
+pub mod limits;
 /// The gathering planner: places, travel model, host selection, scenarios, maps (pure).
 pub mod planner;
 /// Random tokens and password hashes.

@@ -2,6 +2,7 @@
 //! `import`. Every command acts on the database named by `--database-url` /
 //! `CONVENE_DATABASE_URL` (default: the SQLite file `convene.db` here).
 
+pub mod backup;
 pub mod plan;
 
 use crate::store::{self, DynStore};
@@ -16,6 +17,9 @@ pub struct Cli {
     /// Database: a SQLite file path (created if missing), `sqlite:PATH`, or `postgres://…`.
     #[arg(long, global = true, env = "CONVENE_DATABASE_URL", default_value = "convene.db", hide_env_values = true)]
     pub database_url: String,
+    /// Log format on standard error: `text` (one line per event) or `json` (one object per line).
+    #[arg(long, global = true, env = "CONVENE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -40,6 +44,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Where should we meet? Host cities, regional gatherings, cost, time and CO2 (no database needed).
     Plan(plan::PlanArgs),
+    /// Write a consistent copy of the database to a new file, while the server keeps running.
+    Backup(backup::BackupArgs),
+    /// Load a file written by `convene backup` into an empty database.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -113,6 +121,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || plan::run(&args, &mut std::io::stdout().lock())).await?
         }
         Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Backup(args) => backup::backup(&cli.database_url, &args).await,
+        Command::Restore(args) => backup::restore(&cli.database_url, &args).await,
         Command::Migrate => {
             open(&cli.database_url).await?;
             eprintln!("migrations applied to {}", redact(&cli.database_url));

@@ -6,7 +6,7 @@ use super::{
     set_cookie,
 };
 use crate::domain::{parse_email, required_text};
-use crate::secret::{MIN_PASSWORD, dummy_hash, hash_password, verify_password};
+use crate::secret::{MIN_PASSWORD, hash_password_async, verify_password_async};
 use crate::store::{Community, Invite};
 use askama::Template;
 use axum::Router;
@@ -54,14 +54,13 @@ async fn signin(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SigninFor
     let next = safe_next(f.next.as_deref());
     let email = f.email.trim().to_lowercase();
     let found = state.store.user_by_email(&email).await?;
+    // Without an account the check runs against a dummy hash, spending the same time, so
+    // that timing does not tell which e-mail addresses have accounts.
+    let hash = found.as_ref().and_then(|(_, h)| h.as_deref());
+    let verified = verify_password_async(&f.password, hash).await;
     let user = match found {
-        Some((user, Some(hash))) if verify_password(&f.password, &hash) => user,
-        other => {
-            if other.is_none() {
-                // Spend the same time as a real check, so that timing does not tell
-                // which e-mail addresses have accounts.
-                let _ = verify_password(&f.password, dummy_hash());
-            }
+        Some((user, Some(_))) if verified => user,
+        _ => {
             let error = Some(ctx.t("err-signin"));
             let mut resp = Page(SigninPage { ctx, email: f.email, next, error }).into_response();
             *resp.status_mut() = StatusCode::UNAUTHORIZED;
@@ -145,7 +144,8 @@ async fn join(
         Err(e) => Some(ctx.error(&e)),
         Ok(_) if f.password.chars().count() < MIN_PASSWORD => Some(ctx.t("err-password-short")),
         Ok((name, email)) => {
-            let hash = hash_password(&f.password)
+            let hash = hash_password_async(&f.password)
+                .await
                 .map_err(|e| AppError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
             match state.store.create_user(&email, &name, Some(&hash), false).await {
                 Ok(user) => {

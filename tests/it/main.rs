@@ -7,4 +7,5 @@ mod cli;
 mod helpers;
 mod pages;
 mod planner;
+mod security;
 mod store_contract;

@@ -15,6 +15,7 @@ mod travel_model;
 
 pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
 pub use plan::{Person, PlanParams, run_plan};
+pub use story::FormState;
 
 use crate::i18n::{Lang, translate};
 use crate::store::{DynStore, User};

@@ -1,7 +1,9 @@
 //! Rate limits on the posts an attacker would repeat: sign-in (per account and per IP),
 //! invitation links and story posting. Each limit is a sliding window: a refused attempt
 //! is not counted, so a lockout always ends one window after the attempts that caused
-//! it, however long someone keeps trying — nobody can lock a known user out for good.
+//! it, however long someone keeps trying. And a browser the account has signed in from
+//! before carries a device cookie that gives it a window of its own (OWASP's "device
+//! cookies"), so strangers guessing at an account never lock its owner out.
 
 use super::{ErrorPage, Page, SESSION_COOKIE, cookie, hash_token, request_lang};
 use crate::i18n::translate;
@@ -89,6 +91,19 @@ pub struct Guards {
     signin_account: Window,
     join_ip: Window,
     story: Window,
+    /// Signs device cookies; new at every start (old cookies then simply stop counting).
+    device_key: String,
+}
+
+const DEVICE_COOKIE: &str = "convene_device";
+/// A device cookie lasts half a year.
+const DEVICE_SECONDS: i64 = 183 * 24 * 3600;
+
+impl Guards {
+    /// The device cookie's value for an account: an HMAC of its e-mail address.
+    fn device_token(&self, email: &str) -> String {
+        super::security::hmac_token(&self.device_key, &format!("convene device v1\0{email}"))
+    }
 }
 
 impl Guards {
@@ -98,6 +113,7 @@ impl Guards {
             signin_account: Window::new(l.signin_failures_per_account, l.signin_window),
             join_ip: Window::new(l.join_posts_per_ip, l.post_window),
             story: Window::new(l.story_posts, l.post_window),
+            device_key: crate::secret::new_token(),
         }
     }
 }
@@ -168,19 +184,25 @@ async fn signin(g: &Guards, ip: String, req: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, super::BODY_LIMIT).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
-    let account = form_urlencoded::parse(&bytes)
+    let email = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "email")
-        .map(|(_, v)| format!("account:{}", v.trim().to_lowercase()))
+        .map(|(_, v)| v.trim().to_lowercase())
         .unwrap_or_default();
+    let known_device =
+        cookie(&parts.headers, DEVICE_COOKIE).is_some_and(|c| super::security::same_token(&c, &g.device_token(&email)));
+    let account = format!("{}:{email}", if known_device { "device" } else { "account" });
     let req = Request::from_parts(parts, Body::from(bytes));
     if let Some(wait) = g.signin_account.blocked(&account) {
         return too_many(&req, wait);
     }
     g.signin_ip.record(&ip);
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
     match resp.status() {
         StatusCode::UNAUTHORIZED => g.signin_account.record(&account),
-        s if s.is_redirection() => g.signin_account.clear(&account),
+        s if s.is_redirection() => {
+            g.signin_account.clear(&account);
+            super::set_cookie(&mut resp, DEVICE_COOKIE, &g.device_token(&email), DEVICE_SECONDS);
+        }
         _ => {}
     }
     resp

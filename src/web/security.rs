@@ -57,6 +57,7 @@ fn is_link_page(path: &str) -> bool {
 /// Adds the security headers to every response, and keeps downloads out of caches.
 pub async fn headers(req: Request, next: Next) -> Response {
     let link_page = is_link_page(req.uri().path());
+    let https = req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let mut resp = next.run(req).await;
     let svg = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"image/svg+xml"));
     let download = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/csv"))
@@ -74,6 +75,10 @@ pub async fn headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     );
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if https {
+        // Served over TLS (by the proxy): browsers must never come back over plain HTTP.
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     if download || !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
@@ -100,10 +105,15 @@ pub fn too_many_fields(lang: crate::i18n::Lang, max: usize) -> Response {
 /// database holds only as a hash, so the CSRF token cannot be computed from either side's
 /// leak of the other, belongs to that one session, and changes whenever a session starts.
 pub fn session_csrf(session_token: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(session_token.as_bytes()) else {
+    hmac_token(session_token, "convene csrf v1")
+}
+
+/// HMAC-SHA256 of `message` under `key`, URL-safe base64.
+pub fn hmac_token(key: &str, message: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
         return String::new();
     };
-    mac.update(b"convene csrf v1");
+    mac.update(message.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 

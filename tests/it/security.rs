@@ -111,6 +111,9 @@ async fn every_kind_of_route_carries_the_security_headers() {
         let link = path.starts_with("/join/") || path.starts_with("/answer/");
         assert_eq!(r.headers()["referrer-policy"], if link { "no-referrer" } else { "same-origin" }, "{path}");
     }
+    let r = c.get(app.url("/")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    assert!(!c.get(app.url("/")).send().await.unwrap().headers().contains_key("strict-transport-security"));
     // A download with personal data is never cached, and its plan page and map carry the headers too.
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
@@ -236,6 +239,27 @@ async fn the_eleventh_wrong_password_within_the_window_is_answered_429() {
 }
 
 #[tokio::test]
+async fn strangers_guessing_never_lock_the_owner_out_of_a_browser_she_signed_in_from() {
+    let app = spawn_app().await;
+    user(&app.store, "owner@x.org", "O").await;
+    let owner = app.client();
+    sign_in(&app, &owner, "owner@x.org").await;
+    let (_, csrf) = get_page(&owner, &app.url("/")).await;
+    let _ = post_form(&owner, app.url("/signout"), &[("csrf", csrf.as_str())]).await;
+    // A stranger (another browser, so no device cookie) uses up the account's window.
+    let stranger = app.client();
+    let (_, csrf) = get_page(&stranger, &app.url("/signin")).await;
+    for _ in 0..10 {
+        let f = [("csrf", csrf.as_str()), ("email", "owner@x.org"), ("password", "wrong")];
+        assert_eq!(post_form(&stranger, app.url("/signin"), &f).await.status(), 401);
+    }
+    let f = [("csrf", csrf.as_str()), ("email", "owner@x.org"), ("password", PASSWORD)];
+    assert_eq!(post_form(&stranger, app.url("/signin"), &f).await.status(), 429);
+    // The owner's own browser still gets in.
+    sign_in(&app, &owner, "owner@x.org").await;
+}
+
+#[tokio::test]
 async fn invitation_posts_are_rate_limited_per_address() {
     let app = spawn_app().await;
     let c = app.client();
@@ -247,6 +271,43 @@ async fn invitation_posts_are_rate_limited_per_address() {
     }
     assert!(statuses[..20].iter().all(|s| *s == 404), "{statuses:?}");
     assert_eq!(statuses[20], 429);
+}
+
+#[tokio::test]
+async fn story_posts_are_rate_limited_per_poster_and_the_api_answers_in_json() {
+    let app = spawn_app().await;
+    let (_, member, id) = community_with_convening(&app.store, "flood").await;
+    let token = convene::web::new_token();
+    app.store.create_api_token(&convene::web::hash_token(&token), member.id).await.unwrap();
+    let c = reqwest::Client::new();
+    let story = serde_json::json!({"title": "T", "language": "en", "visibility": "community", "show_name": true,
+        "steps": [{"cycle": "immediate", "kind": "realized", "text": "x", "indicators": []}]});
+    let limit = convene::limits::Limits::get().story_posts;
+    for _ in 0..limit {
+        let r = c
+            .post(app.url(&format!("/api/v1/convenings/{id}/stories")))
+            .bearer_auth(&token)
+            .json(&story)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let r = c
+        .post(app.url(&format!("/api/v1/convenings/{id}/stories")))
+        .bearer_auth(&token)
+        .json(&story)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(app.store.stories(id).await.unwrap().len(), limit as usize);
+    // Reading is not limited.
+    let r = c.get(app.url(&format!("/api/v1/convenings/{id}/stories"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 // ---------------------------------------------------------------- limits

@@ -336,26 +336,70 @@ async fn a_story_form_with_thousands_of_fields_is_refused_at_once() {
     assert!(app.store.stories(id).await.unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn a_framework_beyond_the_limits_is_refused_without_freezing_the_server() {
+    let app = spawn_app().await;
+    let (steward, _, _) = community_with_convening(&app.store, "bigfw").await;
+    let c = app.client();
+    sign_in(&app, &c, &steward.email).await;
+    let (_, csrf) = get_page(&c, &app.url("/c/bigfw/framework")).await;
+    let cycle =
+        |i: usize| format!("[[cycles]]\nkey = \"c{i}\"\nname = \"Cycle {i}\"\nrole = \"flow\"\ndefinition = \"d\"\n");
+    let head = "key = \"big\"\nname = \"Big\"\n";
+    // 2,500 cycles (the attack: 144 KB), then just over the cycle limit in a small file.
+    let huge: String = head.to_string() + &(0..2_500).map(cycle).collect::<String>();
+    let over: String =
+        head.to_string() + &(0..=convene::limits::Limits::get().framework_cycles).map(cycle).collect::<String>();
+    for (toml, refusal) in [(huge, "The form is too large"), (over, "at most 30 cycles")] {
+        let started = std::time::Instant::now();
+        let r = post_form(&c, app.url("/c/bigfw/framework"), &[("csrf", csrf.as_str()), ("text", toml.as_str())]).await;
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let body = r.text().await.unwrap();
+        assert!(body.contains(refusal), "{body}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    // Just under the body limit but over the TOML size limit: refused before parsing.
+    let padded = format!("{head}description = \"{}\"\n{}", "x".repeat(130 * 1024), cycle(0));
+    let r = post_form(&c, app.url("/c/bigfw/framework"), &[("csrf", csrf.as_str()), ("text", padded.as_str())]).await;
+    assert!(r.status().is_client_error());
+    assert!(r.text().await.unwrap().contains("larger than 128 KiB"));
+    let c_ = app.store.community("bigfw").await.unwrap().unwrap();
+    assert_eq!(app.store.framework_versions(c_.id).await.unwrap().len(), 1, "nothing was saved");
+}
+
 // ---------------------------------------------------------------- rejections in the route's format
 
 #[tokio::test]
 async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework_text() {
     let app = spawn_app().await;
     let c = app.client();
-    for path in ["/convenings/abc", "/stories/99999999999999999999999", "/plans/x/budget.csv"] {
+    for path in [
+        "/convenings/abc",
+        "/stories/99999999999999999999999",
+        "/plans/x/budget.csv",
+        "/stories/1?told=1&told=2",
+        "/signin?next=a&next=b",
+    ] {
         let r = c.get(app.url(path)).header("accept-language", "es").send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
         assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
         let body = r.text().await.unwrap();
         assert!(!body.contains("Cannot parse") && !body.contains("Invalid URL"), "{path}: {body}");
+        assert!(!body.contains("Failed to deserialize"), "{path}: {body}");
         assert!(body.contains("lang=\"es\""), "{path}: a translated page");
     }
-    for path in ["/api/v1/convenings/abc", "/api/v1/convenings/abc/matrix", "/api/v1/communities/x/convenings/y"] {
+    for path in [
+        "/api/v1/convenings/abc",
+        "/api/v1/convenings/abc/matrix",
+        "/api/v1/communities/x/convenings/y",
+        "/api/v1/places?q=nair&limit=many",
+    ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
         let body: serde_json::Value = r.json().await.unwrap();
         assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string(), "{path}: {body}");
         assert!(!body.to_string().contains("Cannot parse"), "{path}: {body}");
+        assert!(!body.to_string().contains("Failed to deserialize"), "{path}: {body}");
     }
     // A form posted with the wrong content type gets a page, not "Form requests must have …".
     let (_, csrf) = get_page(&c, &app.url("/signin")).await;

@@ -662,6 +662,49 @@ async fn a_backup_taken_during_writes_restores_every_story_acknowledged_before_i
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty database"));
 }
 
+#[tokio::test]
+async fn a_postgres_backup_restores_into_an_empty_database_and_never_over_data() {
+    let Some(source) = crate::helpers::postgres_url().await else { return };
+    if std::process::Command::new("pg_dump").arg("--version").output().is_err() {
+        skip("PostgreSQL backup test (pg_dump is not installed)");
+        return;
+    }
+    let store = convene::store::open(&source).await.unwrap();
+    let (_, member, id) = community_with_convening(&store, "pgbackup").await;
+    let community = store.community("pgbackup").await.unwrap().unwrap();
+    let fw = store.framework(community.framework_id).await.unwrap().unwrap().framework;
+    let teller = convene::store::Teller { user_id: Some(member.id), participant_id: None, name: member.name.clone() };
+    let draft = convene::domain::story::StoryDraft {
+        title: "Kept".into(),
+        language: "en".into(),
+        visibility: "public".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: "x".into(),
+            indicators: vec![],
+        }],
+    };
+    store
+        .create_story(id, community.framework_id, &teller, &draft.validate(&fw).unwrap(), "2026-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pg.dump");
+    let out = convene_cli(&["backup", "--out", file.to_str().unwrap(), "--database-url", &source]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let target = crate::helpers::postgres_url().await.unwrap();
+    let out = convene_cli(&["restore", file.to_str().unwrap(), "--database-url", &target]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let restored = convene::store::open(&target).await.unwrap();
+    let stories = restored.stories(id).await.unwrap();
+    assert_eq!(stories.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["Kept"]);
+    let out = convene_cli(&["restore", file.to_str().unwrap(), "--database-url", &source]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty database"));
+}
+
 // ---------------------------------------------------------------- schemathesis
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,6 +137,7 @@ pub async fn plain_rejections(req: Request, next: Next) -> Response {
     if !status.is_client_error() || !plain {
         return resp;
     }
+    let allow = resp.headers().get(header::ALLOW).cloned();
     let original = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap_or_default();
     tracing::info!(status = status.as_u16(), rejection = %String::from_utf8_lossy(&original), "request refused");
     let (code, key) = match status {
@@ -155,7 +156,11 @@ pub async fn plain_rejections(req: Request, next: Next) -> Response {
             _ => "the request's path, query or body could not be read",
         };
         let body = serde_json::json!({"error": {"code": code, "message": message, "field": null}});
-        return (status, axum::Json(body)).into_response();
+        let mut out = (status, axum::Json(body)).into_response();
+        if let Some(allow) = allow {
+            out.headers_mut().insert(header::ALLOW, allow);
+        }
+        return out;
     }
     let title_key = format!("{key}-title");
     let page = ErrorPage {
@@ -166,6 +171,9 @@ pub async fn plain_rejections(req: Request, next: Next) -> Response {
     };
     let mut out = Page(page).into_response();
     *out.status_mut() = status;
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
     out
 }
 

@@ -412,6 +412,15 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         .unwrap();
     assert_eq!(r.status(), 415);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // A method the route does not have: the format of the route, and the methods it has.
+    let r = c.delete(app.url("/api/v1/presets")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.headers()["allow"].to_str().unwrap().contains("GET"));
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let r = c.delete(app.url("/signin")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     // A JSON body that is not JSON, under the API.
     let r = c
         .post(app.url("/api/v1/communities"))

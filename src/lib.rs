@@ -15,6 +15,8 @@ pub mod domain;
 pub mod i18n;
 /// The JSON exchange format of a whole community (export and import).
 pub mod interop;
+/// Size limits on requests and the bounded pool for CPU-heavy work.
+pub mod limits;
 /// The mail sender: the outbox to an SMTP server, exactly once.
 pub mod mail;
 /// The gathering planner: places, travel model, host selection, scenarios, maps (pure).

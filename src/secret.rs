@@ -24,7 +24,6 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Shortest password accepted.
-/// Shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
 
 /// Hashes a password with argon2id and a random salt (PHC string).
@@ -43,4 +42,27 @@ pub fn dummy_hash() -> &'static str {
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// [`hash_password`] on the bounded blocking pool, off the async workers.
+pub async fn hash_password_async(password: &str) -> anyhow::Result<String> {
+    let password = password.to_string();
+    crate::limits::run_blocking(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] on the bounded blocking pool. Without a stored hash (no such
+/// account, or one without a password) it checks against [`dummy_hash`] and answers
+/// false, spending the same time, so that timing does not tell which accounts exist.
+pub async fn verify_password_async(password: &str, phc: Option<&str>) -> bool {
+    let password = password.to_string();
+    let phc = phc.map(ToString::to_string);
+    crate::limits::run_blocking(move || {
+        let Some(h) = phc else {
+            let _ = verify_password(&password, dummy_hash());
+            return false;
+        };
+        verify_password(&password, &h)
+    })
+    .await
+    .unwrap_or(false)
 }

@@ -4,6 +4,7 @@
 //! on its database; writes go through the service layer as the operator.
 
 mod accounts;
+pub mod backup;
 mod data;
 mod mail;
 pub mod plan;
@@ -25,6 +26,9 @@ pub struct Cli {
     /// Overrides `database_url` in the file and CONVENE_DATABASE_URL.
     #[arg(long, global = true)]
     pub database_url: Option<String>,
+    /// Log format on standard error: `text` (one line per event) or `json` (one object per line).
+    #[arg(long, global = true, env = "CONVENE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -55,6 +59,10 @@ pub enum Command {
     Import(data::ImportArgs),
     /// Where should we meet? Host cities, regional gatherings, cost, time and CO2 (no database needed).
     Plan(plan::PlanArgs),
+    /// Write a consistent copy of the database to a new file, while the server keeps running.
+    Backup(backup::BackupArgs),
+    /// Load a file written by `convene backup` into an empty database.
+    Restore(backup::RestoreArgs),
 }
 
 /// The configuration for this command line: flags over environment over file over defaults.
@@ -81,6 +89,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let cfg = config(&cli, args.addr.clone(), args.base_url.clone())?;
             serve::serve(cfg, args.demo).await
         }
+        Command::Backup(args) => backup::backup(&config(&cli, None, None)?.database_url, args).await,
+        Command::Restore(args) => backup::restore(&config(&cli, None, None)?.database_url, args).await,
         Command::Migrate => {
             let cfg = config(&cli, None, None)?;
             open(&cfg).await?;

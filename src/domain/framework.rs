@@ -60,6 +60,14 @@ impl Framework {
     /// Parses and validates a framework written in TOML (the preset file format, also
     /// what stewards edit).
     pub fn from_toml(text: &str) -> Result<Self, FieldError> {
+        let max = crate::limits::Limits::get().framework_toml_bytes;
+        if text.len() > max {
+            return Err(FieldError::new(
+                "framework",
+                "err-framework-too-large",
+                format!("the framework is larger than {} KiB", max / 1024),
+            ));
+        }
         let fw: Framework =
             toml::from_str(text).map_err(|e| FieldError::new("framework", "err-framework", e.to_string()))?;
         fw.validate()?;
@@ -71,12 +79,14 @@ impl Framework {
     }
 
     /// Keys are well-formed and unique (cycles among cycles, indicators across the whole
-    /// framework, so that an indicator key names one thing); there is at least one cycle.
+    /// framework, so that an indicator key names one thing); there is at least one cycle;
+    /// counts and texts stay within [`crate::limits::Limits`].
     pub fn validate(&self) -> Result<(), FieldError> {
         let bad = |m: String| Err(FieldError::new("framework", "err-framework", m));
         if self.cycles.is_empty() {
             return bad("a framework needs at least one cycle".into());
         }
+        self.check_size()?;
         if self.name.trim().is_empty() {
             return bad("the framework needs a name".into());
         }
@@ -99,6 +109,44 @@ impl Framework {
                 if !ind_keys.insert(i.key.as_str()) {
                     return bad(format!("indicator key '{}' appears twice", i.key));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// The size limits, checked before anything walks the framework further.
+    fn check_size(&self) -> Result<(), FieldError> {
+        let l = crate::limits::Limits::get();
+        let too_large = |m: String| Err(FieldError::new("framework", "err-framework-too-large", m));
+        if self.cycles.len() > l.framework_cycles {
+            return too_large(format!("a framework may have at most {} cycles", l.framework_cycles));
+        }
+        let too_long = |t: &str| t.chars().count() > l.framework_text_chars;
+        if [&self.key, &self.name, &self.description, &self.source].into_iter().any(|t| too_long(t)) {
+            return too_large(format!("a framework text may have at most {} characters", l.framework_text_chars));
+        }
+        for c in &self.cycles {
+            if c.indicators.len() > l.framework_indicators_per_cycle {
+                return too_large(format!(
+                    "cycle '{}' has more than {} indicators",
+                    c.key, l.framework_indicators_per_cycle
+                ));
+            }
+            if c.questions.len() > l.framework_questions_per_cycle {
+                return too_large(format!(
+                    "cycle '{}' has more than {} questions",
+                    c.key, l.framework_questions_per_cycle
+                ));
+            }
+            let texts = [&c.name, &c.definition]
+                .into_iter()
+                .chain(&c.questions)
+                .chain(c.indicators.iter().flat_map(|i| [&i.name, &i.description]));
+            if texts.into_iter().any(|t| too_long(t)) {
+                return too_large(format!(
+                    "cycle '{}' has a text longer than {} characters",
+                    c.key, l.framework_text_chars
+                ));
             }
         }
         Ok(())
@@ -173,5 +221,24 @@ mod tests {
         p.cycles[0].indicators[0].key = "Bad Key".into();
         assert!(p.validate().is_err());
         assert!(Framework::from_toml("key = 1").is_err());
+    }
+
+    #[test]
+    fn frameworks_beyond_the_size_limits_are_refused_before_use() {
+        let l = crate::limits::Limits::get();
+        let mut p = preset("km4dev-experiment").unwrap().clone();
+        let extra = p.cycles[0].clone();
+        p.cycles = (0..=l.framework_cycles)
+            .map(|i| Cycle { key: format!("c{i}"), indicators: Vec::new(), ..extra.clone() })
+            .collect();
+        assert_eq!(p.validate().unwrap_err().code, "err-framework-too-large");
+        let mut p = preset("km4dev-experiment").unwrap().clone();
+        p.cycles[0].questions = vec!["why?".into(); l.framework_questions_per_cycle + 1];
+        assert_eq!(p.validate().unwrap_err().code, "err-framework-too-large");
+        let mut p = preset("km4dev-experiment").unwrap().clone();
+        p.cycles[0].definition = "x".repeat(l.framework_text_chars + 1);
+        assert_eq!(p.validate().unwrap_err().code, "err-framework-too-large");
+        let huge = format!("key = \"k\"\nname = \"n\"\ndescription = \"{}\"\n", "x".repeat(l.framework_toml_bytes));
+        assert_eq!(Framework::from_toml(&huge).unwrap_err().code, "err-framework-too-large");
     }
 }

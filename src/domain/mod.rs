@@ -26,23 +26,49 @@ impl FieldError {
     }
 }
 
-/// Checks a required single-line text: trimmed, non-empty, at most `max` characters.
+/// Checks a required text — a title, a name: trimmed, at most `max` characters, with at
+/// least one visible character (not only spaces or zero-width characters), no control
+/// character but line breaks and tabs, and the bidirectional overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069) removed, so that a name cannot display reversed.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let v = value.trim();
-    if v.is_empty() {
+    let stripped: String = value.chars().filter(|c| !is_bidi_control(*c)).collect();
+    let v = optional_text(field, &stripped, max)?;
+    if !v.chars().any(is_visible) {
         return Err(FieldError::new(field, "err-required", format!("{field} is required")));
     }
-    optional_text(field, v, max)
+    Ok(v)
 }
 
 /// Checks an optional text against a length limit (in characters), keeping it as typed
-/// apart from surrounding white space.
+/// apart from surrounding white space. Control characters (NUL and the like) are refused;
+/// line breaks and tabs are text.
 pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
+    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(FieldError::new(field, "err-control-char", format!("{field} contains a control character")));
+    }
     if v.chars().count() > max {
         return Err(FieldError::new(field, "err-too-long", format!("{field} is longer than {max} characters")));
     }
     Ok(v.to_string())
+}
+
+/// Bidirectional embeddings, overrides and isolates: they reorder the text that follows.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a character shows something: not white space, not a control, not one of the
+/// invisible format characters (zero-width spaces and joiners, marks, fillers, tags).
+fn is_visible(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || is_bidi_control(c)
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}'))
 }
 
 /// Community slugs: 2–40 characters of lowercase ASCII letters, digits and `-`.
@@ -137,5 +163,31 @@ mod tests {
         assert!(optional_text("t", &"é".repeat(10), 10).is_ok());
         assert!(optional_text("t", &"é".repeat(11), 10).is_err());
         assert!(required_text("t", "  ", 10).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_and_tabs_are_text() {
+        assert_eq!(optional_text("t", "a\0b", 10).unwrap_err().code, "err-control-char");
+        assert!(required_text("t", "a\u{7}b", 10).is_err());
+        assert!(required_text("t", "a\u{85}b", 10).is_err());
+        assert_eq!(optional_text("t", "line one\r\nline\ttwo", 30).unwrap(), "line one\r\nline\ttwo");
+    }
+
+    #[test]
+    fn a_title_made_only_of_invisible_characters_is_missing() {
+        assert_eq!(
+            required_text("t", "\u{200B}\u{200C}\u{200D}\u{FEFF}\u{2060}", 10).unwrap_err().code,
+            "err-required"
+        );
+        assert_eq!(required_text("t", " \u{3164}\u{00AD} ", 10).unwrap_err().code, "err-required");
+        assert_eq!(required_text("t", "\u{200B}A", 10).unwrap(), "\u{200B}A");
+    }
+
+    #[test]
+    fn bidi_overrides_are_stripped_from_names() {
+        assert_eq!(required_text("name", "Ann\u{202E}dratS omeD", 50).unwrap(), "AnndratS omeD");
+        assert_eq!(required_text("name", "\u{2067}Amina\u{2069}", 50).unwrap(), "Amina");
+        assert!(required_text("name", "\u{202E}\u{202C}", 50).is_err());
+        assert_eq!(required_text("name", "عائشة", 50).unwrap(), "عائشة");
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Actor, Result, ServiceError, invalid, stewarded};
 use crate::domain::{FieldError, Role, Viewer, parse_email, required_text};
-use crate::secret::{MIN_PASSWORD, dummy_hash, hash_password, hash_token, new_token, verify_password};
+use crate::secret::{MIN_PASSWORD, hash_password_async, hash_token, new_token, verify_password_async};
 use crate::store::{ApiToken, Community, Invitation, Store, StoreError, User};
 
 /// Longest display name.
@@ -10,12 +10,12 @@ pub const MAX_NAME: usize = 100;
 /// Invitation links last 30 days.
 pub const INVITATION_SECONDS: i64 = 30 * 24 * 3600;
 
-/// Checks a new password's length and hashes it.
-pub fn hash_new_password(password: &str) -> Result<String> {
-    hash(password)
+/// Checks a new password's length and hashes it (argon2, off the async workers).
+pub async fn hash_new_password(password: &str) -> Result<String> {
+    hash(password).await
 }
 
-fn hash(password: &str) -> Result<String> {
+async fn hash(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(FieldError::new(
             "password",
@@ -24,20 +24,18 @@ fn hash(password: &str) -> Result<String> {
         )
         .into());
     }
-    hash_password(password).map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))
+    hash_password_async(password).await.map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))
 }
 
 /// Checks an e-mail and password. Unknown addresses take as long as known ones.
 pub async fn sign_in(store: &Store, email: &str, password: &str) -> Result<User> {
     let email = email.trim().to_lowercase();
-    match store.user_by_email(&email).await? {
-        Some((user, Some(h))) if verify_password(password, &h) => Ok(user),
-        found => {
-            if found.is_none() {
-                let _ = verify_password(password, dummy_hash());
-            }
-            Err(FieldError::new("password", "err-signin", "wrong e-mail or password").into())
-        }
+    let found = store.user_by_email(&email).await?;
+    // Without an account (or a password) the check runs against a dummy hash.
+    let verified = verify_password_async(password, found.as_ref().and_then(|(_, h)| h.as_deref())).await;
+    match found {
+        Some((user, Some(_))) if verified => Ok(user),
+        _ => Err(FieldError::new("password", "err-signin", "wrong e-mail or password").into()),
     }
 }
 
@@ -59,10 +57,11 @@ pub async fn sign_out_everywhere(store: &Store, actor: &Actor, keep_token: Optio
     Ok(store.delete_sessions_of(user.id, keep.as_deref()).await?)
 }
 
-fn check_current(store_hash: Option<&str>, current: &str) -> Result<()> {
-    match store_hash {
-        Some(h) if verify_password(current, h) => Ok(()),
-        _ => Err(FieldError::new("current_password", "err-current-password", "the current password is wrong").into()),
+async fn check_current(store_hash: Option<&str>, current: &str) -> Result<()> {
+    if store_hash.is_some() && verify_password_async(current, store_hash).await {
+        Ok(())
+    } else {
+        Err(FieldError::new("current_password", "err-current-password", "the current password is wrong").into())
     }
 }
 
@@ -75,8 +74,8 @@ pub async fn change_password(
     keep_token: Option<&str>,
 ) -> Result<()> {
     let user = actor.require_user()?;
-    check_current(store.password_hash(user.id).await?.as_deref(), current)?;
-    let h = hash(new)?;
+    check_current(store.password_hash(user.id).await?.as_deref(), current).await?;
+    let h = hash(new).await?;
     store.set_password(user.id, &h).await?;
     sign_out_everywhere(store, actor, keep_token).await?;
     Ok(())
@@ -87,7 +86,7 @@ pub async fn change_identity(store: &Store, actor: &Actor, name: &str, email: &s
     let user = actor.require_user()?;
     let name = invalid(required_text("name", name, MAX_NAME))?;
     let email = invalid(parse_email(email))?;
-    check_current(store.password_hash(user.id).await?.as_deref(), current)?;
+    check_current(store.password_hash(user.id).await?.as_deref(), current).await?;
     match store.set_identity(user.id, &name, &email).await {
         Err(StoreError::Conflict) => {
             Err(FieldError::new("email", "err-email-taken", "an account with that e-mail exists already").into())
@@ -120,7 +119,7 @@ pub async fn create_user(
     }
     let email = invalid(parse_email(email))?;
     let name = invalid(required_text("name", name, MAX_NAME))?;
-    let h = hash(password)?;
+    let h = hash(password).await?;
     match store.create_user(&email, &name, Some(&h), admin).await {
         Err(StoreError::Conflict) => {
             Err(FieldError::new("email", "err-email-taken", "an account with that e-mail exists already").into())
@@ -135,7 +134,7 @@ pub async fn set_password(store: &Store, actor: &Actor, email: &str, password: &
         return Err(ServiceError::Forbidden);
     }
     let (user, _) = store.user_by_email(&email.trim().to_lowercase()).await?.ok_or(ServiceError::NotFound)?;
-    store.set_password(user.id, &hash(password)?).await?;
+    store.set_password(user.id, &hash(password).await?).await?;
     store.delete_sessions_of(user.id, None).await?;
     Ok(user)
 }
@@ -276,11 +275,11 @@ pub async fn accept_invitation(
     let plan = match (&open.for_user, actor.user()) {
         (Some(u), Some(me)) if u.id != me.id => return Err(ServiceError::Forbidden),
         (_, Some(me)) => Join::Existing(me.clone(), None),
-        (Some(u), None) => Join::Existing(u.clone(), Some(hash(&account.password)?)),
+        (Some(u), None) => Join::Existing(u.clone(), Some(hash(&account.password).await?)),
         (None, None) => {
             let name = invalid(required_text("name", &account.name, MAX_NAME))?;
             let email = invalid(parse_email(&account.email))?;
-            Join::New { name, email, hash: hash(&account.password)? }
+            Join::New { name, email, hash: hash(&account.password).await? }
         }
     };
     let user = store

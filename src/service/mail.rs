@@ -123,7 +123,7 @@ pub async fn check_password_reset(store: &Store, token: &str) -> Result<i64> {
 /// Sets a new password through a reset link, once; every session of the account ends.
 pub async fn reset_password(store: &Store, token: &str, password: &str) -> Result<i64> {
     let uid = check_password_reset(store, token).await?;
-    let h = super::accounts::hash_new_password(password)?;
+    let h = super::accounts::hash_new_password(password).await?;
     let token_hash = hash_token(token);
     store
         .transaction(|s| {

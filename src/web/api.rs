@@ -163,7 +163,14 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(ApiPath(v)),
-            Err(rej) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_path", rej.body_text())),
+            Err(rej) => {
+                tracing::info!(rejection = %rej.body_text(), "bad path");
+                Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_path",
+                    "a part of the path is not valid here (an id must be a number)",
+                ))
+            }
         }
     }
 }

@@ -5,12 +5,16 @@ mod api;
 mod auth;
 mod community;
 mod convening;
+mod metrics;
 mod plan;
 mod profile;
+mod rate_limit;
+pub mod security;
 mod story;
 mod travel_model;
 
 pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
+pub use story::FormState;
 
 use crate::config::Config;
 use crate::i18n::{Lang, translate};
@@ -27,7 +31,6 @@ use axum::{Json, Router};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 const SESSION_COOKIE: &str = "convene_session";
 const CSRF_COOKIE: &str = "convene_csrf";
@@ -48,6 +51,9 @@ impl AppState {
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
+    let guards = std::sync::Arc::new(rate_limit::Guards::new(crate::limits::Limits::get()));
+    let counters = std::sync::Arc::new(metrics::Metrics::default());
+    let for_metrics = counters.clone();
     let pages = Router::new()
         .merge(community::router())
         .merge(convening::router())
@@ -64,20 +70,23 @@ pub fn app(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
+        .route("/readyz", get(metrics::readyz))
+        .route("/metrics", get(move |State(s): State<AppState>| metrics::metrics(s, for_metrics.clone())))
+        .layer(middleware::from_fn_with_state(guards, rate_limit::guard))
         .layer(middleware::from_fn_with_state(state.clone(), secure_cookies))
-        .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(state.config.body_limit))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
+        .layer(middleware::from_fn(security::plain_rejections))
+        .layer(middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(counters, metrics::observe))
         .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {
@@ -164,12 +173,46 @@ struct Next_ {
     next: Option<String>,
 }
 
-/// Only local paths may be redirect targets (no open redirects).
+/// Only paths on this site may be redirect targets (no open redirects). The target is
+/// parsed, not pattern-matched: it must be an origin-relative path and query that `http`
+/// accepts, with no control character, white space or backslash (browsers drop tabs and
+/// newlines and read `\\` as `/`), not start with `//`, and stay so once percent-decoded.
+/// Anything else becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    fn plain_path(p: &str) -> bool {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
     }
+    let Some(n) = next else { return "/".to_string() };
+    let decoded = percent_decode(n);
+    let parsed = n.parse::<axum::http::Uri>().is_ok_and(|u| u.scheme().is_none() && u.authority().is_none());
+    if parsed && plain_path(n) && plain_path(&decoded) && plain_path(&percent_decode(&decoded)) {
+        n.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+/// `%XX` sequences decoded (invalid UTF-8 replaced), everything else kept.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn switch_language(
@@ -188,14 +231,19 @@ async fn switch_language(
 #[derive(Clone)]
 struct CsrfToken(String);
 
-/// Double-submit protection for every form post: the form's hidden `csrf` field must
-/// equal the `convene_csrf` cookie, which a page on another site can neither read nor
-/// set. The API is exempt: it authenticates by bearer token, never by cookie.
+/// Protection for every form post: the form's hidden `csrf` field must equal the token
+/// of this browser's session — an HMAC keyed by the session cookie
+/// ([`security::session_csrf`]) — or, before any session, the random `convene_csrf`
+/// cookie, which a page on another site can neither read nor set. When a session starts
+/// or ends the pre-session token is replaced, so no token outlives a sign-in. The API is
+/// exempt: it authenticates by bearer token, never by cookie.
 async fn csrf(mut req: Request, next: Next) -> Response {
+    let session = cookie(req.headers(), SESSION_COOKIE).filter(|s| !s.is_empty());
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32);
+    let expected = session.as_deref().map(security::session_csrf).or_else(|| existing.clone());
     if req.method() == Method::POST {
         let lang = request_lang(req.headers());
-        let Some(expected) = existing.clone() else {
+        let Some(expected) = expected.clone() else {
             return csrf_refused(lang);
         };
         let (parts, body) = req.into_parts();
@@ -204,15 +252,21 @@ async fn csrf(mut req: Request, next: Next) -> Response {
             return (StatusCode::PAYLOAD_TOO_LARGE, translate(lang, "err-too-large", &[])).into_response();
         };
         let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
-        if sent.as_deref() != Some(expected.as_str()) {
+        if !sent.is_some_and(|s| security::same_token(&s, &expected)) {
             return csrf_refused(lang);
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
-    let token = existing.clone().unwrap_or_else(new_token);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let fresh = existing.is_none().then(new_token);
+    let token = expected.or_else(|| fresh.clone()).unwrap_or_default();
+    req.extensions_mut().insert(CsrfToken(token));
     let mut resp = next.run(req).await;
-    if existing.is_none() {
+    let session_changed = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(format!("{SESSION_COOKIE}=").as_bytes()));
+    if let Some(token) = if session_changed { Some(new_token()) } else { fresh } {
         set_cookie(&mut resp, CSRF_COOKIE, &token, 365 * 24 * 3600);
     }
     resp

@@ -156,34 +156,43 @@ impl FormState {
         }
     }
 
-    /// Reads the posted form: `text_<cycle>`, `kind_<cycle>`, repeated `ind_<cycle>`.
-    pub fn parse(body: &[u8], framework: &Framework) -> Self {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-        let steps = framework
-            .cycles
-            .iter()
-            .map(|c| StepDraft {
-                cycle: c.key.clone(),
-                kind: {
-                    let k = get(&format!("kind_{}", c.key));
-                    if k.is_empty() { "realized".into() } else { k }
-                },
-                text: get(&format!("text_{}", c.key)),
-                indicators: pairs
-                    .iter()
-                    .filter(|(n, _)| *n == format!("ind_{}", c.key))
-                    .map(|(_, v)| v.clone())
-                    .collect(),
-            })
-            .collect();
-        FormState {
-            title: get("title"),
-            language: get("language"),
-            visibility: get("visibility"),
-            show_name: !get("show_name").is_empty(),
-            steps,
+    /// The most fields a form for `framework` can hold: csrf, title, language, visibility,
+    /// show_name, and per cycle its text, kind and indicators; never more than
+    /// [`crate::limits::Limits::story_form_fields`].
+    pub fn max_fields(framework: &Framework) -> usize {
+        let fields = framework.cycles.iter().map(|c| 2 + c.indicators.len()).sum::<usize>() + 5;
+        fields.min(crate::limits::Limits::get().story_form_fields)
+    }
+
+    /// Reads the posted form: `text_<cycle>`, `kind_<cycle>`, repeated `ind_<cycle>`, in
+    /// one pass. A form with more fields than [`FormState::max_fields`] is refused with
+    /// that number before any further work.
+    pub fn parse(body: &[u8], framework: &Framework) -> Result<Self, usize> {
+        let max = Self::max_fields(framework);
+        let mut fields: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for (i, (k, v)) in form_urlencoded::parse(body).enumerate() {
+            if i >= max {
+                return Err(max);
+            }
+            fields.entry(k.into_owned()).or_default().push(v.into_owned());
         }
+        let mut get = |k: &str| fields.remove(k).and_then(|v| v.into_iter().next()).unwrap_or_default();
+        let mut steps = Vec::with_capacity(framework.cycles.len());
+        for c in &framework.cycles {
+            let kind = get(&format!("kind_{}", c.key));
+            steps.push(StepDraft {
+                cycle: c.key.clone(),
+                kind: if kind.is_empty() { "realized".into() } else { kind },
+                text: get(&format!("text_{}", c.key)),
+                indicators: Vec::new(),
+            });
+        }
+        let (title, language, visibility, show_name) =
+            (get("title"), get("language"), get("visibility"), get("show_name"));
+        for step in &mut steps {
+            step.indicators = fields.remove(&format!("ind_{}", step.cycle)).unwrap_or_default();
+        }
+        Ok(FormState { title, language, visibility, show_name: !show_name.is_empty(), steps })
     }
 
     /// The form filled with a stored story, to edit it.
@@ -288,7 +297,10 @@ async fn tell(
     body: &[u8],
 ) -> Result<Response, AppError> {
     let fw = wave_cycles(state, actor, current_cycles(state, &convening).await?).await?;
-    let form = FormState::parse(body, &fw);
+    let form = match FormState::parse(body, &fw) {
+        Ok(form) => form,
+        Err(max) => return Ok(super::security::too_many_fields(ctx.lang, max)),
+    };
     match service::stories::tell_story(&state.store, actor, convening.id, &form.draft()).await {
         // A link holder may not be able to open the story page (a stewards-only story,
         // no account), so they come back to their link, which thanks them.
@@ -505,7 +517,10 @@ async fn save_edit(
 ) -> Result<Response, AppError> {
     let (story, convening, _) = service::stories::story(&state.store, actor, id).await?;
     let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
-    let form = FormState::parse(body, &fw.framework);
+    let form = match FormState::parse(body, &fw.framework) {
+        Ok(form) => form,
+        Err(max) => return Ok(super::security::too_many_fields(ctx.lang, max)),
+    };
     let revision = form_revision(body).unwrap_or(story.revision);
     match service::stories::edit_story(&state.store, actor, id, &form.draft(), revision).await {
         Ok(_) => Ok(see_other(&done)),

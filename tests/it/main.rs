@@ -8,6 +8,7 @@ mod helpers;
 mod lifecycle;
 mod pages;
 mod planner;
+mod security;
 mod service;
 mod store_contract;
 mod waves;

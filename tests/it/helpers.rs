@@ -88,9 +88,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(store: DynStore, dir: Option<tempfile::TempDir>) -> TestApp {
+    spawn_configured(store, dir, convene::config::Config::default()).await
+}
+
+/// Starts the app with the given settings (e.g. mail on).
+pub async fn spawn_configured(
+    store: DynStore,
+    dir: Option<tempfile::TempDir>,
+    config: convene::config::Config,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState::new(store.clone());
+    let state = AppState { store: store.clone(), config: std::sync::Arc::new(config) };
     tokio::spawn(async move {
         let _ = convene::web::serve(listener, state).await;
     });

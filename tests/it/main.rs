@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod helpers;
 mod lifecycle;
+mod mail;
 mod pages;
 mod planner;
 mod security;

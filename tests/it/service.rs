@@ -344,6 +344,12 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             [Nf, Nf, No, Cf, Cf],
         ),
         ("delete_story", op!(|w, a| stories::delete_story(&w.store, a, w.story)), [Nf, Nf, No, Yes, Yes]),
+        (
+            "invite_to_wave",
+            op!(|w, a| convene::service::mail::invite_to_wave(&w.store, a, w.wave)),
+            [No, No, No, Yes, Yes],
+        ),
+        ("outbox", op!(|w, a| convene::service::mail::outbox(&w.store, a, w.convening)), [No, No, No, Yes, Yes]),
         ("waves", op!(|w, a| waves::waves(&w.store, a, w.convening)), [Yes, Yes, Yes, Yes, Yes]),
         (
             "add_wave",

@@ -276,12 +276,11 @@ async fn an_unreachable_server_is_retried_later_and_a_refused_address_is_not_ret
 async fn two_senders_at_once_send_each_message_once() {
     let Some(sink) = Sink::start(&[]) else { return };
     // Two processes on one PostgreSQL database when there is one, else two on one SQLite file.
-    let (url, _dir) = match crate::helpers::postgres_url().await {
-        Some(url) => (url, None),
-        None => {
-            let dir = tempfile::tempdir().unwrap();
-            (dir.path().join("convene.db").to_string_lossy().into_owned(), Some(dir))
-        }
+    let (url, _dir) = if let Some(url) = crate::helpers::postgres_url().await {
+        (url, None)
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        (dir.path().join("convene.db").to_string_lossy().into_owned(), Some(dir))
     };
     let store = convene::store::open(&url).await.unwrap();
     let (steward, _, id) = community_with_convening(&store, "many").await;

@@ -34,6 +34,58 @@ pub struct Config {
     pub planner: PlannerConfig,
     /// E-mail through an SMTP server.
     pub mail: MailConfig,
+    /// What one request may ask of the server (see `limits.rs`).
+    pub limits: LimitsConfig,
+}
+
+/// The size and rate limits that operators may change; the others keep their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub framework_cycles: usize,
+    pub story_form_fields: usize,
+    pub blocking_jobs: usize,
+    pub signin_failures_per_account: u32,
+    pub signin_attempts_per_ip: u32,
+    pub signin_window_minutes: u64,
+    pub join_posts_per_ip: u32,
+    pub story_posts: u32,
+    pub post_window_minutes: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let l = crate::limits::Limits::default();
+        Self {
+            framework_cycles: l.framework_cycles,
+            story_form_fields: l.story_form_fields,
+            blocking_jobs: l.blocking_jobs,
+            signin_failures_per_account: l.signin_failures_per_account,
+            signin_attempts_per_ip: l.signin_attempts_per_ip,
+            signin_window_minutes: l.signin_window.as_secs() / 60,
+            join_posts_per_ip: l.join_posts_per_ip,
+            story_posts: l.story_posts,
+            post_window_minutes: l.post_window.as_secs() / 60,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The limits in force for these settings.
+    pub fn to_limits(&self) -> crate::limits::Limits {
+        crate::limits::Limits {
+            framework_cycles: self.framework_cycles.max(1),
+            story_form_fields: self.story_form_fields.max(10),
+            blocking_jobs: self.blocking_jobs.max(1),
+            signin_failures_per_account: self.signin_failures_per_account.max(1),
+            signin_attempts_per_ip: self.signin_attempts_per_ip.max(1),
+            signin_window: std::time::Duration::from_secs(self.signin_window_minutes.max(1) * 60),
+            join_posts_per_ip: self.join_posts_per_ip.max(1),
+            story_posts: self.story_posts.max(1),
+            post_window: std::time::Duration::from_secs(self.post_window_minutes.max(1) * 60),
+            ..crate::limits::Limits::default()
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +163,7 @@ impl Default for Config {
             busy_timeout_ms: 10_000,
             planner: PlannerConfig::default(),
             mail: MailConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -128,6 +181,7 @@ impl std::fmt::Debug for Config {
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .field("planner", &self.planner)
             .field("mail", &Secretless(&self.mail))
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -306,6 +360,22 @@ reminder_days = {rd}
 worker = true
 # Seconds between the worker's passes.
 poll_seconds = {poll}
+
+[limits]
+# Cycles one framework may have (the largest preset has 8).
+framework_cycles = {fc}
+# Fields one posted story form may have.
+story_form_fields = {sf}
+# CPU-heavy jobs (password hashing) at once; more wait their turn.
+blocking_jobs = {bj}
+# Wrong passwords per account, and attempts per IP address, within the window; then 429.
+signin_failures_per_account = {sfa}
+signin_attempts_per_ip = {sai}
+signin_window_minutes = {sw}
+# Posts to invitation links per IP address, and stories per teller, within the window.
+join_posts_per_ip = {jp}
+story_posts = {sp}
+post_window_minutes = {pw}
 "#,
         addr = d.addr,
         db = d.database_url,
@@ -319,6 +389,15 @@ poll_seconds = {poll}
         from = d.mail.from,
         rd = d.mail.reminder_days,
         poll = d.mail.poll_seconds,
+        fc = d.limits.framework_cycles,
+        sf = d.limits.story_form_fields,
+        bj = d.limits.blocking_jobs,
+        sfa = d.limits.signin_failures_per_account,
+        sai = d.limits.signin_attempts_per_ip,
+        sw = d.limits.signin_window_minutes,
+        jp = d.limits.join_posts_per_ip,
+        sp = d.limits.story_posts,
+        pw = d.limits.post_window_minutes,
     )
 }
 

@@ -49,6 +49,7 @@ pub async fn report_seed(store: &Store) -> anyhow::Result<()> {
 }
 
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    crate::limits::Limits::set(config.limits.to_limits());
     let store = super::open(&config).await?;
     if demo {
         report_seed(&store).await?;

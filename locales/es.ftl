@@ -384,3 +384,4 @@ unsubscribe-title = No recibir más correos
 unsubscribe-ask = ¿Dejar de enviar correos sobre este encuentro a su dirección?
 unsubscribe-done = Listo: no recibirá más correos sobre este encuentro.
 err-link-used-reset = Este enlace ya se usó.
+plan-err-weight-large = Línea { $line }: una línea cuenta como máximo { $max } personas.

@@ -384,3 +384,4 @@ unsubscribe-title = Ne plus recevoir de courriels
 unsubscribe-ask = Arrêter tous les courriels sur cette rencontre à votre adresse ?
 unsubscribe-done = C’est fait : vous ne recevrez plus de courriels sur cette rencontre.
 err-link-used-reset = Ce lien a déjà été utilisé.
+plan-err-weight-large = Ligne { $line } : une ligne compte au plus { $max } personnes.

@@ -384,3 +384,4 @@ unsubscribe-title = Não receber mais e-mails
 unsubscribe-ask = Parar todos os e-mails sobre este encontro para o seu endereço?
 unsubscribe-done = Pronto: você não receberá mais e-mails sobre este encontro.
 err-link-used-reset = Este link já foi usado.
+plan-err-weight-large = Linha { $line }: uma linha conta no máximo { $max } pessoas.

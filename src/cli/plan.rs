@@ -167,6 +167,9 @@ pub fn english(e: &PlanError) -> anyhow::Error {
         PlanError::ZeroWeight { index, name } => {
             format!("participant {} ({name}) has weight 0: the weight is a number of people, 1 or more", index + 1)
         }
+        PlanError::WeightTooLarge { index, name, max } => {
+            format!("participant {} ({name}) stands for more than {max} people: check the weight column", index + 1)
+        }
         PlanError::Coordinates { index, name, error } => {
             format!("participant {} ({name}): {}", index + 1, english_coordinate(error))
         }
@@ -218,7 +221,9 @@ fn english_row(e: &RowError) -> String {
         }
         RowProblem::NeedPlaceOrLatLon => "the header needs a \"place\" column or both \"lat\" and \"lon\"".to_owned(),
         RowProblem::EmptyName => "the name is empty".to_owned(),
-        RowProblem::BadWeight(w) => format!("\"{w}\" is not a whole number of people (1 or more)"),
+        RowProblem::BadWeight(w) => {
+            format!("\"{w}\" is not a whole number of people from 1 to {}", crate::planner::MAX_WEIGHT)
+        }
         RowProblem::NotANumber(text) => format!("\"{text}\" is not a number"),
         RowProblem::Coordinate(c) => english_coordinate(c),
         RowProblem::NoPlace => "no place and no lat/lon given".to_owned(),

@@ -98,6 +98,17 @@ pub enum PlanError {
         /// The traveller's name.
         name: String,
     },
+    /// A traveller stands for more people than one place can send
+    /// ([`super::MAX_WEIGHT`]): a typing slip, and sums must not overflow.
+    #[error("traveller {index} ({name}) has weight above {max}")]
+    WeightTooLarge {
+        /// Position in the request's traveller list (from 0).
+        index: usize,
+        /// The traveller's name.
+        name: String,
+        /// The largest weight accepted.
+        max: u32,
+    },
     /// A traveller's coordinates are out of range.
     #[error("traveller {index} ({name}): {error}")]
     Coordinates {

@@ -137,7 +137,7 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
         let weight = match cell(rec, weight_c) {
             "" => 1,
             w => match w.parse::<u32>() {
-                Ok(n) if n >= 1 => n,
+                Ok(n) if (1..=super::MAX_WEIGHT).contains(&n) => n,
                 _ => {
                     errors.push(RowError::new(row, "weight", RowProblem::BadWeight(w.to_owned())));
                     continue;

@@ -55,7 +55,7 @@ pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use input::{read_candidates, read_known_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
-pub use plan::{Assignment, Candidate, FareEnd, Host, Objective, Plan, Totals, Traveller, UnusedFare};
+pub use plan::{Assignment, Candidate, FareEnd, Host, MAX_WEIGHT, Objective, Plan, Totals, Traveller, UnusedFare};
 pub use report::{PlanJson, write_budget_csv};
 pub use request::{
     CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,

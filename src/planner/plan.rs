@@ -11,6 +11,10 @@ use super::engine::Aggregate;
 use super::geo::{CoordinateError, LatLon};
 use super::travel::{Quantity, Trip};
 
+/// The most people one line may stand for (one place, one weight): sums stay far from
+/// overflow, and a typing slip (4294967295 people) is refused rather than planned.
+pub const MAX_WEIGHT: u32 = 100_000;
+
 /// Someone who would travel: a name, a home place, and how many people travel from there.
 ///
 /// In JSON (a saved plan's request): `{"name", "place", "lat", "lon", "weight"}`,

@@ -180,6 +180,9 @@ pub(crate) fn validate_travellers(travellers: &[Traveller]) -> Result<(), PlanEr
         if t.weight == 0 {
             return Err(PlanError::ZeroWeight { index, name: t.name.clone() });
         }
+        if t.weight > super::MAX_WEIGHT {
+            return Err(PlanError::WeightTooLarge { index, name: t.name.clone(), max: super::MAX_WEIGHT });
+        }
         if let Err(error) = LatLon::new(t.position.lat, t.position.lon) {
             return Err(PlanError::Coordinates { index, name: t.name.clone(), error });
         }

@@ -194,6 +194,14 @@ impl Store {
         Ok(())
     }
 
+    /// Connections open in the pool and how many of them are idle (metrics).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.handle {
+            Handle::Pool(p) => (p.size(), p.num_idle()),
+            Handle::Tx(_) => (1, 0),
+        }
+    }
+
     /// `select 1` — for the health endpoint.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&mut *self.conn().await?).await?;

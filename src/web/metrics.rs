@@ -138,7 +138,18 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next
 pub async fn metrics(state: AppState, metrics: Arc<Metrics>) -> Response {
     let started = Instant::now();
     let up = state.store.ping().await.is_ok();
-    let body = metrics.render(up, started.elapsed().as_secs_f64());
+    let mut body = metrics.render(up, started.elapsed().as_secs_f64());
+    let (size, idle) = state.store.pool_stats();
+    let outbox = state.store.outbox_depth().await.unwrap_or(-1);
+    let _ = write!(
+        body,
+        "# HELP convene_db_pool_connections Connections open in the database pool.\n\
+         # TYPE convene_db_pool_connections gauge\nconvene_db_pool_connections {size}\n\
+         # HELP convene_db_pool_idle Idle connections in the database pool.\n\
+         # TYPE convene_db_pool_idle gauge\nconvene_db_pool_idle {idle}\n\
+         # HELP convene_outbox_depth Mails waiting to be sent (-1: the database did not answer).\n\
+         # TYPE convene_outbox_depth gauge\nconvene_outbox_depth {outbox}\n"
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 

@@ -105,6 +105,10 @@ pub fn parse_people_up_to(text: &str, max_people: usize) -> Result<Vec<Traveller
                 errors.push(Msg::line("plan-err-weight-zero", n, &[]));
                 continue;
             }
+            Ok(w) if w > planner::MAX_WEIGHT => {
+                errors.push(Msg::line("plan-err-weight-large", n, &[("max", &planner::MAX_WEIGHT.to_string())]));
+                continue;
+            }
             Ok(w) => w,
             Err(_) => {
                 errors.push(Msg::line("plan-err-weight", n, &[("value", weight)]));
@@ -222,6 +226,7 @@ fn refusal(e: &PlanError) -> Msg {
         // The form cannot produce these: its lines are checked one by one above (weights,
         // coordinates), its limits are the planner's defaults, it reads no CSV.
         PlanError::ZeroWeight { .. }
+        | PlanError::WeightTooLarge { .. }
         | PlanError::Coordinates { .. }
         | PlanError::InvalidTargetGap(_)
         | PlanError::InvalidMergeKm(_)
@@ -528,5 +533,19 @@ mod tests {
         assert_eq!(whole(&1_234_567.4), "1,234,567");
         assert_eq!(whole(&475.0), "475");
         assert_eq!(percent(&0.0079), "0.8 %");
+    }
+
+    #[test]
+    fn a_weight_that_would_wrap_is_refused_with_its_line() {
+        let errs = parse_people_up_to("A; Nairobi; 4294967295\nB; Lagos; 100001\nC; Accra; 100000", 5_000).unwrap_err();
+        let keys: Vec<_> = errs.iter().map(|m| m.key).collect();
+        assert_eq!(keys, ["plan-err-weight-large", "plan-err-weight-large"]);
+        let req = PlanRequest {
+            travellers: vec![Traveller::at("X", 1.0, 2.0, 4_294_967_295).unwrap()],
+            ..PlanRequest::default()
+        };
+        assert!(matches!(planner::plan(&req, &mut |_| {}), Err(PlanError::WeightTooLarge { .. })));
+        let csv = "name,place,weight\nA,Nairobi,4294967295\n";
+        assert!(planner::read_travellers(csv.as_bytes()).is_err());
     }
 }

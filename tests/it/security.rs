@@ -105,10 +105,20 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/api/v1/no-such-endpoint",
         "/join/not-a-token",
         "/answer/not-a-token",
+        "/reset",
+        "/reset/not-a-token",
+        "/unsubscribe/not-a-token",
+        "/convenings/1/edit",
+        "/stories/1/revisions",
+        "/waves/1",
+        "/me",
+        "/api/v1/convenings/1/waves",
+        "/api/v1/outbox?convening=1",
+        "/api/v1/stories/1/revisions",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
-        let link = path.starts_with("/join/") || path.starts_with("/answer/");
+        let link = ["/join/", "/answer/", "/reset/", "/unsubscribe/"].iter().any(|p| path.starts_with(p));
         assert_eq!(r.headers()["referrer-policy"], if link { "no-referrer" } else { "same-origin" }, "{path}");
     }
     let r = c.get(app.url("/")).header("x-forwarded-proto", "https").send().await.unwrap();

@@ -385,3 +385,5 @@ unsubscribe-ask = Stop all e-mails about this convening to your address?
 unsubscribe-done = Done: you will get no more e-mails about this convening.
 err-link-used-reset = This link has been used already.
 plan-err-weight-large = Line { $line }: at most { $max } people can travel from one line.
+
+err-name-steward = That name is a steward’s name in this community; please choose another (add an initial, for example).

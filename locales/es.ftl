@@ -385,3 +385,5 @@ unsubscribe-ask = ¿Dejar de enviar correos sobre este encuentro a su dirección
 unsubscribe-done = Listo: no recibirá más correos sobre este encuentro.
 err-link-used-reset = Este enlace ya se usó.
 plan-err-weight-large = Línea { $line }: una línea cuenta como máximo { $max } personas.
+
+err-name-steward = Ese nombre es el de un animador de esta comunidad; elija otro (agregue una inicial, por ejemplo).

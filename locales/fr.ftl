@@ -385,3 +385,5 @@ unsubscribe-ask = Arrêter tous les courriels sur cette rencontre à votre adres
 unsubscribe-done = C’est fait : vous ne recevrez plus de courriels sur cette rencontre.
 err-link-used-reset = Ce lien a déjà été utilisé.
 plan-err-weight-large = Ligne { $line } : une ligne compte au plus { $max } personnes.
+
+err-name-steward = Ce nom est celui d’un animateur de cette communauté ; choisissez-en un autre (ajoutez une initiale, par exemple).

@@ -385,3 +385,5 @@ unsubscribe-ask = Parar todos os e-mails sobre este encontro para o seu endereç
 unsubscribe-done = Pronto: você não receberá mais e-mails sobre este encontro.
 err-link-used-reset = Este link já foi usado.
 plan-err-weight-large = Linha { $line }: uma linha conta no máximo { $max } pessoas.
+
+err-name-steward = Esse nome é o de um facilitador desta comunidade; escolha outro (acrescente uma inicial, por exemplo).

@@ -81,11 +81,47 @@ pub async fn change_password(
     Ok(())
 }
 
+/// A name folded for comparison: letters and digits only, lower-case, accents removed.
+fn fold_name(name: &str) -> String {
+    deunicode::deunicode(name).to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// Refuses a display name that reads as the name of a steward of one of these
+/// communities (someone else's): members must not pass for their stewards.
+async fn not_a_stewards_name(store: &Store, name: &str, communities: &[i64], me: Option<i64>) -> Result<()> {
+    let folded = fold_name(name);
+    for &c in communities {
+        for m in store.members(c).await? {
+            if m.role == Role::Steward && Some(m.user_id) != me && fold_name(&m.name) == folded {
+                return Err(FieldError::new(
+                    "name",
+                    "err-name-steward",
+                    "that name is a steward's name in this community; choose another",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The communities a user belongs to.
+async fn communities_of(store: &Store, user_id: i64) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for c in store.communities().await? {
+        if store.role(c.id, user_id).await?.is_some() {
+            out.push(c.id);
+        }
+    }
+    Ok(out)
+}
+
 /// Changes the actor's name and e-mail (the current password is asked for).
 pub async fn change_identity(store: &Store, actor: &Actor, name: &str, email: &str, current: &str) -> Result<User> {
     let user = actor.require_user()?;
     let name = invalid(required_text("name", name, MAX_NAME))?;
     let email = invalid(parse_email(email))?;
+    not_a_stewards_name(store, &name, &communities_of(store, user.id).await?, Some(user.id)).await?;
     check_current(store.password_hash(user.id).await?.as_deref(), current).await?;
     match store.set_identity(user.id, &name, &email).await {
         Err(StoreError::Conflict) => {
@@ -279,6 +315,7 @@ pub async fn accept_invitation(
         (None, None) => {
             let name = invalid(required_text("name", &account.name, MAX_NAME))?;
             let email = invalid(parse_email(&account.email))?;
+            not_a_stewards_name(store, &name, &[inv.community_id], None).await?;
             Join::New { name, email, hash: hash(&account.password).await? }
         }
     };

@@ -412,3 +412,53 @@ async fn a_member_changes_their_password_manages_tokens_and_the_last_steward_can
     let c = app.store.community("acct").await.unwrap().unwrap();
     assert_eq!(app.store.role(c.id, member.id).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn nobody_may_take_a_stewards_name_in_the_stewards_community() {
+    let app = spawn_app().await;
+    let (steward, member, _) = community_with_convening(&app.store, "names").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (_, csrf) = get_page(&s, &app.url("/c/names")).await;
+    let page =
+        post_form(&s, app.url("/c/names/invites"), &[("csrf", csrf.as_str()), ("role", "member"), ("uses", "many")])
+            .await
+            .text()
+            .await
+            .unwrap();
+    let link = page[page.find("/join/").unwrap()..].split('<').next().unwrap().to_string();
+    let n = app.client();
+    let (_, csrf) = get_page(&n, &app.url(&link)).await;
+    // "Stella Steward" is the steward; accents, case and spacing do not make it another name.
+    let r = post_form(
+        &n,
+        app.url(&link),
+        &[("csrf", csrf.as_str()), ("name", "stélla  STEWARD"), ("email", "fake@x.org"), ("password", "longenough")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("steward’s name") && body.contains("stélla  STEWARD"), "{body}");
+    let r = post_form(
+        &n,
+        app.url(&link),
+        &[("csrf", csrf.as_str()), ("name", "Stella Stewart"), ("email", "real@x.org"), ("password", "longenough")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let m = app.client();
+    sign_in(&app, &m, &member.email).await;
+    let (_, csrf) = get_page(&m, &app.url("/me")).await;
+    let r = post_form(
+        &m,
+        app.url("/me/identity"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("name", "Stella Steward"),
+            ("email", member.email.as_str()),
+            ("current_password", crate::helpers::PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+}

@@ -387,3 +387,10 @@ err-link-used-reset = This link has been used already.
 plan-err-weight-large = Line { $line }: at most { $max } people can travel from one line.
 
 err-name-steward = That name is a steward’s name in this community; please choose another (add an initial, for example).
+
+## Planner jobs
+plan-job-title = Planning…
+plan-job-running = The planner has been working for { $seconds } s. This page refreshes itself; large plans take up to a minute or two.
+plan-job-refresh = Refresh
+plan-err-busy-community = A plan for this community is being computed right now. Try again when it is done.
+plan-err-busy-server = The server is computing as many plans as it can at once. Try again in a minute.

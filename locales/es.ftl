@@ -387,3 +387,10 @@ err-link-used-reset = Este enlace ya se usó.
 plan-err-weight-large = Línea { $line }: una línea cuenta como máximo { $max } personas.
 
 err-name-steward = Ese nombre es el de un animador de esta comunidad; elija otro (agregue una inicial, por ejemplo).
+
+## Cálculo de planes
+plan-job-title = Calculando…
+plan-job-running = El planificador lleva { $seconds } s trabajando. Esta página se actualiza sola; un plan grande puede tardar uno o dos minutos.
+plan-job-refresh = Actualizar
+plan-err-busy-community = Ahora mismo se está calculando un plan de esta comunidad. Vuelva a intentarlo cuando termine.
+plan-err-busy-server = El servidor ya calcula todos los planes que puede a la vez. Vuelva a intentarlo en un minuto.

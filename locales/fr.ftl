@@ -387,3 +387,10 @@ err-link-used-reset = Ce lien a déjà été utilisé.
 plan-err-weight-large = Ligne { $line } : une ligne compte au plus { $max } personnes.
 
 err-name-steward = Ce nom est celui d’un animateur de cette communauté ; choisissez-en un autre (ajoutez une initiale, par exemple).
+
+## Calculs de plans
+plan-job-title = Calcul en cours…
+plan-job-running = Le planificateur travaille depuis { $seconds } s. Cette page se rafraîchit seule ; un grand plan peut prendre une à deux minutes.
+plan-job-refresh = Rafraîchir
+plan-err-busy-community = Un plan de cette communauté est en cours de calcul. Réessayez quand il sera terminé.
+plan-err-busy-server = Le serveur calcule déjà autant de plans qu’il le peut. Réessayez dans une minute.

@@ -387,3 +387,10 @@ err-link-used-reset = Este link já foi usado.
 plan-err-weight-large = Linha { $line }: uma linha conta no máximo { $max } pessoas.
 
 err-name-steward = Esse nome é o de um facilitador desta comunidade; escolha outro (acrescente uma inicial, por exemplo).
+
+## Cálculo de planos
+plan-job-title = Calculando…
+plan-job-running = O planejador está trabalhando há { $seconds } s. Esta página se atualiza sozinha; um plano grande pode levar um ou dois minutos.
+plan-job-refresh = Atualizar
+plan-err-busy-community = Um plano desta comunidade está sendo calculado agora. Tente de novo quando terminar.
+plan-err-busy-server = O servidor já calcula todos os planos que pode ao mesmo tempo. Tente de novo em um minuto.

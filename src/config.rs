@@ -142,11 +142,15 @@ pub struct PlannerConfig {
     pub max_people: usize,
     /// Largest number of gatherings (k) offered.
     pub max_k: usize,
+    /// Planner runs at once on the server (more wait: the steward is asked to retry).
+    pub max_jobs: usize,
+    /// Planner runs at once for one community.
+    pub max_jobs_per_community: usize,
 }
 
 impl Default for PlannerConfig {
     fn default() -> Self {
-        Self { time_limit_seconds: 20, max_people: 5_000, max_k: 10 }
+        Self { time_limit_seconds: 20, max_people: 5_000, max_k: 10, max_jobs: 2, max_jobs_per_community: 1 }
     }
 }
 
@@ -346,6 +350,9 @@ time_limit_seconds = {tl}
 max_people = {people}
 # Largest number of regional gatherings (k) offered.
 max_k = {k}
+# Planner runs at once on the server, and for one community (each runs in the background).
+max_jobs = {mj}
+max_jobs_per_community = {mjc}
 
 [mail]
 # SMTP server: "smtp://127.0.0.1:2525" (a local relay), "smtp://user:pass@host:587?tls=required"
@@ -386,6 +393,8 @@ post_window_minutes = {pw}
         tl = d.planner.time_limit_seconds,
         people = d.planner.max_people,
         k = d.planner.max_k,
+        mj = d.planner.max_jobs,
+        mjc = d.planner.max_jobs_per_community,
         from = d.mail.from,
         rd = d.mail.reminder_days,
         poll = d.mail.poll_seconds,

@@ -5,7 +5,6 @@ use crate::store::Store;
 use crate::web::{self, AppState};
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use std::sync::Arc;
 
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -79,6 +78,6 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         eprintln!("demo steward: {} / password: {}", crate::demo::DEMO_STEWARD, crate::demo::DEMO_PASSWORD);
     }
-    web::serve(listener, AppState { store, config: Arc::new(config) }).await?;
+    web::serve(listener, AppState::with_config(store, config)).await?;
     Ok(())
 }

@@ -141,6 +141,7 @@ pub async fn metrics(state: AppState, metrics: Arc<Metrics>) -> Response {
     let mut body = metrics.render(up, started.elapsed().as_secs_f64());
     let (size, idle) = state.store.pool_stats();
     let outbox = state.store.outbox_depth().await.unwrap_or(-1);
+    let jobs = state.jobs.running();
     let _ = write!(
         body,
         "# HELP convene_db_pool_connections Connections open in the database pool.\n\
@@ -148,7 +149,9 @@ pub async fn metrics(state: AppState, metrics: Arc<Metrics>) -> Response {
          # HELP convene_db_pool_idle Idle connections in the database pool.\n\
          # TYPE convene_db_pool_idle gauge\nconvene_db_pool_idle {idle}\n\
          # HELP convene_outbox_depth Mails waiting to be sent (-1: the database did not answer).\n\
-         # TYPE convene_outbox_depth gauge\nconvene_outbox_depth {outbox}\n"
+         # TYPE convene_outbox_depth gauge\nconvene_outbox_depth {outbox}\n\
+         # HELP convene_planner_jobs_running Planner runs in the background now.\n\
+         # TYPE convene_planner_jobs_running gauge\nconvene_planner_jobs_running {jobs}\n"
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }

@@ -7,6 +7,7 @@ mod community;
 mod convening;
 mod metrics;
 mod plan;
+mod plan_jobs;
 mod profile;
 mod rate_limit;
 pub mod security;
@@ -40,12 +41,19 @@ const LANG_COOKIE: &str = "convene_lang";
 pub struct AppState {
     pub store: DynStore,
     pub config: Arc<Config>,
+    /// Planner runs in the background.
+    pub jobs: Arc<plan_jobs::PlanJobs>,
 }
 
 impl AppState {
     /// The app over a store with the default configuration (tests, benchmarks).
     pub fn new(store: DynStore) -> Self {
-        Self { store, config: Arc::new(Config::default()) }
+        Self::with_config(store, Config::default())
+    }
+
+    pub fn with_config(store: DynStore, config: Config) -> Self {
+        let jobs = Arc::new(plan_jobs::PlanJobs::new(config.planner.max_jobs));
+        Self { store, config: Arc::new(config), jobs }
     }
 }
 

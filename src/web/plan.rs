@@ -5,6 +5,7 @@
 //! Planning pages are for stewards: they show where people live.
 
 use super::convening::steward_convening;
+use super::plan_jobs::{Busy, JobState};
 use super::travel_model::community_model;
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::planner::{
@@ -25,6 +26,7 @@ pub const MAX_K: usize = 10;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/convenings/{id}/plan", get(plan_form).post(create_plan))
+        .route("/plan-jobs/{job}", get(job_page))
         .route("/plans/{id}", get(plan_page))
         .route("/plans/{id}/map.svg", get(plan_map))
         .route("/plans/{id}/budget.csv", get(plan_csv))
@@ -59,7 +61,7 @@ pub struct Msg {
 }
 
 impl Msg {
-    fn new(key: &'static str, args: &[(&'static str, &str)]) -> Self {
+    pub(super) fn new(key: &'static str, args: &[(&'static str, &str)]) -> Self {
         Self { key, args: args.iter().map(|(k, v)| (*k, (*v).to_string())).collect() }
     }
     /// A message about one line of the people list.
@@ -244,21 +246,6 @@ async fn answer(request: PlanRequest) -> Result<(PlanRequest, PlanAnswer), Msg> 
     }
 }
 
-/// Saves a plan through the store (the one place a plan is written from the web).
-async fn save(
-    state: &AppState,
-    ctx: &Ctx,
-    convening_id: i64,
-    name: &str,
-    request: &PlanRequest,
-    answer: &PlanAnswer,
-) -> Result<Plan, AppError> {
-    // Plain data: serialising cannot fail.
-    let (p, r) =
-        (serde_json::to_string(request).unwrap_or_default(), serde_json::to_string(answer).unwrap_or_default());
-    Ok(crate::service::convenings::save_plan(&state.store, &ctx.actor(), convening_id, name, &p, &r).await?)
-}
-
 #[derive(Template)]
 #[template(path = "plan_form.html")]
 struct FormPage {
@@ -314,12 +301,9 @@ async fn create_plan(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     let (convening, community) = steward_convening(&state, &ctx, id).await?;
-    let result = match parse_form(&form, community_model(&state, community.id).await?, &state.config.planner) {
-        Ok(request) => answer(request).await.map_err(|m| vec![m]),
-        Err(errors) => Err(errors),
-    };
+    let result = parse_form(&form, community_model(&state, community.id).await?, &state.config.planner);
     match result {
-        Ok((request, answer)) => {
+        Ok(request) => {
             let name = if form.name.trim().is_empty() {
                 let objective = ctx.t(&format!("objective-{}", request.objective));
                 let key = if request.k == 1 { "plan-default-name-one" } else { "plan-default-name" };
@@ -327,8 +311,45 @@ async fn create_plan(
             } else {
                 form.name.trim().chars().take(200).collect()
             };
-            let saved = save(&state, &ctx, id, &name, &request, &answer).await?;
-            Ok(see_other(&format!("/plans/{}", saved.id)))
+            let limits = &state.config.planner;
+            let (job, permit) = match state.jobs.start(community.id, id, limits.max_jobs_per_community) {
+                Ok(started) => started,
+                Err(busy) => {
+                    let key = match busy {
+                        Busy::Community(_) => "plan-err-busy-community",
+                        Busy::Server(_) => "plan-err-busy-server",
+                    };
+                    let plans = state.store.plans(id).await?;
+                    let errors = vec![ctx.t(key)];
+                    let page = FormPage { ctx, convening, form, errors, plans };
+                    return Ok(
+                        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "30")], Page(page)).into_response()
+                    );
+                }
+            };
+            // The plan is computed in the background; the steward's page polls for it.
+            let (state2, actor, job2) = (state.clone(), ctx.actor(), job.clone());
+            tokio::spawn(async move {
+                let outcome = match answer(request).await {
+                    Ok((request, answer)) => {
+                        let (p, r) = (
+                            serde_json::to_string(&request).unwrap_or_default(),
+                            serde_json::to_string(&answer).unwrap_or_default(),
+                        );
+                        match crate::service::convenings::save_plan(&state2.store, &actor, id, &name, &p, &r).await {
+                            Ok(saved) => JobState::Done(saved.id),
+                            Err(e) => JobState::Failed(
+                                vec![Msg::new("plan-err-solver", &[("message", &e.to_string())])],
+                                Box::new(form),
+                            ),
+                        }
+                    }
+                    Err(m) => JobState::Failed(vec![m], Box::new(form)),
+                };
+                state2.jobs.finish(&job2, outcome);
+                drop(permit);
+            });
+            Ok(see_other(&format!("/plan-jobs/{job}")))
         }
         Err(errors) => {
             let plans = state.store.plans(id).await?;
@@ -336,6 +357,34 @@ async fn create_plan(
             let mut resp = Page(FormPage { ctx, convening, form, errors, plans }).into_response();
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plan_job.html")]
+struct JobPage {
+    ctx: Ctx,
+    convening: Convening,
+    seconds: u64,
+}
+
+/// A planner job: "still planning" (the page refreshes itself; a link does it without),
+/// the saved plan when done, or the form with the planner's refusal.
+async fn job_page(State(state): State<AppState>, ctx: Ctx, Path(job): Path<String>) -> Result<Response, AppError> {
+    let j = state.jobs.get(&job).ok_or(AppError::NotFound)?;
+    let (convening, _) = steward_convening(&state, &ctx, j.convening_id).await?;
+    match j.state {
+        JobState::Done(plan) => Ok(see_other(&format!("/plans/{plan}"))),
+        JobState::Running => {
+            let seconds = j.started.elapsed().as_secs();
+            Ok(([(header::REFRESH, "2")], Page(JobPage { ctx, convening, seconds })).into_response())
+        }
+        JobState::Failed(msgs, form) => {
+            let plans = state.store.plans(convening.id).await?;
+            let errors = msgs.iter().map(|m| m.render(&ctx)).collect();
+            let page = FormPage { ctx, convening, form: *form, errors, plans };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
         }
     }
 }

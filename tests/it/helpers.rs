@@ -99,7 +99,7 @@ pub async fn spawn_configured(
 ) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState { store: store.clone(), config: std::sync::Arc::new(config) };
+    let state = AppState::with_config(store.clone(), config);
     tokio::spawn(async move {
         let _ = convene::web::serve(listener, state).await;
     });
@@ -169,4 +169,28 @@ pub async fn community_with_convening(
     store.add_participant(cv.id, Some(steward.id), &steward.name, "").await.expect("p1");
     store.add_participant(cv.id, Some(member.id), &member.name, "").await.expect("p2");
     (steward, member, cv.id)
+}
+
+/// Follows a planner form's answer: a background job's page is polled (as its refresh does)
+/// until it redirects to the saved plan (303) or shows the form with the planner's refusal.
+pub async fn finish_plan(
+    client: &reqwest::Client,
+    app: &TestApp,
+    resp: reqwest::Response,
+    lang: &str,
+) -> reqwest::Response {
+    let Some(job) =
+        resp.headers().get("location").and_then(|l| l.to_str().ok()).filter(|l| l.starts_with("/plan-jobs/"))
+    else {
+        return resp;
+    };
+    let job = job.to_string();
+    for _ in 0..600 {
+        let r = client.get(app.url(&job)).header("accept-language", lang).send().await.expect("poll");
+        if r.status() != 200 {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the planner job {job} did not finish in a minute");
 }

@@ -96,6 +96,7 @@ async fn a_steward_plans_where_to_meet_saves_it_and_adopts_the_host() {
         ],
     )
     .await;
+    let r = crate::helpers::finish_plan(&s, &app, r, "en").await;
     assert_eq!(r.status(), 303);
     let plan_url = r.headers()["location"].to_str().unwrap().to_string();
     let page = s.get(app.url(&plan_url)).send().await.unwrap().text().await.unwrap();
@@ -185,6 +186,7 @@ async fn the_web_form_refuses_a_weight_of_zero_and_defaults_like_the_command_lin
         &[("csrf", csrf.as_str()), ("people", people), ("k", "1"), ("min_population", "")],
     )
     .await;
+    let r = crate::helpers::finish_plan(&s, &app, r, "en").await;
     assert_eq!(r.status(), 303);
     let params: Value = serde_json::from_str(&app.store.plans(id).await.unwrap()[0].params).unwrap();
     assert_eq!(params["min_population"], convene::planner::DEFAULT_MIN_POPULATION);
@@ -196,6 +198,7 @@ async fn the_web_form_refuses_a_weight_of_zero_and_defaults_like_the_command_lin
         .send()
         .await
         .unwrap();
+    let r = crate::helpers::finish_plan(&s, &app, r, "fr").await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     assert!(body.contains("2 lieux distincts seulement"), "{body}");
@@ -220,6 +223,7 @@ async fn a_plan_page_names_unused_known_fares_and_host_countries_in_the_readers_
         &[("csrf", csrf.as_str()), ("people", people), ("k", "1")],
     )
     .await;
+    let r = crate::helpers::finish_plan(&s, &app, r, "en").await;
     assert_eq!(r.status(), 303);
     let url = r.headers()["location"].to_str().unwrap().to_string();
     let page = s.get(app.url(&url)).header("accept-language", "pt").send().await.unwrap().text().await.unwrap();

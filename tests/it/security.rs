@@ -141,6 +141,7 @@ async fn every_kind_of_route_carries_the_security_headers() {
         ],
     )
     .await;
+    let r = crate::helpers::finish_plan(&s, &app, r, "en").await;
     assert_eq!(r.status(), 303);
     let plan = r.headers()["location"].to_str().unwrap().to_string();
     for path in [plan.clone(), format!("{plan}/map.svg"), format!("{plan}/budget.csv")] {

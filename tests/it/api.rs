@@ -4,11 +4,7 @@ use crate::helpers::{community_with_convening, spawn_app, user};
 use convene::web::{hash_token, new_token};
 use serde_json::{Value, json};
 
-async fn token_for(app: &crate::helpers::TestApp, user_id: i64) -> String {
-    let t = new_token();
-    app.store.create_api_token(&hash_token(&t), user_id, "test", None).await.unwrap();
-    t
-}
+use crate::helpers::{call, token_for};
 
 #[tokio::test]
 async fn health_and_presets_answer_without_a_token() {
@@ -227,28 +223,6 @@ async fn the_openapi_document_lists_every_route() {
         }
         Err(_) => crate::helpers::skip("openapi-spec-validator (run ./scripts/test.sh to install it)"),
     }
-}
-
-/// Sends a JSON request with a token and returns the status and body.
-async fn call(
-    app: &crate::helpers::TestApp,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let c = reqwest::Client::new();
-    let mut r = c.request(method.parse().unwrap(), app.url(path));
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
 }
 
 #[tokio::test]

@@ -194,3 +194,32 @@ pub async fn finish_plan(
     }
     panic!("the planner job {job} did not finish in a minute");
 }
+
+/// A fresh API token for a user.
+pub async fn token_for(app: &TestApp, user_id: i64) -> String {
+    let t = convene::web::new_token();
+    app.store.create_api_token(&convene::web::hash_token(&t), user_id, "test", None).await.expect("token");
+    t
+}
+
+/// Sends a JSON API request (with a bearer token if given); returns the status and the
+/// JSON body (`null` when there is none).
+pub async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut r = reqwest::Client::new().request(method.parse().expect("method"), app.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.expect("send");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}

@@ -462,3 +462,35 @@ async fn nobody_may_take_a_stewards_name_in_the_stewards_community() {
     .await;
     assert_eq!(r.status(), 422);
 }
+
+#[tokio::test]
+async fn every_page_has_a_plain_title_and_one_main_heading() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "titles").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let wave = app.store.waves(id).await.unwrap();
+    let mut paths = vec![
+        "/".to_string(),
+        "/me".into(),
+        "/c/titles".into(),
+        "/c/titles/edit".into(),
+        format!("/convenings/{id}"),
+        format!("/convenings/{id}/edit"),
+        format!("/convenings/{id}/stories/new"),
+        format!("/convenings/{id}/plan"),
+        "/reset".into(),
+        "/unsubscribe/some-token".into(),
+    ];
+    paths.extend(wave.iter().map(|w| format!("/waves/{}", w.id)));
+    for path in paths {
+        let body = s.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        let title = body
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap_or_else(|| panic!("{path}: no title"));
+        assert!(!title.contains('<') && !title.trim().is_empty(), "{path}: title {title:?}");
+        assert_eq!(body.matches("<h1").count(), 1, "{path}: one main heading");
+    }
+}

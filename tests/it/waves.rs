@@ -3,33 +3,9 @@
 use crate::helpers::{community_with_convening, get_page, post_form, spawn_app, user};
 use convene::domain::wave::WaveDraft;
 use convene::service::{Actor, convenings, stories, waves};
-use serde_json::{Value, json};
+use serde_json::json;
 
-async fn token_for(app: &crate::helpers::TestApp, user_id: i64) -> String {
-    let t = convene::web::new_token();
-    app.store.create_api_token(&convene::web::hash_token(&t), user_id, "test", None).await.unwrap();
-    t
-}
-
-async fn call(
-    app: &crate::helpers::TestApp,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut r = reqwest::Client::new().request(method.parse().unwrap(), app.url(path));
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+use crate::helpers::{call, token_for};
 
 #[tokio::test]
 async fn a_new_convening_comes_with_three_waves_that_stewards_change() {

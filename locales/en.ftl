@@ -394,3 +394,4 @@ plan-job-running = The planner has been working for { $seconds } s. This page re
 plan-job-refresh = Refresh
 plan-err-busy-community = A plan for this community is being computed right now. Try again when it is done.
 plan-err-busy-server = The server is computing as many plans as it can at once. Try again in a minute.
+wave-links-csv = Download every link (CSV, for a mail merge or WhatsApp)

@@ -394,3 +394,4 @@ plan-job-running = El planificador lleva { $seconds } s trabajando. Esta página
 plan-job-refresh = Actualizar
 plan-err-busy-community = Ahora mismo se está calculando un plan de esta comunidad. Vuelva a intentarlo cuando termine.
 plan-err-busy-server = El servidor ya calcula todos los planes que puede a la vez. Vuelva a intentarlo en un minuto.
+wave-links-csv = Descargar todos los enlaces (CSV, para combinar correspondencia o WhatsApp)

@@ -394,3 +394,4 @@ plan-job-running = Le planificateur travaille depuis { $seconds } s. Cette page 
 plan-job-refresh = Rafraîchir
 plan-err-busy-community = Un plan de cette communauté est en cours de calcul. Réessayez quand il sera terminé.
 plan-err-busy-server = Le serveur calcule déjà autant de plans qu’il le peut. Réessayez dans une minute.
+wave-links-csv = Télécharger tous les liens (CSV, pour un publipostage ou WhatsApp)

@@ -394,3 +394,4 @@ plan-job-running = O planejador está trabalhando há { $seconds } s. Esta pági
 plan-job-refresh = Atualizar
 plan-err-busy-community = Um plano desta comunidade está sendo calculado agora. Tente de novo quando terminar.
 plan-err-busy-server = O servidor já calcula todos os planos que pode ao mesmo tempo. Tente de novo em um minuto.
+wave-links-csv = Baixar todos os links (CSV, para mala direta ou WhatsApp)

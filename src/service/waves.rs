@@ -126,3 +126,21 @@ pub async fn record_outcome(store: &Store, actor: &Actor, story_id: i64, d: &Out
     let wave_id = link_wave(store, actor).await?.map(|w| w.id);
     Ok(store.record_outcome(story_id, cycle, status, &text, wave_id, actor.user_id(), &crate::store::now()).await?)
 }
+
+/// Fresh links for every participant of a wave (stewards), for a CSV or a messaging
+/// tool: only their hashes are kept, so each call issues new ones; links issued earlier
+/// keep working until the wave closes (or a steward revokes them).
+pub async fn all_wave_links(
+    store: &Store,
+    actor: &Actor,
+    wave_id: i64,
+) -> Result<Vec<(crate::store::Participant, String)>> {
+    let (w, _) = stewarded_wave(store, actor, wave_id).await?;
+    let mut out = Vec::new();
+    for p in store.participants(w.convening_id).await? {
+        let token = new_token();
+        store.add_wave_link(p.id, w.id, &hash_token(&token), &w.link_expiry()).await?;
+        out.push((p, token));
+    }
+    Ok(out)
+}

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/waves", get(list_waves).post(post_wave))
         .route("/waves/{id}", axum::routing::patch(patch_wave).delete(delete_wave))
         .route("/waves/{id}/invite", axum::routing::post(invite_wave))
+        .route("/waves/{id}/links", get(wave_links))
         .route("/outbox", get(list_outbox))
         .route("/stories/{id}/unhide", axum::routing::post(unhide_story))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
@@ -632,6 +633,23 @@ async fn invite_wave(
     let n = service::mail::invite_to_wave(&state.store, &caller.actor(), id).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"queued": n, "mail_on": !state.config.mail.smtp_url.is_empty()})))
         .into_response())
+}
+
+/// Every participant of the wave with a fresh link (stewards). Only links' hashes are
+/// kept, so each call issues new links; earlier ones keep working until the wave closes.
+async fn wave_links(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    caller.required()?;
+    let links = service::waves::all_wave_links(&state.store, &caller.actor(), id).await?;
+    let base = state.config.base_url.trim_end_matches('/');
+    let out: Vec<Value> = links
+        .iter()
+        .map(|(p, t)| json!({"participant_id": p.id, "name": p.name, "email": p.email, "url": format!("{base}/answer/{t}")}))
+        .collect();
+    Ok(([(header::CACHE_CONTROL, "private, no-store")], Json(Value::Array(out))).into_response())
 }
 
 #[derive(Deserialize)]

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/waves/{wid}/delete", post(delete_wave))
         .route("/waves/{wid}/participants/{pid}/link", post(issue_wave_link))
         .route("/waves/{wid}/invite", post(invite_wave))
+        .route("/waves/{wid}/links.csv", post(wave_links_csv))
 }
 
 #[derive(Template)]
@@ -606,4 +607,32 @@ async fn invite_wave(State(state): State<AppState>, ctx: Ctx, Path(wid): Path<i6
     let n = service::mail::invite_to_wave(&state.store, &ctx.actor(), wid).await?;
     let notice = Some(ctx.t1("wave-invited", "n", &n.to_string()));
     render_wave_with(&state, ctx, wid, None, None, notice).await
+}
+
+/// A spreadsheet cell that cannot start a formula (`=`, `+`, `-`, `@`).
+pub(super) fn safe_cell(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() }
+}
+
+/// Every participant's fresh link for this wave as CSV (`name,email,link`), for a mail
+/// merge or a messaging tool. A form button (POST): each download issues new links.
+async fn wave_links_csv(State(state): State<AppState>, ctx: Ctx, Path(wid): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let links = service::waves::all_wave_links(&state.store, &ctx.actor(), wid).await?;
+    let base = state.config.base_url.trim_end_matches('/');
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["name", "email", "link"]);
+    for (p, token) in &links {
+        let _ = w.write_record([safe_cell(&p.name), safe_cell(&p.email), format!("{base}/answer/{token}")]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"wave-{wid}-links.csv\"")),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }

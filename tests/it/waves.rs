@@ -272,3 +272,43 @@ async fn outcomes_come_from_the_teller_or_a_steward_only() {
     let (_, revs) = call(&app, "GET", &format!("/api/v1/stories/{}/revisions", story.id), Some(&mt), None).await;
     assert_eq!(revs.as_array().unwrap().len(), 3, "each outcome is a revision");
 }
+
+#[tokio::test]
+async fn a_steward_downloads_every_link_of_a_wave_and_each_one_works() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "csv").await;
+    let (_first, _) = open_waves(&app, &steward, id).await;
+    let wid = app.store.waves(id).await.unwrap().into_iter().find(|w| w.name == "Now").unwrap().id;
+    let s = Actor::User(steward.clone());
+    convenings::add_participant(
+        &app.store,
+        &s,
+        id,
+        &convenings::ParticipantDraft { name: "=HYPERLINK(\"x\")".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let c = app.client();
+    crate::helpers::sign_in(&app, &c, &steward.email).await;
+    let (_, csrf) = get_page(&c, &app.url(&format!("/waves/{wid}"))).await;
+    let r = post_form(&c, app.url(&format!("/waves/{wid}/links.csv")), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let csv = r.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows.iter().any(|r| &r[0] == "'=HYPERLINK(\"x\")"), "a formula is neutralised: {csv}");
+    for r in &rows {
+        let link = &r[2];
+        assert!(link.starts_with("/answer/"), "{link}");
+        assert_eq!(reqwest::get(app.url(link)).await.unwrap().status(), 200);
+    }
+    // The API gives them too (stewards only); earlier links keep working.
+    let (st, mt) = (token_for(&app, steward.id).await, token_for(&app, member.id).await);
+    assert_eq!(call(&app, "GET", &format!("/api/v1/waves/{wid}/links"), Some(&mt), None).await.0, 403);
+    let (status, list) = call(&app, "GET", &format!("/api/v1/waves/{wid}/links"), Some(&st), None).await;
+    assert_eq!((status, list.as_array().unwrap().len()), (200, 3));
+    assert_eq!(reqwest::get(app.url(&rows[0][2])).await.unwrap().status(), 200, "the CSV's links still work");
+}

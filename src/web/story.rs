@@ -48,6 +48,19 @@ pub struct StoryView {
     pub edit_url: Option<String>,
     /// Where the reader says what became of its hopes, if they may.
     pub outcome_url: Option<String>,
+    /// A refused outcome form to show again: (cycle, status, text as typed, message).
+    pub outcome_typed: Option<(String, String, String, String)>,
+}
+
+impl StoryView {
+    /// What was typed into the outcome form of a cycle, if it was refused.
+    pub fn typed(&self, cycle: &str) -> Option<&(String, String, String, String)> {
+        self.outcome_typed.as_ref().filter(|t| t.0 == cycle)
+    }
+    /// Whether a status radio of a cycle's outcome form is checked.
+    pub fn status_checked(&self, cycle: &str, status: &str) -> bool {
+        self.typed(cycle).map_or(status == "happened", |t| t.1 == status)
+    }
 }
 
 pub struct StepView {
@@ -114,6 +127,7 @@ pub fn view(story: &Story, framework: &Framework, actor: &Actor, viewer: Viewer)
         revision: story.revision,
         edit_url,
         outcome_url,
+        outcome_typed: None,
     }
 }
 
@@ -359,18 +373,38 @@ async fn link_form(
     Path(token): Path<String>,
     axum::extract::Query(q): axum::extract::Query<StoryQuery>,
 ) -> Result<Response, AppError> {
-    let (actor, convening) = link_actor(&state, &token).await?;
-    let fw = wave_cycles(&state, &actor, current_cycles(&state, &convening).await?).await?;
+    render_link(&state, ctx, &token, q.told.is_some(), None).await
+}
+
+/// A refused outcome: which story, (cycle, status, text as typed, message).
+type TypedOutcome = (i64, (String, String, String, String));
+
+/// The link holder's page: their stories (with what a refused outcome form held) and the form.
+async fn render_link(
+    state: &AppState,
+    ctx: Ctx,
+    token: &str,
+    told: bool,
+    typed: Option<TypedOutcome>,
+) -> Result<Response, AppError> {
+    let (actor, convening) = link_actor(state, token).await?;
+    let fw = wave_cycles(state, &actor, current_cycles(state, &convening).await?).await?;
     let form = FormState::empty(ctx.lang.code());
     let own = service::stories::own_link_stories(&state.store, &actor).await?;
     // The link holder is the teller: they see their own stories, names included, and
     // edit them through the link.
-    let mut own_views = story_views(&state, &actor, Viewer::Anonymous, &own).await?;
+    let mut own_views = story_views(state, &actor, Viewer::Anonymous, &own).await?;
+    let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     for v in &mut own_views {
         v.edit_url = Some(format!("/answer/{token}/stories/{}/edit", v.id));
         v.outcome_url = Some(format!("/answer/{token}/stories/{}/outcomes", v.id));
+        if let Some((id, t)) = &typed
+            && *id == v.id
+        {
+            v.outcome_typed = Some(t.clone());
+        }
     }
-    Ok(Page(FormPage {
+    let page = FormPage {
         action: format!("/answer/{token}"),
         teller: link_name(&actor),
         ctx,
@@ -378,11 +412,11 @@ async fn link_form(
         cycles: fw.cycles,
         form,
         error: None,
-        told: q.told.is_some(),
+        told,
         stories: own_views,
         revision: None,
-    })
-    .into_response())
+    };
+    Ok((status, Page(page)).into_response())
 }
 
 /// A wave's link asks about the wave's cycles only.
@@ -403,16 +437,21 @@ struct OutcomeForm {
     text: String,
 }
 
+/// Records an outcome; a refused one comes back as (what was typed, the message).
 async fn save_outcome(
     state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     id: i64,
     f: OutcomeForm,
-    back: String,
-) -> Result<Response, AppError> {
-    let d = OutcomeDraft { cycle: f.cycle, status: f.status, text: f.text };
+) -> Result<Option<(String, String, String, String)>, AppError> {
+    let d = OutcomeDraft { cycle: f.cycle.clone(), status: f.status.clone(), text: f.text.clone() };
     match service::waves::record_outcome(&state.store, actor, id, &d).await {
-        Ok(_) => Ok(see_other(&back)),
+        Ok(_) => Ok(None),
+        Err(ServiceError::Invalid(e)) => {
+            let message = e.first().map(|e| ctx.error(e)).unwrap_or_default();
+            Ok(Some((f.cycle, f.status, f.text, message)))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -424,16 +463,23 @@ async fn outcome(
     axum::extract::Form(f): axum::extract::Form<OutcomeForm>,
 ) -> Result<Response, AppError> {
     ctx.require_user()?;
-    save_outcome(&state, &ctx.actor(), id, f, format!("/stories/{id}?told=1")).await
+    match save_outcome(&state, &ctx, &ctx.actor(), id, f).await? {
+        None => Ok(see_other(&format!("/stories/{id}?told=1"))),
+        Some(typed) => render_story(&state, ctx, id, false, Some(typed)).await,
+    }
 }
 
 async fn link_outcome(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path((token, id)): Path<(String, i64)>,
     axum::extract::Form(f): axum::extract::Form<OutcomeForm>,
 ) -> Result<Response, AppError> {
     let (actor, _) = link_actor(&state, &token).await?;
-    save_outcome(&state, &actor, id, f, format!("/answer/{token}?told=1")).await
+    match save_outcome(&state, &ctx, &actor, id, f).await? {
+        None => Ok(see_other(&format!("/answer/{token}?told=1"))),
+        Some(typed) => render_link(&state, ctx, &token, false, Some((id, typed))).await,
+    }
 }
 
 async fn link_submit(
@@ -471,14 +517,26 @@ async fn page(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<StoryQuery>,
 ) -> Result<Response, AppError> {
+    render_story(&state, ctx, id, q.told.is_some(), None).await
+}
+
+async fn render_story(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    told: bool,
+    typed: Option<(String, String, String, String)>,
+) -> Result<Response, AppError> {
     let actor = ctx.actor();
     let (story, convening, viewer) = service::stories::story(&state.store, &actor, id).await?;
     let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
     let is_steward = viewer == Viewer::Steward;
     let sees_revisions = is_steward || service::stories::is_teller(&actor, &story);
-    let view = view(&story, &fw.framework, &actor, viewer);
-    Ok(Page(StoryPage { ctx, convening, stories: vec![view], told: q.told.is_some(), is_steward, sees_revisions })
-        .into_response())
+    let mut view = view(&story, &fw.framework, &actor, viewer);
+    let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    view.outcome_typed = typed;
+    let page = StoryPage { ctx, convening, stories: vec![view], told, is_steward, sees_revisions };
+    Ok((status, Page(page)).into_response())
 }
 
 /// The edit form for the story's teller: filled with the current revision, checked

@@ -5,9 +5,11 @@ file per message into a directory.
     python smtp_sink.py PORT OUTDIR [--reject-transient ADDR] [--reject-permanent ADDR]
 
 Prints "ready" when it listens; stops when its standard input closes. A recipient named
-by --reject-transient gets 451 (try again later), by --reject-permanent 550 (no such user).
+by --reject-transient gets 451 (try again later), by --reject-permanent 550 (no such user); --delay-rcpt SECONDS slows every recipient down
+(to stop a sender in the middle of a conversation).
 """
 import argparse
+import asyncio
 import email
 import email.policy
 import json
@@ -19,7 +21,8 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, outdir, transient, permanent):
+    def __init__(self, outdir, transient, permanent, delay):
+        self.delay = delay
         self.outdir = outdir
         self.transient = set(transient or [])
         self.permanent = set(permanent or [])
@@ -27,6 +30,8 @@ class Sink:
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if address in self.permanent:
             return "550 5.1.1 no such user here"
         if address in self.transient:
@@ -63,9 +68,10 @@ def main():
     p.add_argument("outdir")
     p.add_argument("--reject-transient", action="append")
     p.add_argument("--reject-permanent", action="append")
+    p.add_argument("--delay-rcpt", type=float, default=0.0)
     a = p.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
-    controller = Controller(Sink(a.outdir, a.reject_transient, a.reject_permanent), hostname="127.0.0.1", port=a.port)
+    controller = Controller(Sink(a.outdir, a.reject_transient, a.reject_permanent, a.delay_rcpt), hostname="127.0.0.1", port=a.port)
     controller.start()
     print("ready", flush=True)
     sys.stdin.read()

@@ -324,3 +324,71 @@ async fn two_senders_at_once_send_each_message_once() {
     to.dedup();
     assert_eq!((got.len(), to.len()), (40, 40), "each of 40 messages exactly once");
 }
+
+#[tokio::test]
+async fn a_sender_killed_mid_conversation_loses_nothing_and_sends_nothing_twice() {
+    let Some(sink) = Sink::start(&["--delay-rcpt", "1.5"]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("convene.db").to_string_lossy().into_owned();
+    let store = convene::store::open(&url).await.unwrap();
+    let (steward, _, id) = community_with_convening(&store, "kill").await;
+    let s = Actor::User(steward.clone());
+    let today = &convene::store::now()[..10];
+    let w = waves::add_wave(
+        &store,
+        &s,
+        id,
+        &WaveDraft { name: "Now".into(), opens_on: today.into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    for i in 0..3 {
+        let d =
+            convenings::ParticipantDraft { name: format!("K{i}"), email: format!("k{i}@x.org"), ..Default::default() };
+        convenings::add_participant(&store, &s, id, &d).await.unwrap();
+    }
+    assert_eq!(mail::invite_to_wave(&store, &s, w.id).await.unwrap(), 3);
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_convene"))
+            .args(["mail", "run-due"])
+            .env("CONVENE_DATABASE_URL", &url)
+            .env("CONVENE_SMTP_URL", sink.url())
+            .env("CONVENE_BASE_URL", "http://convene.test")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Killed (-9) as soon as it has leased a message: the server is slow to answer its
+    // recipient, so the kill lands before the server accepted anything.
+    let mut first = run();
+    for _ in 0..200 {
+        let out = mail::outbox(&store, &Actor::Operator, id).await.unwrap();
+        if out.iter().any(|m| m.state == "sending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(sink.messages().is_empty(), "nothing was accepted before the kill");
+    let states = |store: convene::store::DynStore| async move {
+        let mut v: Vec<String> =
+            mail::outbox(&store, &Actor::Operator, id).await.unwrap().into_iter().map(|m| m.state).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(states(store.clone()).await, ["queued", "queued", "sending"], "one message leased by the dead sender");
+    // A new sender sends the others; the leased one waits for its lease to run out …
+    assert!(run().wait().unwrap().success());
+    assert_eq!(sink.messages().len(), 2);
+    // … and is sent once it has (here: the lease is made to run out at once).
+    store.execute_raw("UPDATE outbox SET lease_until = '2000-01-01T00:00:00Z' WHERE state = 'sending'").await.unwrap();
+    assert!(run().wait().unwrap().success());
+    let got = sink.messages();
+    let mut to: Vec<String> = got.iter().map(|m| m["to"][0].as_str().unwrap().to_string()).collect();
+    to.sort();
+    assert_eq!(to, ["k0@x.org", "k1@x.org", "k2@x.org"], "each once: nothing lost, nothing twice");
+    assert_eq!(states(store.clone()).await, ["sent", "sent", "sent"]);
+}

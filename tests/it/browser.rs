@@ -254,3 +254,100 @@ async fn a_teller_edits_a_story_and_a_steward_marks_the_convening_held_in_a_real
     assert_eq!(app.store.story_revisions(story.id).await.unwrap()[0].title, "First telling");
     assert_eq!(app.store.convening(convening).await.unwrap().unwrap().status, "held");
 }
+
+/// On a 390-px phone: the holder of a later wave's link opens the question about their
+/// earlier hope, says it happened, and is thanked. The pages run no script at all — they
+/// have none, and their `Content-Security-Policy: script-src 'none'` forbids any — so this
+/// is the journey of a phone without JavaScript (the driver's own DevTools calls are not
+/// page scripts; turning scripts off in the browser would stop the driver's clicks too).
+/// Returns the page's laid-out width.
+fn follow_up_on_a_phone(path: PathBuf, url: &str, story: i64) -> Result<f64> {
+    use headless_chrome::protocol::cdp::Emulation;
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width: 390,
+        height: 844,
+        device_scale_factor: 2.0,
+        mobile: true,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })?;
+    open(&tab, url, "details.outcome summary")?;
+    assert_eq!(js(&tab, "document.scripts.length")?, 0, "the page carries no script");
+    tab.find_element("details.outcome summary")?.click()?;
+    let textarea = format!("#outcome-{story}-applied");
+    tab.wait_for_element(&textarea)?.click()?;
+    tab.send_character("Twelve nurses trained in March")?;
+    tab.find_element("details.outcome button[type=submit]")?.click()?;
+    tab.wait_for_element(".notice[role=status]").context("thanked after the answer")?;
+    let width = js(&tab, "document.documentElement.scrollWidth")?;
+    width.as_f64().ok_or_else(|| anyhow!("no width"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follow_up_answer_works_on_a_390_px_phone_without_javascript() {
+    // The policy that keeps every script out of the pages, checked on the answer page below.
+    let csp_forbids_scripts = |h: &reqwest::header::HeaderMap| {
+        h.get("content-security-policy").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("script-src 'none'"))
+    };
+    use convene::service::{Actor, convenings, stories, waves};
+    let Some(path) = chromium() else { return };
+    let app = spawn_app().await;
+    let (steward, _, convening) = community_with_convening(&app.store, "browser-wave").await;
+    let s = Actor::User(steward.clone());
+    let today = convene::store::now()[..10].to_string();
+    let wave = |name: &str| convene::domain::wave::WaveDraft {
+        name: name.into(),
+        opens_on: today.clone(),
+        ..Default::default()
+    };
+    let first = waves::add_wave(&app.store, &s, convening, &wave("At the gathering")).await.unwrap();
+    let later = waves::add_wave(&app.store, &s, convening, &wave("+3 months")).await.unwrap();
+    let guest = convenings::add_participant(
+        &app.store,
+        &s,
+        convening,
+        &convenings::ParticipantDraft { name: "Gabi".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let (token, _) = waves::issue_wave_link(&app.store, &s, first.id, guest.id).await.unwrap();
+    let holder = convenings::open_answer_link(&app.store, &token).await.unwrap();
+    let draft = convene::domain::story::StoryDraft {
+        title: "A clinic to run".into(),
+        language: "en".into(),
+        visibility: "community".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "applied".into(),
+            kind: "aspirational".into(),
+            text: "I will train the nurses of my district.".into(),
+            indicators: vec![],
+        }],
+    };
+    let story = stories::tell_story(&app.store, &holder, convening, &draft).await.unwrap();
+    let (later_token, _) = waves::issue_wave_link(&app.store, &s, later.id, guest.id).await.unwrap();
+    let url = app.url(&format!("/answer/{later_token}"));
+    assert!(csp_forbids_scripts(reqwest::get(&url).await.unwrap().headers()));
+    let width = tokio::task::spawn_blocking(move || follow_up_on_a_phone(path, &url, story.id))
+        .await
+        .expect("browser thread")
+        .expect("browser journey");
+    assert!(width <= 390.0, "no sideways scrolling at 390 px: the page is {width} px wide");
+    let after = app.store.story(story.id).await.unwrap().unwrap();
+    assert_eq!(after.outcomes.len(), 1);
+    assert_eq!(after.outcomes[0].status, convene::domain::wave::OutcomeStatus::Happened);
+    assert_eq!(
+        (after.outcomes[0].text.as_str(), after.outcomes[0].wave_id),
+        ("Twelve nurses trained in March", Some(later.id))
+    );
+}

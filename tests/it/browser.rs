@@ -3,6 +3,7 @@
 use crate::helpers::{PASSWORD, community_with_convening, skip, spawn_app};
 use anyhow::{Context, Result, anyhow};
 use convene::domain::story::StepKind;
+use convene::service::{Actor, convenings, stories, waves};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -262,10 +263,9 @@ async fn a_teller_edits_a_story_and_a_steward_marks_the_convening_held_in_a_real
 /// page scripts; turning scripts off in the browser would stop the driver's clicks too).
 /// Returns the page's laid-out width.
 fn follow_up_on_a_phone(path: PathBuf, url: &str, story: i64) -> Result<f64> {
-    use headless_chrome::protocol::cdp::Emulation;
     let chromium = Chromium::launch(path)?;
     let tab = chromium.tab()?;
-    tab.call_method(Emulation::SetDeviceMetricsOverride {
+    tab.call_method(headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
         width: 390,
         height: 844,
         device_scale_factor: 2.0,
@@ -299,7 +299,6 @@ async fn a_follow_up_answer_works_on_a_390_px_phone_without_javascript() {
     let csp_forbids_scripts = |h: &reqwest::header::HeaderMap| {
         h.get("content-security-policy").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("script-src 'none'"))
     };
-    use convene::service::{Actor, convenings, stories, waves};
     let Some(path) = chromium() else { return };
     let app = spawn_app().await;
     let (steward, _, convening) = community_with_convening(&app.store, "browser-wave").await;

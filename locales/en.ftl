@@ -395,3 +395,6 @@ plan-job-refresh = Refresh
 plan-err-busy-community = A plan for this community is being computed right now. Try again when it is done.
 plan-err-busy-server = The server is computing as many plans as it can at once. Try again in a minute.
 wave-links-csv = Download every link (CSV, for a mail merge or WhatsApp)
+participant-language = Language of their e-mails
+participant-language-community = the community’s
+err-mail-language = Mails are written in English, French, Spanish or Portuguese.

@@ -395,3 +395,6 @@ plan-job-refresh = Actualizar
 plan-err-busy-community = Ahora mismo se está calculando un plan de esta comunidad. Vuelva a intentarlo cuando termine.
 plan-err-busy-server = El servidor ya calcula todos los planes que puede a la vez. Vuelva a intentarlo en un minuto.
 wave-links-csv = Descargar todos los enlaces (CSV, para combinar correspondencia o WhatsApp)
+participant-language = Idioma de sus correos
+participant-language-community = el de la comunidad
+err-mail-language = Los correos se escriben en inglés, francés, español o portugués.

@@ -395,3 +395,6 @@ plan-job-refresh = Rafraîchir
 plan-err-busy-community = Un plan de cette communauté est en cours de calcul. Réessayez quand il sera terminé.
 plan-err-busy-server = Le serveur calcule déjà autant de plans qu’il le peut. Réessayez dans une minute.
 wave-links-csv = Télécharger tous les liens (CSV, pour un publipostage ou WhatsApp)
+participant-language = Langue de ses courriels
+participant-language-community = celle de la communauté
+err-mail-language = Les courriels sont écrits en anglais, français, espagnol ou portugais.

@@ -395,3 +395,6 @@ plan-job-refresh = Atualizar
 plan-err-busy-community = Um plano desta comunidade está sendo calculado agora. Tente de novo quando terminar.
 plan-err-busy-server = O servidor já calcula todos os planos que pode ao mesmo tempo. Tente de novo em um minuto.
 wave-links-csv = Baixar todos os links (CSV, para mala direta ou WhatsApp)
+participant-language = Idioma dos e-mails
+participant-language-community = o da comunidade
+err-mail-language = Os e-mails são escritos em inglês, francês, espanhol ou português.

@@ -96,6 +96,19 @@ pub struct ParticipantDraft {
     /// … or their user id (the page's member list).
     #[serde(default)]
     pub user_id: Option<i64>,
+    /// The language mails to them are written in (e.g. `fr`; empty: the community's).
+    #[serde(default)]
+    pub language: String,
+}
+
+fn mail_language(field: &str, v: &str) -> Result<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(String::new());
+    }
+    crate::i18n::Lang::from_code(v).map(|l| l.code().to_string()).ok_or_else(|| {
+        FieldError::new(field, "err-mail-language", "mail is written in en, fr, es or pt").into()
+    })
 }
 
 fn optional_email(e: &str) -> Result<String> {
@@ -104,6 +117,16 @@ fn optional_email(e: &str) -> Result<String> {
 
 /// Stewards add a member or a named guest (with an optional e-mail address).
 pub async fn add_participant(store: &Store, actor: &Actor, id: i64, d: &ParticipantDraft) -> Result<Participant> {
+    let language = mail_language("language", &d.language)?;
+    let p = add_participant_row(store, actor, id, d).await?;
+    if language.is_empty() {
+        return Ok(p);
+    }
+    store.set_participant_language(p.id, &language).await?;
+    store.participant(p.id).await?.ok_or(ServiceError::NotFound)
+}
+
+async fn add_participant_row(store: &Store, actor: &Actor, id: i64, d: &ParticipantDraft) -> Result<Participant> {
     let (_, c) = stewarded_convening(store, actor, id).await?;
     let email = optional_email(&d.email)?;
     let member = if let Some(uid) = d.user_id {
@@ -147,14 +170,23 @@ async fn stewarded_participant(store: &Store, actor: &Actor, pid: i64) -> Result
     Ok(p)
 }
 
-pub async fn edit_participant(store: &Store, actor: &Actor, pid: i64, name: &str, email: &str) -> Result<Participant> {
+pub async fn edit_participant(
+    store: &Store,
+    actor: &Actor,
+    pid: i64,
+    name: &str,
+    email: &str,
+    language: &str,
+) -> Result<Participant> {
     let p = stewarded_participant(store, actor, pid).await?;
     if p.removed_at.is_some() {
         return Err(ServiceError::NotFound);
     }
     let name = invalid(required_text("name", name, MAX_GUEST_NAME))?;
     let email = optional_email(email)?;
+    let language = mail_language("language", language)?;
     store.update_participant(pid, &name, &email).await?;
+    store.set_participant_language(pid, &language).await?;
     store.participant(pid).await?.ok_or(ServiceError::NotFound)
 }
 

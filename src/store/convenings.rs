@@ -208,6 +208,16 @@ impl Store {
         found(&done)
     }
 
+    /// Sets the language mails to a participant are written in ("" = the community's).
+    pub async fn set_participant_language(&self, id: i64, language: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE participants SET language = $1 WHERE id = $2")
+            .bind(language)
+            .bind(id)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        found(&done)
+    }
+
     /// Removes a participant: the row stays for the stories they told, their answer links
     /// are revoked.
     pub async fn remove_participant(&self, id: i64) -> Result<()> {

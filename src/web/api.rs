@@ -402,7 +402,7 @@ async fn delete_convening(
 
 fn participant_json(p: &Participant) -> Value {
     json!({"id": p.id, "convening_id": p.convening_id, "user_id": p.user_id, "name": p.name, "email": p.email,
-           "has_link": p.has_link})
+           "language": p.language, "has_link": p.has_link})
 }
 
 async fn list_participants(
@@ -432,6 +432,7 @@ async fn post_participant(
 struct ParticipantPatch {
     name: Option<String>,
     email: Option<String>,
+    language: Option<String>,
 }
 
 async fn patch_participant(
@@ -444,7 +445,8 @@ async fn patch_participant(
     let cur = state.store.participant(id).await?.ok_or_else(|| ApiError::not_found("participant"))?;
     let name = b.name.unwrap_or(cur.name);
     let email = b.email.unwrap_or(cur.email);
-    let p = service::convenings::edit_participant(&state.store, &caller.actor(), id, &name, &email).await?;
+    let language = b.language.unwrap_or(cur.language);
+    let p = service::convenings::edit_participant(&state.store, &caller.actor(), id, &name, &email, &language).await?;
     Ok(Json(participant_json(&p)))
 }
 

@@ -350,6 +350,7 @@ async fn add_participant(
         email: f.email,
         member_email: String::new(),
         user_id: f.user_id.trim().parse().ok(),
+        language: String::new(),
     };
     match service::convenings::add_participant(&state.store, &ctx.actor(), id, &draft).await {
         Ok(_) => Ok(see_other(&format!("/convenings/{id}#participants"))),
@@ -363,6 +364,8 @@ struct EditParticipantForm {
     name: String,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    language: String,
 }
 
 async fn edit_participant(
@@ -373,7 +376,7 @@ async fn edit_participant(
 ) -> Result<Response, AppError> {
     ctx.require_user()?;
     let p = state.store.participant(pid).await?.ok_or(AppError::NotFound)?;
-    match service::convenings::edit_participant(&state.store, &ctx.actor(), pid, &f.name, &f.email).await {
+    match service::convenings::edit_participant(&state.store, &ctx.actor(), pid, &f.name, &f.email, &f.language).await {
         Ok(_) => Ok(see_other(&format!("/convenings/{}#participants", p.convening_id))),
         Err(e) => refuse(&state, ctx, p.convening_id, e, String::new()).await,
     }

@@ -118,7 +118,9 @@ async fn wave_with_people(app: &crate::helpers::TestApp, slug: &str, days: i64) 
         .unwrap();
     }
     let bruno = app.store.participants(id).await.unwrap().into_iter().find(|p| p.name == "Bruno").unwrap();
-    app.store.execute_raw(&format!("UPDATE participants SET language = 'fr' WHERE id = {}", bruno.id)).await.unwrap();
+    convenings::edit_participant(&app.store, &s, bruno.id, &bruno.name, &bruno.email, "fr").await.unwrap();
+    let e = convenings::edit_participant(&app.store, &s, bruno.id, &bruno.name, &bruno.email, "klingon").await.unwrap_err();
+    assert_eq!(e.field().map(|f| f.code), Some("err-mail-language"));
     (steward, id, w.id)
 }
 

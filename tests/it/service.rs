@@ -288,7 +288,7 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
         ),
         (
             "edit_participant",
-            op!(|w, a| convenings::edit_participant(&w.store, a, w.guest, "Gabi G.", "gabi@x.org")),
+            op!(|w, a| convenings::edit_participant(&w.store, a, w.guest, "Gabi G.", "gabi@x.org", "fr")),
             [No, No, No, Yes, Yes],
         ),
         (

@@ -106,9 +106,9 @@ fn mail_language(field: &str, v: &str) -> Result<String> {
     if v.is_empty() {
         return Ok(String::new());
     }
-    crate::i18n::Lang::from_code(v).map(|l| l.code().to_string()).ok_or_else(|| {
-        FieldError::new(field, "err-mail-language", "mail is written in en, fr, es or pt").into()
-    })
+    crate::i18n::Lang::from_code(v)
+        .map(|l| l.code().to_string())
+        .ok_or_else(|| FieldError::new(field, "err-mail-language", "mail is written in en, fr, es or pt").into())
 }
 
 fn optional_email(e: &str) -> Result<String> {

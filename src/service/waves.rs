@@ -144,3 +144,16 @@ pub async fn all_wave_links(
     }
     Ok(out)
 }
+
+/// Revokes a participant's links for a wave (`already-revoked` when none was live).
+pub async fn revoke_wave_links(store: &Store, actor: &Actor, wave_id: i64, pid: i64) -> Result<()> {
+    let (w, _) = stewarded_wave(store, actor, wave_id).await?;
+    let p = store.participant(pid).await?.ok_or(ServiceError::NotFound)?;
+    if p.convening_id != w.convening_id {
+        return Err(ServiceError::NotFound);
+    }
+    match store.revoke_wave_links(pid, wave_id).await? {
+        0 => Err(ServiceError::Conflict("already-revoked")),
+        _ => Ok(()),
+    }
+}

@@ -119,4 +119,17 @@ impl Store {
             .await?;
         found(&done)
     }
+
+    /// Revokes a participant's live links for one wave; returns how many.
+    pub async fn revoke_wave_links(&self, participant_id: i64, wave_id: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE answer_links SET revoked_at = $1 WHERE participant_id = $2 AND wave_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(participant_id)
+        .bind(wave_id)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

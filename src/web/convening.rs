@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/waves/{wid}/delete", post(delete_wave))
         .route("/waves/{wid}/participants/{pid}/link", post(issue_wave_link))
         .route("/waves/{wid}/invite", post(invite_wave))
+        .route("/waves/{wid}/participants/{pid}/revoke", post(revoke_wave_links))
         .route("/waves/{wid}/links.csv", post(wave_links_csv))
 }
 
@@ -638,4 +639,15 @@ async fn wave_links_csv(State(state): State<AppState>, ctx: Ctx, Path(wid): Path
         body,
     )
         .into_response())
+}
+
+/// Revokes a participant's links for this wave.
+async fn revoke_wave_links(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((wid, pid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    service::waves::revoke_wave_links(&state.store, &ctx.actor(), wid, pid).await?;
+    Ok(see_other(&format!("/waves/{wid}")))
 }

@@ -119,7 +119,8 @@ async fn wave_with_people(app: &crate::helpers::TestApp, slug: &str, days: i64) 
     }
     let bruno = app.store.participants(id).await.unwrap().into_iter().find(|p| p.name == "Bruno").unwrap();
     convenings::edit_participant(&app.store, &s, bruno.id, &bruno.name, &bruno.email, "fr").await.unwrap();
-    let e = convenings::edit_participant(&app.store, &s, bruno.id, &bruno.name, &bruno.email, "klingon").await.unwrap_err();
+    let e =
+        convenings::edit_participant(&app.store, &s, bruno.id, &bruno.name, &bruno.email, "klingon").await.unwrap_err();
     assert_eq!(e.field().map(|f| f.code), Some("err-mail-language"));
     (steward, id, w.id)
 }

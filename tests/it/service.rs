@@ -373,6 +373,11 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
         ),
         ("delete_wave", op!(|w, a| waves::delete_wave(&w.store, a, w.wave)), [No, No, No, Yes, Yes]),
         ("all_wave_links", op!(|w, a| waves::all_wave_links(&w.store, a, w.wave)), [No, No, No, Yes, Yes]),
+        (
+            "revoke_wave_links (none live)",
+            op!(|w, a| waves::revoke_wave_links(&w.store, a, w.wave, w.guest)),
+            [No, No, No, Cf, Cf],
+        ),
         ("issue_wave_link", op!(|w, a| waves::issue_wave_link(&w.store, a, w.wave, w.guest)), [No, No, No, Yes, Yes]),
         (
             "record_outcome (the member's story)",

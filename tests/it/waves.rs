@@ -311,4 +311,16 @@ async fn a_steward_downloads_every_link_of_a_wave_and_each_one_works() {
     let (status, list) = call(&app, "GET", &format!("/api/v1/waves/{wid}/links"), Some(&st), None).await;
     assert_eq!((status, list.as_array().unwrap().len()), (200, 3));
     assert_eq!(reqwest::get(app.url(&rows[0][2])).await.unwrap().status(), 200, "the CSV's links still work");
+    // Revoking a participant's links for the wave ends every one of them.
+    let pid = app.store.participants(id).await.unwrap()[0].id;
+    let name = app.store.participants(id).await.unwrap()[0].name.clone();
+    let theirs = rows.iter().find(|r| r[0] == *name || r[0] == format!("'{name}")).unwrap()[2].to_string();
+    let (_, csrf) = get_page(&c, &app.url(&format!("/waves/{wid}"))).await;
+    let r =
+        post_form(&c, app.url(&format!("/waves/{wid}/participants/{pid}/revoke")), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(reqwest::get(app.url(&theirs)).await.unwrap().status(), 410);
+    let r =
+        post_form(&c, app.url(&format!("/waves/{wid}/participants/{pid}/revoke")), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status(), 409, "revoking twice says so");
 }

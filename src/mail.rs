@@ -130,6 +130,7 @@ async fn send(store: &Store, mailer: &Mailer, m: &OutboxMessage) -> Result<(), F
     let written = match m.kind.as_str() {
         "wave_invitation" | "wave_reminder" => write_wave_mail(store, mailer, m, lang).await?,
         "password_reset" => write_reset_mail(store, mailer, m, lang).await?,
+        "account_invitation" => write_account_invitation(store, mailer, m, lang).await?,
         _ => return Err(Failure::Skip("unknown kind")),
     };
     let to: Mailbox = m.recipient.parse().map_err(|e| Failure::Permanent(format!("address: {e}")))?;
@@ -211,6 +212,33 @@ async fn write_reset_mail(store: &Store, mailer: &Mailer, m: &OutboxMessage, lan
     let args = [("name", user.name.as_str())];
     let paragraphs = [t(lang, "mail-hello", &args), t(lang, "mail-reset-body", &args)];
     Ok(compose(lang, t(lang, "mail-reset-subject", &args), &paragraphs, &link, &t(lang, "mail-reset-footer", &[])))
+}
+
+async fn write_account_invitation(
+    store: &Store,
+    mailer: &Mailer,
+    m: &OutboxMessage,
+    lang: Lang,
+) -> Result<Written, Failure> {
+    let Some(cid) = m.community_id else { return Err(Failure::Skip("incomplete")) };
+    let Some(c) = store.community_by_id(cid).await? else { return Err(Failure::Skip("community gone")) };
+    let role = crate::domain::Role::parse(&m.role).unwrap_or(crate::domain::Role::Member);
+    let token = new_token();
+    store
+        .create_invitation(
+            &hash_token(&token),
+            cid,
+            role,
+            None,
+            &crate::store::in_seconds(crate::service::accounts::INVITATION_SECONDS),
+            Some(1),
+            None,
+        )
+        .await?;
+    let link = format!("{}/join/{token}", mailer.base_url);
+    let args = [("community", c.name.as_str())];
+    let paragraphs = [t(lang, "mail-join-body", &args)];
+    Ok(compose(lang, t(lang, "mail-join-subject", &args), &paragraphs, &link, &t(lang, "mail-join-footer", &[])))
 }
 
 /// The worker inside `convene serve`: a pass every `poll_seconds`.

@@ -14,13 +14,15 @@ ALTER TABLE participants ADD COLUMN unsubscribed_at TEXT;
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('wave_invitation', 'wave_reminder', 'password_reset')),
+    kind TEXT NOT NULL CHECK (kind IN ('wave_invitation', 'wave_reminder', 'password_reset', 'account_invitation')),
     recipient TEXT NOT NULL,
     language TEXT NOT NULL,
     convening_id INTEGER REFERENCES convenings(id) ON DELETE CASCADE,
     participant_id INTEGER REFERENCES participants(id) ON DELETE CASCADE,
     wave_id INTEGER REFERENCES waves(id) ON DELETE CASCADE,
     user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    community_id INTEGER REFERENCES communities(id) ON DELETE CASCADE,
+    role TEXT NOT NULL DEFAULT '',       -- for an account invitation: member or steward
     state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'bounced')),
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',

@@ -33,7 +33,7 @@ pub async fn invite_to_wave(store: &Store, actor: &Actor, wave_id: i64) -> Resul
             convening_id: Some(cv.id),
             participant_id: Some(p.id),
             wave_id: Some(w.id),
-            user_id: None,
+            ..NewMessage::default()
         };
         if store.enqueue(&m).await? {
             queued += 1;
@@ -82,7 +82,7 @@ pub async fn schedule_reminders(store: &Store, today: &str, days: i64) -> Result
                         convening_id: Some(cv.id),
                         participant_id: Some(p.id),
                         wave_id: Some(w.id),
-                        user_id: None,
+                        ..NewMessage::default()
                     };
                     if store.enqueue(&m).await? {
                         queued += 1;
@@ -150,4 +150,29 @@ pub async fn unsubscribe(store: &Store, token: &str) -> Result<()> {
 pub async fn outbox(store: &Store, actor: &Actor, convening_id: i64) -> Result<Vec<OutboxMessage>> {
     stewarded_convening(store, actor, convening_id).await?;
     Ok(store.outbox(convening_id).await?)
+}
+
+/// Stewards invite someone to the community by e-mail: the mail carries a single-use
+/// invitation link (made when it is sent) for the role chosen; one per address and day.
+pub async fn invite_by_email(
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+    role: crate::domain::Role,
+    email: &str,
+    language: &str,
+) -> Result<bool> {
+    let c = super::stewarded(store, actor, slug).await?;
+    let email = super::invalid(crate::domain::parse_email(email))?;
+    let day = &crate::store::now()[..10];
+    let m = NewMessage {
+        key: format!("account_invitation:{}:{email}:{day}", c.id),
+        kind: "account_invitation",
+        recipient: email,
+        language: language.to_string(),
+        community_id: Some(c.id),
+        role: role.as_str().to_string(),
+        ..NewMessage::default()
+    };
+    Ok(store.enqueue(&m).await?)
 }

@@ -16,6 +16,8 @@ pub struct OutboxMessage {
     pub participant_id: Option<i64>,
     pub wave_id: Option<i64>,
     pub user_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub role: String,
     pub state: String,
     pub attempts: i64,
     pub last_error: String,
@@ -24,7 +26,7 @@ pub struct OutboxMessage {
     pub sent_at: Option<String>,
 }
 
-const MESSAGE: &str = "id, key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, state, \
+const MESSAGE: &str = "id, key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, community_id, role, state, \
     attempts, last_error, next_attempt_at, created_at, sent_at";
 
 /// What to queue.
@@ -39,6 +41,8 @@ pub struct NewMessage {
     pub participant_id: Option<i64>,
     pub wave_id: Option<i64>,
     pub user_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub role: String,
 }
 
 /// How long a sender may hold a message before another may take it (seconds).
@@ -49,9 +53,9 @@ impl Store {
     pub async fn enqueue(&self, m: &NewMessage) -> Result<bool> {
         let now = now();
         let done = sqlx::query(
-            "INSERT INTO outbox (key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, state, \
-             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $9) \
-             ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO outbox (key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, \
+             community_id, role, state, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, 'queued', $9, $9) ON CONFLICT (key) DO NOTHING",
         )
         .bind(&m.key)
         .bind(m.kind)
@@ -62,6 +66,8 @@ impl Store {
         .bind(m.wave_id)
         .bind(m.user_id)
         .bind(&now)
+        .bind(m.community_id)
+        .bind(&m.role)
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)

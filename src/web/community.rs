@@ -245,6 +245,9 @@ struct InviteForm {
     role: String,
     #[serde(default)]
     uses: String,
+    /// Send it by e-mail to this address (single use) instead of showing it.
+    #[serde(default)]
+    email: String,
 }
 
 /// A steward makes a link that lets whoever has it join for 30 days: single-use unless
@@ -257,6 +260,22 @@ async fn create_invite(
 ) -> Result<Response, AppError> {
     steward_of(&state, &ctx, &slug).await?;
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
+    if !f.email.trim().is_empty() {
+        if state.config.mail.smtp_url.is_empty() {
+            let notice = Some(ctx.t("mail-off"));
+            return render_page(&state, ctx, &slug, None, notice).await;
+        }
+        let notice =
+            match service::mail::invite_by_email(&state.store, &ctx.actor(), &slug, role, &f.email, ctx.lang.code())
+                .await
+            {
+                Ok(true) => ctx.t1("invite-mailed", "email", f.email.trim()),
+                Ok(false) => ctx.t1("invite-mailed-already", "email", f.email.trim()),
+                Err(ServiceError::Invalid(e)) => e.first().map(|e| ctx.error(e)).unwrap_or_default(),
+                Err(e) => return Err(e.into()),
+            };
+        return render_page(&state, ctx, &slug, None, Some(notice)).await;
+    }
     let uses = if f.uses == "many" { accounts::Uses::Many } else { accounts::Uses::Once };
     let (token, _) = accounts::create_invitation(&state.store, &ctx.actor(), &slug, role, uses, None).await?;
     let what = ctx.t("invite-created");

@@ -395,3 +395,44 @@ async fn a_sender_killed_mid_conversation_loses_nothing_and_sends_nothing_twice(
     assert_eq!(to, ["k0@x.org", "k1@x.org", "k2@x.org"], "each once: nothing lost, nothing twice");
     assert_eq!(states(store.clone()).await, ["sent", "sent", "sent"]);
 }
+
+#[tokio::test]
+async fn a_newcomer_invited_by_e_mail_joins_through_the_mailed_single_use_link() {
+    let Some(sink) = Sink::start(&[]) else { return };
+    let (store, dir) = crate::helpers::sqlite_store().await;
+    let app = crate::helpers::spawn_configured(store, Some(dir), config("http://127.0.0.1", &sink.url())).await;
+    let (steward, _, _) = community_with_convening(&app.store, "join").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (_, csrf) = get_page(&s, &app.url("/c/join")).await;
+    let r = post_form(
+        &s,
+        app.url("/c/join/invites"),
+        &[("csrf", csrf.as_str()), ("role", "member"), ("email", "newcomer@x.org")],
+    )
+    .await;
+    assert!(r.text().await.unwrap().contains("An invitation is on its way to newcomer@x.org"));
+    let r = post_form(
+        &s,
+        app.url("/c/join/invites"),
+        &[("csrf", csrf.as_str()), ("role", "member"), ("email", "not an address")],
+    )
+    .await;
+    assert!(r.text().await.unwrap().contains("does not look like an e-mail address"));
+    let mailer = Mailer::from_config(&config(&app.url(""), &sink.url())).unwrap().unwrap();
+    assert_eq!(run_due(&app.store, &mailer, 7).await.unwrap().sent, 1);
+    let m = &sink.messages()[0];
+    assert_eq!(m["to"][0], "newcomer@x.org");
+    assert!(m["subject"].as_str().unwrap().contains("Test community"));
+    let link = link_in(m["text"].as_str().unwrap(), "/join/");
+    let n = app.client();
+    let (_, csrf) = get_page(&n, &link).await;
+    let r = post_form(
+        &n,
+        link.clone(),
+        &[("csrf", csrf.as_str()), ("name", "New Comer"), ("email", "newcomer@x.org"), ("password", "longenough")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 410, "single use");
+}

@@ -157,3 +157,69 @@ pub async fn revoke_wave_links(store: &Store, actor: &Actor, wave_id: i64, pid: 
         _ => Ok(()),
     }
 }
+
+/// Makes a shared link for a wave (to show as a QR code at the gathering); returns the
+/// token, shown while the steward's page is open.
+pub async fn create_shared_link(store: &Store, actor: &Actor, wave_id: i64) -> Result<String> {
+    stewarded_wave(store, actor, wave_id).await?;
+    let token = new_token();
+    store.create_shared_link(wave_id, &hash_token(&token)).await?;
+    Ok(token)
+}
+
+pub async fn revoke_shared_links(store: &Store, actor: &Actor, wave_id: i64) -> Result<()> {
+    stewarded_wave(store, actor, wave_id).await?;
+    match store.revoke_shared_links(wave_id).await? {
+        0 => Err(ServiceError::Conflict("already-revoked")),
+        _ => Ok(()),
+    }
+}
+
+/// The open wave a shared link answers (`Gone` when revoked, closed or not open yet).
+pub async fn open_shared_link(store: &Store, token: &str) -> Result<(Wave, Convening)> {
+    let (wave_id, revoked) = store.shared_link(&hash_token(token)).await?.ok_or(ServiceError::NotFound)?;
+    if revoked {
+        return Err(ServiceError::Gone("revoked"));
+    }
+    let w = store.wave(wave_id).await?.ok_or(ServiceError::NotFound)?;
+    if let Some(why) = w.closed_on(&crate::store::now()[..10]) {
+        return Err(ServiceError::Gone(if why == "not-open" { "not-open" } else { "expired" }));
+    }
+    let cv = store.convening(w.convening_id).await?.ok_or(ServiceError::NotFound)?;
+    Ok((w, cv))
+}
+
+/// Someone at the gathering answers through the shared link, typing their name: they
+/// become a named guest of the convening (in the same transaction as their story) and get
+/// their own link for this wave, to come back with. Returns the story and that link.
+pub async fn tell_through_shared_link(
+    store: &Store,
+    token: &str,
+    name: &str,
+    draft: &crate::domain::story::StoryDraft,
+) -> Result<(Story, String)> {
+    let (w, cv) = open_shared_link(store, token).await?;
+    let name = invalid(crate::domain::required_text("name", name, super::convenings::MAX_GUEST_NAME))?;
+    let c = store.community_by_id(cv.community_id).await?.ok_or(ServiceError::NotFound)?;
+    let fw = current_framework(store, &c).await?;
+    let story = invalid(draft.validate(&fw.framework))?;
+    let own = new_token();
+    let own_hash = hash_token(&own);
+    let saved = store
+        .transaction(|s| {
+            Box::pin(async move {
+                let p = s.add_participant(cv.id, None, &name, "").await?;
+                s.add_wave_link(p.id, w.id, &own_hash, &w.link_expiry()).await?;
+                let teller = crate::store::Teller {
+                    user_id: None,
+                    participant_id: Some(p.id),
+                    name,
+                    via_link: true,
+                    wave_id: Some(w.id),
+                };
+                Ok::<_, ServiceError>(s.create_story(cv.id, fw.id, &teller, &story, &crate::store::now()).await?)
+            })
+        })
+        .await?;
+    Ok((saved, own))
+}

@@ -148,4 +148,35 @@ impl Store {
         .fetch_all(&mut *self.conn().await?)
         .await?)
     }
+
+    /// Makes a shared link for a wave (earlier ones stay valid until the wave closes).
+    pub async fn create_shared_link(&self, wave_id: i64, token_hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO shared_links (wave_id, token_hash, created_at) VALUES ($1, $2, $3)")
+            .bind(wave_id)
+            .bind(token_hash)
+            .bind(now())
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// The wave a shared link answers, and whether it was revoked.
+    pub async fn shared_link(&self, token_hash: &str) -> Result<Option<(i64, bool)>> {
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT wave_id, revoked_at FROM shared_links WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+        Ok(row.map(|(w, r)| (w, r.is_some())))
+    }
+
+    /// Revokes every shared link of a wave; returns how many were live.
+    pub async fn revoke_shared_links(&self, wave_id: i64) -> Result<u64> {
+        let done = sqlx::query("UPDATE shared_links SET revoked_at = $1 WHERE wave_id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(wave_id)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

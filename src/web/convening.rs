@@ -41,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/waves/{wid}/delete", post(delete_wave))
         .route("/waves/{wid}/participants/{pid}/link", post(issue_wave_link))
         .route("/waves/{wid}/invite", post(invite_wave))
+        .route("/waves/{wid}/shared", post(shared_link))
+        .route("/waves/{wid}/shared/revoke", post(revoke_shared))
         .route("/waves/{wid}/participants/{pid}/revoke", post(revoke_wave_links))
         .route("/waves/{wid}/links.csv", post(wave_links_csv))
 }
@@ -518,6 +520,8 @@ struct WavePage {
     /// This wave's messages: recipient, kind, state, attempts, last error.
     outbox: Vec<crate::store::OutboxMessage>,
     notice: Option<String>,
+    /// A shared link just made: its address and its QR code (SVG markup).
+    shared: Option<(String, String)>,
 }
 
 impl WavePage {
@@ -547,6 +551,18 @@ async fn render_wave_with(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
+    render_wave_full(state, ctx, wid, new_link, error, notice, None).await
+}
+
+async fn render_wave_full(
+    state: &AppState,
+    ctx: Ctx,
+    wid: i64,
+    new_link: Option<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+    shared: Option<(String, String)>,
+) -> Result<Response, AppError> {
     let wave = state.store.wave(wid).await?.ok_or(AppError::NotFound)?;
     let (convening, community) = steward_convening(state, &ctx, wave.convening_id).await?;
     let framework = service::current_framework(&state.store, &community).await?;
@@ -559,8 +575,20 @@ async fn render_wave_with(
         .collect();
     let mail_on = !state.config.mail.smtp_url.is_empty();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page =
-        WavePage { ctx, convening, framework, wave, participants, links, new_link, error, mail_on, outbox, notice };
+    let page = WavePage {
+        ctx,
+        convening,
+        framework,
+        wave,
+        participants,
+        links,
+        new_link,
+        error,
+        mail_on,
+        outbox,
+        notice,
+        shared,
+    };
     Ok((status, Page(page)).into_response())
 }
 
@@ -649,5 +677,43 @@ async fn revoke_wave_links(
 ) -> Result<Response, AppError> {
     ctx.require_user()?;
     service::waves::revoke_wave_links(&state.store, &ctx.actor(), wid, pid).await?;
+    Ok(see_other(&format!("/waves/{wid}")))
+}
+
+/// The QR code of an address, as SVG markup to put in the page.
+fn qr_svg(url: &str) -> String {
+    qrcode::QrCode::new(url.as_bytes()).map_or_else(
+        |_| String::new(),
+        |code| {
+            let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();
+            svg.split_once("<svg").map_or(svg.clone(), |(_, rest)| format!("<svg role=\"img\"{rest}"))
+        },
+    )
+}
+
+/// Makes a shared link for the wave and shows it with its QR code (for the room).
+async fn shared_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(wid): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let token = service::waves::create_shared_link(&state.store, &ctx.actor(), wid).await?;
+    let base = if state.config.base_url.is_empty() {
+        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        format!("http://{host}")
+    } else {
+        state.config.base_url.trim_end_matches('/').to_string()
+    };
+    let url = format!("{base}/s/{token}");
+    let svg = qr_svg(&url);
+    render_wave_full(&state, ctx, wid, None, None, None, Some((url, svg))).await
+}
+
+/// Revokes the wave's shared links (a leaked one stops working at once).
+async fn revoke_shared(State(state): State<AppState>, ctx: Ctx, Path(wid): Path<i64>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    service::waves::revoke_shared_links(&state.store, &ctx.actor(), wid).await?;
     Ok(see_other(&format!("/waves/{wid}")))
 }

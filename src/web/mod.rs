@@ -11,6 +11,7 @@ mod plan_jobs;
 mod profile;
 mod rate_limit;
 pub mod security;
+mod shared;
 mod story;
 mod travel_model;
 
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(community::router())
         .merge(convening::router())
         .merge(story::router())
+        .merge(shared::router())
         .merge(plan::router())
         .merge(profile::router())
         .merge(travel_model::router())

@@ -151,6 +151,8 @@ fn story_poster(req: &Request, ip: &str) -> String {
     format!("ip:{ip}")
 }
 
+/// (`/s/{token}`, a wave's shared link, is not here: a whole room answers through it from
+/// one venue's address; a steward revokes a shared link that leaked.)
 const STORY_ROUTES: [&str; 3] = ["/convenings/{id}/stories/new", "/answer/{token}", "/api/v1/convenings/{id}/stories"];
 
 /// Applies the limits to the routes they guard.

@@ -324,3 +324,54 @@ async fn a_steward_downloads_every_link_of_a_wave_and_each_one_works() {
         post_form(&c, app.url(&format!("/waves/{wid}/participants/{pid}/revoke")), &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status(), 409, "revoking twice says so");
 }
+
+#[tokio::test]
+async fn the_room_answers_through_one_shared_link_shown_as_a_qr_code() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "qr").await;
+    let (first, _) = open_waves(&app, &steward, id).await;
+    let c = app.client();
+    crate::helpers::sign_in(&app, &c, &steward.email).await;
+    let (_, csrf) = get_page(&c, &app.url(&format!("/waves/{first}"))).await;
+    let page = post_form(&c, app.url(&format!("/waves/{first}/shared")), &[("csrf", csrf.as_str())])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg role=\"img\""), "a QR code in the page");
+    let link = page[page.find("id=\"shared-link\">").unwrap() + 17..].split('<').next().unwrap().to_string();
+    let path = link[link.find("/s/").unwrap()..].to_string();
+    // Someone in the room: the wave's cycles, a name to type; refusals keep what was typed.
+    let g = app.client();
+    let (form, gcsrf) = get_page(&g, &app.url(&path)).await;
+    assert!(form.contains("name=\"name\"") && form.contains("text_applied") && !form.contains("text_potential"));
+    let fields = |name: &'static str| {
+        vec![
+            ("csrf", gcsrf.clone()),
+            ("name", name.to_string()),
+            ("title", "From the room".to_string()),
+            ("visibility", "community".to_string()),
+            ("text_immediate", "I met the nurses of Kisumu".to_string()),
+        ]
+    };
+    let r = g.post(app.url(&path)).form(&fields("  ")).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("I met the nurses of Kisumu"), "typed text kept");
+    let r = g.post(app.url(&path)).form(&fields("Wanjiru")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let thanks = r.text().await.unwrap();
+    let own = thanks[thanks.find("id=\"own-link\">").unwrap() + 14..].split('<').next().unwrap().to_string();
+    let story = app.store.stories(id).await.unwrap().into_iter().find(|s| s.title == "From the room").unwrap();
+    assert_eq!((story.teller_name.as_str(), story.wave_id, story.via_link), ("Wanjiru", Some(first), true));
+    assert!(app.store.participants(id).await.unwrap().iter().any(|p| p.name == "Wanjiru"), "a named guest now");
+    let mine = reqwest::get(app.url(&own)).await.unwrap().text().await.unwrap();
+    assert!(mine.contains("From the room"), "their own link shows their story");
+    // Revoked: the shared link says so; the personal link goes on working.
+    let (_, csrf) = get_page(&c, &app.url(&format!("/waves/{first}"))).await;
+    assert_eq!(
+        post_form(&c, app.url(&format!("/waves/{first}/shared/revoke")), &[("csrf", csrf.as_str())]).await.status(),
+        303
+    );
+    assert_eq!(reqwest::get(app.url(&path)).await.unwrap().status(), 410);
+    assert_eq!(reqwest::get(app.url(&own)).await.unwrap().status(), 200);
+}

@@ -412,3 +412,4 @@ shared-own-link = Keep this link: it is yours, to come back to your story and to
 shared-open-own = Open my link
 shared-intro = Type your name, then tell what this gathering is worth to you.
 field-your-name = Your name
+community-language = Language of e-mails (when a participant has not chosen one)

@@ -412,3 +412,4 @@ shared-own-link = Guarde este enlace: es suyo, para volver a su historia y a las
 shared-open-own = Abrir mi enlace
 shared-intro = Escriba su nombre y cuente qué vale para usted este encuentro.
 field-your-name = Su nombre
+community-language = Idioma de los correos (cuando un participante no eligió uno)

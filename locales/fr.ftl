@@ -412,3 +412,4 @@ shared-own-link = Gardez ce lien : il est à vous, pour revenir à votre histoir
 shared-open-own = Ouvrir mon lien
 shared-intro = Tapez votre nom, puis racontez ce que cette rencontre vaut pour vous.
 field-your-name = Votre nom
+community-language = Langue des courriels (quand un participant n’en a pas choisi)

@@ -412,3 +412,4 @@ shared-own-link = Guarde este link: é seu, para voltar à sua história e às p
 shared-open-own = Abrir o meu link
 shared-intro = Digite o seu nome e conte o que este encontro vale para você.
 field-your-name = Seu nome
+community-language = Idioma dos e-mails (quando um participante não escolheu)

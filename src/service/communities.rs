@@ -56,6 +56,14 @@ pub async fn edit_community(
     Ok(Community { name, description, ..c })
 }
 
+/// Stewards set the language mails are written in when a participant has chosen none.
+pub async fn set_language(store: &Store, actor: &Actor, slug: &str, language: &str) -> Result<()> {
+    let c = stewarded(store, actor, slug).await?;
+    let lang = crate::i18n::Lang::from_code(language.trim())
+        .ok_or_else(|| FieldError::new("language", "err-mail-language", "mail is written in en, fr, es or pt"))?;
+    Ok(store.set_community_language(c.id, lang.code()).await?)
+}
+
 /// Stewards remove a community that holds no stories (`has-stories` otherwise: its
 /// evidence is not thrown away by one click).
 pub async fn delete_community(store: &Store, actor: &Actor, slug: &str) -> Result<()> {

@@ -180,13 +180,16 @@ struct EditPage {
     community: Community,
     name: String,
     description: String,
+    /// The language mails are written in by default.
+    language: String,
     error: Option<String>,
 }
 
 async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
     let community = steward_of(&state, &ctx, &slug).await?;
     let (name, description) = (community.name.clone(), community.description.clone());
-    Ok(Page(EditPage { ctx, community, name, description, error: None }).into_response())
+    let language = state.store.community_language(community.id).await?;
+    Ok(Page(EditPage { ctx, community, name, description, language, error: None }).into_response())
 }
 
 #[derive(Deserialize)]
@@ -195,6 +198,8 @@ struct EditForm {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    language: String,
 }
 
 async fn edit(
@@ -204,11 +209,18 @@ async fn edit(
     Form(f): Form<EditForm>,
 ) -> Result<Response, AppError> {
     let community = steward_of(&state, &ctx, &slug).await?;
-    match service::communities::edit_community(&state.store, &ctx.actor(), &slug, &f.name, &f.description).await {
+    let actor = ctx.actor();
+    let language = if f.language.is_empty() { "en" } else { f.language.as_str() };
+    let edited = match service::communities::set_language(&state.store, &actor, &slug, language).await {
+        Ok(()) => service::communities::edit_community(&state.store, &actor, &slug, &f.name, &f.description).await,
+        Err(e) => Err(e),
+    };
+    match edited {
         Ok(_) => Ok(see_other(&format!("/c/{slug}"))),
         Err(ServiceError::Invalid(e)) => {
             let error = e.first().map(|e| ctx.error(e));
-            let page = EditPage { ctx, community, name: f.name, description: f.description, error };
+            let page =
+                EditPage { ctx, community, name: f.name, description: f.description, language: f.language, error };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -232,7 +244,8 @@ async fn delete(
     if f.confirm.trim() != slug {
         let error = Some(ctx.t("community-delete-confirm-wrong"));
         let (name, description) = (community.name.clone(), community.description.clone());
-        let page = EditPage { ctx, community, name, description, error };
+        let language = state.store.community_language(community.id).await?;
+        let page = EditPage { ctx, community, name, description, language, error };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response());
     }
     service::communities::delete_community(&state.store, &ctx.actor(), &slug).await?;

@@ -494,3 +494,29 @@ async fn every_page_has_a_plain_title_and_one_main_heading() {
         assert_eq!(body.matches("<h1").count(), 1, "{path}: one main heading");
     }
 }
+
+#[tokio::test]
+async fn a_steward_sets_the_language_mails_fall_back_to() {
+    let app = spawn_app().await;
+    let (steward, _, _) = community_with_convening(&app.store, "lang").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (form, csrf) = get_page(&s, &app.url("/c/lang/edit")).await;
+    assert!(form.contains("<option value=\"en\" selected>"));
+    let r = post_form(
+        &s,
+        app.url("/c/lang/edit"),
+        &[("csrf", csrf.as_str()), ("name", "Lang"), ("description", ""), ("language", "pt")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let c = app.store.community("lang").await.unwrap().unwrap();
+    assert_eq!(app.store.community_language(c.id).await.unwrap(), "pt");
+    let r = post_form(
+        &s,
+        app.url("/c/lang/edit"),
+        &[("csrf", csrf.as_str()), ("name", "Lang"), ("description", ""), ("language", "xx")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+}

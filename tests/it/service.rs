@@ -202,6 +202,7 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             [No, No, No, Yes, Yes],
         ),
         ("members", op!(|w, a| communities::members(&w.store, a, "home")), [No, No, Yes, Yes, Yes]),
+        ("set_language", op!(|w, a| communities::set_language(&w.store, a, "home", "pt")), [No, No, No, Yes, Yes]),
         (
             "add_member",
             op!(|w, a| communities::add_member(&w.store, a, "home", w.users[1].as_ref().unwrap().id, Role::Member)),

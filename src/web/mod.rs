@@ -14,6 +14,7 @@ pub mod security;
 mod shared;
 mod story;
 mod travel_model;
+mod wave;
 
 pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
 pub use story::FormState;
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(convening::router())
         .merge(story::router())
         .merge(shared::router())
+        .merge(wave::router())
         .merge(plan::router())
         .merge(profile::router())
         .merge(travel_model::router())

@@ -4,7 +4,7 @@
 //! (issue with an expiry, revoke) and aspirations (add, edit, remove).
 
 use super::community::steward_of;
-use super::story::{StoryView, story_views};
+use super::story_view::{StoryView, story_views};
 use super::wave::wave_draft;
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::analysis::matrix::{Matrix, matrix_as_of};

@@ -13,6 +13,8 @@ mod rate_limit;
 pub mod security;
 mod shared;
 mod story;
+mod story_history;
+mod story_view;
 mod travel_model;
 mod wave;
 
@@ -68,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(community::router())
         .merge(convening::router())
         .merge(story::router())
+        .merge(story_history::router())
         .merge(shared::router())
         .merge(wave::router())
         .merge(plan::router())

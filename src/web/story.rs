@@ -2,13 +2,15 @@
 //! (for members, and for anyone holding a private answer link), the story page, editing
 //! (a new revision each time), the revision history, and the steward's hide and delete.
 
+use super::story_view::view;
+use super::story_view::{StoryView, story_views};
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::domain::Viewer;
 use crate::domain::framework::{Cycle, Framework};
 use crate::domain::story::{StepDraft, Story, StoryDraft};
 use crate::domain::wave::OutcomeDraft;
 use crate::service::{self, Actor, ServiceError};
-use crate::store::{Convening, StoryRevision};
+use crate::store::Convening;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
@@ -24,130 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/answer/{token}/stories/{id}/edit", get(link_edit_form).post(link_edit_submit))
         .route("/stories/{id}", get(page))
         .route("/stories/{id}/edit", get(edit_form).post(edit_submit))
-        .route("/stories/{id}/revisions", get(revisions_page))
-        .route("/stories/{id}/hide", post(hide))
         .route("/stories/{id}/outcomes", post(outcome))
         .route("/answer/{token}/stories/{id}/outcomes", post(link_outcome))
-        .route("/stories/{id}/unhide", post(unhide))
-        .route("/stories/{id}/delete", get(delete_form).post(delete))
-}
-
-/// A story prepared for display to one viewer: names hidden as the teller chose, cycle
-/// and indicator keys replaced by their names.
-pub struct StoryView {
-    pub id: i64,
-    pub title: String,
-    pub language: String,
-    pub teller: Option<String>,
-    pub visibility: &'static str,
-    pub created_at: String,
-    pub steps: Vec<StepView>,
-    pub hidden: bool,
-    pub revision: i64,
-    /// Where the reader edits it, if they may.
-    pub edit_url: Option<String>,
-    /// Where the reader says what became of its hopes, if they may.
-    pub outcome_url: Option<String>,
-    /// A refused outcome form to show again: (cycle, status, text as typed, message).
-    pub outcome_typed: Option<(String, String, String, String)>,
-}
-
-impl StoryView {
-    /// What was typed into the outcome form of a cycle, if it was refused.
-    pub fn typed(&self, cycle: &str) -> Option<&(String, String, String, String)> {
-        self.outcome_typed.as_ref().filter(|t| t.0 == cycle)
-    }
-    /// Whether a status radio of a cycle's outcome form is checked.
-    pub fn status_checked(&self, cycle: &str, status: &str) -> bool {
-        self.typed(cycle).map_or(status == "happened", |t| t.1 == status)
-    }
-}
-
-pub struct StepView {
-    pub cycle: String,
-    pub kind: &'static str,
-    pub text: String,
-    pub indicators: Vec<String>,
-    /// The cycle's key (forms post it back).
-    pub key: String,
-    /// The latest outcome of a hoped-for step: (status, what was said, date).
-    pub outcome: Option<(&'static str, String, String)>,
-}
-
-fn step_views(steps: &[crate::domain::story::Step], framework: &Framework) -> Vec<StepView> {
-    steps
-        .iter()
-        .map(|s| {
-            let cycle = framework.cycle(&s.cycle);
-            StepView {
-                key: s.cycle.clone(),
-                outcome: None,
-                cycle: cycle.map_or_else(|| s.cycle.clone(), |c| c.name.clone()),
-                kind: s.kind.as_str(),
-                text: s.text.clone(),
-                indicators: s
-                    .indicators
-                    .iter()
-                    .map(|k| {
-                        cycle
-                            .and_then(|c| c.indicators.iter().find(|i| &i.key == k))
-                            .map_or_else(|| k.clone(), |i| i.name.clone())
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
-pub fn view(story: &Story, framework: &Framework, actor: &Actor, viewer: Viewer) -> StoryView {
-    let reader = service::stories::reader(actor, viewer, story);
-    let (edit_url, outcome_url) = match actor {
-        Actor::User(_) if service::stories::is_teller(actor, story) => {
-            (Some(format!("/stories/{}/edit", story.id)), Some(format!("/stories/{}/outcomes", story.id)))
-        }
-        _ => (None, None),
-    };
-    StoryView {
-        id: story.id,
-        title: story.title.clone(),
-        language: story.language.clone(),
-        teller: story.shown_name(reader, actor.user_id()).map(str::to_string),
-        visibility: story.visibility.as_str(),
-        created_at: story.created_at.get(..10).unwrap_or_default().to_string(),
-        steps: step_views(&story.steps, framework)
-            .into_iter()
-            .map(|mut v| {
-                v.outcome = story.outcome(&v.key, None).map(|o| {
-                    (o.status.as_str(), o.text.clone(), o.recorded_at.get(..10).unwrap_or_default().to_string())
-                });
-                v
-            })
-            .collect(),
-        hidden: story.hidden,
-        revision: story.revision,
-        edit_url,
-        outcome_url,
-        outcome_typed: None,
-    }
-}
-
-/// The stories given, each shown in the framework version it was told in.
-pub async fn story_views(
-    state: &AppState,
-    actor: &Actor,
-    viewer: Viewer,
-    stories: &[Story],
-) -> Result<Vec<StoryView>, AppError> {
-    let mut frameworks: Vec<crate::store::FrameworkVersion> = Vec::new();
-    let mut out = Vec::new();
-    for s in stories {
-        if !frameworks.iter().any(|f| f.id == s.framework_id) {
-            frameworks.push(state.store.framework(s.framework_id).await?.ok_or(AppError::NotFound)?);
-        }
-        let fw = frameworks.iter().find(|f| f.id == s.framework_id).ok_or(AppError::NotFound)?;
-        out.push(view(s, &fw.framework, actor, viewer));
-    }
-    Ok(out)
 }
 
 /// What the form shows: the framework's cycles and what the teller typed so far.
@@ -640,75 +520,4 @@ async fn link_edit_submit(
     let (actor, _) = link_actor(&state, &token).await?;
     let action = format!("/answer/{token}/stories/{id}/edit");
     save_edit(&state, ctx, &actor, id, action, format!("/answer/{token}?told=1"), &body).await
-}
-
-/// One revision as shown in the history.
-pub struct RevisionView {
-    pub revision: i64,
-    pub revised_at: String,
-    pub title: String,
-    pub steps: Vec<StepView>,
-}
-
-#[derive(Template)]
-#[template(path = "story_revisions.html")]
-struct RevisionsPage {
-    ctx: Ctx,
-    story: Story,
-    revisions: Vec<RevisionView>,
-}
-
-async fn revisions_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let actor = ctx.actor();
-    let (story, all) = service::stories::revisions(&state.store, &actor, id).await?;
-    let mut revisions = Vec::new();
-    for r in all.iter().rev() {
-        revisions.push(revision_view(&state, r).await?);
-    }
-    Ok(Page(RevisionsPage { ctx, story, revisions }).into_response())
-}
-
-async fn revision_view(state: &AppState, r: &StoryRevision) -> Result<RevisionView, AppError> {
-    let fw = state.store.framework(r.framework_id).await?.ok_or(AppError::NotFound)?;
-    Ok(RevisionView {
-        revision: r.revision,
-        revised_at: r.revised_at.replace('T', " ").trim_end_matches('Z').to_string(),
-        title: r.title.clone(),
-        steps: step_views(&r.steps, &fw.framework),
-    })
-}
-
-async fn hide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    service::stories::set_hidden(&state.store, &ctx.actor(), id, true).await?;
-    Ok(see_other(&format!("/stories/{id}")))
-}
-
-async fn unhide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    service::stories::set_hidden(&state.store, &ctx.actor(), id, false).await?;
-    Ok(see_other(&format!("/stories/{id}")))
-}
-
-#[derive(Template)]
-#[template(path = "story_delete.html")]
-struct DeletePage {
-    ctx: Ctx,
-    story: Story,
-}
-
-/// Deleting asks first: the page names the story and offers hiding instead.
-async fn delete_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    let (story, _, viewer) = service::stories::story(&state.store, &ctx.actor(), id).await?;
-    if viewer < Viewer::Steward {
-        return Err(AppError::Forbidden);
-    }
-    Ok(Page(DeletePage { ctx, story }).into_response())
-}
-
-async fn delete(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    ctx.require_user()?;
-    let convening_id = service::stories::delete_story(&state.store, &ctx.actor(), id).await?;
-    Ok(see_other(&format!("/convenings/{convening_id}#stories")))
 }

@@ -275,6 +275,38 @@ async fn an_unreachable_server_is_retried_later_and_a_refused_address_is_not_ret
     assert_eq!(sink.messages().len(), 1);
 }
 
+/// A wave open today on the database at `url` with `n` invited participants (p0@x.org …);
+/// returns the store and the convening id.
+async fn invited(url: &str, slug: &str, n: usize) -> (convene::store::DynStore, i64) {
+    let store = convene::store::open(url).await.unwrap();
+    let (steward, _, id) = community_with_convening(&store, slug).await;
+    let s = Actor::User(steward.clone());
+    let today = &convene::store::now()[..10];
+    let draft = WaveDraft { name: "Now".into(), opens_on: today.into(), ..Default::default() };
+    let w = waves::add_wave(&store, &s, id, &draft).await.unwrap();
+    for i in 0..n {
+        let d =
+            convenings::ParticipantDraft { name: format!("P{i}"), email: format!("p{i}@x.org"), ..Default::default() };
+        convenings::add_participant(&store, &s, id, &d).await.unwrap();
+    }
+    assert_eq!(mail::invite_to_wave(&store, &s, w.id).await.unwrap(), n);
+    (store, id)
+}
+
+/// `convene mail run-due` as cron would start it, against that database and the sink.
+fn run_due_process(url: &str, sink: &Sink) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["mail", "run-due"])
+        .env("CONVENE_DATABASE_URL", url)
+        .env("CONVENE_SMTP_URL", sink.url())
+        .env("CONVENE_BASE_URL", "http://convene.test")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn two_senders_at_once_send_each_message_once() {
     let Some(sink) = Sink::start(&[]) else { return };
@@ -285,36 +317,8 @@ async fn two_senders_at_once_send_each_message_once() {
         let dir = tempfile::tempdir().unwrap();
         (dir.path().join("convene.db").to_string_lossy().into_owned(), Some(dir))
     };
-    let store = convene::store::open(&url).await.unwrap();
-    let (steward, _, id) = community_with_convening(&store, "many").await;
-    let s = Actor::User(steward.clone());
-    let today = &convene::store::now()[..10];
-    let w = waves::add_wave(
-        &store,
-        &s,
-        id,
-        &WaveDraft { name: "Now".into(), opens_on: today.into(), ..Default::default() },
-    )
-    .await
-    .unwrap();
-    for i in 0..40 {
-        let d =
-            convenings::ParticipantDraft { name: format!("P{i}"), email: format!("p{i}@x.org"), ..Default::default() };
-        convenings::add_participant(&store, &s, id, &d).await.unwrap();
-    }
-    assert_eq!(mail::invite_to_wave(&store, &s, w.id).await.unwrap(), 40);
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_convene"))
-            .args(["mail", "run-due"])
-            .env("CONVENE_DATABASE_URL", &url)
-            .env("CONVENE_SMTP_URL", sink.url())
-            .env("CONVENE_BASE_URL", "http://convene.test")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let _ = invited(&url, "many", 40).await;
+    let run = || run_due_process(&url, &sink);
     let (a, b) = (run(), run());
     for c in [a, b] {
         let out = c.wait_with_output().unwrap();
@@ -333,36 +337,8 @@ async fn a_sender_killed_mid_conversation_loses_nothing_and_sends_nothing_twice(
     let Some(sink) = Sink::start(&["--delay-rcpt", "1.5"]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("convene.db").to_string_lossy().into_owned();
-    let store = convene::store::open(&url).await.unwrap();
-    let (steward, _, id) = community_with_convening(&store, "kill").await;
-    let s = Actor::User(steward.clone());
-    let today = &convene::store::now()[..10];
-    let w = waves::add_wave(
-        &store,
-        &s,
-        id,
-        &WaveDraft { name: "Now".into(), opens_on: today.into(), ..Default::default() },
-    )
-    .await
-    .unwrap();
-    for i in 0..3 {
-        let d =
-            convenings::ParticipantDraft { name: format!("K{i}"), email: format!("k{i}@x.org"), ..Default::default() };
-        convenings::add_participant(&store, &s, id, &d).await.unwrap();
-    }
-    assert_eq!(mail::invite_to_wave(&store, &s, w.id).await.unwrap(), 3);
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_convene"))
-            .args(["mail", "run-due"])
-            .env("CONVENE_DATABASE_URL", &url)
-            .env("CONVENE_SMTP_URL", sink.url())
-            .env("CONVENE_BASE_URL", "http://convene.test")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let (store, id) = invited(&url, "kill", 3).await;
+    let run = || run_due_process(&url, &sink);
     // Killed (-9) as soon as it has leased a message: the server is slow to answer its
     // recipient, so the kill lands before the server accepted anything.
     let mut first = run();
@@ -392,7 +368,7 @@ async fn a_sender_killed_mid_conversation_loses_nothing_and_sends_nothing_twice(
     let got = sink.messages();
     let mut to: Vec<String> = got.iter().map(|m| m["to"][0].as_str().unwrap().to_string()).collect();
     to.sort();
-    assert_eq!(to, ["k0@x.org", "k1@x.org", "k2@x.org"], "each once: nothing lost, nothing twice");
+    assert_eq!(to, ["p0@x.org", "p1@x.org", "p2@x.org"], "each once: nothing lost, nothing twice");
     assert_eq!(states(store.clone()).await, ["sent", "sent", "sent"]);
 }
 

@@ -244,7 +244,9 @@ impl Config {
             })
             .collect();
         for (key, value) in vars {
-            fig = fig.merge((key.as_str(), coerce(&value)));
+            // Typed as figment types environment values (numbers, yes/no, else text).
+            let value: figment::value::Value = value.parse().unwrap_or_else(|_| value.clone().into());
+            fig = fig.merge((key.as_str(), value));
         }
         fig = fig.merge(Serialized::globals(flags));
         let config: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
@@ -278,21 +280,6 @@ impl Config {
     pub fn pool_options(&self) -> crate::store::PoolOptions {
         crate::store::PoolOptions { max_connections: self.pool_max_connections, busy_timeout_ms: self.busy_timeout_ms }
     }
-}
-
-/// Environment values are text; numbers and yes/no become typed values.
-fn coerce(v: &str) -> figment::value::Value {
-    use figment::value::Value;
-    if let Ok(b) = v.parse::<bool>() {
-        return Value::from(b);
-    }
-    if let Ok(n) = v.parse::<i64>() {
-        return Value::from(n);
-    }
-    if let Ok(f) = v.parse::<f64>() {
-        return Value::from(f);
-    }
-    Value::from(v.to_string())
 }
 
 /// The URL without its password, for messages and logs.

@@ -3,7 +3,7 @@
 //! and after nine (realized value and beyond) — and they say what became of what they
 //! hoped for.
 
-use super::convening::{format_date, parse_date};
+use super::convening::parse_date;
 use super::framework::{CycleRole, Framework};
 use super::{FieldError, required_text};
 use serde::{Deserialize, Serialize};
@@ -148,11 +148,6 @@ pub struct StepOutcome {
     /// The story revision this outcome made.
     pub revision: i64,
     pub recorded_at: String,
-}
-
-/// Formats a wave date for storage.
-pub fn date_text(d: Date) -> String {
-    format_date(d)
 }
 
 #[cfg(test)]

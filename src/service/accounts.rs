@@ -1,7 +1,7 @@
 //! Accounts: users, passwords, sessions, API tokens and invitation links.
 
 use super::{Actor, Result, ServiceError, invalid, stewarded};
-use crate::domain::{FieldError, Role, Viewer, parse_email, required_text};
+use crate::domain::{FieldError, Role, parse_email, required_text};
 use crate::secret::{MIN_PASSWORD, hash_password_async, hash_token, new_token, verify_password_async};
 use crate::store::{ApiToken, Community, Invitation, Store, StoreError, User};
 
@@ -359,9 +359,4 @@ pub async fn accept_invitation(
 enum Join {
     Existing(User, Option<String>),
     New { name: String, email: String, hash: String },
-}
-
-/// Whether the actor may see the member list of a community.
-pub fn sees_members(viewer: Viewer) -> bool {
-    viewer >= Viewer::Member
 }

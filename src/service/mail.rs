@@ -46,7 +46,7 @@ pub async fn invite_to_wave(store: &Store, actor: &Actor, wave_id: i64) -> Resul
 /// `days` of `today` and who has not answered it. Run by the sender on every pass.
 pub async fn schedule_reminders(store: &Store, today: &str, days: i64) -> Result<usize> {
     let Ok(date) = crate::domain::convening::parse_date("today", today) else { return Ok(0) };
-    let horizon = crate::domain::wave::date_text(date + time::Duration::days(days));
+    let horizon = crate::domain::convening::format_date(date + time::Duration::days(days));
     let mut queued = 0;
     for c in store.communities().await? {
         let language = store.community_language(c.id).await?;

@@ -56,9 +56,6 @@ pub struct Aspiration {
     pub author_user_id: Option<i64>,
 }
 
-/// The fields of a convening that an edit may change (the checked form).
-pub type ConveningEdit = NewConvening;
-
 impl Store {
     pub async fn create_convening(&self, community_id: i64, c: &NewConvening) -> Result<Convening> {
         let now = now();
@@ -92,7 +89,7 @@ impl Store {
     }
 
     /// Replaces every field of a convening, if it is still at `version` (`Stale` if not).
-    pub async fn update_convening(&self, id: i64, c: &ConveningEdit, version: i64) -> Result<Convening> {
+    pub async fn update_convening(&self, id: i64, c: &NewConvening, version: i64) -> Result<Convening> {
         let sql = format!(
             "UPDATE convenings SET title = $1, mode = $2, starts_on = $3, ends_on = $4, place = $5, status = $6, \
              description = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10 RETURNING {CONVENING}"

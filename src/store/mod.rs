@@ -26,7 +26,7 @@ mod users;
 mod waves;
 
 pub use communities::{Community, FrameworkVersion, Member};
-pub use convenings::{Aspiration, Convening, ConveningEdit, Participant};
+pub use convenings::{Aspiration, Convening, Participant};
 pub use invitations::Invitation;
 pub use links::AnswerLink;
 pub use outbox::{NewMessage, OutboxMessage};

@@ -1,7 +1,8 @@
 //! Follow-up waves of a convening and who answered each.
 
 use super::{Result, Store, StoreError, found, now};
-use crate::domain::wave::{NewWave, date_text};
+use crate::domain::convening::format_date;
+use crate::domain::wave::NewWave;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -63,8 +64,8 @@ impl Store {
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(convening_id)
             .bind(&w.name)
-            .bind(date_text(w.opens_on))
-            .bind(date_text(w.closes_on))
+            .bind(format_date(w.opens_on))
+            .bind(format_date(w.closes_on))
             .bind(cycles_json(w)?)
             .bind(now())
             .fetch_one(&mut *self.conn().await?)
@@ -88,8 +89,8 @@ impl Store {
     pub async fn update_wave(&self, id: i64, w: &NewWave) -> Result<()> {
         let done = sqlx::query("UPDATE waves SET name = $1, opens_on = $2, closes_on = $3, cycles = $4 WHERE id = $5")
             .bind(&w.name)
-            .bind(date_text(w.opens_on))
-            .bind(date_text(w.closes_on))
+            .bind(format_date(w.opens_on))
+            .bind(format_date(w.closes_on))
             .bind(cycles_json(w)?)
             .bind(id)
             .execute(&mut *self.conn().await?)
@@ -97,7 +98,7 @@ impl Store {
         found(&done)?;
         // Its links follow its closing date.
         sqlx::query("UPDATE answer_links SET expires_at = $1 WHERE wave_id = $2")
-            .bind(format!("{}T23:59:59Z", date_text(w.closes_on)))
+            .bind(format!("{}T23:59:59Z", format_date(w.closes_on)))
             .bind(id)
             .execute(&mut *self.conn().await?)
             .await?;

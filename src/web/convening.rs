@@ -292,7 +292,7 @@ async fn render(
 fn as_of_param(path: &str) -> Option<String> {
     let query = path.split_once('?')?.1;
     let v = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "as_of")?.1.into_owned();
-    crate::domain::convening::parse_date("as_of", &v).ok().map(crate::domain::wave::date_text)
+    crate::domain::convening::parse_date("as_of", &v).ok().map(crate::domain::convening::format_date)
 }
 
 async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {

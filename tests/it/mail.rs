@@ -96,7 +96,7 @@ async fn wave_with_people(app: &crate::helpers::TestApp, slug: &str, days: i64) 
     let (steward, _, id) = community_with_convening(&app.store, slug).await;
     let s = Actor::User(steward.clone());
     let today = &convene::store::now()[..10];
-    let closes = convene::domain::wave::date_text(
+    let closes = convene::domain::convening::format_date(
         convene::domain::convening::parse_date("d", today).unwrap() + time::Duration::days(days),
     );
     let w = waves::add_wave(

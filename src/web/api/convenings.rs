@@ -227,7 +227,7 @@ pub(super) async fn get_matrix(
     let stories = state.store.stories(c.id).await?;
     let as_of = match q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
-        Some(d) => Some(crate::domain::wave::date_text(crate::domain::convening::parse_date("as_of", d)?)),
+        Some(d) => Some(crate::domain::convening::format_date(crate::domain::convening::parse_date("as_of", d)?)),
     };
     let revisions = if as_of.is_some() { state.store.convening_revisions(c.id).await? } else { Vec::new() };
     let n = state.store.participants(id).await?.len();

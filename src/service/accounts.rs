@@ -105,23 +105,12 @@ async fn not_a_stewards_name(store: &Store, name: &str, communities: &[i64], me:
     Ok(())
 }
 
-/// The communities a user belongs to.
-async fn communities_of(store: &Store, user_id: i64) -> Result<Vec<i64>> {
-    let mut out = Vec::new();
-    for c in store.communities().await? {
-        if store.role(c.id, user_id).await?.is_some() {
-            out.push(c.id);
-        }
-    }
-    Ok(out)
-}
-
 /// Changes the actor's name and e-mail (the current password is asked for).
 pub async fn change_identity(store: &Store, actor: &Actor, name: &str, email: &str, current: &str) -> Result<User> {
     let user = actor.require_user()?;
     let name = invalid(required_text("name", name, MAX_NAME))?;
     let email = invalid(parse_email(email))?;
-    not_a_stewards_name(store, &name, &communities_of(store, user.id).await?, Some(user.id)).await?;
+    not_a_stewards_name(store, &name, &store.communities_of(user.id).await?, Some(user.id)).await?;
     check_current(store.password_hash(user.id).await?.as_deref(), current).await?;
     match store.set_identity(user.id, &name, &email).await {
         Err(StoreError::Conflict) => {

@@ -68,10 +68,8 @@ pub async fn set_language(store: &Store, actor: &Actor, slug: &str, language: &s
 /// evidence is not thrown away by one click).
 pub async fn delete_community(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
     let c = stewarded(store, actor, slug).await?;
-    for cv in store.convenings(c.id).await? {
-        if !store.stories(cv.id).await?.is_empty() {
-            return Err(ServiceError::Conflict("has-stories"));
-        }
+    if store.community_has_stories(c.id).await? {
+        return Err(ServiceError::Conflict("has-stories"));
     }
     Ok(store.delete_community(c.id).await?)
 }

@@ -43,52 +43,25 @@ pub async fn invite_to_wave(store: &Store, actor: &Actor, wave_id: i64) -> Resul
 }
 
 /// Queues one reminder for each participant invited to a wave that closes within
-/// `days` of `today` and who has not answered it. Run by the sender on every pass.
+/// `days` of `today` and who has not answered it. Run by the sender on every pass: one
+/// query finds who is due, and a reminder's key makes it once per wave and participant.
 pub async fn schedule_reminders(store: &Store, today: &str, days: i64) -> Result<usize> {
     let Ok(date) = crate::domain::convening::parse_date("today", today) else { return Ok(0) };
     let horizon = crate::domain::convening::format_date(date + time::Duration::days(days));
     let mut queued = 0;
-    for c in store.communities().await? {
-        let language = store.community_language(c.id).await?;
-        for cv in store.convenings(c.id).await? {
-            let waves = store.waves(cv.id).await?;
-            let open: Vec<_> =
-                waves.iter().filter(|w| w.opens_on.as_str() <= today && today <= w.closes_on.as_str()).collect();
-            if open.iter().all(|w| w.closes_on > horizon) {
-                continue;
-            }
-            let stories = store.stories(cv.id).await?;
-            for w in open.into_iter().filter(|w| w.closes_on <= horizon) {
-                for p in store.participants(cv.id).await? {
-                    if p.email.is_empty() || p.unsubscribed_at.is_some() {
-                        continue;
-                    }
-                    if !store.has_message(&format!("wave_invitation:{}:{}", w.id, p.id)).await? {
-                        continue;
-                    }
-                    let answered = stories.iter().any(|s| {
-                        s.participant_id == Some(p.id)
-                            && (s.wave_id == Some(w.id) || s.outcomes.iter().any(|o| o.wave_id == Some(w.id)))
-                    });
-                    if answered {
-                        continue;
-                    }
-                    let lang = if p.language.is_empty() { language.clone() } else { p.language.clone() };
-                    let m = NewMessage {
-                        key: format!("wave_reminder:{}:{}", w.id, p.id),
-                        kind: "wave_reminder",
-                        recipient: p.email.clone(),
-                        language: lang,
-                        convening_id: Some(cv.id),
-                        participant_id: Some(p.id),
-                        wave_id: Some(w.id),
-                        ..NewMessage::default()
-                    };
-                    if store.enqueue(&m).await? {
-                        queued += 1;
-                    }
-                }
-            }
+    for (wave, participant, convening, email, language) in store.due_reminders(today, &horizon).await? {
+        let m = NewMessage {
+            key: format!("wave_reminder:{wave}:{participant}"),
+            kind: "wave_reminder",
+            recipient: email,
+            language,
+            convening_id: Some(convening),
+            participant_id: Some(participant),
+            wave_id: Some(wave),
+            ..NewMessage::default()
+        };
+        if store.enqueue(&m).await? {
+            queued += 1;
         }
     }
     Ok(queued)

@@ -300,6 +300,25 @@ impl Store {
         found(&done)
     }
 
+    /// The communities a user belongs to.
+    pub async fn communities_of(&self, user_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT community_id FROM memberships WHERE user_id = $1 ORDER BY community_id")
+            .bind(user_id)
+            .fetch_all(&mut *self.conn().await?)
+            .await?)
+    }
+
+    /// Whether any convening of the community holds a story.
+    pub async fn community_has_stories(&self, community_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stories WHERE convening_id IN (SELECT id FROM convenings WHERE community_id = $1)",
+        )
+        .bind(community_id)
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok(n > 0)
+    }
+
     pub async fn members(&self, community_id: i64) -> Result<Vec<Member>> {
         let rows = sqlx::query(
             "SELECT u.id, u.name, u.email, u.home_place, m.role, \

@@ -268,4 +268,25 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)
     }
+
+    /// Everyone invited to a wave that is open on `today` and closes by `horizon` who has
+    /// not answered it (no story told in it, no outcome said in it) and still takes mail:
+    /// `(wave id, participant id, convening id, address, language: theirs, else the community's)`.
+    pub async fn due_reminders(&self, today: &str, horizon: &str) -> Result<Vec<(i64, i64, i64, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT w.id, p.id, w.convening_id, p.email, COALESCE(NULLIF(p.language, ''), c.language) AS language \
+             FROM outbox o JOIN waves w ON w.id = o.wave_id JOIN participants p ON p.id = o.participant_id \
+             JOIN convenings cv ON cv.id = w.convening_id JOIN communities c ON c.id = cv.community_id \
+             WHERE o.kind = 'wave_invitation' AND w.opens_on <= $1 AND w.closes_on >= $1 AND w.closes_on <= $2 \
+             AND p.removed_at IS NULL AND p.unsubscribed_at IS NULL AND p.email <> '' \
+             AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.participant_id = p.id AND s.wave_id = w.id) \
+             AND NOT EXISTS (SELECT 1 FROM step_outcomes so JOIN stories s ON s.id = so.story_id \
+                             WHERE s.participant_id = p.id AND so.wave_id = w.id) \
+             ORDER BY w.id, p.id",
+        )
+        .bind(today)
+        .bind(horizon)
+        .fetch_all(&mut *self.conn().await?)
+        .await?)
+    }
 }

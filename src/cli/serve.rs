@@ -59,7 +59,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
         loop {
             every.tick().await;
-            match purging.purge_sessions(&crate::store::now()).await {
+            match crate::service::accounts::purge_expired_sessions(&purging).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),

@@ -50,6 +50,11 @@ pub async fn sign_out(store: &Store, session_token: &str) -> Result<()> {
     Ok(store.delete_session(&hash_token(session_token)).await?)
 }
 
+/// Deletes expired sessions (the server's hourly housekeeping); returns how many.
+pub async fn purge_expired_sessions(store: &Store) -> Result<u64> {
+    Ok(store.purge_sessions(&crate::store::now()).await?)
+}
+
 /// Ends every session of the actor but the one in use; returns how many ended.
 pub async fn sign_out_everywhere(store: &Store, actor: &Actor, keep_token: Option<&str>) -> Result<u64> {
     let user = actor.require_user()?;

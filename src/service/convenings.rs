@@ -118,12 +118,19 @@ fn optional_email(e: &str) -> Result<String> {
 /// Stewards add a member or a named guest (with an optional e-mail address).
 pub async fn add_participant(store: &Store, actor: &Actor, id: i64, d: &ParticipantDraft) -> Result<Participant> {
     let language = mail_language("language", &d.language)?;
-    let p = add_participant_row(store, actor, id, d).await?;
-    if language.is_empty() {
-        return Ok(p);
-    }
-    store.set_participant_language(p.id, &language).await?;
-    store.participant(p.id).await?.ok_or(ServiceError::NotFound)
+    let (actor, d) = (actor.clone(), d.clone());
+    store
+        .transaction(|s| {
+            Box::pin(async move {
+                let p = add_participant_row(s, &actor, id, &d).await?;
+                if language.is_empty() {
+                    return Ok(p);
+                }
+                s.set_participant_language(p.id, &language).await?;
+                s.participant(p.id).await?.ok_or(ServiceError::NotFound)
+            })
+        })
+        .await
 }
 
 async fn add_participant_row(store: &Store, actor: &Actor, id: i64, d: &ParticipantDraft) -> Result<Participant> {
@@ -185,8 +192,7 @@ pub async fn edit_participant(
     let name = invalid(required_text("name", name, MAX_GUEST_NAME))?;
     let email = optional_email(email)?;
     let language = mail_language("language", language)?;
-    store.update_participant(pid, &name, &email).await?;
-    store.set_participant_language(pid, &language).await?;
+    store.update_participant(pid, &name, &email, &language).await?;
     store.participant(pid).await?.ok_or(ServiceError::NotFound)
 }
 

@@ -195,13 +195,16 @@ impl Store {
         found(&done)
     }
 
-    pub async fn update_participant(&self, id: i64, name: &str, email: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE participants SET name = $1, email = $2 WHERE id = $3 AND removed_at IS NULL")
-            .bind(name)
-            .bind(email)
-            .bind(id)
-            .execute(&mut *self.conn().await?)
-            .await?;
+    pub async fn update_participant(&self, id: i64, name: &str, email: &str, language: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE participants SET name = $1, email = $2, language = $3 WHERE id = $4 AND removed_at IS NULL",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(language)
+        .bind(id)
+        .execute(&mut *self.conn().await?)
+        .await?;
         found(&done)
     }
 

@@ -51,7 +51,7 @@ const SVG_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-a
 
 /// Pages reached through a secret link: their URL must never leave in a `Referer`.
 fn is_link_page(path: &str) -> bool {
-    ["/join/", "/answer/", "/reset/", "/unsubscribe/"].iter().any(|p| path.starts_with(p))
+    ["/join/", "/answer/", "/reset/", "/unsubscribe/", "/s/"].iter().any(|p| path.starts_with(p))
 }
 
 /// Adds the security headers to every response, and keeps downloads out of caches.

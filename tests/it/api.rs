@@ -201,6 +201,19 @@ async fn the_openapi_document_lists_every_route() {
         "/convenings/{id}",
         "/convenings/{id}/stories",
         "/convenings/{id}/matrix",
+        "/places",
+        "/convenings/{id}/participants",
+        "/participants/{id}",
+        "/stories/{id}",
+        "/stories/{id}/revisions",
+        "/stories/{id}/hide",
+        "/stories/{id}/unhide",
+        "/stories/{id}/outcomes",
+        "/convenings/{id}/waves",
+        "/waves/{id}",
+        "/waves/{id}/invite",
+        "/waves/{id}/links",
+        "/outbox",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
     }

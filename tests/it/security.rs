@@ -108,6 +108,9 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/reset",
         "/reset/not-a-token",
         "/unsubscribe/not-a-token",
+        "/s/not-a-token",
+        "/plan-jobs/not-a-job",
+        "/c/hdr/edit",
         "/convenings/1/edit",
         "/stories/1/revisions",
         "/waves/1",
@@ -118,7 +121,7 @@ async fn every_kind_of_route_carries_the_security_headers() {
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
-        let link = ["/join/", "/answer/", "/reset/", "/unsubscribe/"].iter().any(|p| path.starts_with(p));
+        let link = ["/join/", "/answer/", "/reset/", "/unsubscribe/", "/s/"].iter().any(|p| path.starts_with(p));
         assert_eq!(r.headers()["referrer-policy"], if link { "no-referrer" } else { "same-origin" }, "{path}");
     }
     let r = c.get(app.url("/")).header("x-forwarded-proto", "https").send().await.unwrap();

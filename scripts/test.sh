@@ -21,6 +21,17 @@ if command -v python3 >/dev/null 2>&1; then
   fi
 fi
 
+# axe-core (npm, MPL-2.0) for the accessibility checks the browser tests run.
+axe=target/axe/node_modules/axe-core/axe.min.js
+if [[ ! -f "$axe" ]] && command -v npm >/dev/null 2>&1; then
+  echo "installing axe-core into target/axe…"
+  npm install --silent --no-audit --no-fund --prefix target/axe axe-core@4.14.1 >/dev/null 2>&1 \
+    || echo "!!! could not install axe-core; the accessibility checks will skip"
+fi
+if [[ -f "$axe" ]]; then
+  export CONVENE_TEST_AXE="$PWD/$axe"
+fi
+
 # Each test makes its own PostgreSQL database; drop the ones earlier runs left behind.
 if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" ]] && command -v psql >/dev/null 2>&1; then
   psql "$CONVENE_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'convene_test_%'" 2>/dev/null |

@@ -350,3 +350,127 @@ async fn a_follow_up_answer_works_on_a_390_px_phone_without_javascript() {
         ("Twelve nurses trained in March", Some(later.id))
     );
 }
+
+/// axe-core from the test set-up (`CONVENE_TEST_AXE`), or `None` after a loud skip.
+fn axe_source() -> Option<String> {
+    let source = std::env::var("CONVENE_TEST_AXE").ok().and_then(|p| std::fs::read_to_string(p).ok());
+    if source.is_none() {
+        skip("accessibility checks: no axe-core (run ./scripts/test.sh, which installs it into target/axe)");
+    }
+    source
+}
+
+fn set_width(tab: &Tab, width: u32) -> Result<()> {
+    tab.call_method(headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+        width,
+        height: 900,
+        device_scale_factor: 1.0,
+        mobile: width < 600,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })?;
+    Ok(())
+}
+
+/// Runs axe-core (WCAG 2.1 A and AA) on each page at 390 and 1280 px, and measures the
+/// width at 390 px; returns every problem found as "page @ width: rule (targets)".
+fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str) -> Result<Vec<String>> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    sign_in(&tab, base, email)?;
+    let mut problems = Vec::new();
+    for width in [390, 1280] {
+        set_width(&tab, width)?;
+        for page in pages {
+            open(&tab, &format!("{base}{page}"), "main")?;
+            tab.evaluate(axe, false)?;
+            let run = "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
+                       .then(r => JSON.stringify(r.violations.map(v => v.id + ' ' + JSON.stringify(v.nodes.map(n => n.target)))))";
+            let found = tab.evaluate(run, true)?.value.ok_or_else(|| anyhow!("axe gave no answer on {page}"))?;
+            let found: Vec<String> = serde_json::from_str(found.as_str().unwrap_or("[]"))?;
+            problems.extend(found.into_iter().map(|v| format!("{page} @ {width}px: {v}")));
+            if width == 390 {
+                let w = js(&tab, "document.documentElement.scrollWidth")?.as_f64().unwrap_or(0.0);
+                if w > 390.0 {
+                    problems.push(format!("{page} @ 390px: {w} px wide (sideways scrolling)"));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pages_added_for_lifecycles_waves_and_mail_pass_axe_at_390_and_1280_px() {
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let (steward, _, convening) = community_with_convening(&app.store, "axe").await;
+    let s = Actor::User(steward.clone());
+    let today = convene::store::now()[..10].to_string();
+    let wave = waves::add_wave(
+        &app.store,
+        &s,
+        convening,
+        &convene::domain::wave::WaveDraft { name: "Now".into(), opens_on: today, ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let draft = convene::domain::story::StoryDraft {
+        title: "Mine".into(),
+        language: "en".into(),
+        visibility: "community".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "applied".into(),
+            kind: "aspirational".into(),
+            text: "I will try.".into(),
+            indicators: vec![],
+        }],
+    };
+    let story = stories::tell_story(&app.store, &s, convening, &draft).await.unwrap();
+    stories::edit_story(&app.store, &s, story.id, &draft, 1).await.unwrap();
+    let guest = convenings::add_participant(
+        &app.store,
+        &s,
+        convening,
+        &convenings::ParticipantDraft { name: "Gabi".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let (token, _) = waves::issue_wave_link(&app.store, &s, wave.id, guest.id).await.unwrap();
+    let holder = convenings::open_answer_link(&app.store, &token).await.unwrap();
+    stories::tell_story(&app.store, &holder, convening, &draft).await.unwrap();
+    let shared = waves::create_shared_link(&app.store, &s, wave.id).await.unwrap();
+    let pages = vec![
+        "/c/axe".to_string(),
+        "/c/axe/edit".to_string(),
+        format!("/convenings/{convening}"),
+        format!("/convenings/{convening}/edit"),
+        format!("/waves/{}", wave.id),
+        format!("/stories/{}", story.id),
+        format!("/stories/{}/edit", story.id),
+        format!("/stories/{}/revisions", story.id),
+        format!("/stories/{}/delete", story.id),
+        format!("/answer/{token}"),
+        format!("/s/{shared}"),
+        "/me".to_string(),
+        "/reset".to_string(),
+        "/unsubscribe/some-token".to_string(),
+    ];
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}

@@ -413,3 +413,102 @@ shared-open-own = Open my link
 shared-intro = Type your name, then tell what this gathering is worth to you.
 field-your-name = Your name
 community-language = Language of e-mails (when a participant has not chosen one)
+
+## The report (issue 9): "is convening a luxury for us?"
+rp-n-of = { $n } of { $base }
+rp-share = { $percent } ({ $counts })
+rp-convening-title = Value created by “{ $title }”
+rp-community-title = Is convening a luxury for { $name }?
+rp-generated = Framework: { $framework } · computed { $date }
+rp-aggregate-note = Counts include every story, whatever its visibility; quotes come from public stories only, with a name only where the teller allowed it.
+rp-summary = In short
+rp-summary-counts = Stories: { $stories } · tellers: { $tellers } · participants who told a story: { $told } of { $participants }.
+rp-mode-line = Held { $mode }, { $dates }.
+rp-cycles = Value per cycle
+rp-cycles-intro = A story counts in a cycle when it tells of value that happened there (or hoped-for value its teller later confirmed); otherwise it counts as only hoped for.
+rp-col-cycle = Cycle
+rp-col-realized = Value happened (stories)
+rp-col-aspirational = Only hoped for (stories)
+rp-col-tellers = Participants reporting value
+rp-col-indicators = Indicators ticked
+rp-col-observations = Observations
+rp-flows = How value flows from cycle to cycle
+rp-flows-intro = Each band is the stories that carry value from one cycle into the next: blue where the value happened in both, amber where it happened in the first and is only hoped for in the next.
+rp-flow-desc = { $from } to { $to }: { $realized } happened in both, { $hoped } only hoped for in { $to }.
+rp-legend-happened = happened in both
+rp-legend-hoped = hoped for next
+rp-col-from = From
+rp-col-to = To
+rp-col-flow-realized = Happened in both
+rp-col-flow-hoped = Only hoped for in the next
+rp-aspirations = What was hoped for, and what became of it
+rp-aspirations-intro = Planned: aspirations the organisers wrote. Expected: stories that only hoped for value in the cycle. Follow-up answers say whether the hopes came true.
+rp-col-planned = Planned
+rp-col-expected = Expected
+rp-col-reported = Reported as happened
+rp-col-confirmed = Confirmed
+rp-col-changed = Changed
+rp-col-dropped = Dropped
+rp-col-still-open = Still open
+rp-costs = Costs and CO2
+rp-col-measure = Measure
+rp-col-value = Value
+rp-cost-travel = Travel
+rp-cost-venue = Venue
+rp-cost-other = Other
+rp-cost-total = Total cost
+rp-cost-per-participant = Cost per participant
+rp-cost-per-story = Cost per story reaching applied or realized value
+rp-co2 = CO2
+rp-co2-per-participant = CO2 per participant
+rp-cost-none = No cost was recorded and there is no estimate: record what was spent to weigh value against cost.
+rp-cost-recorded = Costs as recorded by a steward.
+rp-cost-plan = Estimate: the travel cost and CO2 of the saved plan whose host became the convening's place (no costs were recorded).
+rp-cost-connectivity = Estimate: the travel model's connectivity cost and CO2 per participant of a virtual convening (no costs were recorded).
+rp-co2-estimated = The CO2 figure is an estimate from the planner.
+rp-estimate = estimate
+rp-connections = New connections
+rp-connections-intro = Pairs of participants, and how many of them were together at a convening for the first time in convene's records; and the stories that tick an indicator about connecting with people.
+rp-pairs = Pairs of participants
+rp-new-pairs = Pairs meeting for the first time
+rp-connection-stories = Stories ticking a connections indicator
+rp-quotes = In the tellers' words
+rp-quotes-intro = A few excerpts from public stories.
+rp-quotes-none = No public story to quote yet.
+rp-name-withheld = name not shown
+rp-limits = What these numbers cannot tell
+rp-limit-silent = { $n } of { $base } participants told no story: their value is unknown, not absent.
+rp-limit-hoped = { $n ->
+    [one] One story only hopes
+   *[other] { $n } stories only hope
+} for value so far; follow-up waves will say what became of it.
+rp-limit-outsiders = { $n ->
+    [one] One story was
+   *[other] { $n } stories were
+} told by people who are not participants: they count among the stories, not in the shares of participants.
+rp-limit-small = Fewer than { $min } people in a group: its numbers are shown as counts, not percentages, and it is not compared.
+rp-limit-aggregate = Counts are over every story, whatever its visibility; no story's words appear unless its teller made it public.
+rp-answer = The answer so far
+rp-community-counts = { $convenings } convenings, { $stories } stories, { $participants } participations.
+rp-cmp-too-few = { $cycle }: { $a } { $ay } of { $an }, { $b } { $by } of { $bn } — too few to compare.
+rp-cmp-differs = { $cycle }: { $a }, { $ap } of participants reported value ({ $ay } of { $an }); { $b }, { $bp } ({ $by } of { $bn }). A gap this large would rarely come about by chance alone (p = { $p }): the difference is probably real.
+rp-cmp-same = { $cycle }: { $a }, { $ap } of participants reported value ({ $ay } of { $an }); { $b }, { $bp } ({ $by } of { $bn }). A gap this size could easily come about by chance (p = { $p }): these numbers do not show a real difference.
+rp-currencies = Costs were given in several currencies ({ $list }): they are shown per convening and not added up.
+rp-answer-cost = { $mode }: { $cost } per participant, { $story } per story reaching applied or realized value, { $co2 } kg CO2 per participant.
+rp-one-mode = All convenings so far share one mode: there is nothing to compare yet.
+rp-modes = In person, virtual and hybrid
+rp-col-mode = Mode
+rp-col-convenings = Convenings
+rp-col-participants = Participants
+rp-col-tellers-n = Tellers
+rp-col-stories = Stories
+rp-shares = Participants reporting value, by cycle and mode
+rp-shares-intro = The share of participants with at least one story whose value happened in the cycle.
+rp-comparisons = Comparisons
+rp-comparisons-intro = Two modes are compared on a share with Fisher's exact test when each has at least { $min } participants. The p-value is how often a gap at least this large would appear if the mode made no difference.
+rp-col-compared = Compared
+rp-col-p = p-value
+rp-col-meaning = What it means
+rp-convenings = Convenings
+rp-col-convening = Convening
+rp-col-date = Date

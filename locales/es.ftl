@@ -413,3 +413,102 @@ shared-open-own = Abrir mi enlace
 shared-intro = Escriba su nombre y cuente qué vale para usted este encuentro.
 field-your-name = Su nombre
 community-language = Idioma de los correos (cuando un participante no eligió uno)
+
+## El informe (issue 9): «¿reunirnos es un lujo para nosotros?»
+rp-n-of = { $n } de { $base }
+rp-share = { $percent } ({ $counts })
+rp-convening-title = El valor creado por «{ $title }»
+rp-community-title = ¿Reunirse es un lujo para { $name }?
+rp-generated = Marco: { $framework } · calculado el { $date }
+rp-aggregate-note = Los conteos incluyen todas las historias, sea cual sea su visibilidad; las citas provienen solo de historias públicas, con el nombre solo cuando el narrador lo permitió.
+rp-summary = En resumen
+rp-summary-counts = Historias: { $stories } · narradores: { $tellers } · participantes que contaron una historia: { $told } de { $participants }.
+rp-mode-line = Modalidad { $mode }, { $dates }.
+rp-cycles = El valor por ciclo
+rp-cycles-intro = Una historia cuenta en un ciclo cuando habla de un valor que ocurrió allí (o de una esperanza que su narrador confirmó después); si no, cuenta como solo esperada.
+rp-col-cycle = Ciclo
+rp-col-realized = Valor ocurrido (historias)
+rp-col-aspirational = Solo esperado (historias)
+rp-col-tellers = Participantes que reportan valor
+rp-col-indicators = Indicadores marcados
+rp-col-observations = Observaciones
+rp-flows = Cómo fluye el valor de un ciclo al siguiente
+rp-flows-intro = Cada banda son las historias que llevan valor de un ciclo al siguiente: en azul cuando el valor ocurrió en ambos, en ámbar cuando ocurrió en el primero y en el siguiente solo se espera.
+rp-flow-desc = De { $from } a { $to }: { $realized } ocurrieron en ambos, { $hoped } solo se esperan en { $to }.
+rp-legend-happened = ocurrió en ambos
+rp-legend-hoped = se espera después
+rp-col-from = De
+rp-col-to = A
+rp-col-flow-realized = Ocurrió en ambos
+rp-col-flow-hoped = Solo esperado en el siguiente
+rp-aspirations = Lo que se esperaba y lo que pasó
+rp-aspirations-intro = Previsto: las aspiraciones que escribieron los organizadores. Esperado: las historias que solo esperaban valor en el ciclo. Las respuestas de seguimiento dicen si las esperanzas se cumplieron.
+rp-col-planned = Previsto
+rp-col-expected = Esperado
+rp-col-reported = Reportado como ocurrido
+rp-col-confirmed = Confirmado
+rp-col-changed = Cambió
+rp-col-dropped = Abandonado
+rp-col-still-open = Aún abierto
+rp-costs = Costos y CO2
+rp-col-measure = Medida
+rp-col-value = Valor
+rp-cost-travel = Viajes
+rp-cost-venue = Sede
+rp-cost-other = Otros
+rp-cost-total = Costo total
+rp-cost-per-participant = Costo por participante
+rp-cost-per-story = Costo por historia que alcanza valor aplicado o realizado
+rp-co2 = CO2
+rp-co2-per-participant = CO2 por participante
+rp-cost-none = No se registró ningún costo y no hay estimación: registre lo gastado para comparar el valor con el costo.
+rp-cost-recorded = Costos registrados por un coordinador.
+rp-cost-plan = Estimación: el costo de viaje y el CO2 del plan guardado cuya sede pasó a ser el lugar del encuentro (no se registraron costos).
+rp-cost-connectivity = Estimación: el costo de conexión y el CO2 por participante del modelo de viaje, para un encuentro virtual (no se registraron costos).
+rp-co2-estimated = El CO2 es una estimación del planificador.
+rp-estimate = estimación
+rp-connections = Nuevas conexiones
+rp-connections-intro = Los pares de participantes, y cuántos coincidieron en un encuentro por primera vez según los registros de convene; y las historias que marcan un indicador sobre conectar con personas.
+rp-pairs = Pares de participantes
+rp-new-pairs = Pares que se conocen por primera vez
+rp-connection-stories = Historias que marcan un indicador de conexiones
+rp-quotes = En palabras de los narradores
+rp-quotes-intro = Algunos fragmentos de historias públicas.
+rp-quotes-none = Todavía no hay historias públicas para citar.
+rp-name-withheld = nombre no mostrado
+rp-limits = Lo que estas cifras no dicen
+rp-limit-silent = { $n } de { $base } participantes no contaron ninguna historia: su valor es desconocido, no inexistente.
+rp-limit-hoped = { $n ->
+    [one] { $n } historia solo espera
+   *[other] { $n } historias solo esperan
+} valor por ahora; las rondas de seguimiento dirán qué pasó.
+rp-limit-outsiders = { $n ->
+    [one] { $n } historia fue contada
+   *[other] { $n } historias fueron contadas
+} por personas que no son participantes: cuentan entre las historias, no en las proporciones de participantes.
+rp-limit-small = Menos de { $min } personas en un grupo: sus cifras se muestran como conteos, no como porcentajes, y no se compara.
+rp-limit-aggregate = Los conteos abarcan todas las historias, sea cual sea su visibilidad; las palabras de una historia solo aparecen si su narrador la hizo pública.
+rp-answer = La respuesta hasta ahora
+rp-community-counts = { $convenings } encuentros, { $stories } historias, { $participants } participaciones.
+rp-cmp-too-few = { $cycle }: { $a } { $ay } de { $an }, { $b } { $by } de { $bn }: muy pocos para comparar.
+rp-cmp-differs = { $cycle }: { $a }, el { $ap } de los participantes reportó valor ({ $ay } de { $an }); { $b }, el { $bp } ({ $by } de { $bn }). Una diferencia tan grande rara vez se daría solo por azar (p = { $p }): probablemente es real.
+rp-cmp-same = { $cycle }: { $a }, el { $ap } de los participantes reportó valor ({ $ay } de { $an }); { $b }, el { $bp } ({ $by } de { $bn }). Una diferencia de este tamaño puede deberse fácilmente al azar (p = { $p }): estas cifras no muestran una diferencia real.
+rp-currencies = Los costos se dieron en varias monedas ({ $list }): se muestran por encuentro y no se suman.
+rp-answer-cost = { $mode }: { $cost } por participante, { $story } por historia que alcanza valor aplicado o realizado, { $co2 } kg de CO2 por participante.
+rp-one-mode = Todos los encuentros hasta ahora tuvieron la misma modalidad: todavía no hay nada que comparar.
+rp-modes = Presencial, virtual e híbrido
+rp-col-mode = Modalidad
+rp-col-convenings = Encuentros
+rp-col-participants = Participantes
+rp-col-tellers-n = Narradores
+rp-col-stories = Historias
+rp-shares = Participantes que reportan valor, por ciclo y modalidad
+rp-shares-intro = La proporción de participantes con al menos una historia cuyo valor ocurrió en el ciclo.
+rp-comparisons = Comparaciones
+rp-comparisons-intro = Dos modalidades se comparan en una proporción con la prueba exacta de Fisher cuando cada una tiene al menos { $min } participantes. El valor p indica con qué frecuencia aparecería una diferencia al menos así de grande si la modalidad no influyera.
+rp-col-compared = Comparadas
+rp-col-p = valor p
+rp-col-meaning = Qué significa
+rp-convenings = Encuentros
+rp-col-convening = Encuentro
+rp-col-date = Fecha

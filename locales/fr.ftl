@@ -413,3 +413,102 @@ shared-open-own = Ouvrir mon lien
 shared-intro = Tapez votre nom, puis racontez ce que cette rencontre vaut pour vous.
 field-your-name = Votre nom
 community-language = Langue des courriels (quand un participant n’en a pas choisi)
+
+## Le rapport (ticket 9) : « rencontrer, un luxe pour nous ? »
+rp-n-of = { $n } sur { $base }
+rp-share = { $percent } ({ $counts })
+rp-convening-title = La valeur créée par « { $title } »
+rp-community-title = Se rencontrer, un luxe pour { $name } ?
+rp-generated = Cadre : { $framework } · calculé le { $date }
+rp-aggregate-note = Les décomptes incluent toutes les histoires, quelle que soit leur visibilité ; les citations ne viennent que d’histoires publiques, avec un nom seulement si l’auteur l’a permis.
+rp-summary = En bref
+rp-summary-counts = Histoires : { $stories } · auteurs : { $tellers } · participants ayant raconté une histoire : { $told } sur { $participants }.
+rp-mode-line = Tenue { $mode }, { $dates }.
+rp-cycles = La valeur par cycle
+rp-cycles-intro = Une histoire compte dans un cycle quand elle parle d’une valeur qui s’y est concrétisée (ou d’un espoir que son auteur a confirmé plus tard) ; sinon elle compte comme un espoir.
+rp-col-cycle = Cycle
+rp-col-realized = Valeur concrétisée (histoires)
+rp-col-aspirational = Seulement espérée (histoires)
+rp-col-tellers = Participants qui rapportent une valeur
+rp-col-indicators = Indicateurs cochés
+rp-col-observations = Observations
+rp-flows = Comment la valeur passe d’un cycle à l’autre
+rp-flows-intro = Chaque bande représente les histoires qui portent de la valeur d’un cycle au suivant : en bleu quand la valeur s’est concrétisée dans les deux, en ambre quand elle s’est concrétisée dans le premier et n’est qu’espérée dans le suivant.
+rp-flow-desc = De { $from } à { $to } : { $realized } concrétisées dans les deux, { $hoped } seulement espérées dans { $to }.
+rp-legend-happened = concrétisée dans les deux
+rp-legend-hoped = espérée ensuite
+rp-col-from = De
+rp-col-to = À
+rp-col-flow-realized = Concrétisée dans les deux
+rp-col-flow-hoped = Seulement espérée dans le suivant
+rp-aspirations = Ce qu’on espérait, et ce qu’il en est advenu
+rp-aspirations-intro = Prévu : les aspirations écrites par les organisateurs. Attendu : les histoires qui n’espéraient qu’une valeur dans le cycle. Les réponses de suivi disent si les espoirs se sont réalisés.
+rp-col-planned = Prévu
+rp-col-expected = Attendu
+rp-col-reported = Rapporté comme concrétisé
+rp-col-confirmed = Confirmé
+rp-col-changed = Changé
+rp-col-dropped = Abandonné
+rp-col-still-open = Encore ouvert
+rp-costs = Coûts et CO2
+rp-col-measure = Mesure
+rp-col-value = Valeur
+rp-cost-travel = Voyages
+rp-cost-venue = Lieu
+rp-cost-other = Autres
+rp-cost-total = Coût total
+rp-cost-per-participant = Coût par participant
+rp-cost-per-story = Coût par histoire atteignant une valeur appliquée ou réalisée
+rp-co2 = CO2
+rp-co2-per-participant = CO2 par participant
+rp-cost-none = Aucun coût n’a été saisi et il n’y a pas d’estimation : saisissez les dépenses pour mettre la valeur en regard du coût.
+rp-cost-recorded = Coûts saisis par un animateur.
+rp-cost-plan = Estimation : le coût des voyages et le CO2 du plan enregistré dont l’hôte est devenu le lieu de la rencontre (aucun coût saisi).
+rp-cost-connectivity = Estimation : le coût de connexion et le CO2 par participant du modèle de déplacement, pour une rencontre en ligne (aucun coût saisi).
+rp-co2-estimated = Le CO2 est une estimation du planificateur.
+rp-estimate = estimation
+rp-connections = Nouvelles connexions
+rp-connections-intro = Les paires de participants, et combien d’entre elles se retrouvaient pour la première fois à une rencontre selon les données de convene ; puis les histoires qui cochent un indicateur de mise en relation.
+rp-pairs = Paires de participants
+rp-new-pairs = Paires qui se rencontrent pour la première fois
+rp-connection-stories = Histoires cochant un indicateur de mise en relation
+rp-quotes = Dans les mots des auteurs
+rp-quotes-intro = Quelques extraits d’histoires publiques.
+rp-quotes-none = Pas encore d’histoire publique à citer.
+rp-name-withheld = nom non affiché
+rp-limits = Ce que ces chiffres ne disent pas
+rp-limit-silent = { $n } participants sur { $base } n’ont raconté aucune histoire : leur valeur est inconnue, pas absente.
+rp-limit-hoped = { $n ->
+    [one] { $n } histoire ne fait encore qu’espérer
+   *[other] { $n } histoires ne font encore qu’espérer
+} une valeur ; les vagues de suivi diront ce qu’il en est advenu.
+rp-limit-outsiders = { $n ->
+    [one] { $n } histoire a été racontée
+   *[other] { $n } histoires ont été racontées
+} par des personnes qui ne sont pas participantes : elles comptent parmi les histoires, pas dans les parts de participants.
+rp-limit-small = Moins de { $min } personnes dans un groupe : ses chiffres sont donnés en nombres, pas en pourcentages, et il n’est pas comparé.
+rp-limit-aggregate = Les décomptes portent sur toutes les histoires, quelle que soit leur visibilité ; les mots d’une histoire n’apparaissent que si son auteur l’a rendue publique.
+rp-answer = La réponse à ce jour
+rp-community-counts = { $convenings } rencontres, { $stories } histoires, { $participants } participations.
+rp-cmp-too-few = { $cycle } : { $a } { $ay } sur { $an }, { $b } { $by } sur { $bn } — trop peu pour comparer.
+rp-cmp-differs = { $cycle } : { $a }, { $ap } des participants ont rapporté une valeur ({ $ay } sur { $an }) ; { $b }, { $bp } ({ $by } sur { $bn }). Un tel écart arriverait rarement par le seul hasard (p = { $p }) : la différence est probablement réelle.
+rp-cmp-same = { $cycle } : { $a }, { $ap } des participants ont rapporté une valeur ({ $ay } sur { $an }) ; { $b }, { $bp } ({ $by } sur { $bn }). Un écart de cette taille peut facilement venir du hasard (p = { $p }) : ces chiffres ne montrent pas de vraie différence.
+rp-currencies = Les coûts ont été donnés dans plusieurs devises ({ $list }) : ils sont montrés par rencontre et ne sont pas additionnés.
+rp-answer-cost = { $mode } : { $cost } par participant, { $story } par histoire atteignant une valeur appliquée ou réalisée, { $co2 } kg de CO2 par participant.
+rp-one-mode = Toutes les rencontres ont eu lieu sous une seule forme : rien à comparer pour l’instant.
+rp-modes = En présentiel, en ligne et hybride
+rp-col-mode = Forme
+rp-col-convenings = Rencontres
+rp-col-participants = Participants
+rp-col-tellers-n = Auteurs
+rp-col-stories = Histoires
+rp-shares = Participants qui rapportent une valeur, par cycle et par forme
+rp-shares-intro = La part des participants ayant au moins une histoire dont la valeur s’est concrétisée dans le cycle.
+rp-comparisons = Comparaisons
+rp-comparisons-intro = Deux formes sont comparées sur une part avec le test exact de Fisher quand chacune compte au moins { $min } participants. La valeur p indique à quelle fréquence un écart au moins aussi grand apparaîtrait si la forme ne changeait rien.
+rp-col-compared = Comparées
+rp-col-p = valeur p
+rp-col-meaning = Ce que cela veut dire
+rp-convenings = Rencontres
+rp-col-convening = Rencontre
+rp-col-date = Date

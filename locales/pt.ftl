@@ -413,3 +413,102 @@ shared-open-own = Abrir o meu link
 shared-intro = Digite o seu nome e conte o que este encontro vale para você.
 field-your-name = Seu nome
 community-language = Idioma dos e-mails (quando um participante não escolheu)
+
+## O relatório (issue 9): «encontrar-nos é um luxo?»
+rp-n-of = { $n } de { $base }
+rp-share = { $percent } ({ $counts })
+rp-convening-title = O valor criado por «{ $title }»
+rp-community-title = Encontrar-se é um luxo para { $name }?
+rp-generated = Referencial: { $framework } · calculado em { $date }
+rp-aggregate-note = As contagens incluem todas as histórias, seja qual for a visibilidade; as citações vêm só de histórias públicas, com o nome apenas quando o narrador permitiu.
+rp-summary = Em resumo
+rp-summary-counts = Histórias: { $stories } · narradores: { $tellers } · participantes que contaram uma história: { $told } de { $participants }.
+rp-mode-line = Formato { $mode }, { $dates }.
+rp-cycles = O valor por ciclo
+rp-cycles-intro = Uma história conta em um ciclo quando fala de um valor que se concretizou ali (ou de uma esperança que o narrador confirmou depois); caso contrário, conta como apenas esperada.
+rp-col-cycle = Ciclo
+rp-col-realized = Valor concretizado (histórias)
+rp-col-aspirational = Apenas esperado (histórias)
+rp-col-tellers = Participantes que relatam valor
+rp-col-indicators = Indicadores marcados
+rp-col-observations = Observações
+rp-flows = Como o valor passa de um ciclo ao seguinte
+rp-flows-intro = Cada faixa são as histórias que levam valor de um ciclo ao seguinte: em azul quando o valor se concretizou nos dois, em âmbar quando se concretizou no primeiro e no seguinte é apenas esperado.
+rp-flow-desc = De { $from } para { $to }: { $realized } concretizadas nos dois, { $hoped } apenas esperadas em { $to }.
+rp-legend-happened = concretizado nos dois
+rp-legend-hoped = esperado a seguir
+rp-col-from = De
+rp-col-to = Para
+rp-col-flow-realized = Concretizado nos dois
+rp-col-flow-hoped = Apenas esperado no seguinte
+rp-aspirations = O que se esperava e o que aconteceu
+rp-aspirations-intro = Previsto: as aspirações escritas pelos organizadores. Esperado: as histórias que apenas esperavam valor no ciclo. As respostas de acompanhamento dizem se as esperanças se cumpriram.
+rp-col-planned = Previsto
+rp-col-expected = Esperado
+rp-col-reported = Relatado como concretizado
+rp-col-confirmed = Confirmado
+rp-col-changed = Mudou
+rp-col-dropped = Abandonado
+rp-col-still-open = Ainda em aberto
+rp-costs = Custos e CO2
+rp-col-measure = Medida
+rp-col-value = Valor
+rp-cost-travel = Viagens
+rp-cost-venue = Local
+rp-cost-other = Outros
+rp-cost-total = Custo total
+rp-cost-per-participant = Custo por participante
+rp-cost-per-story = Custo por história que alcança valor aplicado ou realizado
+rp-co2 = CO2
+rp-co2-per-participant = CO2 por participante
+rp-cost-none = Nenhum custo foi registrado e não há estimativa: registre o que foi gasto para comparar o valor com o custo.
+rp-cost-recorded = Custos registrados por um facilitador.
+rp-cost-plan = Estimativa: o custo de viagem e o CO2 do plano guardado cujo anfitrião passou a ser o local do encontro (nenhum custo registrado).
+rp-cost-connectivity = Estimativa: o custo de conexão e o CO2 por participante do modelo de viagem, para um encontro virtual (nenhum custo registrado).
+rp-co2-estimated = O CO2 é uma estimativa do planejador.
+rp-estimate = estimativa
+rp-connections = Novas conexões
+rp-connections-intro = Os pares de participantes, e quantos estiveram juntos em um encontro pela primeira vez segundo os registros do convene; e as histórias que marcam um indicador sobre criar ligações com pessoas.
+rp-pairs = Pares de participantes
+rp-new-pairs = Pares que se encontram pela primeira vez
+rp-connection-stories = Histórias que marcam um indicador de conexões
+rp-quotes = Nas palavras dos narradores
+rp-quotes-intro = Alguns trechos de histórias públicas.
+rp-quotes-none = Ainda não há histórias públicas para citar.
+rp-name-withheld = nome não mostrado
+rp-limits = O que estes números não dizem
+rp-limit-silent = { $n } de { $base } participantes não contaram nenhuma história: o valor deles é desconhecido, não inexistente.
+rp-limit-hoped = { $n ->
+    [one] { $n } história ainda só espera
+   *[other] { $n } histórias ainda só esperam
+} valor; as rodadas de acompanhamento dirão o que aconteceu.
+rp-limit-outsiders = { $n ->
+    [one] { $n } história foi contada
+   *[other] { $n } histórias foram contadas
+} por pessoas que não são participantes: contam entre as histórias, não nas proporções de participantes.
+rp-limit-small = Menos de { $min } pessoas em um grupo: seus números aparecem como contagens, não porcentagens, e o grupo não é comparado.
+rp-limit-aggregate = As contagens abrangem todas as histórias, seja qual for a visibilidade; as palavras de uma história só aparecem se o narrador a tornou pública.
+rp-answer = A resposta até agora
+rp-community-counts = { $convenings } encontros, { $stories } histórias, { $participants } participações.
+rp-cmp-too-few = { $cycle }: { $a } { $ay } de { $an }, { $b } { $by } de { $bn } — poucos demais para comparar.
+rp-cmp-differs = { $cycle }: { $a }, { $ap } dos participantes relataram valor ({ $ay } de { $an }); { $b }, { $bp } ({ $by } de { $bn }). Uma diferença tão grande raramente surgiria só por acaso (p = { $p }): provavelmente é real.
+rp-cmp-same = { $cycle }: { $a }, { $ap } dos participantes relataram valor ({ $ay } de { $an }); { $b }, { $bp } ({ $by } de { $bn }). Uma diferença deste tamanho pode facilmente surgir por acaso (p = { $p }): estes números não mostram uma diferença real.
+rp-currencies = Os custos foram dados em várias moedas ({ $list }): aparecem por encontro e não são somados.
+rp-answer-cost = { $mode }: { $cost } por participante, { $story } por história que alcança valor aplicado ou realizado, { $co2 } kg de CO2 por participante.
+rp-one-mode = Todos os encontros até agora tiveram o mesmo formato: ainda não há nada a comparar.
+rp-modes = Presencial, virtual e híbrido
+rp-col-mode = Formato
+rp-col-convenings = Encontros
+rp-col-participants = Participantes
+rp-col-tellers-n = Narradores
+rp-col-stories = Histórias
+rp-shares = Participantes que relatam valor, por ciclo e formato
+rp-shares-intro = A proporção de participantes com pelo menos uma história cujo valor se concretizou no ciclo.
+rp-comparisons = Comparações
+rp-comparisons-intro = Dois formatos são comparados em uma proporção com o teste exato de Fisher quando cada um tem pelo menos { $min } participantes. O valor p indica com que frequência surgiria uma diferença pelo menos tão grande se o formato não fizesse diferença.
+rp-col-compared = Comparados
+rp-col-p = valor p
+rp-col-meaning = O que significa
+rp-convenings = Encontros
+rp-col-convening = Encontro
+rp-col-date = Data

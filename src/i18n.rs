@@ -119,6 +119,45 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     format(primary, key, fargs.as_ref()).or_else(|| format(en, key, fargs.as_ref())).unwrap_or_else(|| key.to_string())
 }
 
+/// A number written the reader's way: `9,988.5` in English, `9 988,5` in French (a
+/// narrow no-break space groups thousands), `9988,5` / `19.988,5` in Spanish (which
+/// groups only from five digits), `9.988,5` in Portuguese. `decimals` digits after the
+/// separator, trailing zeros kept (money) — use 0 for counts.
+pub fn format_number(lang: Lang, value: f64, decimals: usize) -> String {
+    let (group, point, min_digits) = match lang {
+        Lang::En => (",", ".", 4),
+        Lang::Fr => ("\u{202f}", ",", 4),
+        Lang::Es => (".", ",", 5),
+        Lang::Pt => (".", ",", 4),
+    };
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    if int.len() >= min_digits {
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push_str(group);
+            }
+            grouped.push(ch);
+        }
+    } else {
+        grouped.push_str(int);
+    }
+    let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}{point}{frac}") }
+}
+
+/// A percentage of a share in `0.0..=1.0`, whole: `47 %` (French, Spanish and
+/// Portuguese write a space before the sign; English does not).
+pub fn format_percent(lang: Lang, share: f64) -> String {
+    let n = format_number(lang, share * 100.0, 0);
+    match lang {
+        Lang::En => format!("{n}%"),
+        Lang::Fr => format!("{n}\u{a0}%"),
+        Lang::Es | Lang::Pt => format!("{n}\u{a0}%"),
+    }
+}
+
 /// Every message key of a language's catalog (for the completeness test).
 pub fn keys(lang: Lang) -> Vec<String> {
     lang.source()
@@ -130,6 +169,19 @@ pub fn keys(lang: Lang) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_written_the_readers_way() {
+        assert_eq!(format_number(Lang::En, 9988.0, 0), "9,988");
+        assert_eq!(format_number(Lang::Fr, 9988.0, 0), "9\u{202f}988");
+        assert_eq!(format_number(Lang::Es, 9988.0, 0), "9988");
+        assert_eq!(format_number(Lang::Es, 19988.0, 0), "19.988");
+        assert_eq!(format_number(Lang::Pt, 1234.5, 1), "1.234,5");
+        assert_eq!(format_number(Lang::En, -1_234_567.891, 2), "-1,234,567.89");
+        assert_eq!(format_number(Lang::Fr, -0.001, 2), "0,00");
+        assert_eq!(format_percent(Lang::Fr, 0.4667), "47\u{a0}%");
+        assert_eq!(format_percent(Lang::En, 1.0), "100%");
+    }
+
     use super::*;
 
     #[test]

@@ -2,3 +2,5 @@
 //! the API all render.
 
 pub mod matrix;
+pub mod report;
+pub mod stats;

@@ -22,6 +22,10 @@ pub struct Indicator {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// Ticking this indicator says the story is about people connecting (new contacts,
+    /// collaborations): the report counts such stories as social capital.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub connections: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +158,11 @@ impl Framework {
 
     pub fn cycle(&self, key: &str) -> Option<&Cycle> {
         self.cycles.iter().find(|c| c.key == key)
+    }
+
+    /// An indicator by key (keys are unique across the framework).
+    pub fn indicator(&self, key: &str) -> Option<&Indicator> {
+        self.cycles.iter().flat_map(|c| &c.indicators).find(|i| i.key == key)
     }
 
     /// Position of a cycle in the framework's order.

@@ -4,6 +4,7 @@
 //! rest of the crate only ever handles valid values.
 
 pub mod convening;
+pub mod evidence;
 pub mod framework;
 pub mod story;
 pub mod wave;

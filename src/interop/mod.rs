@@ -2,3 +2,6 @@
 
 /// The JSON exchange format of a whole community.
 pub mod json;
+pub mod charts;
+pub mod doc;
+pub mod report_doc;

@@ -10,6 +10,7 @@ pub mod communities;
 pub mod convenings;
 pub mod import;
 pub mod mail;
+pub mod reports;
 pub mod stories;
 pub mod waves;
 

@@ -19,8 +19,11 @@ use std::sync::OnceLock;
 const STYLE_ATTRIBUTES: [&str; 4] = ["width:100%;height:auto", "max-width:5em", "max-width:10em", "max-width:8em"];
 
 /// The templates whose `<style>` element the policy allows by its hash.
-const STYLED_TEMPLATES: [&str; 2] =
-    [include_str!("../../templates/base.html"), include_str!("../../templates/error.html")];
+const STYLED_TEMPLATES: [&str; 3] = [
+    include_str!("../../templates/base.html"),
+    include_str!("../../templates/error.html"),
+    include_str!("../../templates/report_document.html"),
+];
 
 fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes())))
@@ -193,7 +196,10 @@ mod tests {
             }
             if text.contains("<style>") {
                 let name = path.file_name().unwrap().to_string_lossy().to_string();
-                assert!(["base.html", "error.html"].contains(&name.as_str()), "{name}: <style> is not hashed");
+                assert!(
+                    ["base.html", "error.html", "report_document.html"].contains(&name.as_str()),
+                    "{name}: <style> is not hashed"
+                );
             }
         }
     }
@@ -204,7 +210,7 @@ mod tests {
         assert!(csp.contains("script-src 'none'"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("'unsafe-inline'"));
-        assert_eq!(csp.matches("'sha256-").count(), 6);
+        assert_eq!(csp.matches("'sha256-").count(), 7);
     }
 
     #[test]

@@ -1,0 +1,332 @@
+//! Sense-making: stewards record effect data (indicator observations) and costs; anyone
+//! who may read a community's report gets it computed from stories without their
+//! words, the participants, the aspirations, the observations and the costs (recorded,
+//! or estimated from the adopted plan or the travel model).
+//!
+//! Who may read a report: the community's members and stewards (and the site admin);
+//! everyone else only once a steward has published the community's report. The report
+//! value is the same for every reader — aggregate counts over every story (the pages say
+//! so), quotes from public stories only, names only where the teller allowed.
+
+use super::{Actor, Result, ServiceError, convening, current_framework, stewarded, stewarded_convening};
+use crate::analysis::report::{
+    self, CommunityRef, CommunityReport, ConveningInput, ConveningRef, ConveningReport, CostInput, CostSource,
+};
+use crate::domain::Viewer;
+use crate::domain::convening::Mode;
+use crate::domain::evidence::{CostDraft, Costs, ObservationDraft};
+use crate::domain::framework::Framework;
+use crate::store::{Community, Convening, Observation, Scope, Store};
+use std::collections::HashMap;
+
+/// Quotes per cycle in a report.
+pub const QUOTES_PER_CYCLE: usize = 2;
+/// How many of the newest public stories quotes are chosen from.
+const QUOTE_POOL: usize = 200;
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// A steward records an indicator observation for a convening.
+pub async fn record_observation(store: &Store, actor: &Actor, id: i64, d: &ObservationDraft) -> Result<Observation> {
+    let (_, c) = stewarded_convening(store, actor, id).await?;
+    let fw = current_framework(store, &c).await?;
+    let o = d.validate(&fw.framework, today()).map_err(ServiceError::Invalid)?;
+    Ok(store.add_observation(id, &o, actor.user_id()).await?)
+}
+
+/// A steward removes an observation (recorded by mistake).
+pub async fn delete_observation(store: &Store, actor: &Actor, observation_id: i64) -> Result<i64> {
+    let o = store.observation(observation_id).await?.ok_or(ServiceError::NotFound)?;
+    stewarded_convening(store, actor, o.convening_id).await?;
+    store.delete_observation(observation_id).await?;
+    Ok(o.convening_id)
+}
+
+/// A convening's observations: members and stewards (effect data is aggregate, but
+/// notes and sources are the community's own).
+pub async fn observations(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Observation>> {
+    let (_, _, v) = convening(store, actor, id).await?;
+    if v < Viewer::Member {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(store.observations(Scope::Convening(id)).await?)
+}
+
+/// A steward records what a convening cost (replacing what was recorded before).
+pub async fn set_costs(store: &Store, actor: &Actor, id: i64, d: &CostDraft) -> Result<Costs> {
+    stewarded_convening(store, actor, id).await?;
+    let costs = d.validate().map_err(ServiceError::Invalid)?;
+    store.set_costs(id, &costs, actor.user_id()).await?;
+    Ok(costs)
+}
+
+/// A steward removes the recorded costs (the report falls back to the estimate).
+pub async fn clear_costs(store: &Store, actor: &Actor, id: i64) -> Result<()> {
+    stewarded_convening(store, actor, id).await?;
+    Ok(store.clear_costs(id).await?)
+}
+
+/// Recorded costs and the estimate the report would use without them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CostView {
+    pub recorded: Option<Costs>,
+    pub estimate: Option<CostInput>,
+}
+
+pub async fn costs(store: &Store, actor: &Actor, id: i64) -> Result<CostView> {
+    let (cv, c, v) = convening(store, actor, id).await?;
+    if v < Viewer::Member {
+        return Err(ServiceError::Forbidden);
+    }
+    let recorded = store.costs(Scope::Convening(id)).await?.into_iter().next().map(|(_, c)| c);
+    let n = store.attendance(Scope::Convening(id)).await?.len();
+    let model = travel_model(store, c.id).await?;
+    let estimate = estimate(store, &cv, &model, n).await?;
+    Ok(CostView { recorded, estimate })
+}
+
+async fn travel_model(store: &Store, community_id: i64) -> Result<crate::planner::TravelModel> {
+    let json = store.travel_model(community_id).await?;
+    if json.trim().is_empty() {
+        return Ok(crate::planner::TravelModel::default());
+    }
+    serde_json::from_str(&json)
+        .map_err(|e| ServiceError::Store(crate::store::StoreError::Corrupt(format!("travel model: {e}"))))
+}
+
+/// The estimate for a convening without recorded costs: a virtual one costs each
+/// participant the travel model's connectivity; otherwise the newest saved plan whose
+/// single-gathering host became the convening's place gives its travel cost and CO2.
+async fn estimate(
+    store: &Store,
+    cv: &Convening,
+    model: &crate::planner::TravelModel,
+    participants: usize,
+) -> Result<Option<CostInput>> {
+    if cv.mode == Mode::Virtual.as_str() {
+        #[allow(clippy::cast_precision_loss)]
+        let n = participants as f64;
+        return Ok(Some(CostInput {
+            currency: model.currency.clone(),
+            travel: 0.0,
+            venue: 0.0,
+            other: model.virtual_cost_per_person * n,
+            co2_kg: Some(model.virtual_co2_kg_per_person * n),
+            source: CostSource::Connectivity,
+            co2_estimated: true,
+        }));
+    }
+    if cv.place.trim().is_empty() {
+        return Ok(None);
+    }
+    for plan in store.plans(cv.id).await? {
+        if let Some(e) = plan_estimate(&plan.result, &cv.place) {
+            return Ok(Some(e));
+        }
+    }
+    Ok(None)
+}
+
+/// The one-gathering scenario of a saved plan's result whose host is `place`.
+fn plan_estimate(result: &str, place: &str) -> Option<CostInput> {
+    let v: serde_json::Value = serde_json::from_str(result).ok()?;
+    let scenarios = v.get("comparison")?.get("scenarios")?.as_array()?;
+    scenarios.iter().find_map(|s| {
+        if s.get("kind")?.as_str()? != "one_gathering" {
+            return None;
+        }
+        let hosts = s.get("hosts")?.as_array()?;
+        let named = hosts.iter().any(|h| {
+            let name = h.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+            let country = h.get("country").and_then(|n| n.as_str()).unwrap_or_default();
+            format!("{name}, {country}") == place
+        });
+        if !named {
+            return None;
+        }
+        let t = s.get("totals")?;
+        Some(CostInput {
+            currency: t.get("currency")?.as_str()?.to_string(),
+            travel: t.get("total_cost")?.as_f64()?,
+            venue: 0.0,
+            other: 0.0,
+            co2_kg: t.get("total_co2_kg").and_then(serde_json::Value::as_f64),
+            source: CostSource::Plan,
+            co2_estimated: true,
+        })
+    })
+}
+
+/// Whether the actor may read the community's report.
+async fn may_read_report(store: &Store, actor: &Actor, c: &Community) -> Result<Viewer> {
+    let v = super::standing(store, actor, c.id).await?;
+    if v >= Viewer::Member || store.report_published_at(c.id).await?.is_some() {
+        Ok(v)
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// Everything a community's reports are computed from, loaded once.
+struct Inputs {
+    framework: Framework,
+    convenings: Vec<Convening>,
+    stories: HashMap<i64, Vec<crate::domain::story::Story>>,
+    attendees: HashMap<i64, Vec<crate::store::Attendee>>,
+    aspirations: HashMap<i64, Vec<crate::store::Aspiration>>,
+    observations: HashMap<i64, Vec<Observation>>,
+    costs: HashMap<i64, CostInput>,
+    new_pairs: HashMap<i64, usize>,
+}
+
+fn convening_ref(cv: &Convening) -> ConveningRef {
+    ConveningRef {
+        id: cv.id,
+        title: cv.title.clone(),
+        mode: Mode::parse(&cv.mode).unwrap_or(Mode::InPerson),
+        starts_on: cv.starts_on.clone(),
+        ends_on: cv.ends_on.clone(),
+        status: cv.status.clone(),
+    }
+}
+
+fn group<T>(v: impl IntoIterator<Item = (i64, T)>) -> HashMap<i64, Vec<T>> {
+    let mut m: HashMap<i64, Vec<T>> = HashMap::new();
+    for (k, x) in v {
+        m.entry(k).or_default().push(x);
+    }
+    m
+}
+
+async fn load(store: &Store, c: &Community, only: Option<i64>) -> Result<Inputs> {
+    let framework = current_framework(store, c).await?.framework;
+    let mut convenings = store.convenings(c.id).await?;
+    convenings.sort_by(|a, b| a.starts_on.cmp(&b.starts_on).then(a.id.cmp(&b.id)));
+    let scope = only.map_or(Scope::Community(c.id), Scope::Convening);
+    let stories = group(store.story_facts(scope).await?.into_iter().map(|s| (s.convening_id, s)));
+    // New pairs need every earlier convening's attendance, whatever the scope.
+    let all_attendance = store.attendance(Scope::Community(c.id)).await?;
+    let order: HashMap<i64, usize> = convenings.iter().enumerate().map(|(i, cv)| (cv.id, i)).collect();
+    let pairs_in: Vec<(usize, String)> = all_attendance
+        .iter()
+        .filter_map(|a| {
+            let person = a.user_id.map_or_else(|| format!("p{}", a.participant_id), |u| format!("u{u}"));
+            order.get(&a.convening_id).map(|&i| (i, person))
+        })
+        .collect();
+    let fresh = report::new_pairs(convenings.len(), &pairs_in);
+    let new_pairs = convenings.iter().zip(fresh).map(|(cv, n)| (cv.id, n)).collect();
+    let attendees = group(all_attendance.into_iter().map(|a| (a.convening_id, a)));
+    let mut aspirations = HashMap::new();
+    for cv in convenings.iter().filter(|cv| only.is_none_or(|id| id == cv.id)) {
+        aspirations.insert(cv.id, store.aspirations(cv.id).await?);
+    }
+    let observations = group(store.observations(scope).await?.into_iter().map(|o| (o.convening_id, o)));
+    let recorded: HashMap<i64, Costs> = store.costs(scope).await?.into_iter().collect();
+    let model = travel_model(store, c.id).await?;
+    let mut costs = HashMap::new();
+    for cv in convenings.iter().filter(|cv| only.is_none_or(|id| id == cv.id)) {
+        let n = attendees.get(&cv.id).map_or(0, Vec::len);
+        let cost = match recorded.get(&cv.id) {
+            Some(r) => {
+                let est = if r.co2_kg.is_none() { estimate(store, cv, &model, n).await? } else { None };
+                let co2 = est.as_ref().and_then(|e| e.co2_kg);
+                Some(CostInput {
+                    currency: r.currency.clone(),
+                    travel: r.travel,
+                    venue: r.venue,
+                    other: r.other,
+                    co2_kg: r.co2_kg.or(co2),
+                    source: CostSource::Recorded,
+                    co2_estimated: r.co2_kg.is_none() && co2.is_some(),
+                })
+            }
+            None => estimate(store, cv, &model, n).await?,
+        };
+        if let Some(cost) = cost {
+            costs.insert(cv.id, cost);
+        }
+    }
+    Ok(Inputs { framework, convenings, stories, attendees, aspirations, observations, costs, new_pairs })
+}
+
+fn one(inputs: &Inputs, cv: &Convening) -> ConveningReport {
+    let r = convening_ref(cv);
+    let empty = Vec::new();
+    report::convening_report(
+        &ConveningInput {
+            convening: &r,
+            framework: &inputs.framework,
+            stories: inputs.stories.get(&cv.id).unwrap_or(&Vec::new()),
+            attendees: inputs.attendees.get(&cv.id).unwrap_or(&Vec::new()),
+            aspirations: inputs.aspirations.get(&cv.id).unwrap_or(&empty),
+            observations: inputs.observations.get(&cv.id).unwrap_or(&Vec::new()),
+            cost: inputs.costs.get(&cv.id),
+        },
+        inputs.new_pairs.get(&cv.id).copied().unwrap_or(0),
+    )
+}
+
+async fn quotes(store: &Store, framework: &Framework, scope: Scope) -> Result<Vec<report::Quote>> {
+    let ids = store.public_story_ids(scope, QUOTE_POOL).await?;
+    let stories = store.stories_by_id(&ids).await?;
+    Ok(report::quotes(framework, &stories, QUOTES_PER_CYCLE))
+}
+
+/// One convening's report, with the community it belongs to.
+pub async fn convening_report(store: &Store, actor: &Actor, id: i64) -> Result<(ConveningReport, Community)> {
+    let (cv, c, _) = convening(store, actor, id).await?;
+    may_read_report(store, actor, &c).await?;
+    let inputs = load(store, &c, Some(id)).await?;
+    let mut r = one(&inputs, &cv);
+    r.quotes = quotes(store, &inputs.framework, Scope::Convening(id)).await?;
+    Ok((r, c))
+}
+
+/// The community's headline report: every convening, by mode, compared.
+pub async fn community_report(store: &Store, actor: &Actor, slug: &str) -> Result<(CommunityReport, Community)> {
+    let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
+    may_read_report(store, actor, &c).await?;
+    let inputs = load(store, &c, None).await?;
+    let reports: Vec<ConveningReport> = inputs.convenings.iter().map(|cv| one(&inputs, cv)).collect();
+    let mut r = report::community_report(
+        CommunityRef { slug: c.slug.clone(), name: c.name.clone() },
+        &inputs.framework,
+        &reports,
+    );
+    r.quotes = quotes(store, &inputs.framework, Scope::Community(c.id)).await?;
+    Ok((r, c))
+}
+
+/// A steward publishes (or withdraws) the community's report.
+pub async fn publish_report(store: &Store, actor: &Actor, slug: &str, published: bool) -> Result<Option<String>> {
+    let c = stewarded(store, actor, slug).await?;
+    store.set_report_published(c.id, published).await?;
+    Ok(store.report_published_at(c.id).await?)
+}
+
+/// When the community's report was published, for anyone who can see the community.
+pub async fn published_at(store: &Store, slug: &str) -> Result<Option<String>> {
+    let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
+    Ok(store.report_published_at(c.id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_estimate;
+
+    #[test]
+    fn the_estimate_is_the_one_gathering_scenario_hosted_at_the_place() {
+        let result = r#"{"comparison": {"scenarios": [
+            {"kind": "one_gathering", "k": 1, "hosts": [{"name": "Nairobi", "country": "KE"}],
+             "totals": {"total_cost": 12345.5, "total_co2_kg": 6789.0, "currency": "USD"}},
+            {"kind": "virtual", "k": 0, "hosts": [], "totals": {"total_cost": 10.0, "total_co2_kg": 1.0, "currency": "USD"}}
+        ]}}"#;
+        let e = plan_estimate(result, "Nairobi, KE").unwrap();
+        assert_eq!((e.travel, e.co2_kg, e.currency.as_str()), (12345.5, Some(6789.0), "USD"));
+        assert!(plan_estimate(result, "Kisumu, KE").is_none());
+        assert!(plan_estimate("not json", "Nairobi, KE").is_none());
+    }
+}

@@ -140,7 +140,7 @@ def check_preset(path):
         keys = set()
         for j, ind in enumerate(inds):
             iw = f"{cw} indicators[{j}]"
-            check_fields(iw, ind, {"key": str, "name": str, "description": str})
+            check_fields(iw, ind, {"key": str, "name": str, "description": str}, optional=("connections",))
             ik = ind.get("key") if isinstance(ind, dict) else None
             if isinstance(ik, str):
                 if not INDICATOR_KEY.match(ik):
@@ -222,7 +222,7 @@ def check_demo(presets):
         check_fields(cw, c, {"ref": str, "title": str, "mode": str, "starts_on": str,
                              "ends_on": str, "place": str, "status": str, "description": str,
                              "participants": list, "guests": list},
-                     optional=("aspirations",))
+                     optional=("aspirations", "costs", "observations"))
         ref = c.get("ref")
         cw = f"{where} convening '{ref}'"
         if ref in convenings:
@@ -258,6 +258,14 @@ def check_demo(presets):
             check_fields(aw, a, {"cycle": str, "text": str})
             if a.get("cycle") not in cycles:
                 problem(aw, f"unknown cycle {a.get('cycle')!r} for preset {preset_key}")
+        indicators = {i for cy in cycles.values() for i in cy["indicators"]}
+        for j, o in enumerate(c.get("observations", [])):
+            ow = f"{cw} observations[{j}]"
+            check_fields(ow, o, {"indicator": str, "value": str, "unit": str, "observed_on": str, "source": str, "note": str})
+            if indicators is not None and o.get("indicator") not in indicators:
+                problem(ow, f"unknown indicator {o.get('indicator')!r}")
+        if "costs" in c:
+            check_fields(f"{cw} costs", c["costs"], {"currency": str, "travel": str, "venue": str, "other": str, "co2_kg": str})
         convenings[ref] = {"start": start, "end": end, "participants": set(parts),
                            "guests": set(guests)}
 

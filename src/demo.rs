@@ -7,7 +7,7 @@ use crate::domain::story::{StepDraft, StoryDraft};
 use crate::planner::{self, KnownFare, PlanRequest, TravelModel, Traveller};
 use crate::service::communities::CommunityDraft;
 use crate::service::convenings::ParticipantDraft;
-use crate::service::{Actor, accounts, communities, convenings, stories};
+use crate::service::{Actor, accounts, communities, convenings, reports, stories};
 use crate::store::Store;
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -52,6 +52,11 @@ struct DemoConvening {
     guests: Vec<String>,
     #[serde(default)]
     aspirations: Vec<DemoAspiration>,
+    /// What it cost (recorded by the steward), when known.
+    #[serde(default)]
+    costs: Option<crate::domain::evidence::CostDraft>,
+    #[serde(default)]
+    observations: Vec<crate::domain::evidence::ObservationDraft>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +136,14 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
         }
         for a in &dc.aspirations {
             convenings::add_aspiration(store, &steward, cv.id, &a.cycle, &a.text).await?;
+        }
+        if let Some(costs) = &dc.costs {
+            reports::set_costs(store, &steward, cv.id, costs).await.with_context(|| format!("demo costs {}", dc.key))?;
+        }
+        for o in &dc.observations {
+            reports::record_observation(store, &steward, cv.id, o)
+                .await
+                .with_context(|| format!("demo observation {}", dc.key))?;
         }
         convenings.insert(dc.key.as_str(), (cv.id, guests));
     }

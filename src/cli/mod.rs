@@ -8,6 +8,7 @@ pub mod backup;
 mod data;
 mod mail;
 pub mod plan;
+mod report;
 mod serve;
 
 use crate::config::{Config, Overrides, redact};
@@ -57,6 +58,9 @@ pub enum Command {
     Export(data::ExportArgs),
     /// Load a community exported with `convene export` into this database.
     Import(data::ImportArgs),
+    /// A community's report ("is convening a luxury for us?"), or one convening's, as
+    /// json, md, mediawiki, csv or html.
+    Report(report::ReportArgs),
     /// Where should we meet? Host cities, regional gatherings, cost, time and CO2 (no database needed).
     Plan(plan::PlanArgs),
     /// Write a consistent copy of the database to a new file, while the server keeps running.
@@ -104,6 +108,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(c) => accounts::user(&*open(&config(&cli, None, None)?).await?, c).await,
         Command::Token(c) => accounts::token(&*open(&config(&cli, None, None)?).await?, c).await,
         Command::Mail(c) => mail::run(&config(&cli, None, None)?, c).await,
+        Command::Report(a) => {
+            let config = config(&cli, None, None)?;
+            report::report(&*open(&config).await?, &config.base_url, a).await
+        }
         Command::Export(a) => data::export(&*open(&config(&cli, None, None)?).await?, a).await,
         Command::Import(a) => data::import(&config(&cli, None, None)?, a).await,
     }

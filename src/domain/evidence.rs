@@ -93,7 +93,7 @@ impl ObservationDraft {
         } else if framework.indicator(&indicator).is_none() {
             errors.push(FieldError::new(
                 "indicator",
-                "err-unknown-indicator",
+                "err-indicator-unknown",
                 format!("'{indicator}' is not an indicator of this framework"),
             ));
         }
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!((ok.value, ok.observed_on), (23.0, date!(2026 - 11 - 20)));
         assert_eq!(draft(key, "4,5", "").validate(fw, today).unwrap().observed_on, today);
         let codes = |d: ObservationDraft| d.validate(fw, today).unwrap_err().iter().map(|e| e.code).collect::<Vec<_>>();
-        assert_eq!(codes(draft("nope", "1", "2026-01-01")), ["err-unknown-indicator"]);
+        assert_eq!(codes(draft("nope", "1", "2026-01-01")), ["err-indicator-unknown"]);
         assert_eq!(codes(draft(key, "-3", "2026-01-01")), ["err-negative"]);
         assert_eq!(codes(draft(key, "1e12", "2026-01-01")), ["err-absurd"]);
         assert_eq!(codes(draft(key, "many", "2027-01-01")), ["err-number", "err-future"]);

@@ -58,6 +58,12 @@ impl T {
     fn mode(&self, m: Mode) -> String {
         self.t(m.as_str())
     }
+    /// The mode as a heading or a sentence's first word: capitalised.
+    fn mode_cap(&self, m: Mode) -> String {
+        let s = self.mode(m);
+        let mut c = s.chars();
+        c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+    }
 }
 
 fn indicator_text(t: &T, ind: &BTreeMap<String, usize>, names: &BTreeMap<String, String>) -> Cell {
@@ -399,7 +405,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
             answer.paragraphs.push(t.ta(
                 "rp-answer-cost",
                 &[
-                    ("mode", &t.mode(m.mode)),
+                    ("mode", &t.mode_cap(m.mode)),
                     ("cost", &format!("{} {currency}", t.amount(cpp, 2))),
                     ("story", &format!("{per_story} {currency}")),
                     ("co2", &m.co2_kg_per_participant.map_or("—".into(), |v| t.amount(v, 1))),
@@ -434,7 +440,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
                     cpp.text = format!("{} ({})", cpp.text, t.t("rp-estimate"));
                 }
                 vec![
-                    Cell::text(t.mode(m.mode)),
+                    Cell::text(t.mode_cap(m.mode)),
                     t.count(m.convenings),
                     t.count(m.participants),
                     t.share(m.tellers, m.participants),
@@ -447,7 +453,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
             .collect(),
     });
     // Shares per cycle and mode: chart and table.
-    let series: Vec<String> = r.by_mode.iter().map(|m| t.mode(m.mode)).collect();
+    let series: Vec<String> = r.by_mode.iter().map(|m| t.mode_cap(m.mode)).collect();
     let groups: Vec<(String, Vec<(f64, String)>)> = r
         .cycles
         .iter()
@@ -531,7 +537,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
                 }
                 vec![
                     Cell::link(c.title.clone(), format!("/convenings/{}/report", c.id)),
-                    Cell::text(t.mode(c.mode)),
+                    Cell::text(t.mode_cap(c.mode)),
                     Cell::text(c.starts_on.clone()),
                     t.count(c.n_participants),
                     t.share(c.n_tellers, c.n_participants),
@@ -600,4 +606,84 @@ pub fn names(fw: &crate::domain::framework::Framework) -> BTreeMap<String, Strin
         .map(|c| (c.key.clone(), c.name.clone()))
         .chain(fw.cycles.iter().flat_map(|c| &c.indicators).map(|i| (i.key.clone(), i.name.clone())))
         .collect()
+}
+
+/// The formats a report is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Markdown,
+    MediaWiki,
+    Csv,
+    Html,
+}
+
+impl Format {
+    /// The names `format=` accepts, for error messages.
+    pub const NAMES: &'static str = "json, md, mediawiki, csv, html";
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Format::Json,
+            "md" | "markdown" => Format::Markdown,
+            "mediawiki" | "wiki" => Format::MediaWiki,
+            "csv" => Format::Csv,
+            "html" => Format::Html,
+            _ => return None,
+        })
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::MediaWiki => "text/plain; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Markdown => "md",
+            Format::MediaWiki => "wiki",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// A standalone, printable HTML document of a report.
+#[derive(askama::Template)]
+#[template(path = "report_document.html")]
+struct Standalone<'a> {
+    lang: &'a str,
+    title: &'a str,
+    body: String,
+}
+
+/// Renders a report: `json` is the report value (with its `generated_at`), `doc` the
+/// same report as a document; links are made absolute with `base` where the format
+/// leaves the site (Markdown, MediaWiki).
+pub fn render(format: Format, doc: &Doc, json: &serde_json::Value, base: &str) -> String {
+    use askama::Template;
+    match format {
+        Format::Json => serde_json::to_string_pretty(json).unwrap_or_default(),
+        Format::Markdown => super::doc::markdown(doc, base),
+        Format::MediaWiki => super::doc::mediawiki(doc, base),
+        Format::Csv => super::doc::csv(doc),
+        Format::Html => Standalone { lang: &doc.lang, title: &doc.title, body: super::doc::html_body(doc) }
+            .render()
+            .unwrap_or_default(),
+    }
+}
+
+/// The report value as JSON with the time it was computed.
+pub fn json_with_time<T: serde::Serialize>(report: &T, generated_at: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("generated_at".into(), serde_json::Value::String(generated_at.into()));
+    }
+    v
 }

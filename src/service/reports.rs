@@ -276,17 +276,25 @@ async fn quotes(store: &Store, framework: &Framework, scope: Scope) -> Result<Ve
 }
 
 /// One convening's report, with the community it belongs to.
-pub async fn convening_report(store: &Store, actor: &Actor, id: i64) -> Result<(ConveningReport, Community)> {
+pub async fn convening_report(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<(ConveningReport, Community, Framework)> {
     let (cv, c, _) = convening(store, actor, id).await?;
     may_read_report(store, actor, &c).await?;
     let inputs = load(store, &c, Some(id)).await?;
     let mut r = one(&inputs, &cv);
     r.quotes = quotes(store, &inputs.framework, Scope::Convening(id)).await?;
-    Ok((r, c))
+    Ok((r, c, inputs.framework))
 }
 
 /// The community's headline report: every convening, by mode, compared.
-pub async fn community_report(store: &Store, actor: &Actor, slug: &str) -> Result<(CommunityReport, Community)> {
+pub async fn community_report(
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+) -> Result<(CommunityReport, Community, Framework)> {
     let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
     may_read_report(store, actor, &c).await?;
     let inputs = load(store, &c, None).await?;
@@ -297,7 +305,7 @@ pub async fn community_report(store: &Store, actor: &Actor, slug: &str) -> Resul
         &reports,
     );
     r.quotes = quotes(store, &inputs.framework, Scope::Community(c.id)).await?;
-    Ok((r, c))
+    Ok((r, c, inputs.framework))
 }
 
 /// A steward publishes (or withdraws) the community's report.

@@ -5,10 +5,12 @@ mod api;
 mod auth;
 mod community;
 mod convening;
+mod evidence;
 mod metrics;
 mod plan;
 mod plan_jobs;
 mod profile;
+mod report;
 mod rate_limit;
 pub mod security;
 mod shared;
@@ -73,6 +75,8 @@ pub fn app(state: AppState) -> Router {
         .merge(story_history::router())
         .merge(shared::router())
         .merge(wave::router())
+        .merge(report::router())
+        .merge(evidence::router())
         .merge(plan::router())
         .merge(profile::router())
         .merge(travel_model::router())

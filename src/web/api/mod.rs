@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 mod convenings;
+mod reports;
 mod stories;
 mod waves;
 
@@ -53,6 +54,15 @@ pub fn router() -> Router<AppState> {
         .route("/waves/{id}/links", get(wave_links))
         .route("/outbox", get(list_outbox))
         .route("/stories/{id}/unhide", axum::routing::post(unhide_story))
+        .route("/convenings/{id}/report", get(reports::convening_report))
+        .route("/communities/{slug}/report", get(reports::community_report))
+        .route("/communities/{slug}/report/publish", axum::routing::post(reports::publish_report))
+        .route("/convenings/{id}/observations", get(reports::list_observations).post(reports::post_observation))
+        .route("/observations/{id}", axum::routing::delete(reports::delete_observation))
+        .route(
+            "/convenings/{id}/costs",
+            get(reports::get_costs).put(reports::put_costs).delete(reports::delete_costs),
+        )
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

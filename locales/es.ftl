@@ -481,7 +481,7 @@ rp-limit-silent = { $n } de { $base } participantes no contaron ninguna historia
 rp-limit-hoped = { $n ->
     [one] { $n } historia solo espera
    *[other] { $n } historias solo esperan
-} valor por ahora; las rondas de seguimiento dirán qué pasó.
+} valor por ahora; las oleadas de seguimiento dirán qué pasó.
 rp-limit-outsiders = { $n ->
     [one] { $n } historia fue contada
    *[other] { $n } historias fueron contadas
@@ -549,3 +549,26 @@ err-absurd = Este número es demasiado grande para ser correcto: { $field }.
 err-future = Esta fecha está en el futuro: { $field }.
 err-currency = Escriba la moneda con un código de tres letras, como USD, EUR o COP.
 err-indicator-unknown = Ese indicador no forma parte del marco de la comunidad.
+mx-title = La matriz completa
+mx-open = La matriz completa, historia por historia
+mx-intro = Cada fila es una historia que usted puede leer, cada columna un ciclo; las primeras filas cuentan todas las historias que coinciden, sea cual sea su visibilidad.
+mx-filter = Filtrar las historias
+mx-all = todas
+mx-apply = Mostrar
+mx-clear = Quitar los filtros
+mx-from = Contadas desde
+mx-to = Contadas hasta
+mx-language = Idioma de la historia
+mx-wave = Oleada
+mx-story = Historia
+mx-happened = ocurrió
+mx-hoped = esperado
+mx-not-told = no contado
+mx-counts = { $stories } historias coinciden; puede leer { $readable }.
+mx-empty = Todavía no se ha contado ninguna historia.
+mx-empty-filtered = Ninguna historia coincide con estos filtros.
+mx-ignored = No se entendió y se dejó de lado: { $fields }.
+mx-pages = Páginas
+mx-page = Página { $page } de { $pages }
+mx-prev = Historias más recientes
+mx-next = Historias más antiguas

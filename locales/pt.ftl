@@ -481,7 +481,7 @@ rp-limit-silent = { $n } de { $base } participantes não contaram nenhuma histó
 rp-limit-hoped = { $n ->
     [one] { $n } história ainda só espera
    *[other] { $n } histórias ainda só esperam
-} valor; as rodadas de acompanhamento dirão o que aconteceu.
+} valor; as ondas de acompanhamento dirão o que aconteceu.
 rp-limit-outsiders = { $n ->
     [one] { $n } história foi contada
    *[other] { $n } histórias foram contadas
@@ -549,3 +549,26 @@ err-absurd = Este número é grande demais para estar certo: { $field }.
 err-future = Esta data está no futuro: { $field }.
 err-currency = Escreva a moeda com um código de três letras, como BRL, USD ou MZN.
 err-indicator-unknown = Esse indicador não faz parte do referencial da comunidade.
+mx-title = A matriz completa
+mx-open = A matriz completa, história por história
+mx-intro = Cada linha é uma história que você pode ler, cada coluna um ciclo; as primeiras linhas contam todas as histórias que correspondem, seja qual for a visibilidade.
+mx-filter = Filtrar as histórias
+mx-all = todas
+mx-apply = Mostrar
+mx-clear = Limpar os filtros
+mx-from = Contadas a partir de
+mx-to = Contadas até
+mx-language = Idioma da história
+mx-wave = Onda
+mx-story = História
+mx-happened = concretizado
+mx-hoped = esperado
+mx-not-told = não contado
+mx-counts = { $stories } histórias correspondem; você pode ler { $readable }.
+mx-empty = Ainda não foi contada nenhuma história.
+mx-empty-filtered = Nenhuma história corresponde a estes filtros.
+mx-ignored = Não compreendido e deixado de lado: { $fields }.
+mx-pages = Páginas
+mx-page = Página { $page } de { $pages }
+mx-prev = Histórias mais recentes
+mx-next = Histórias mais antigas

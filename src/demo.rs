@@ -138,7 +138,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
             convenings::add_aspiration(store, &steward, cv.id, &a.cycle, &a.text).await?;
         }
         if let Some(costs) = &dc.costs {
-            reports::set_costs(store, &steward, cv.id, costs).await.with_context(|| format!("demo costs {}", dc.key))?;
+            reports::set_costs(store, &steward, cv.id, costs)
+                .await
+                .with_context(|| format!("demo costs {}", dc.key))?;
         }
         for o in &dc.observations {
             reports::record_observation(store, &steward, cv.id, o)

@@ -4,3 +4,4 @@
 pub mod matrix;
 pub mod report;
 pub mod stats;
+pub mod table;

@@ -221,13 +221,14 @@ pub fn excerpt(text: &str, max: usize) -> String {
 /// first, then those that tick the most indicators, then the newest.
 pub fn quotes(framework: &Framework, stories: &[Story], per_cycle: usize) -> Vec<Quote> {
     use crate::domain::story::Visibility;
-    let public: Vec<&Story> =
-        stories.iter().filter(|s| !s.hidden && s.visibility == Visibility::Public).collect();
+    let public: Vec<&Story> = stories.iter().filter(|s| !s.hidden && s.visibility == Visibility::Public).collect();
     let mut out = Vec::new();
     for c in &framework.cycles {
         let mut pool: Vec<(&Story, &crate::domain::story::Step)> = public
             .iter()
-            .flat_map(|s| s.steps.iter().filter(|st| st.cycle == c.key && !st.text.trim().is_empty()).map(move |st| (*s, st)))
+            .flat_map(|s| {
+                s.steps.iter().filter(|st| st.cycle == c.key && !st.text.trim().is_empty()).map(move |st| (*s, st))
+            })
             .collect();
         pool.sort_by(|(a, x), (b, y)| {
             (y.kind == StepKind::Realized)
@@ -392,8 +393,7 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
         .collect();
 
     let applied: Vec<usize> = APPLIED_OR_REALIZED.iter().filter_map(|k| fw.cycle_index(k)).collect();
-    let stories_applied_or_realized =
-        reaches.iter().filter(|r| applied.iter().any(|&i| r[i] == Some(true))).count();
+    let stories_applied_or_realized = reaches.iter().filter(|r| applied.iter().any(|&i| r[i] == Some(true))).count();
     let cost = input.cost.map(|c| {
         let total = c.travel + c.venue + c.other;
         CostOut {
@@ -589,7 +589,11 @@ fn add_aspirations(a: &mut Aspirations, b: &Aspirations) {
 
 /// The community report from its convenings' reports (all computed under the same
 /// framework, in date order).
-pub fn community_report(community: CommunityRef, framework: &Framework, reports: &[ConveningReport]) -> CommunityReport {
+pub fn community_report(
+    community: CommunityRef,
+    framework: &Framework,
+    reports: &[ConveningReport],
+) -> CommunityReport {
     let mut cycles: Vec<CycleTotals> = framework
         .cycles
         .iter()
@@ -839,7 +843,8 @@ mod tests {
     #[test]
     fn a_single_story_flows_only_where_it_reaches_both_cycles() {
         use StepKind::*;
-        let s = story(1, 1, &[("immediate", Realized, &[]), ("potential", Realized, &[]), ("applied", Aspirational, &[])]);
+        let s =
+            story(1, 1, &[("immediate", Realized, &[]), ("potential", Realized, &[]), ("applied", Aspirational, &[])]);
         let r = report(&[s], 1, None);
         let f: Vec<_> = r.flows.iter().map(|f| (f.from.as_str(), f.to.as_str(), f.realized, f.aspirational)).collect();
         assert_eq!(
@@ -869,7 +874,8 @@ mod tests {
         use StepKind::*;
         // immediate → applied with potential skipped: no flow immediate→potential, none
         // potential→applied; applied→realized counts the hope.
-        let s = story(1, 1, &[("immediate", Realized, &[]), ("applied", Realized, &[]), ("realized", Aspirational, &[])]);
+        let s =
+            story(1, 1, &[("immediate", Realized, &[]), ("applied", Realized, &[]), ("realized", Aspirational, &[])]);
         let t = story(2, 2, &[("immediate", Realized, &["networking"]), ("potential", Realized, &[])]);
         let r = report(&[s, t], 3, None);
         let f: Vec<_> = r.flows.iter().map(|f| (f.realized, f.aspirational)).collect();
@@ -904,8 +910,8 @@ mod tests {
 
     #[test]
     fn quotes_come_from_public_stories_and_name_only_who_allowed_it() {
-        use StepKind::*;
         use crate::domain::story::Visibility;
+        use StepKind::*;
         let fw = preset("km4dev-experiment").unwrap();
         let mut open = story(1, 1, &[("immediate", Realized, &[])]);
         open.steps[0].text = "We met people from three countries who work on the same water problems.".into();
@@ -920,7 +926,10 @@ mod tests {
         private.visibility = Visibility::Community;
         private.steps[0].text = "SECRET words".into();
         let q = quotes(fw, &[open, named, private], 2);
-        assert_eq!(q.iter().map(|q| (q.story_id, q.teller.as_deref())).collect::<Vec<_>>(), [(2, Some("Amina")), (1, None)]);
+        assert_eq!(
+            q.iter().map(|q| (q.story_id, q.teller.as_deref())).collect::<Vec<_>>(),
+            [(2, Some("Amina")), (1, None)]
+        );
         assert!(q.iter().all(|q| !q.excerpt.contains("SECRET")));
         assert_eq!(excerpt("one two three four five six", 12), "one two…");
         assert_eq!(excerpt("  short\n text ", 50), "short text");
@@ -930,7 +939,8 @@ mod tests {
     fn new_pairs_count_only_people_never_together_before() {
         let att = |c: usize, p: &str| (c, p.to_string());
         // c0: a b c → 3 new pairs; c1: a b d → ab met before: 2 new; c2: c d → new.
-        let a = [att(0, "a"), att(0, "b"), att(0, "c"), att(1, "a"), att(1, "b"), att(1, "d"), att(2, "c"), att(2, "d")];
+        let a =
+            [att(0, "a"), att(0, "b"), att(0, "c"), att(1, "a"), att(1, "b"), att(1, "d"), att(2, "c"), att(2, "d")];
         assert_eq!(new_pairs(3, &a), [3, 2, 1]);
         assert_eq!(new_pairs(0, &[]), Vec::<usize>::new());
         // Over 64 convenings the bit sets span several words.
@@ -945,8 +955,7 @@ mod tests {
         let fw = preset("km4dev-experiment").unwrap();
         let mk = |id: i64, mode: Mode, n: i64, applied: i64| {
             let c = ConveningRef { id, ..cv(mode) };
-            let stories: Vec<Story> =
-                (1..=applied).map(|p| story(p, p, &[("applied", Realized, &[])])).collect();
+            let stories: Vec<Story> = (1..=applied).map(|p| story(p, p, &[("applied", Realized, &[])])).collect();
             let att = people(n);
             convening_report(
                 &ConveningInput {

@@ -43,15 +43,18 @@ pub async fn report(store: &Store, base_url: &str, args: &ReportArgs) -> anyhow:
     let Some(format) = Format::parse(&args.format) else {
         bail!("unknown format '{}': choose one of {}", args.format, Format::NAMES);
     };
-    let Some(lang) = Lang::from_code(&args.lang) else { bail!("unknown language '{}': choose en, fr, es or pt", args.lang) };
+    let Some(lang) = Lang::from_code(&args.lang) else {
+        bail!("unknown language '{}': choose en, fr, es or pt", args.lang)
+    };
     let base = args.base_url.as_deref().unwrap_or(base_url);
     let today = crate::domain::convening::format_date(time::OffsetDateTime::now_utc().date());
     let actor = Actor::Operator;
     let community = format!("community '{}'", args.community);
     let text = match args.convening {
         Some(id) => {
-            let (r, c, fw) =
-                service::reports::convening_report(store, &actor, id).await.map_err(|e| explain(e, &format!("convening {id}")))?;
+            let (r, c, fw) = service::reports::convening_report(store, &actor, id)
+                .await
+                .map_err(|e| explain(e, &format!("convening {id}")))?;
             if c.slug != args.community {
                 bail!("convening {id} belongs to community '{}', not '{}'", c.slug, args.community);
             }

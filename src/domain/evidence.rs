@@ -77,7 +77,11 @@ pub fn parse_amount(field: &str, s: &str, required: bool) -> Result<Option<f64>,
         return Err(FieldError::new(field, "err-negative", format!("{field} cannot be negative")));
     }
     if v > MAX_VALUE {
-        return Err(FieldError::new(field, "err-absurd", format!("{field} is larger than {MAX_VALUE}: check the number")));
+        return Err(FieldError::new(
+            field,
+            "err-absurd",
+            format!("{field} is larger than {MAX_VALUE}: check the number"),
+        ));
     }
     Ok(Some(v))
 }
@@ -167,7 +171,8 @@ impl CostDraft {
                 "currency must be a three-letter ISO 4217 code such as USD, EUR or KES",
             ));
         }
-        let mut amount = |field: &str, s: &str| parse_amount(field, s, false).map_err(|e| errors.push(e)).ok().flatten();
+        let mut amount =
+            |field: &str, s: &str| parse_amount(field, s, false).map_err(|e| errors.push(e)).ok().flatten();
         let travel = amount("travel", &self.travel).unwrap_or(0.0);
         let venue = amount("venue", &self.venue).unwrap_or(0.0);
         let other = amount("other", &self.other).unwrap_or(0.0);
@@ -210,7 +215,8 @@ mod tests {
 
     #[test]
     fn costs_are_in_one_iso_currency_and_never_negative() {
-        let c = CostDraft { currency: "usd".into(), travel: "1200.5".into(), venue: "300".into(), ..Default::default() };
+        let c =
+            CostDraft { currency: "usd".into(), travel: "1200.5".into(), venue: "300".into(), ..Default::default() };
         let c = c.validate().unwrap();
         assert_eq!((c.currency.as_str(), c.total(), c.co2_kg), ("USD", 1500.5, None));
         let bad = CostDraft { currency: "dollars".into(), other: "-1".into(), ..Default::default() };

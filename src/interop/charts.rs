@@ -23,7 +23,11 @@ fn open(s: &mut String, id: &str, w: u32, h: u32, title: &str, desc: &str) {
 }
 
 fn label(s: &mut String, x: f64, y: f64, anchor: &str, text: &str) {
-    let _ = write!(s, "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" fill=\"{TEXT}\">{}</text>", escape_html(text));
+    let _ = write!(
+        s,
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" fill=\"{TEXT}\">{}</text>",
+        escape_html(text)
+    );
 }
 
 fn legend(s: &mut String, y: f64, items: &[(&str, String)]) {
@@ -51,13 +55,7 @@ pub fn flows(
     let (w, h) = (640.0, 300.0);
     let (top, bottom) = (24.0, 240.0);
     let n = nodes.len().max(1);
-    let max = nodes
-        .iter()
-        .map(|(_, v)| *v)
-        .chain(links.iter().map(|(r, a)| r + a))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let max = nodes.iter().map(|(_, v)| *v).chain(links.iter().map(|(r, a)| r + a)).max().unwrap_or(0).max(1);
     #[allow(clippy::cast_precision_loss)]
     let scale = |v: usize| (bottom - top) * v as f64 / max as f64;
     #[allow(clippy::cast_precision_loss)]
@@ -94,7 +92,12 @@ pub fn flows(
     }
     for (i, (name, v)) in nodes.iter().enumerate() {
         let t = scale(*v).max(1.0);
-        let _ = write!(s, "<rect x=\"{:.1}\" y=\"{top:.1}\" width=\"{bar}\" height=\"{t:.1}\" fill=\"{}\"/>", x(i), PALETTE[0]);
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{top:.1}\" width=\"{bar}\" height=\"{t:.1}\" fill=\"{}\"/>",
+            x(i),
+            PALETTE[0]
+        );
         label(&mut s, x(i) + bar / 2.0, bottom + 18.0, "middle", name);
         label(&mut s, x(i) + bar / 2.0, top - 6.0, "middle", &v.to_string());
     }
@@ -105,7 +108,13 @@ pub fn flows(
 
 /// Horizontal bars in groups (one group per cycle, one bar per series), each bar the
 /// share given in `0.0..=1.0` with its text beside it.
-pub fn grouped_bars(id: &str, title: &str, desc: &str, groups: &[(String, Vec<(f64, String)>)], series: &[String]) -> String {
+pub fn grouped_bars(
+    id: &str,
+    title: &str,
+    desc: &str,
+    groups: &[(String, Vec<(f64, String)>)],
+    series: &[String],
+) -> String {
     let bar_h = 14.0;
     let per_group = series.len().max(1);
     #[allow(clippy::cast_precision_loss)]
@@ -116,7 +125,8 @@ pub fn grouped_bars(id: &str, title: &str, desc: &str, groups: &[(String, Vec<(f
     let mut s = String::new();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     open(&mut s, id, 640, h as u32, title, desc);
-    let items: Vec<(&str, String)> = series.iter().enumerate().map(|(i, n)| (PALETTE[i % PALETTE.len()], n.clone())).collect();
+    let items: Vec<(&str, String)> =
+        series.iter().enumerate().map(|(i, n)| (PALETTE[i % PALETTE.len()], n.clone())).collect();
     legend(&mut s, 16.0, &items);
     let mut y = 30.0;
     for (name, bars) in groups {
@@ -125,7 +135,10 @@ pub fn grouped_bars(id: &str, title: &str, desc: &str, groups: &[(String, Vec<(f
         for (i, (share, text)) in bars.iter().enumerate() {
             let len = (width * share.clamp(0.0, 1.0)).max(1.0);
             let colour = PALETTE[i % PALETTE.len()];
-            let _ = write!(s, "<rect x=\"{left:.1}\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"{bar_h}\" fill=\"{colour}\"/>");
+            let _ = write!(
+                s,
+                "<rect x=\"{left:.1}\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"{bar_h}\" fill=\"{colour}\"/>"
+            );
             label(&mut s, left + len + 6.0, y + bar_h - 2.0, "start", text);
             y += bar_h + 3.0;
         }
@@ -145,7 +158,8 @@ pub fn stacked_bars(id: &str, title: &str, desc: &str, rows: &[(String, Vec<usiz
     let mut s = String::new();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     open(&mut s, id, 640, h as u32, title, desc);
-    let items: Vec<(&str, String)> = parts.iter().enumerate().map(|(i, n)| (PALETTE[i % PALETTE.len()], n.clone())).collect();
+    let items: Vec<(&str, String)> =
+        parts.iter().enumerate().map(|(i, n)| (PALETTE[i % PALETTE.len()], n.clone())).collect();
     legend(&mut s, 16.0, &items);
     let mut y = 34.0;
     for (name, values) in rows {
@@ -157,7 +171,10 @@ pub fn stacked_bars(id: &str, title: &str, desc: &str, rows: &[(String, Vec<usiz
             let len = width * *v as f64 / max as f64;
             if *v > 0 {
                 let colour = PALETTE[i % PALETTE.len()];
-                let _ = write!(s, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"{bar_h}\" fill=\"{colour}\"/>");
+                let _ = write!(
+                    s,
+                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"{bar_h}\" fill=\"{colour}\"/>"
+                );
                 if len > 18.0 {
                     let _ = write!(
                         s,
@@ -189,8 +206,20 @@ mod tests {
             &[(3, 1), (0, 2)],
             ("happened", "hoped"),
         );
-        let b = grouped_bars("b", "Shares", "d", &[("Applied".into(), vec![(0.5, "50 %".into()), (0.1, "1 of 10".into())])], &["In person".into(), "Virtual".into()]);
-        let s = stacked_bars("s", "Hopes", "d", &[("Applied".into(), vec![1, 0, 2, 3])], &["a".into(), "b".into(), "c".into(), "d".into()]);
+        let b = grouped_bars(
+            "b",
+            "Shares",
+            "d",
+            &[("Applied".into(), vec![(0.5, "50 %".into()), (0.1, "1 of 10".into())])],
+            &["In person".into(), "Virtual".into()],
+        );
+        let s = stacked_bars(
+            "s",
+            "Hopes",
+            "d",
+            &[("Applied".into(), vec![1, 0, 2, 3])],
+            &["a".into(), "b".into(), "c".into(), "d".into()],
+        );
         for svg in [&f, &b, &s] {
             assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
             assert!(svg.contains("role=\"img\"") && svg.contains("<title id="));

@@ -179,6 +179,7 @@ pub fn mediawiki(doc: &Doc, base: &str) -> String {
             if !t.caption.is_empty() {
                 let _ = writeln!(s, "|+ {}", wiki_text(&t.caption));
             }
+            s.push_str("|-\n");
             let _ = writeln!(s, "! {}", t.head.iter().map(|h| wiki_text(h)).collect::<Vec<_>>().join(" !! "));
             for r in &t.rows {
                 s.push_str("|-\n");
@@ -291,7 +292,11 @@ pub fn html_body(doc: &Doc) -> String {
                 Some(h) => format!("<a href=\"{}\">{}</a>", escape_html(h), escape_html(who)),
                 None => escape_html(who),
             };
-            let _ = writeln!(s, "<blockquote dir=\"auto\"><p>{}</p><footer>{cite}</footer></blockquote>", escape_html(words));
+            let _ = writeln!(
+                s,
+                "<blockquote dir=\"auto\"><p>{}</p><footer>{cite}</footer></blockquote>",
+                escape_html(words)
+            );
         }
         s.push_str("</section>\n");
     }
@@ -345,7 +350,11 @@ mod tests {
         assert_eq!(wiki_text("</nowiki>[[x]]"), "<nowiki>&lt;/nowiki&gt;[[x]]</nowiki>");
         let w = mediawiki(&doc(), "https://x.org");
         assert!(w.contains("{| class=\"wikitable sortable\"") && w.contains("|}"));
-        assert!(w.contains("[https://x.org/s/1 <nowiki>Immediate  value </nowiki>]") || w.contains("[https://x.org/s/1 Immediate  value ]"), "{w}");
+        assert!(
+            w.contains("[https://x.org/s/1 <nowiki>Immediate  value </nowiki>]")
+                || w.contains("[https://x.org/s/1 Immediate  value ]"),
+            "{w}"
+        );
     }
 
     #[test]

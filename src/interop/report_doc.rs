@@ -78,7 +78,12 @@ fn indicator_text(t: &T, ind: &BTreeMap<String, usize>, names: &BTreeMap<String,
     Cell::num(if text.is_empty() { "—".into() } else { text }, raw)
 }
 
-fn flows_section(t: &T, flows: &[Flow], names: &BTreeMap<String, String>, realized: &BTreeMap<String, usize>) -> Section {
+fn flows_section(
+    t: &T,
+    flows: &[Flow],
+    names: &BTreeMap<String, String>,
+    realized: &BTreeMap<String, usize>,
+) -> Section {
     let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
     let mut sec = Section::new("flows", t.t("rp-flows"));
     sec.paragraphs.push(t.t("rp-flows-intro"));
@@ -123,7 +128,9 @@ fn flows_section(t: &T, flows: &[Flow], names: &BTreeMap<String, String>, realiz
         head: vec![t.t("rp-col-from"), t.t("rp-col-to"), t.t("rp-col-flow-realized"), t.t("rp-col-flow-hoped")],
         rows: flows
             .iter()
-            .map(|f| vec![Cell::text(name(&f.from)), Cell::text(name(&f.to)), t.count(f.realized), t.count(f.aspirational)])
+            .map(|f| {
+                vec![Cell::text(name(&f.from)), Cell::text(name(&f.to)), t.count(f.realized), t.count(f.aspirational)]
+            })
             .collect(),
     });
     sec
@@ -140,15 +147,16 @@ fn aspirations_section(t: &T, rows: &[(String, Aspirations)]) -> Section {
         .collect();
     if !bars.is_empty() {
         sec.chart = Some(Chart {
-            svg: charts::stacked_bars("chart-aspirations", &t.t("rp-aspirations"), &t.t("rp-aspirations-intro"), &bars, &parts),
+            svg: charts::stacked_bars(
+                "chart-aspirations",
+                &t.t("rp-aspirations"),
+                &t.t("rp-aspirations-intro"),
+                &bars,
+                &parts,
+            ),
         });
     }
-    let mut head = vec![
-        t.t("rp-col-cycle"),
-        t.t("rp-col-planned"),
-        t.t("rp-col-expected"),
-        t.t("rp-col-reported"),
-    ];
+    let mut head = vec![t.t("rp-col-cycle"), t.t("rp-col-planned"), t.t("rp-col-expected"), t.t("rp-col-reported")];
     head.extend(parts.iter().cloned());
     sec.tables.push(Table {
         id: "aspirations".into(),
@@ -199,7 +207,11 @@ fn quotes_section(t: &T, quotes: &[Quote], names: &BTreeMap<String, String>) -> 
     for q in quotes {
         let cycle = names.get(&q.cycle).cloned().unwrap_or_else(|| q.cycle.clone());
         let who = q.teller.clone().unwrap_or_else(|| t.t("rp-name-withheld"));
-        sec.quotes.push((q.excerpt.clone(), format!("{cycle} · {} · {who}", q.title), Some(format!("/stories/{}", q.story_id))));
+        sec.quotes.push((
+            q.excerpt.clone(),
+            format!("{cycle} · {} · {who}", q.title),
+            Some(format!("/stories/{}", q.story_id)),
+        ));
     }
     sec
 }
@@ -286,7 +298,14 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
                 let obs = c
                     .observations
                     .iter()
-                    .map(|o| format!("{} {} ({})", t.amount(o.value, if o.value.fract() == 0.0 { 0 } else { 2 }), o.unit, name(&o.indicator)))
+                    .map(|o| {
+                        format!(
+                            "{} {} ({})",
+                            t.amount(o.value, if o.value.fract() == 0.0 { 0 } else { 2 }),
+                            o.unit,
+                            name(&o.indicator)
+                        )
+                    })
                     .collect::<Vec<_>>();
                 let obs_raw =
                     c.observations.iter().map(|o| format!("{}={}", o.indicator, o.value)).collect::<Vec<_>>().join(" ");
@@ -317,7 +336,10 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
     Doc {
         title: t.ta("rp-convening-title", &[("title", &r.convening.title)]),
         lang: lang.code().into(),
-        intro: vec![t.ta("rp-generated", &[("framework", &r.framework), ("date", generated)]), t.t("rp-aggregate-note")],
+        intro: vec![
+            t.ta("rp-generated", &[("framework", &r.framework), ("date", generated)]),
+            t.t("rp-aggregate-note"),
+        ],
         sections: vec![
             summary,
             cycles,
@@ -363,11 +385,8 @@ fn comparison_sentence(t: &T, c: &crate::analysis::report::Comparison, cycle: &s
         Some(p) => {
             #[allow(clippy::cast_precision_loss)]
             let (ap, bp) = (c.a_yes as f64 / c.a_n as f64, c.b_yes as f64 / c.b_n as f64);
-            let extra = [
-                ("ap", format_percent(t.lang, ap)),
-                ("bp", format_percent(t.lang, bp)),
-                ("p", format_p(t.lang, p)),
-            ];
+            let extra =
+                [("ap", format_percent(t.lang, ap)), ("bp", format_percent(t.lang, bp)), ("p", format_p(t.lang, p))];
             render(if p < 0.05 { "rp-cmp-differs" } else { "rp-cmp-same" }, args(&extra))
         }
     }
@@ -473,8 +492,9 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
     let mut shares = Section::new("shares", t.t("rp-shares"));
     shares.paragraphs.push(t.t("rp-shares-intro"));
     if !r.by_mode.is_empty() {
-        shares.chart =
-            Some(Chart { svg: charts::grouped_bars("chart-shares", &t.t("rp-shares"), &t.t("rp-shares-intro"), &groups, &series) });
+        shares.chart = Some(Chart {
+            svg: charts::grouped_bars("chart-shares", &t.t("rp-shares"), &t.t("rp-shares-intro"), &groups, &series),
+        });
     }
     let mut head = vec![t.t("rp-col-cycle")];
     head.extend(series.iter().cloned());
@@ -531,7 +551,8 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
             .convenings
             .iter()
             .map(|c| {
-                let mut cost = t.money(c.cost.as_ref().map(|k| k.total), c.cost.as_ref().map_or("", |k| k.currency.as_str()));
+                let mut cost =
+                    t.money(c.cost.as_ref().map(|k| k.total), c.cost.as_ref().map_or("", |k| k.currency.as_str()));
                 if c.cost.as_ref().is_some_and(|k| k.estimated) {
                     cost.text = format!("{} ({})", cost.text, t.t("rp-estimate"));
                 }
@@ -582,7 +603,10 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
     Doc {
         title: t.ta("rp-community-title", &[("name", &r.community.name)]),
         lang: lang.code().into(),
-        intro: vec![t.ta("rp-generated", &[("framework", &r.framework), ("date", generated)]), t.t("rp-aggregate-note")],
+        intro: vec![
+            t.ta("rp-generated", &[("framework", &r.framework), ("date", generated)]),
+            t.t("rp-aggregate-note"),
+        ],
         sections: vec![
             answer,
             modes,

@@ -321,6 +321,98 @@ pub async fn published_at(store: &Store, slug: &str) -> Result<Option<String>> {
     Ok(store.report_published_at(c.id).await?)
 }
 
+/// Stories per page of the full matrix.
+pub const ROWS_PER_PAGE: usize = 50;
+/// Words shown per cell of the full matrix.
+const CELL_EXCERPT: usize = 90;
+
+/// The matrix in full for a community, filtered: the counts over every matching story,
+/// the observations per cycle, and one page of the matching stories the actor may read
+/// (newest first), each with its cells.
+pub struct FullMatrix {
+    pub community: Community,
+    pub framework: Framework,
+    pub viewer: Viewer,
+    pub convenings: Vec<Convening>,
+    pub waves: Vec<crate::store::Wave>,
+    pub summary: crate::analysis::matrix::Matrix,
+    /// Observations recorded for each cycle's indicators (in the filtered convenings).
+    pub observations: Vec<usize>,
+    pub rows: Vec<(crate::domain::story::Story, Vec<Option<crate::analysis::table::StepCell>>)>,
+    /// Matching stories the actor may read (all pages).
+    pub readable: usize,
+    pub page: usize,
+    pub pages: usize,
+}
+
+pub async fn full_matrix(
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+    filter: &crate::analysis::table::Filter,
+    page: usize,
+) -> Result<FullMatrix> {
+    let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
+    let viewer = may_read_report(store, actor, &c).await?;
+    let framework = current_framework(store, &c).await?.framework;
+    let convenings = store.convenings(c.id).await?;
+    let mode: HashMap<i64, Mode> =
+        convenings.iter().map(|cv| (cv.id, Mode::parse(&cv.mode).unwrap_or(Mode::InPerson))).collect();
+    let mut waves = Vec::new();
+    for cv in &convenings {
+        waves.extend(store.waves(cv.id).await?);
+    }
+    let facts = store.story_facts(Scope::Community(c.id)).await?;
+    let matching: Vec<crate::domain::story::Story> = facts
+        .into_iter()
+        .filter(|s| filter.matches(s, mode.get(&s.convening_id).copied().unwrap_or(Mode::InPerson)))
+        .collect();
+    let in_scope =
+        |id: i64| filter.convening.is_none_or(|c| c == id) && filter.mode.is_none_or(|m| mode.get(&id) == Some(&m));
+    let participants =
+        store.attendance(Scope::Community(c.id)).await?.iter().filter(|a| in_scope(a.convening_id)).count();
+    let summary = crate::analysis::matrix::matrix(&framework, &matching, participants);
+    let observations_all = store.observations(Scope::Community(c.id)).await?;
+    let observations = framework
+        .cycles
+        .iter()
+        .map(|cy| {
+            observations_all
+                .iter()
+                .filter(|o| in_scope(o.convening_id) && cy.indicators.iter().any(|i| i.key == o.indicator))
+                .count()
+        })
+        .collect();
+    let mut readable: Vec<&crate::domain::story::Story> =
+        matching.iter().filter(|s| super::stories::may_read(actor, viewer, s)).collect();
+    readable.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    let pages = readable.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let ids: Vec<i64> = readable.iter().skip((page - 1) * ROWS_PER_PAGE).take(ROWS_PER_PAGE).map(|s| s.id).collect();
+    let rows = store
+        .stories_by_id(&ids)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let cells = crate::analysis::table::cells(&framework, &s, CELL_EXCERPT);
+            (s, cells)
+        })
+        .collect();
+    Ok(FullMatrix {
+        community: c,
+        framework,
+        viewer,
+        convenings,
+        waves,
+        summary,
+        observations,
+        rows,
+        readable: readable.len(),
+        page,
+        pages,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::plan_estimate;

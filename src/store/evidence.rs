@@ -25,7 +25,8 @@ pub struct Observation {
     pub created_at: String,
 }
 
-const OBSERVATION: &str = "id, convening_id, indicator, value, unit, observed_on, source, note, recorded_by, created_at";
+const OBSERVATION: &str =
+    "id, convening_id, indicator, value, unit, observed_on, source, note, recorded_by, created_at";
 
 /// Which stories a lean load reads.
 #[derive(Debug, Clone, Copy)]
@@ -210,7 +211,8 @@ impl Store {
             let status: String = r.try_get("status")?;
             let outcome = StepOutcome {
                 cycle: r.try_get("cycle")?,
-                status: OutcomeStatus::parse(&status).map_err(|_| StoreError::Corrupt(format!("outcome '{status}'")))?,
+                status: OutcomeStatus::parse(&status)
+                    .map_err(|_| StoreError::Corrupt(format!("outcome '{status}'")))?,
                 text: String::new(),
                 wave_id: r.try_get("wave_id")?,
                 revision: r.try_get("revision")?,

@@ -179,7 +179,12 @@ struct ConveningPage {
     links: Vec<AnswerLink>,
     members: Vec<Member>,
     matrix: Matrix,
+    /// One page of the stories the reader may see, newest first.
     stories: Vec<StoryView>,
+    /// How many stories the reader may see in all, and which page of them this is.
+    readable: usize,
+    page: usize,
+    pages: usize,
     hidden_stories: usize,
     can_tell: bool,
     new_link: Option<(String, String)>,
@@ -191,6 +196,10 @@ struct ConveningPage {
 }
 
 impl ConveningPage {
+    fn page_line(&self) -> String {
+        let (p, n) = (self.page.to_string(), self.pages.to_string());
+        self.ctx.ta("mx-page", &[("page", &p), ("pages", &n)])
+    }
     fn wave_cycles(&self, w: &Wave) -> String {
         w.cycles.iter().map(|k| self.cycle_name(k)).collect::<Vec<_>>().join(", ")
     }
@@ -249,19 +258,35 @@ async fn render(
     refused: Refused,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor();
-    let (convening, viewer, readable, all) = service::stories::readable(&state.store, &actor, id).await?;
+    let (convening, _, viewer) = service::convening(&state.store, &actor, id).await?;
+    // Stories without their words for the counts; words only for the page shown.
+    let facts = state.store.story_facts(crate::store::Scope::Convening(id)).await?;
+    let mut readable: Vec<&crate::domain::story::Story> =
+        facts.iter().filter(|s| service::stories::may_read(&actor, viewer, s)).collect();
+    readable.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    let pages = readable.len().div_ceil(STORIES_PER_PAGE).max(1);
+    let page = query_param(&ctx.path, "page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, pages);
+    let ids: Vec<i64> =
+        readable.iter().skip((page - 1) * STORIES_PER_PAGE).take(STORIES_PER_PAGE).map(|s| s.id).collect();
+    let shown = state.store.stories_by_id(&ids).await?;
     let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
     let framework = service::current_framework(&state.store, &community).await?;
     let aspirations = state.store.aspirations(id).await?;
     let participants = state.store.participants(id).await?;
     // `?as_of=YYYY-MM-DD` reads the matrix as it stood then; a bad date reads it now.
     let as_of = as_of_param(&ctx.path);
-    let revisions = if as_of.is_some() { state.store.convening_revisions(id).await? } else { Vec::new() };
-    let matrix = matrix_as_of(&framework.framework, &all, &revisions, participants.len(), as_of.as_deref());
+    let matrix = if as_of.is_some() {
+        let all = state.store.stories(id).await?;
+        let revisions = state.store.convening_revisions(id).await?;
+        matrix_as_of(&framework.framework, &all, &revisions, participants.len(), as_of.as_deref())
+    } else {
+        matrix_as_of(&framework.framework, &facts, &[], participants.len(), None)
+    };
     let waves = service::waves::waves(&state.store, &actor, id).await?;
-    let stories = story_views(state, &actor, viewer, &readable).await?;
+    let stories = story_views(state, &actor, viewer, &shown).await?;
     let hidden_stories =
-        all.iter().filter(|s| !s.hidden).count().saturating_sub(stories.iter().filter(|s| !s.hidden).count());
+        facts.iter().filter(|s| !s.hidden).count().saturating_sub(readable.iter().filter(|s| !s.hidden).count());
+    let readable = readable.len();
     let steward = viewer == Viewer::Steward;
     let members = if steward { state.store.members(community.id).await? } else { Vec::new() };
     let links = if steward { state.store.answer_links(id).await? } else { Vec::new() };
@@ -279,6 +304,9 @@ async fn render(
         members,
         matrix,
         stories,
+        readable,
+        page,
+        pages,
         hidden_stories,
         can_tell,
         new_link,
@@ -289,9 +317,16 @@ async fn render(
     Ok((status, Page(page)).into_response())
 }
 
-fn as_of_param(path: &str) -> Option<String> {
+/// Stories per page of a convening page (newest first).
+pub const STORIES_PER_PAGE: usize = 20;
+
+fn query_param(path: &str, name: &str) -> Option<String> {
     let query = path.split_once('?')?.1;
-    let v = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "as_of")?.1.into_owned();
+    Some(form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name)?.1.into_owned())
+}
+
+fn as_of_param(path: &str) -> Option<String> {
+    let v = query_param(path, "as_of")?;
     crate::domain::convening::parse_date("as_of", &v).ok().map(crate::domain::convening::format_date)
 }
 

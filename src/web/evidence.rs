@@ -74,7 +74,10 @@ async fn render(
     let (cost, cost_error) = cost.map_or_else(
         || {
             let d = costs.recorded.as_ref().map_or_else(
-                || CostDraft { currency: costs.estimate.as_ref().map(|e| e.currency.clone()).unwrap_or_default(), ..Default::default() },
+                || CostDraft {
+                    currency: costs.estimate.as_ref().map(|e| e.currency.clone()).unwrap_or_default(),
+                    ..Default::default()
+                },
                 |c| CostDraft {
                     currency: c.currency.clone(),
                     travel: amount(c.travel),
@@ -119,7 +122,11 @@ async fn add_observation(
     }
 }
 
-async fn delete_observation(State(state): State<AppState>, ctx: Ctx, Path(oid): Path<i64>) -> Result<Response, AppError> {
+async fn delete_observation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(oid): Path<i64>,
+) -> Result<Response, AppError> {
     ctx.require_user()?;
     let id = service::reports::delete_observation(&state.store, &ctx.actor(), oid).await?;
     Ok(see_other(&format!("/convenings/{id}/evidence#observations")))

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/report", get(community_page))
         .route("/c/{slug}/report/publish", post(publish))
         .route("/convenings/{id}/report", get(convening_page))
+        .route("/c/{slug}/matrix", get(matrix_page))
 }
 
 #[derive(Deserialize)]
@@ -133,4 +134,129 @@ async fn publish(
     ctx.require_user()?;
     service::reports::publish_report(&state.store, &ctx.actor(), &slug, f.publish == "1").await?;
     Ok(see_other(&format!("/c/{slug}/report")))
+}
+
+#[derive(Deserialize, Default)]
+struct MatrixQuery {
+    #[serde(default)]
+    convening: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    indicator: String,
+    #[serde(default)]
+    wave: String,
+    #[serde(default)]
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "matrix.html")]
+struct MatrixPage {
+    ctx: Ctx,
+    m: service::reports::FullMatrix,
+    q: MatrixQuery,
+    /// Filters that could not be read, by field.
+    ignored: Vec<String>,
+    filtered: bool,
+}
+
+impl MatrixPage {
+    fn indicator_name(&self, key: &str) -> String {
+        self.m.framework.indicator(key).map_or_else(|| key.to_string(), |i| i.name.clone())
+    }
+    fn teller(&self, s: &crate::domain::story::Story) -> String {
+        let own = self.ctx.user_id().is_some() && self.ctx.user_id() == s.teller_user_id;
+        let viewer = if own { Viewer::Steward } else { self.m.viewer };
+        s.shown_name(viewer, self.ctx.user_id()).map_or_else(|| self.ctx.t("rp-name-withheld"), ToString::to_string)
+    }
+    fn convening_title(&self, id: &i64) -> String {
+        self.m.convenings.iter().find(|c| c.id == *id).map(|c| c.title.clone()).unwrap_or_default()
+    }
+    fn counts_line(&self) -> String {
+        let (n, r) = (self.m.summary.n_stories.to_string(), self.m.readable.to_string());
+        self.ctx.ta("mx-counts", &[("stories", &n), ("readable", &r)])
+    }
+    fn page_line(&self) -> String {
+        let (p, n) = (self.m.page.to_string(), self.m.pages.to_string());
+        self.ctx.ta("mx-page", &[("page", &p), ("pages", &n)])
+    }
+    fn page_link(&self, page: usize) -> String {
+        let q = &self.q;
+        let pairs = [
+            ("convening", &q.convening),
+            ("mode", &q.mode),
+            ("from", &q.from),
+            ("to", &q.to),
+            ("language", &q.language),
+            ("indicator", &q.indicator),
+            ("wave", &q.wave),
+        ];
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("page", &page.to_string());
+        format!("/c/{}/matrix?{}", self.m.community.slug, s.finish())
+    }
+}
+
+fn read_filter(q: &MatrixQuery, ignored: &mut Vec<String>) -> crate::analysis::table::Filter {
+    let mut id = |field: &str, v: &str| -> Option<i64> {
+        if v.trim().is_empty() {
+            return None;
+        }
+        v.trim().parse().map_err(|_| ignored.push(field.to_string())).ok()
+    };
+    let convening = id("convening", &q.convening);
+    let wave = id("wave", &q.wave);
+    let mut date = |field: &str, v: &str| -> Option<String> {
+        if v.trim().is_empty() {
+            return None;
+        }
+        crate::domain::convening::parse_date(field, v)
+            .map(crate::domain::convening::format_date)
+            .map_err(|_| ignored.push(field.to_string()))
+            .ok()
+    };
+    let from = date("from", &q.from);
+    let to = date("to", &q.to);
+    let mode = if q.mode.trim().is_empty() {
+        None
+    } else {
+        crate::domain::convening::Mode::parse(q.mode.trim()).map_err(|_| ignored.push("mode".into())).ok()
+    };
+    let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    crate::analysis::table::Filter {
+        convening,
+        mode,
+        from,
+        to,
+        language: text(&q.language),
+        indicator: text(&q.indicator),
+        wave,
+    }
+}
+
+/// The matrix in full: stories as rows, cycles as columns, filtered and paged.
+async fn matrix_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<MatrixQuery>,
+) -> Result<Response, AppError> {
+    let mut ignored = Vec::new();
+    let filter = read_filter(&q, &mut ignored);
+    let page = q.page.trim().parse().unwrap_or(1);
+    let m = service::reports::full_matrix(&state.store, &ctx.actor(), &slug, &filter, page).await?;
+    let filtered = !filter.is_empty();
+    Ok(Page(MatrixPage { ctx, m, q, ignored, filtered }).into_response())
 }

@@ -214,6 +214,12 @@ async fn the_openapi_document_lists_every_route() {
         "/waves/{id}/invite",
         "/waves/{id}/links",
         "/outbox",
+        "/convenings/{id}/report",
+        "/communities/{slug}/report",
+        "/communities/{slug}/report/publish",
+        "/convenings/{id}/observations",
+        "/observations/{id}",
+        "/convenings/{id}/costs",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
     }

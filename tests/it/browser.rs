@@ -400,7 +400,14 @@ fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str
             if width == 390 {
                 let w = js(&tab, "document.documentElement.scrollWidth")?.as_f64().unwrap_or(0.0);
                 if w > 390.0 {
-                    problems.push(format!("{page} @ 390px: {w} px wide (sideways scrolling)"));
+                    // Name the widest elements, so the failure says what to fix.
+                    let culprits = js(
+                        &tab,
+                        "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391 \
+                         && e.parentElement.getBoundingClientRect().right <= 391).slice(0, 4).map(e => e.tagName + (e.id ? '#' + e.id : '') + \
+                         (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')",
+                    )?;
+                    problems.push(format!("{page} @ 390px: {w} px wide (sideways scrolling): {culprits}"));
                 }
             }
         }
@@ -465,6 +472,58 @@ async fn the_pages_added_for_lifecycles_waves_and_mail_pass_axe_at_390_and_1280_
         "/me".to_string(),
         "/reset".to_string(),
         "/unsubscribe/some-token".to_string(),
+    ];
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_and_evidence_pages_pass_axe_at_390_and_1280_px() {
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let (steward, member, convening) = community_with_convening(&app.store, "axr").await;
+    let s = Actor::User(steward.clone());
+    let step = |cycle: &str, kind: &str| convene::domain::story::StepDraft {
+        cycle: cycle.into(),
+        kind: kind.into(),
+        text: "We met people from three countries and kept in touch.".into(),
+        indicators: if cycle == "immediate" { vec!["networking".into()] } else { vec![] },
+    };
+    let draft = convene::domain::story::StoryDraft {
+        title: "Open story".into(),
+        language: "en".into(),
+        visibility: "public".into(),
+        show_name: true,
+        steps: vec![step("immediate", "realized"), step("potential", "realized"), step("applied", "aspirational")],
+    };
+    stories::tell_story(&app.store, &Actor::User(member), convening, &draft).await.unwrap();
+    stories::tell_story(&app.store, &s, convening, &draft).await.unwrap();
+    let obs = convene::domain::evidence::ObservationDraft {
+        indicator: "participation".into(),
+        value: "12".into(),
+        unit: "people".into(),
+        ..Default::default()
+    };
+    convene::service::reports::record_observation(&app.store, &s, convening, &obs).await.unwrap();
+    let costs = convene::domain::evidence::CostDraft {
+        currency: "USD".into(),
+        travel: "2400".into(),
+        venue: "300".into(),
+        ..Default::default()
+    };
+    convene::service::reports::set_costs(&app.store, &s, convening, &costs).await.unwrap();
+    let pages = vec![
+        "/c/axr/report".to_string(),
+        "/c/axr/matrix".to_string(),
+        format!("/convenings/{convening}/report"),
+        format!("/convenings/{convening}/report?format=html"),
+        format!("/convenings/{convening}/evidence"),
     ];
     let base = app.url("");
     let email = steward.email.clone();

@@ -9,6 +9,7 @@ mod lifecycle;
 mod mail;
 mod pages;
 mod planner;
+mod report;
 mod security;
 mod service;
 mod store_contract;

@@ -118,6 +118,15 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/api/v1/convenings/1/waves",
         "/api/v1/outbox?convening=1",
         "/api/v1/stories/1/revisions",
+        "/c/hdr/report",
+        "/c/hdr/report?format=md",
+        "/c/hdr/matrix?page=2&language=fr",
+        "/convenings/1/report",
+        "/convenings/1/evidence",
+        "/api/v1/convenings/1/report",
+        "/api/v1/communities/hdr/report?format=csv",
+        "/api/v1/convenings/1/observations",
+        "/api/v1/convenings/1/costs",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
@@ -393,6 +402,9 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/plans/x/budget.csv",
         "/stories/1?told=1&told=2",
         "/signin?next=a&next=b",
+        "/convenings/abc/report",
+        "/convenings/abc/evidence",
+        "/c/x/report?format=pdf",
     ] {
         let r = c.get(app.url(path)).header("accept-language", "es").send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
@@ -407,6 +419,10 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/api/v1/convenings/abc/matrix",
         "/api/v1/communities/x/convenings/y",
         "/api/v1/places?q=nair&limit=many",
+        "/api/v1/convenings/abc/report",
+        "/api/v1/convenings/1/report?format=pdf",
+        "/api/v1/communities/x/report",
+        "/api/v1/observations/abc",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");

@@ -6,12 +6,13 @@
 use crate::helpers::sqlite_store;
 use convene::domain::Role;
 use convene::domain::convening::ConveningDraft;
+use convene::domain::evidence::{CostDraft, ObservationDraft};
 use convene::domain::story::{StepDraft, StoryDraft};
 use convene::domain::wave::{OutcomeDraft, WaveDraft};
 use convene::service::accounts::{self, NewAccount, Uses};
 use convene::service::communities::{self, CommunityDraft};
 use convene::service::convenings::{self, ParticipantDraft};
-use convene::service::{Actor, ServiceError, stories, waves};
+use convene::service::{Actor, ServiceError, reports, stories, waves};
 use convene::store::{DynStore, User};
 use std::future::Future;
 use std::pin::Pin;
@@ -48,6 +49,7 @@ struct World {
     invitation: i64,
     plan: i64,
     wave: i64,
+    observation: i64,
 }
 
 fn draft(title: &str) -> StoryDraft {
@@ -113,6 +115,8 @@ async fn world() -> World {
         accounts::create_invitation(&store, &s, "home", Role::Member, Uses::Many, None).await.unwrap();
     let plan = convenings::save_plan(&store, &s, cv.id, "A plan", "{}", "{}").await.unwrap();
     let wave = store.waves(cv.id).await.unwrap()[0].id;
+    let obs = ObservationDraft { indicator: "participation".into(), value: "12".into(), ..Default::default() };
+    let observation = reports::record_observation(&store, &s, cv.id, &obs).await.unwrap().id;
     World {
         store,
         _dir: dir,
@@ -126,6 +130,7 @@ async fn world() -> World {
         invitation: invitation.id,
         plan: plan.id,
         wave,
+        observation,
     }
 }
 
@@ -424,6 +429,53 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             op!(|w, a| accounts::create_user(&w.store, a, "made@x.org", "Made", "long enough", false)),
             [No, No, No, No, Yes],
         ),
+        (
+            "record_observation",
+            op!(|w, a| reports::record_observation(
+                &w.store,
+                a,
+                w.convening,
+                &ObservationDraft { indicator: "networking".into(), value: "3".into(), ..Default::default() }
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        ("observations", op!(|w, a| reports::observations(&w.store, a, w.convening)), [No, No, Yes, Yes, Yes]),
+        (
+            "delete_observation",
+            op!(|w, a| reports::delete_observation(&w.store, a, w.observation)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "set_costs",
+            op!(|w, a| reports::set_costs(
+                &w.store,
+                a,
+                w.convening,
+                &CostDraft { currency: "USD".into(), travel: "100".into(), ..Default::default() }
+            )),
+            [No, No, No, Yes, Yes],
+        ),
+        ("clear_costs", op!(|w, a| reports::clear_costs(&w.store, a, w.convening)), [No, No, No, Yes, Yes]),
+        ("costs", op!(|w, a| reports::costs(&w.store, a, w.convening)), [No, No, Yes, Yes, Yes]),
+        (
+            "convening_report (not published)",
+            op!(|w, a| reports::convening_report(&w.store, a, w.convening)),
+            [No, No, Yes, Yes, Yes],
+        ),
+        (
+            "community_report (not published)",
+            op!(|w, a| reports::community_report(&w.store, a, "home")),
+            [No, No, Yes, Yes, Yes],
+        ),
+        (
+            "community_report (published)",
+            op!(|w, a| async {
+                reports::publish_report(&w.store, &Actor::Operator, "home", true).await?;
+                reports::community_report(&w.store, a, "home").await
+            }),
+            [Yes, Yes, Yes, Yes, Yes],
+        ),
+        ("publish_report", op!(|w, a| reports::publish_report(&w.store, a, "home", true)), [No, No, No, Yes, Yes]),
         (
             "set_password (operator only)",
             op!(|w, a| accounts::set_password(&w.store, a, MEMBER_EMAIL, "long enough")),

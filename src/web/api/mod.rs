@@ -59,10 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/communities/{slug}/report/publish", axum::routing::post(reports::publish_report))
         .route("/convenings/{id}/observations", get(reports::list_observations).post(reports::post_observation))
         .route("/observations/{id}", axum::routing::delete(reports::delete_observation))
-        .route(
-            "/convenings/{id}/costs",
-            get(reports::get_costs).put(reports::put_costs).delete(reports::delete_costs),
-        )
+        .route("/convenings/{id}/costs", get(reports::get_costs).put(reports::put_costs).delete(reports::delete_costs))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

@@ -153,8 +153,7 @@ pub fn format_percent(lang: Lang, share: f64) -> String {
     let n = format_number(lang, share * 100.0, 0);
     match lang {
         Lang::En => format!("{n}%"),
-        Lang::Fr => format!("{n}\u{a0}%"),
-        Lang::Es | Lang::Pt => format!("{n}\u{a0}%"),
+        Lang::Fr | Lang::Es | Lang::Pt => format!("{n}\u{a0}%"),
     }
 }
 

@@ -318,22 +318,17 @@ fn share_cost(total: f64, n: usize) -> Option<f64> {
     (n > 0).then(|| total / n as f64)
 }
 
-/// One convening's report. `new_pairs` comes from [`new_pairs`] over the community's
-/// attendance (it needs the earlier convenings).
-pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> ConveningReport {
-    let fw = input.framework;
-    let by_participant: HashMap<i64, Option<i64>> =
-        input.attendees.iter().map(|a| (a.participant_id, a.user_id)).collect();
-    let participants: HashSet<String> = input.attendees.iter().map(attendee_key).collect();
-    let n_participants = participants.len();
-    let told: Vec<&Story> = input.stories.iter().filter(|s| !s.hidden).collect();
-    let m = matrix(fw, input.stories, n_participants);
-    let reaches: Vec<Vec<Option<bool>>> = told.iter().map(|s| reach(fw, s)).collect();
-    let people: Vec<String> = told.iter().map(|s| person(s, &by_participant)).collect();
-    let connection_keys: HashSet<&str> =
-        fw.cycles.iter().flat_map(|c| &c.indicators).filter(|i| i.connections).map(|i| i.key.as_str()).collect();
-
-    let cycles = fw
+/// Each cycle's counts, tellers, observations and hopes.
+fn cycle_reports(
+    input: &ConveningInput<'_>,
+    m: &super::matrix::Matrix,
+    told: &[&Story],
+    reaches: &[Vec<Option<bool>>],
+    people: &[String],
+    participants: &HashSet<String>,
+) -> Vec<CycleReport> {
+    input
+        .framework
         .cycles
         .iter()
         .zip(&m.cycles)
@@ -344,7 +339,7 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
                 planned: input.aspirations.iter().filter(|x| x.cycle == c.key).count(),
                 ..Aspirations::default()
             };
-            for ((s, r), p) in told.iter().zip(&reaches).zip(&people) {
+            for ((s, r), p) in told.iter().zip(reaches).zip(people) {
                 if r[ci] == Some(true) && participants.contains(p) {
                     tellers.insert(p.as_str());
                 }
@@ -390,7 +385,25 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
                 outcomes,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// One convening's report. `new_pairs` comes from [`new_pairs`] over the community's
+/// attendance (it needs the earlier convenings).
+pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> ConveningReport {
+    let fw = input.framework;
+    let by_participant: HashMap<i64, Option<i64>> =
+        input.attendees.iter().map(|a| (a.participant_id, a.user_id)).collect();
+    let participants: HashSet<String> = input.attendees.iter().map(attendee_key).collect();
+    let n_participants = participants.len();
+    let told: Vec<&Story> = input.stories.iter().filter(|s| !s.hidden).collect();
+    let m = matrix(fw, input.stories, n_participants);
+    let reaches: Vec<Vec<Option<bool>>> = told.iter().map(|s| reach(fw, s)).collect();
+    let people: Vec<String> = told.iter().map(|s| person(s, &by_participant)).collect();
+    let connection_keys: HashSet<&str> =
+        fw.cycles.iter().flat_map(|c| &c.indicators).filter(|i| i.connections).map(|i| i.key.as_str()).collect();
+
+    let cycles = cycle_reports(input, &m, &told, &reaches, &people, &participants);
 
     let applied: Vec<usize> = APPLIED_OR_REALIZED.iter().filter_map(|k| fw.cycle_index(k)).collect();
     let stories_applied_or_realized = reaches.iter().filter(|r| applied.iter().any(|&i| r[i] == Some(true))).count();
@@ -656,6 +669,46 @@ pub fn community_report(
             (!rs.is_empty()).then(|| mode_summary(mode, framework, &rs, one_currency))
         })
         .collect();
+    let comparisons = compare(&by_mode);
+    let n_participants = reports.iter().map(|r| r.n_participants).sum();
+    limits.small_base = n_participants < MIN_BASE;
+    CommunityReport {
+        community,
+        framework: framework.name.clone(),
+        cycles,
+        convenings: reports.iter().map(line).collect(),
+        by_mode,
+        comparisons,
+        flows: flows_total,
+        connections,
+        currencies,
+        limits,
+        n_stories: reports.iter().map(|r| r.n_stories).sum(),
+        n_participants,
+        n_tellers: reports.iter().map(|r| r.n_tellers).sum(),
+        quotes: Vec::new(),
+    }
+}
+
+/// A convening's line in the community report.
+fn line(r: &ConveningReport) -> ConveningLine {
+    ConveningLine {
+        id: r.convening.id,
+        title: r.convening.title.clone(),
+        mode: r.convening.mode,
+        starts_on: r.convening.starts_on.clone(),
+        n_participants: r.n_participants,
+        n_tellers: r.n_tellers,
+        n_stories: r.n_stories,
+        cost: r.cost.clone(),
+        co2_kg: r.co2_kg,
+        new_pairs: r.connections.new_pairs,
+        realized: r.cycles.iter().map(|c| c.realized).collect(),
+    }
+}
+
+/// Every pair of modes compared on each cycle's share of participants reporting value.
+fn compare(by_mode: &[ModeSummary]) -> Vec<Comparison> {
     let mut comparisons = Vec::new();
     for (x, a) in by_mode.iter().enumerate() {
         for b in &by_mode[x + 1..] {
@@ -676,39 +729,7 @@ pub fn community_report(
             }
         }
     }
-    let n_participants = reports.iter().map(|r| r.n_participants).sum();
-    limits.small_base = n_participants < MIN_BASE;
-    CommunityReport {
-        community,
-        framework: framework.name.clone(),
-        cycles,
-        convenings: reports
-            .iter()
-            .map(|r| ConveningLine {
-                id: r.convening.id,
-                title: r.convening.title.clone(),
-                mode: r.convening.mode,
-                starts_on: r.convening.starts_on.clone(),
-                n_participants: r.n_participants,
-                n_tellers: r.n_tellers,
-                n_stories: r.n_stories,
-                cost: r.cost.clone(),
-                co2_kg: r.co2_kg,
-                new_pairs: r.connections.new_pairs,
-                realized: r.cycles.iter().map(|c| c.realized).collect(),
-            })
-            .collect(),
-        by_mode,
-        comparisons,
-        flows: flows_total,
-        connections,
-        currencies,
-        limits,
-        n_stories: reports.iter().map(|r| r.n_stories).sum(),
-        n_participants,
-        n_tellers: reports.iter().map(|r| r.n_tellers).sum(),
-        quotes: Vec::new(),
-    }
+    comparisons
 }
 
 fn mode_summary(mode: Mode, framework: &Framework, rs: &[&ConveningReport], one_currency: bool) -> ModeSummary {

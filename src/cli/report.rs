@@ -50,26 +50,23 @@ pub async fn report(store: &Store, base_url: &str, args: &ReportArgs) -> anyhow:
     let today = crate::domain::convening::format_date(time::OffsetDateTime::now_utc().date());
     let actor = Actor::Operator;
     let community = format!("community '{}'", args.community);
-    let text = match args.convening {
-        Some(id) => {
-            let (r, c, fw) = service::reports::convening_report(store, &actor, id)
-                .await
-                .map_err(|e| explain(e, &format!("convening {id}")))?;
-            if c.slug != args.community {
-                bail!("convening {id} belongs to community '{}', not '{}'", c.slug, args.community);
-            }
-            let json = report_doc::json_with_time(&r, &crate::store::now());
-            let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), lang, &today);
-            report_doc::render(format, &doc, &json, base)
+    let text = if let Some(id) = args.convening {
+        let (r, c, fw) = service::reports::convening_report(store, &actor, id)
+            .await
+            .map_err(|e| explain(e, &format!("convening {id}")))?;
+        if c.slug != args.community {
+            bail!("convening {id} belongs to community '{}', not '{}'", c.slug, args.community);
         }
-        None => {
-            let (r, _, fw) = service::reports::community_report(store, &actor, &args.community)
-                .await
-                .map_err(|e| explain(e, &community))?;
-            let json = report_doc::json_with_time(&r, &crate::store::now());
-            let doc = report_doc::community_doc(&r, &report_doc::names(&fw), lang, &today);
-            report_doc::render(format, &doc, &json, base)
-        }
+        let json = report_doc::json_with_time(&r, &crate::store::now());
+        let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), lang, &today);
+        report_doc::render(format, &doc, &json, base)
+    } else {
+        let (r, _, fw) = service::reports::community_report(store, &actor, &args.community)
+            .await
+            .map_err(|e| explain(e, &community))?;
+        let json = report_doc::json_with_time(&r, &crate::store::now());
+        let doc = report_doc::community_doc(&r, &report_doc::names(&fw), lang, &today);
+        report_doc::render(format, &doc, &json, base)
     };
     let text = if text.ends_with('\n') { text } else { text + "\n" };
     match &args.out {

@@ -264,7 +264,10 @@ pub fn html_body(doc: &Doc) -> String {
                 "<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"{id}-c\"><table id=\"{id}\">\
                  <caption id=\"{id}-c\">{}</caption><thead><tr>{}</tr></thead><tbody>",
                 escape_html(&t.caption),
-                t.head.iter().map(|h| format!("<th scope=\"col\">{}</th>", escape_html(h))).collect::<String>(),
+                t.head.iter().fold(String::new(), |mut acc, h| {
+                    let _ = write!(acc, "<th scope=\"col\">{}</th>", escape_html(h));
+                    acc
+                }),
                 id = escape_html(&t.id)
             );
             for r in &t.rows {

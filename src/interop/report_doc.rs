@@ -71,7 +71,7 @@ fn indicator_text(t: &T, ind: &BTreeMap<String, usize>, names: &BTreeMap<String,
     ticked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let text = ticked
         .iter()
-        .map(|(k, n)| format!("{} {}", names.get(*k).map_or(k.as_str(), String::as_str), t.amount(**n as f64, 0)))
+        .map(|(k, n)| format!("{} {}", names.get(*k).map_or(k.as_str(), String::as_str), t.count(**n).text))
         .collect::<Vec<_>>()
         .join(", ");
     let raw = ticked.iter().map(|(k, n)| format!("{k}={n}")).collect::<Vec<_>>().join(" ");
@@ -398,8 +398,7 @@ pub fn format_p(lang: Lang, p: f64) -> String {
 }
 
 /// The community's headline report as a document in `lang`.
-pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang: Lang, generated: &str) -> Doc {
-    let t = T { lang };
+fn answer_section(t: &T, r: &CommunityReport, names: &BTreeMap<String, String>) -> Section {
     let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
     let mut answer = Section::new("answer", t.t("rp-answer"));
     answer.paragraphs.push(t.ta(
@@ -412,7 +411,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
     ));
     let key_cycles: Vec<&str> = crate::analysis::report::APPLIED_OR_REALIZED.to_vec();
     for c in r.comparisons.iter().filter(|c| key_cycles.contains(&c.cycle.as_str())) {
-        answer.paragraphs.push(comparison_sentence(&t, c, &name(&c.cycle)));
+        answer.paragraphs.push(comparison_sentence(t, c, &name(&c.cycle)));
     }
     if r.currencies.len() > 1 {
         answer.paragraphs.push(t.ta("rp-currencies", &[("list", &r.currencies.join(", "))]));
@@ -436,6 +435,10 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
         answer.paragraphs.push(t.t("rp-one-mode"));
     }
 
+    answer
+}
+
+fn mode_sections(t: &T, r: &CommunityReport, currency: &str) -> (Section, Section) {
     let mut modes = Section::new("modes", t.t("rp-modes"));
     modes.tables.push(Table {
         id: "by_mode".into(),
@@ -454,7 +457,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
             .by_mode
             .iter()
             .map(|m| {
-                let mut cpp = t.money(m.cost_per_participant, &currency);
+                let mut cpp = t.money(m.cost_per_participant, currency);
                 if m.cost_estimated && m.cost_per_participant.is_some() {
                     cpp.text = format!("{} ({})", cpp.text, t.t("rp-estimate"));
                 }
@@ -465,7 +468,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
                     t.share(m.tellers, m.participants),
                     t.count(m.stories),
                     cpp,
-                    t.money(m.cost_per_story_applied_or_realized, &currency),
+                    t.money(m.cost_per_story_applied_or_realized, currency),
                     t.kg(m.co2_kg_per_participant),
                 ]
             })
@@ -513,6 +516,11 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
             })
             .collect(),
     });
+    (modes, shares)
+}
+
+fn comparisons_section(t: &T, r: &CommunityReport, names: &BTreeMap<String, String>) -> Section {
+    let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
     let mut comparisons = Section::new("comparisons", t.t("rp-comparisons"));
     comparisons.paragraphs.push(t.ta("rp-comparisons-intro", &[("min", &MIN_BASE.to_string())]));
     comparisons.tables.push(Table {
@@ -527,11 +535,15 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
                     Cell::text(name(&c.cycle)),
                     Cell::text(format!("{} / {}", t.mode(c.a), t.mode(c.b))),
                     c.p_value.map_or_else(|| Cell::text("—"), |p| Cell::num(format_p(t.lang, p), format!("{p:.6}"))),
-                    Cell::text(comparison_sentence(&t, c, &name(&c.cycle))),
+                    Cell::text(comparison_sentence(t, c, &name(&c.cycle))),
                 ]
             })
             .collect(),
     });
+    comparisons
+}
+
+fn convenings_section(t: &T, r: &CommunityReport) -> Section {
     let mut convenings = Section::new("convenings", t.t("rp-convenings"));
     convenings.tables.push(Table {
         id: "convenings".into(),
@@ -570,6 +582,10 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
             })
             .collect(),
     });
+    convenings
+}
+
+fn community_cycles_section(t: &T, r: &CommunityReport, names: &BTreeMap<String, String>) -> Section {
     let mut cycles = Section::new("cycles", t.t("rp-cycles"));
     cycles.paragraphs.push(t.t("rp-cycles-intro"));
     cycles.tables.push(Table {
@@ -592,12 +608,23 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
                     t.count(c.realized),
                     t.count(c.aspirational),
                     t.share(c.tellers_realized, r.n_participants),
-                    indicator_text(&t, &c.indicators, names),
+                    indicator_text(t, &c.indicators, names),
                     t.count(c.observations),
                 ]
             })
             .collect(),
     });
+    cycles
+}
+
+pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang: Lang, generated: &str) -> Doc {
+    let t = T { lang };
+    let currency = r.currencies.first().cloned().unwrap_or_default();
+    let answer = answer_section(&t, r, names);
+    let (modes, shares) = mode_sections(&t, r, &currency);
+    let comparisons = comparisons_section(&t, r, names);
+    let convenings = convenings_section(&t, r);
+    let cycles = community_cycles_section(&t, r, names);
     let realized: BTreeMap<String, usize> = r.cycles.iter().map(|c| (c.key.clone(), c.realized)).collect();
     let asp: Vec<(String, Aspirations)> = r.cycles.iter().map(|c| (c.name.clone(), c.aspirations)).collect();
     Doc {

@@ -375,15 +375,9 @@ async fn a_steward_records_evidence_on_the_page_and_a_refused_form_keeps_what_wa
     assert_eq!(other.get(app.url(&format!("/convenings/{cv}/report"))).send().await.unwrap().status(), 200);
     assert_eq!(other.get(app.url(&format!("/convenings/{cv}/evidence"))).send().await.unwrap().status(), 403);
     // French readers get French numbers.
-    let (fr, _) = {
-        let r = client
-            .get(app.url(&format!("/convenings/{cv}/report")))
-            .header("accept-language", "fr")
-            .send()
-            .await
-            .unwrap();
-        (r.text().await.unwrap(), ())
-    };
+    let r =
+        client.get(app.url(&format!("/convenings/{cv}/report"))).header("accept-language", "fr").send().await.unwrap();
+    let fr = r.text().await.unwrap();
     assert!(fr.contains("1\u{202f}005,50 KES"), "French formatting");
 }
 

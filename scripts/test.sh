@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 venv=target/test-venv
 if command -v python3 >/dev/null 2>&1; then
-  if ! "$venv/bin/python" -c "import openapi_spec_validator, schemathesis, aiosmtpd" >/dev/null 2>&1; then
+  if ! "$venv/bin/python" -c "import openapi_spec_validator, schemathesis, aiosmtpd, pyxform" >/dev/null 2>&1; then
     echo "setting up $venv (Python validators)…"
     mkdir -p target
     python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/test-requirements.txt \

@@ -17,6 +17,7 @@
 
 mod communities;
 mod convenings;
+mod field;
 mod invitations;
 mod links;
 mod outbox;
@@ -27,6 +28,7 @@ mod waves;
 
 pub use communities::{Community, FrameworkVersion, Member};
 pub use convenings::{Aspiration, Convening, Participant};
+pub use field::{FieldStory, FieldSubmission};
 pub use invitations::Invitation;
 pub use links::AnswerLink;
 pub use outbox::{NewMessage, OutboxMessage};

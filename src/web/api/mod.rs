@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 mod convenings;
+pub(super) mod fieldwork;
 mod stories;
 mod waves;
 
@@ -53,6 +54,10 @@ pub fn router() -> Router<AppState> {
         .route("/waves/{id}/links", get(wave_links))
         .route("/outbox", get(list_outbox))
         .route("/stories/{id}/unhide", axum::routing::post(unhide_story))
+        .route("/convenings/{id}/xlsform", get(fieldwork::get_xlsform))
+        .route("/convenings/{id}/submissions", axum::routing::post(fieldwork::post_submissions))
+        .route("/convenings/{id}/stories.csv", get(fieldwork::stories_csv))
+        .route("/convenings/{id}/stories.xlsx", get(fieldwork::stories_xlsx))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

@@ -279,13 +279,19 @@ pub fn read_header(source: Source, headers: &[String], layout: &FormLayout) -> R
     let mut by_label = Vec::new();
     for (i, raw) in headers.iter().enumerate() {
         let col = raw.trim_start_matches('\u{feff}').trim();
-        match (source, col) {
-            (Source::Kobo, "meta/rootUuid" | "rootUuid") | (Source::Odk, "KEY") => h.root = Some(i),
-            (Source::Kobo, "_uuid") | (Source::Odk, "meta-instanceID" | "meta/instanceID") => h.instance = Some(i),
-            (Source::Kobo, "meta/instanceID") if h.instance.is_none() => h.instance = Some(i),
-            (Source::Kobo, "_submission_time") | (Source::Odk, "SubmissionDate") => h.submitted = Some(i),
-            (Source::Odk, "FormVersion") => h.odk_version = Some(i),
-            _ => {}
+        let system = match (source, col) {
+            (Source::Kobo, "meta/rootUuid" | "rootUuid") | (Source::Odk, "KEY") => h.root.replace(i).is_none(),
+            (Source::Kobo, "_uuid") | (Source::Odk, "meta-instanceID" | "meta/instanceID") => {
+                h.instance.replace(i).is_none()
+            }
+            (Source::Kobo, "meta/instanceID") if h.instance.is_none() => h.instance.replace(i).is_none(),
+            (Source::Kobo, "_submission_time") | (Source::Odk, "SubmissionDate") => h.submitted.replace(i).is_none(),
+            (Source::Odk, "FormVersion") => h.odk_version.replace(i).is_none(),
+            (Source::Kobo, "meta/instanceID") => true,
+            _ => false,
+        };
+        if system {
+            continue;
         }
         if let Some(t) = tops.iter().find(|t| **t == col) {
             h.top.insert(t, i);

@@ -214,6 +214,10 @@ async fn the_openapi_document_lists_every_route() {
         "/waves/{id}/invite",
         "/waves/{id}/links",
         "/outbox",
+        "/convenings/{id}/xlsform",
+        "/convenings/{id}/submissions",
+        "/convenings/{id}/stories.csv",
+        "/convenings/{id}/stories.xlsx",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
     }

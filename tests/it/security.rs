@@ -118,6 +118,10 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/api/v1/convenings/1/waves",
         "/api/v1/outbox?convening=1",
         "/api/v1/stories/1/revisions",
+        "/convenings/1/field",
+        "/convenings/1/stories.csv",
+        "/api/v1/convenings/1/stories.csv",
+        "/api/v1/convenings/1/xlsform",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);

@@ -60,10 +60,9 @@ pub struct StoriesArgs {
 
 fn service_error(e: ServiceError) -> anyhow::Error {
     match e {
-        ServiceError::Invalid(v) => anyhow::anyhow!(
-            "{}",
-            v.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("\n")
-        ),
+        ServiceError::Invalid(v) => {
+            anyhow::anyhow!("{}", v.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("\n"))
+        }
         ServiceError::NotFound => anyhow::anyhow!("no such convening or wave"),
         e => anyhow::Error::new(e),
     }
@@ -123,7 +122,11 @@ pub async fn import_submissions(config: &Config, args: &ImportSubmissionsArgs) -
     let report = r.map_err(service_error).with_context(|| format!("{} was not imported", args.file.display()))?;
     print_report(&report);
     if report.bad_rows > 0 && !report.committed && !args.dry_run {
-        bail!("{} of {} rows have errors, so nothing was imported (--skip-bad imports the good rows)", report.bad_rows, report.rows);
+        bail!(
+            "{} of {} rows have errors, so nothing was imported (--skip-bad imports the good rows)",
+            report.bad_rows,
+            report.rows
+        );
     }
     Ok(())
 }
@@ -137,7 +140,8 @@ fn print_report(r: &ImportReport) {
         r.source, r.rows, r.created, r.revised, r.unchanged, r.bad_rows
     );
     if !r.file_versions.is_empty() {
-        let _ = writeln!(err, "form version in the file: {}; this form: {}", r.file_versions.join(", "), r.form_version);
+        let _ =
+            writeln!(err, "form version in the file: {}; this form: {}", r.file_versions.join(", "), r.form_version);
     }
     for d in &r.differences {
         let _ = writeln!(err, "{d}");

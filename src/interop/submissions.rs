@@ -78,7 +78,11 @@ pub fn looks_binary(sample: &[u8]) -> bool {
 
 fn split_header(line: &[u8], delimiter: u8) -> Vec<String> {
     let mut r = csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).flexible(true).from_reader(line);
-    r.records().next().and_then(Result::ok).map(|rec| rec.iter().map(|s| s.trim().to_string()).collect()).unwrap_or_default()
+    r.records()
+        .next()
+        .and_then(Result::ok)
+        .map(|rec| rec.iter().map(|s| s.trim().to_string()).collect())
+        .unwrap_or_default()
 }
 
 fn identify(cols: &[String]) -> Option<Source> {
@@ -347,7 +351,10 @@ pub fn read_header(source: Source, headers: &[String], layout: &FormLayout) -> R
             Source::Kobo => "_uuid (or meta/rootUuid)",
             Source::Odk => "KEY",
         };
-        return Err(Problem::new("missing_column", format!("the file has no {which} column to tell submissions apart")));
+        return Err(Problem::new(
+            "missing_column",
+            format!("the file has no {which} column to tell submissions apart"),
+        ));
     }
     if h.submitted.is_none() {
         let which = match source {
@@ -612,18 +619,9 @@ pub fn read_row(
         }
     };
     match story {
-        Some(story) if errors.is_empty() => Ok(Submission {
-            row,
-            key,
-            instance,
-            submitted_at,
-            participant,
-            name,
-            story,
-            form_version,
-            wave,
-            dropped,
-        }),
+        Some(story) if errors.is_empty() => {
+            Ok(Submission { row, key, instance, submitted_at, participant, name, story, form_version, wave, dropped })
+        }
         _ => Err(errors),
     }
 }
@@ -720,10 +718,17 @@ mod tests {
     fn errors_name_the_row_and_the_column() {
         let fw = preset("km4dev-experiment").unwrap();
         let l = lay(fw);
-        let headers: Vec<String> =
-            ["SubmissionDate", "story_title", "story_visibility", "participant_code", "c_applied-applied_kind", "c_applied-applied_text", "KEY"]
-                .map(String::from)
-                .to_vec();
+        let headers: Vec<String> = [
+            "SubmissionDate",
+            "story_title",
+            "story_visibility",
+            "participant_code",
+            "c_applied-applied_kind",
+            "c_applied-applied_text",
+            "KEY",
+        ]
+        .map(String::from)
+        .to_vec();
         let h = read_header(Source::Odk, &headers, &l).unwrap();
         let r = rec(&["2099-01-01T00:00:00.000Z", "T", "public", "X9", "maybe", "Try it", "uuid:k"]);
         let e = read_row(&h, &l, fw, &r, 7, "2026-04-01T00:00:00Z", false).unwrap_err();

@@ -57,7 +57,11 @@ pub mod names {
 
 /// A question name from a cycle key: names must start with a letter or `_`.
 fn name_for(key: &str, suffix: &str) -> String {
-    if key.starts_with(|c: char| c.is_ascii_alphabetic()) { format!("{key}_{suffix}") } else { format!("c{key}_{suffix}") }
+    if key.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        format!("{key}_{suffix}")
+    } else {
+        format!("c{key}_{suffix}")
+    }
 }
 
 /// What a form is made for.
@@ -146,12 +150,16 @@ pub fn form(spec: &FormSpec) -> XlsForm {
         SurveyRow { hints: all("fieldwork-form-code-hint"), ..question("text", CODE, all("fieldwork-form-code")) },
         SurveyRow { hints: all("fieldwork-form-name-hint"), ..question("text", NAME, all("fieldwork-form-name")) },
         SurveyRow { required: "yes".into(), ..question("text", TITLE, all("fieldwork-form-title")) },
-        SurveyRow { default: "en".into(), ..question("select_one languages", LANGUAGE, all("fieldwork-form-language")) },
+        SurveyRow {
+            default: "en".into(),
+            ..question("select_one languages", LANGUAGE, all("fieldwork-form-language"))
+        },
         SurveyRow { required: "yes".into(), ..question("select_one visibility", VISIBILITY, all("story-who-sees")) },
         SurveyRow { required: "yes".into(), ..question("select_one yes_no", SHOW_NAME, all("story-show-name")) },
     ];
     let mut choices = Vec::new();
-    let choice = |list: &str, name: &str, labels: Vec<String>| ChoiceRow { list: list.into(), name: name.into(), labels };
+    let choice =
+        |list: &str, name: &str, labels: Vec<String>| ChoiceRow { list: list.into(), name: name.into(), labels };
     for l in Lang::ALL {
         choices.push(choice("languages", l.code(), same(l.native_name())));
     }
@@ -177,8 +185,12 @@ pub fn form(spec: &FormSpec) -> XlsForm {
             let qs: Vec<String> = c.questions.iter().map(|q| format!("• {q}")).collect();
             survey.push(question("note", &name_for(&c.key, "questions"), same(&qs.join("\n"))));
         }
-        survey.push(SurveyRow { appearance: "multiline".into(), ..question("text", &text, all("fieldwork-form-text")) });
-        survey.push(SurveyRow { default: "realized".into(), ..question("select_one kind", &kind, all("fieldwork-form-kind")) });
+        survey
+            .push(SurveyRow { appearance: "multiline".into(), ..question("text", &text, all("fieldwork-form-text")) });
+        survey.push(SurveyRow {
+            default: "realized".into(),
+            ..question("select_one kind", &kind, all("fieldwork-form-kind"))
+        });
         if let Some(q) = &indicators {
             survey.push(question(&format!("select_multiple {list}"), q, all("indicators-tick")));
             for i in &c.indicators {
@@ -270,13 +282,23 @@ impl XlsForm {
         {
             let sheet = book.add_worksheet();
             sheet.set_name("settings")?;
-            write_row(sheet, 0, &["form_title", "form_id", "version", "default_language", "instance_name"].map(String::from))?;
+            write_row(
+                sheet,
+                0,
+                &["form_title", "form_id", "version", "default_language", "instance_name"].map(String::from),
+            )?;
             let default_language = language_column(Lang::En);
             let instance = format!("concat(${{{}}})", names::TITLE);
             write_row(
                 sheet,
                 1,
-                &[self.title.clone(), self.layout.form_id.clone(), self.layout.version.clone(), default_language, instance],
+                &[
+                    self.title.clone(),
+                    self.layout.form_id.clone(),
+                    self.layout.version.clone(),
+                    default_language,
+                    instance,
+                ],
             )?;
         }
         book.save_to_buffer()
@@ -291,7 +313,11 @@ fn row(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-fn write_row(sheet: &mut rust_xlsxwriter::Worksheet, r: u32, cells: &[String]) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn write_row(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    r: u32,
+    cells: &[String],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     for (c, text) in cells.iter().enumerate() {
         if !text.is_empty() {
             sheet.write_string(r, u16::try_from(c).unwrap_or(u16::MAX), text)?;

@@ -13,7 +13,7 @@ use crate::domain::framework::Framework;
 use crate::interop::stories_csv::StoryRow;
 use crate::interop::submissions::{self, Header, Problem, RowError, Source, Submission};
 use crate::interop::xlsform::{self, FormLayout, FormSpec};
-use crate::store::{Community, Convening, FieldStory, FrameworkVersion, Store, StoreError, Wave};
+use crate::store::{Convening, FieldStory, FrameworkVersion, Store, StoreError, Wave};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -46,7 +46,12 @@ async fn wave_of(store: &Store, cv: &Convening, wave_id: Option<i64>) -> Result<
 
 /// The story form of a convening (and wave) as an XLSForm, for its stewards: the file name
 /// and the `.xlsx` bytes.
-pub async fn xlsform(store: &Store, actor: &Actor, convening_id: i64, wave_id: Option<i64>) -> Result<(String, Vec<u8>)> {
+pub async fn xlsform(
+    store: &Store,
+    actor: &Actor,
+    convening_id: i64,
+    wave_id: Option<i64>,
+) -> Result<(String, Vec<u8>)> {
     let (cv, c) = stewarded_convening(store, actor, convening_id).await?;
     let fw = current_framework(store, &c).await?;
     let wave = wave_of(store, &cv, wave_id).await?;
@@ -216,7 +221,8 @@ impl<R: Read> Read for Counting<R> {
 struct TooLarge;
 
 fn read_problem(e: &std::io::Error, limit: usize) -> Problem {
-    let too_large = e.get_ref().is_some_and(|inner| inner.is::<TooLarge>() || inner.to_string().contains("length limit"));
+    let too_large =
+        e.get_ref().is_some_and(|inner| inner.is::<TooLarge>() || inner.to_string().contains("length limit"));
     if too_large {
         Problem::new(
             "too_large",
@@ -308,7 +314,8 @@ fn parse(input: Box<dyn Read + Send>, p: &Parse, tx: &tokio::sync::mpsc::Sender<
     if tx.blocking_send(Msg::Header(Box::new(header.clone()), first_version)).is_err() {
         return;
     }
-    let first_row = vec![submissions::read_row(&header, &p.layout, &p.framework, &first_rec, row, &p.latest, p.lenient)];
+    let first_row =
+        vec![submissions::read_row(&header, &p.layout, &p.framework, &first_rec, row, &p.latest, p.lenient)];
     stream(&mut rdr, &header, p, tx, row, first_row);
 }
 
@@ -616,10 +623,4 @@ async fn write_batch(
 
 fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// The community of a convening, for adapters that need its slug.
-pub async fn community_of(store: &Store, actor: &Actor, convening_id: i64) -> Result<(Convening, Community)> {
-    let (cv, c, _) = convening(store, actor, convening_id).await?;
-    Ok((cv, c))
 }

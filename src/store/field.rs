@@ -87,7 +87,14 @@ impl Store {
     }
 
     /// Records that an edited submission (a new instance) was imported as a new revision.
-    pub async fn set_field_instance(&self, convening_id: i64, root_key: &str, instance_id: &str, run: &str, row: i64) -> Result<()> {
+    pub async fn set_field_instance(
+        &self,
+        convening_id: i64,
+        root_key: &str,
+        instance_id: &str,
+        run: &str,
+        row: i64,
+    ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE field_submissions SET instance_id = $1, import_run = $2, source_row = $3 \
              WHERE convening_id = $4 AND root_key = $5",
@@ -123,7 +130,8 @@ impl Store {
         let guests: Vec<&FieldStory> = batch.iter().filter(|s| s.participant.is_none()).collect();
         let mut guest_ids = Vec::with_capacity(guests.len());
         for part in guests.chunks(chunk(2)) {
-            let sql = format!("INSERT INTO participants (convening_id, name) VALUES {} RETURNING id", values(part.len(), 2));
+            let sql =
+                format!("INSERT INTO participants (convening_id, name) VALUES {} RETURNING id", values(part.len(), 2));
             let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
             for s in part {
                 q = q.bind(convening_id).bind(&s.teller_name);

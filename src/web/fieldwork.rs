@@ -130,7 +130,9 @@ fn spool_dir() -> PathBuf {
 /// The spooled upload of one steward for one convening; `token` is checked to be a plain
 /// token first, so it cannot name another path.
 fn spool_path(convening: i64, user: i64, token: &str) -> Option<PathBuf> {
-    let plain = !token.is_empty() && token.len() <= 64 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plain = !token.is_empty()
+        && token.len() <= 64
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     plain.then(|| spool_dir().join(format!("{convening}-{user}-{token}.csv")))
 }
 
@@ -139,7 +141,8 @@ fn clean_spool() {
     let Ok(entries) = std::fs::read_dir(spool_dir()) else { return };
     let day = std::time::Duration::from_secs(24 * 3600);
     for e in entries.flatten() {
-        let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > day);
+        let old =
+            e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > day);
         if old {
             let _ = std::fs::remove_file(e.path());
         }
@@ -176,12 +179,23 @@ async fn answer(
     match r {
         Ok(report) => {
             let convening = state.store.convening(id).await?.ok_or(AppError::NotFound)?;
-            let status = if report.bad_rows > 0 && !opts.skip_bad { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-            let page = ReportPage { ctx, convening, report, token, skip_bad: opts.skip_bad, other_version: opts.other_version };
+            let status =
+                if report.bad_rows > 0 && !opts.skip_bad { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+            let page = ReportPage {
+                ctx,
+                convening,
+                report,
+                token,
+                skip_bad: opts.skip_bad,
+                other_version: opts.other_version,
+            };
             Ok((status, Page(page)).into_response())
         }
         Err(ServiceError::Invalid(v)) => {
-            let f = v.into_iter().next().unwrap_or_else(|| crate::domain::FieldError::new("file", "err-fieldwork-unknown-form", ""));
+            let f = v
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| crate::domain::FieldError::new("file", "err-fieldwork-unknown-form", ""));
             let message = ctx.t(f.code);
             render(state, ctx, id, Some((message, f.message))).await
         }

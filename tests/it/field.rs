@@ -4,8 +4,8 @@
 //! out as CSV/XLSX — through the service, the API, the pages and the command line.
 
 use crate::helpers::{
-    call, community_with_convening, get_page, postgres_store, sign_in, skip, spawn_app, spawn_configured,
-    sqlite_store, token_for,
+    call, community_with_convening, get_page, postgres_store, sign_in, skip, spawn_app, spawn_configured, sqlite_store,
+    token_for,
 };
 use calamine::Reader;
 use convene::service::field::{self, ImportOptions, ImportReport};
@@ -53,7 +53,12 @@ fn read_form(xlsx: &[u8]) -> (Vec<Question>, HashMap<String, String>) {
             k => {
                 let list = k.split_whitespace().nth(1).unwrap_or_default();
                 let choices = lists.get(list).cloned().unwrap_or_default();
-                out.push(Question { groups: groups.clone(), name, kind: k.split_whitespace().next().unwrap().into(), choices });
+                out.push(Question {
+                    groups: groups.clone(),
+                    name,
+                    kind: k.split_whitespace().next().unwrap().into(),
+                    choices,
+                });
             }
         }
     }
@@ -104,11 +109,24 @@ fn kobo_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub],
         }
     }
     head.extend(
-        ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by", "__version__", "_tags", "meta/rootUuid", "_index"]
-            .map(String::from),
+        [
+            "_id",
+            "_uuid",
+            "_submission_time",
+            "_validation_status",
+            "_notes",
+            "_status",
+            "_submitted_by",
+            "__version__",
+            "_tags",
+            "meta/rootUuid",
+            "_index",
+        ]
+        .map(String::from),
     );
     let mut out = head.iter().map(|h| quote(h)).collect::<Vec<_>>().join(";") + "\n";
-    out += &head.iter().map(|h| if h == "_uuid" { quote("#meta+uuid") } else { quote("") }).collect::<Vec<_>>().join(";");
+    out +=
+        &head.iter().map(|h| if h == "_uuid" { quote("#meta+uuid") } else { quote("") }).collect::<Vec<_>>().join(";");
     out += "\n";
     for (i, s) in subs.iter().enumerate() {
         let mut cells = vec![s.at.to_string(), s.at.to_string()];
@@ -117,7 +135,8 @@ fn kobo_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub],
             cells.push(v.clone());
             if q.kind == "select_multiple" {
                 let ticked: Vec<&str> = v.split_whitespace().collect();
-                cells.extend(q.choices.iter().map(|c| if ticked.contains(&c.as_str()) { "1" } else { "0" }.to_string()));
+                cells
+                    .extend(q.choices.iter().map(|c| if ticked.contains(&c.as_str()) { "1" } else { "0" }.to_string()));
             }
         }
         let at = s.at.trim_end_matches('Z');
@@ -143,13 +162,26 @@ fn kobo_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub],
 /// An ODK Central CSV export: `,`, `-` between groups, `SubmissionDate` first, `KEY` last
 /// but the tail columns.
 fn odk_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub]) -> String {
-    let path = |q: &Question| if q.groups.is_empty() { q.name.clone() } else { format!("{}-{}", q.groups.join("-"), q.name) };
+    let path =
+        |q: &Question| if q.groups.is_empty() { q.name.clone() } else { format!("{}-{}", q.groups.join("-"), q.name) };
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head = vec!["SubmissionDate".to_string(), "start".into(), "end".into()];
     head.extend(form.iter().map(path));
     head.extend(
-        ["meta-instanceID", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"]
-            .map(String::from),
+        [
+            "meta-instanceID",
+            "KEY",
+            "SubmitterID",
+            "SubmitterName",
+            "AttachmentsPresent",
+            "AttachmentsExpected",
+            "Status",
+            "ReviewState",
+            "DeviceID",
+            "Edits",
+            "FormVersion",
+        ]
+        .map(String::from),
     );
     w.write_record(&head).unwrap();
     for s in subs {
@@ -217,7 +249,8 @@ fn opts() -> ImportOptions {
 }
 
 async fn import(store: &DynStore, cv: i64, csv: &str, o: &ImportOptions) -> Result<ImportReport, ServiceError> {
-    field::import_submissions(store, &Actor::Operator, cv, Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())), o).await
+    field::import_submissions(store, &Actor::Operator, cv, Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())), o)
+        .await
 }
 
 async fn second_convening(store: &DynStore, slug: &str) -> i64 {
@@ -260,7 +293,8 @@ async fn the_xlsform_passes_pyxform_and_odk_validate() {
         let xml = dir.path().join(format!("{name}.xml"));
         std::fs::write(&xlsx, &bytes).unwrap();
         let java = std::process::Command::new("java").arg("-version").output().is_ok_and(|o| o.status.success());
-        let mut args = vec!["-m".to_string(), "pyxform.xls2xform".into(), xlsx.display().to_string(), xml.display().to_string()];
+        let mut args =
+            vec!["-m".to_string(), "pyxform.xls2xform".into(), xlsx.display().to_string(), xml.display().to_string()];
         if !java {
             skip("ODK Validate (install a JRE: default-jre-headless)");
             args.push("--skip_validate".into());
@@ -371,7 +405,12 @@ async fn reimporting_adds_nothing_twice_and_an_edited_submission_becomes_a_revis
     later.push(sub(
         "c3",
         "2026-03-12T09:00:00Z",
-        &[("participant_name", "Ana"), ("story_title", "Third"), ("story_visibility", "community"), ("realized_text", "Cheaper.")],
+        &[
+            ("participant_name", "Ana"),
+            ("story_title", "Third"),
+            ("story_visibility", "community"),
+            ("realized_text", "Cheaper."),
+        ],
     ));
     let r = import(&store, cv, &kobo_csv(&form, &settings, &later, true), &opts()).await.unwrap();
     assert_eq!((r.created, r.revised, r.unchanged), (1, 1, 1), "{r:?}");
@@ -412,14 +451,11 @@ async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
         ("only a header", format!("{header}\n").into_bytes(), "err-fieldwork-no-rows"),
         ("tabs", good.replace(';', "\t").into_bytes(), "err-fieldwork-delimiter"),
         ("another form", b"name,email,link\nA,a@x.org,http://x\n".to_vec(), "err-fieldwork-unknown-form"),
-        (
-            "labels",
-            good.replacen("\"story_title\"", "\"Title of your story\"", 1).into_bytes(),
-            "err-fieldwork-labels",
-        ),
+        ("labels", good.replacen("\"story_title\"", "\"Title of your story\"", 1).into_bytes(), "err-fieldwork-labels"),
     ];
     for (what, bytes, code) in cases {
-        let r = field::import_submissions(&store, &Actor::Operator, cv, Box::new(std::io::Cursor::new(bytes)), &opts()).await;
+        let r = field::import_submissions(&store, &Actor::Operator, cv, Box::new(std::io::Cursor::new(bytes)), &opts())
+            .await;
         let (got, message) = refusal(r);
         assert_eq!(got, code, "{what}: {message}");
         if what == "labels" {
@@ -429,9 +465,27 @@ async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
     // Bad rows: a date in the future, a row twice, an unknown participant code. Every
     // error is listed with its row and column, and nothing is written.
     let mut subs = stories_of_the_field();
-    subs.push(sub("f4", "2099-01-01T00:00:00Z", &[("participant_name", "Zed"), ("story_title", "Later"), ("story_visibility", "public"), ("immediate_text", "x")]));
+    subs.push(sub(
+        "f4",
+        "2099-01-01T00:00:00Z",
+        &[
+            ("participant_name", "Zed"),
+            ("story_title", "Later"),
+            ("story_visibility", "public"),
+            ("immediate_text", "x"),
+        ],
+    ));
     subs.push(subs[0].clone());
-    subs.push(sub("u5", "2026-03-11T11:00:00Z", &[("participant_code", "P999"), ("story_title", "Who?"), ("story_visibility", "public"), ("immediate_text", "y")]));
+    subs.push(sub(
+        "u5",
+        "2026-03-11T11:00:00Z",
+        &[
+            ("participant_code", "P999"),
+            ("story_title", "Who?"),
+            ("story_visibility", "public"),
+            ("immediate_text", "y"),
+        ],
+    ));
     let csv = kobo_csv(&form, &settings, &subs, true);
     let r = import(&store, cv, &csv, &opts()).await.unwrap();
     assert!(!r.committed);
@@ -450,12 +504,24 @@ async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
     // A code that names a participant makes the story theirs.
     let p = store.participants(cv).await.unwrap().into_iter().find(|p| p.user_id == Some(steward.id)).unwrap();
     let code = convene::interop::submissions::participant_code(p.id);
-    let coded = sub("p6", "2026-03-11T12:00:00Z", &[("participant_code", "CODE"), ("story_title", "Mine"), ("story_visibility", "stewards"), ("immediate_text", "z")]);
+    let coded = sub(
+        "p6",
+        "2026-03-11T12:00:00Z",
+        &[
+            ("participant_code", "CODE"),
+            ("story_title", "Mine"),
+            ("story_visibility", "stewards"),
+            ("immediate_text", "z"),
+        ],
+    );
     let csv = kobo_csv(&form, &settings, &[coded], true).replace("\"CODE\"", &format!("\"{code}\""));
     let r = import(&store, cv, &csv, &opts()).await.unwrap();
     assert_eq!(r.created, 1, "{r:?}");
     let mine = store.stories(cv).await.unwrap().into_iter().find(|s| s.title == "Mine").unwrap();
-    assert_eq!((mine.teller_user_id, mine.participant_id, mine.teller_name.as_str()), (Some(steward.id), Some(p.id), "Stella Steward"));
+    assert_eq!(
+        (mine.teller_user_id, mine.participant_id, mine.teller_name.as_str()),
+        (Some(steward.id), Some(p.id), "Stella Steward")
+    );
 }
 
 #[tokio::test]
@@ -513,7 +579,10 @@ async fn the_api_imports_the_body_as_a_stream_with_a_dry_run_and_a_size_limit() 
     assert_eq!(r.status(), 200);
     assert_eq!(app.store.stories(cv).await.unwrap().len(), 2);
     // Bad rows: 422 with the whole report.
-    let bad = csv.replace("2026-03-11T10:30:00", "2099-03-11T10:30:00").replace("uuid:b2", "uuid:b9").replace("\"b2\"", "\"b9\"");
+    let bad = csv
+        .replace("2026-03-11T10:30:00", "2099-03-11T10:30:00")
+        .replace("uuid:b2", "uuid:b9")
+        .replace("\"b2\"", "\"b9\"");
     let r = post(Some(s.clone()), "", bad.clone()).await.unwrap();
     assert_eq!(r.status(), 422);
     let body: serde_json::Value = r.json().await.unwrap();
@@ -653,10 +722,18 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     let c = app.client();
     sign_in(&app, &c, &steward.email).await;
     let (page, csrf) = get_page(&c, &app.url(&format!("/convenings/{cv}/field"))).await;
-    assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains(&format!("/convenings/{cv}/field/xlsform")));
+    assert!(
+        page.contains("enctype=\"multipart/form-data\"") && page.contains(&format!("/convenings/{cv}/field/xlsform"))
+    );
     let (ctype, body) = multipart(&[], csv.as_bytes());
     // Without the token in the form's action, the upload is refused.
-    let r = c.post(app.url(&format!("/convenings/{cv}/field/upload"))).header("content-type", &ctype).body(body.clone()).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/convenings/{cv}/field/upload")))
+        .header("content-type", &ctype)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let action = format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf));
     let r = c.post(app.url(&action)).header("content-type", &ctype).body(body).send().await.unwrap();
@@ -685,7 +762,14 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     assert_eq!(app.store.stories(cv).await.unwrap().len(), 2);
     // A file that is not CSV comes back to the page with the reason, in the reader's language.
     let (ctype, body) = multipart(&[("skip_bad", "1")], b"\x00\x01\x02PK");
-    let r = c.post(app.url(&action)).header("content-type", &ctype).header("accept-language", "fr").body(body).send().await.unwrap();
+    let r = c
+        .post(app.url(&action))
+        .header("content-type", &ctype)
+        .header("accept-language", "fr")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Ce n’est pas un fichier CSV"));
     // A member sees the page without the steward's tools, and may not upload.
@@ -706,7 +790,13 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -749,7 +839,11 @@ fn the_command_line_writes_the_form_imports_an_export_and_writes_the_stories() {
     assert_eq!(text.lines().next().unwrap(), convene::interop::stories_csv::COLUMNS.join(","));
     assert!(text.contains("Amina Diallo") && text.contains("Kofi"), "the operator sees every name");
     // A bad file: the row and the column, a failing exit, nothing written.
-    std::fs::write(&csv_path, odk_csv(&questions, &settings, &stories_of_the_field()).replace("2026-03-11T09:00:00.000Z", "soon")).unwrap();
+    std::fs::write(
+        &csv_path,
+        odk_csv(&questions, &settings, &stories_of_the_field()).replace("2026-03-11T09:00:00.000Z", "soon"),
+    )
+    .unwrap();
     let out = run(&["import-submissions", "--convening", &cvs, file]);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);

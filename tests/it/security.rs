@@ -397,6 +397,8 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/plans/x/budget.csv",
         "/stories/1?told=1&told=2",
         "/signin?next=a&next=b",
+        "/convenings/abc/field",
+        "/convenings/1/field/xlsform?wave=x",
     ] {
         let r = c.get(app.url(path)).header("accept-language", "es").send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
@@ -411,6 +413,9 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/api/v1/convenings/abc/matrix",
         "/api/v1/communities/x/convenings/y",
         "/api/v1/places?q=nair&limit=many",
+        "/api/v1/convenings/abc/xlsform",
+        "/api/v1/convenings/1/xlsform?wave=x",
+        "/api/v1/convenings/1/stories.csv?bom=maybe",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");

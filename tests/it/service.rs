@@ -424,7 +424,11 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             op!(|w, a| accounts::create_user(&w.store, a, "made@x.org", "Made", "long enough", false)),
             [No, No, No, No, Yes],
         ),
-        ("xlsform", op!(|w, a| convene::service::field::xlsform(&w.store, a, w.convening, None)), [No, No, No, Yes, Yes]),
+        (
+            "xlsform",
+            op!(|w, a| convene::service::field::xlsform(&w.store, a, w.convening, None)),
+            [No, No, No, Yes, Yes],
+        ),
         (
             "xlsform (a wave)",
             op!(|w, a| convene::service::field::xlsform(&w.store, a, w.convening, Some(w.wave))),

@@ -6,6 +6,9 @@
 //! headers, each `select_multiple` as one column and one 0/1 column per choice, the system
 //! columns. Each row is a story of two or three steps by a named guest.
 
+// Counts and sizes become f64 for rates; counts well below 2^52.
+#![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+
 use convene::domain::convening::ConveningDraft;
 use convene::interop::xlsform::{FormSpec, layout};
 use convene::service::Actor;

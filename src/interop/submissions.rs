@@ -255,6 +255,7 @@ fn cycle_like(h: &str) -> Option<String> {
 
 /// Maps a file's header row onto the form. A file exported with labels, or without any of
 /// the form's questions or keys, is refused.
+#[allow(clippy::too_many_lines)] // one pass over the headers, one arm per kind of column
 pub fn read_header(source: Source, headers: &[String], layout: &FormLayout) -> Result<Header, Problem> {
     let mut h = Header {
         source,
@@ -485,6 +486,7 @@ fn yes(s: &str) -> Option<bool> {
 /// Reads one data row. `latest` is RFC 3339 UTC (now, plus a few minutes of clock
 /// difference); a submission after it is refused as one from the future. With `lenient`, answers this framework version does not
 /// know are left out and counted instead of refused.
+#[allow(clippy::too_many_lines)] // one row, column by column, in the form's order
 pub fn read_row(
     h: &Header,
     layout: &FormLayout,

@@ -410,6 +410,7 @@ impl From<StoreError> for End {
 /// A file that cannot be read, or made with another form version without
 /// `other_version`, is refused with `Invalid` (field `file`); a file with bad rows is
 /// reported with every error and nothing written unless `skip_bad`.
+#[allow(clippy::too_many_lines)] // the parser thread, the refusals and the one transaction
 pub async fn import_submissions(
     store: &Store,
     actor: &Actor,
@@ -511,6 +512,7 @@ struct Ctx {
     opts: ImportOptions,
 }
 
+#[allow(clippy::too_many_lines)] // each row's way: bad, repeated, unchanged, edited or new
 async fn write_batch(
     s: &Store,
     ctx: &Ctx,

@@ -2,7 +2,7 @@
 //! bulk write of a batch of imported stories (a few multi-row statements per batch instead
 //! of several statements per story).
 
-use super::{Result, Store, StoreError, int};
+use super::{Backend, Result, Store, StoreError, int};
 use crate::domain::story::NewStory;
 use sqlx::Row;
 
@@ -31,14 +31,24 @@ pub struct FieldStory {
     pub story: NewStory,
 }
 
+/// Values per row of the stories insert.
+const STORY_COLS: usize = 13;
+
 /// How many rows one multi-row statement carries: SQLite accepts 32,766 bound values and
 /// PostgreSQL 65,535, so each statement stays under 30,000.
 fn chunk(columns: usize) -> usize {
     (30_000 / columns).max(1)
 }
 
-/// `($1, $2, $3), ($4, $5, $6), …` for `rows` rows of `cols` values.
-fn values(rows: usize, cols: usize) -> String {
+/// `($1, $2, $3), ($4, $5, $6), …` for `rows` rows of `cols` values, numbered from
+/// `first` — or `(?, ?, ?), …` on SQLite, whose lookup of a numbered parameter's name is a
+/// linear scan (`sqlite3_bind_parameter_name`), so that binding thousands of `$n` in one
+/// statement takes quadratic time: 15 times slower on a 500-row batch.
+fn values(backend: Backend, first: usize, rows: usize, cols: usize) -> String {
+    if backend == Backend::Sqlite {
+        let row = format!("({})", vec!["?"; cols].join(", "));
+        return vec![row; rows].join(", ");
+    }
     let mut out = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -50,7 +60,7 @@ fn values(rows: usize, cols: usize) -> String {
                 out.push_str(", ");
             }
             out.push('$');
-            out.push_str(&(r * cols + c + 1).to_string());
+            out.push_str(&(first + r * cols + c).to_string());
         }
         out.push(')');
     }
@@ -63,10 +73,13 @@ impl Store {
         let mut out = Vec::new();
         let mut c = self.conn().await?;
         for part in keys.chunks(chunk(1) - 1) {
-            let marks: Vec<String> = (0..part.len()).map(|i| format!("${}", i + 2)).collect();
+            let (convening, marks) = match self.backend() {
+                Backend::Sqlite => ("?".to_string(), vec!["?".to_string(); part.len()]),
+                Backend::Postgres => ("$1".to_string(), (0..part.len()).map(|i| format!("${}", i + 2)).collect()),
+            };
             let sql = format!(
                 "SELECT root_key, instance_id, story_id, import_run, source_row FROM field_submissions \
-                 WHERE convening_id = $1 AND root_key IN ({})",
+                 WHERE convening_id = {convening} AND root_key IN ({})",
                 marks.join(", ")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(convening_id);
@@ -130,8 +143,10 @@ impl Store {
         let guests: Vec<&FieldStory> = batch.iter().filter(|s| s.participant.is_none()).collect();
         let mut guest_ids = Vec::with_capacity(guests.len());
         for part in guests.chunks(chunk(2)) {
-            let sql =
-                format!("INSERT INTO participants (convening_id, name) VALUES {} RETURNING id", values(part.len(), 2));
+            let sql = format!(
+                "INSERT INTO participants (convening_id, name) VALUES {} RETURNING id",
+                values(self.backend(), 1, part.len(), 2)
+            );
             let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
             for s in part {
                 q = q.bind(convening_id).bind(&s.teller_name);
@@ -151,12 +166,11 @@ impl Store {
             .collect();
         // Stories.
         let mut ids = Vec::with_capacity(batch.len());
-        const STORY_COLS: usize = 13;
         for (n, part) in batch.chunks(chunk(STORY_COLS)).enumerate() {
             let sql = format!(
                 "INSERT INTO stories (convening_id, framework_id, teller_user_id, participant_id, teller_name, title, \
                  language, visibility, show_name, created_at, updated_at, via_link, wave_id) VALUES {} RETURNING id",
-                values(part.len(), STORY_COLS)
+                values(self.backend(), 1, part.len(), STORY_COLS)
             );
             let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
             for (i, s) in part.iter().enumerate() {
@@ -190,7 +204,7 @@ impl Store {
         for part in steps.chunks(chunk(6)) {
             let sql = format!(
                 "INSERT INTO story_steps (story_id, position, cycle, kind, text, indicators) VALUES {}",
-                values(part.len(), 6)
+                values(self.backend(), 1, part.len(), 6)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, pos, st) in part {
@@ -205,7 +219,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO field_submissions (convening_id, root_key, instance_id, story_id, source, import_run, \
                  source_row, imported_at) VALUES {}",
-                values(part.len(), 8)
+                values(self.backend(), 1, part.len(), 8)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (s, id) in part.iter().zip(id_part) {
@@ -229,6 +243,8 @@ impl Store {
 mod tests {
     #[test]
     fn placeholders_count_on_across_rows() {
-        assert_eq!(super::values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        use super::{Backend, values};
+        assert_eq!(values(Backend::Postgres, 1, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(Backend::Sqlite, 1, 2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -439,6 +439,7 @@ fn refusal(r: Result<ImportReport, ServiceError>) -> (String, String) {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // every kind of bad file, then the good rows
 async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
     let (store, _dir) = sqlite_store().await;
     let (steward, _, cv) = community_with_convening(&store, "bad").await;

@@ -109,7 +109,7 @@ fn write_kobo_csv(path: &std::path::Path, convening: i64, rows: usize, offset: u
         writeln!(out, "{}", cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(";")).expect("write");
     }
     out.flush().expect("flush");
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 /// The process's peak resident memory so far, in MiB (Linux).
@@ -188,7 +188,9 @@ fn main() {
         }
         Ok(o) => println!("  sqlite3 .import failed: {}", String::from_utf8_lossy(&o.stderr)),
         Err(_) => {
-            println!("\n!!! SKIPPED: the sqlite3 .import comparison (no sqlite3 binary; apt-get install sqlite3) !!!\n")
+            println!(
+                "\n!!! SKIPPED: the sqlite3 .import comparison (no sqlite3 binary; apt-get install sqlite3) !!!\n"
+            );
         }
     }
 }

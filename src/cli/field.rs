@@ -96,7 +96,7 @@ pub async fn stories(config: &Config, args: &StoriesArgs) -> anyhow::Result<()> 
 
 pub async fn import_submissions(config: &Config, args: &ImportSubmissionsArgs) -> anyhow::Result<()> {
     let file = std::fs::File::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.metadata().map_or(0, |m| m.len());
     let store = super::open(config).await?;
     // A bar on standard error for files over a megabyte (hidden when it is not a terminal).
     let bar = (size > 1024 * 1024).then(|| {

@@ -642,9 +642,9 @@ fn column_of(e: &FieldError, h: &Header, layout: &FormLayout, step_cols: &[usize
             };
             let (c, cols) = (&layout.cycles[n], &h.cycles[n]);
             let pick = |i: Option<usize>, name: &str| i.map_or_else(|| name.to_string(), |i| h.headers[i].clone());
-            if f.ends_with(".kind") {
+            if f.rsplit('.').next() == Some("kind") {
                 pick(cols.kind, &c.kind)
-            } else if f.ends_with(".indicators") {
+            } else if f.rsplit('.').next() == Some("indicators") {
                 pick(cols.indicators, c.indicators.as_deref().unwrap_or(&c.text))
             } else {
                 pick(cols.text, &c.text)

@@ -243,7 +243,11 @@ fn fingerprint(fw: i64, id: &str, title: &str, survey: &[SurveyRow], choices: &[
         feed(&c.name);
         c.labels.iter().for_each(|s| feed(s));
     }
-    h.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect()
+    h.finalize().iter().take(4).fold(String::new(), |mut out, b| {
+        use std::fmt::Write;
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 impl XlsForm {

@@ -259,7 +259,7 @@ fn parse(input: Box<dyn Read + Send>, p: &Parse, tx: &tokio::sync::mpsc::Sender<
     if let Err(e) = br.by_ref().take(1024 * 1024).read_until(b'\n', &mut first) {
         return fail(read_problem(&e, p.max_bytes));
     }
-    let sample = br.fill_buf().map(|b| b.to_vec()).unwrap_or_default();
+    let sample = br.fill_buf().map(<[u8]>::to_vec).unwrap_or_default();
     if submissions::looks_binary(&first) || sample.contains(&0) {
         return fail(Problem::new("binary", "this is not a CSV file (it holds binary data); export CSV from the tool"));
     }
@@ -528,7 +528,9 @@ async fn write_batch(
             Ok(sub) => good.push(sub),
             Err(errors) => {
                 report.bad_rows += 1;
-                errors.into_iter().for_each(|e| report.error(e));
+                for e in errors {
+                    report.error(e);
+                }
             }
         }
     }
@@ -560,18 +562,17 @@ async fn write_batch(
         let teller = match sub.participant {
             None => None,
             Some(id) => {
-                if !participants.contains_key(&id) {
+                if let std::collections::hash_map::Entry::Vacant(e) = participants.entry(id) {
                     let p = s.participant(id).await?;
                     let found = p.filter(|p| p.convening_id == ctx.convening_id && p.removed_at.is_none());
-                    participants.insert(id, found.map(|p| (p.user_id, p.name)));
+                    e.insert(found.map(|p| (p.user_id, p.name)));
                 }
-                match participants.get(&id).cloned().flatten() {
-                    Some((user, name)) => Some((id, user, name)),
-                    None => {
-                        let code = submissions::participant_code(id);
-                        bad(report, crate::interop::xlsform::names::CODE, format!("unknown participant code {code}"));
-                        continue;
-                    }
+                if let Some((user, name)) = participants.get(&id).cloned().flatten() {
+                    Some((id, user, name))
+                } else {
+                    let code = submissions::participant_code(id);
+                    bad(report, crate::interop::xlsform::names::CODE, format!("unknown participant code {code}"));
+                    continue;
                 }
             }
         };

@@ -139,7 +139,7 @@ fn spool_path(convening: i64, user: i64, token: &str) -> Option<PathBuf> {
 /// Removes uploads left for more than a day (never confirmed).
 fn clean_spool() {
     let Ok(entries) = std::fs::read_dir(spool_dir()) else { return };
-    let day = std::time::Duration::from_secs(24 * 3600);
+    let day = std::time::Duration::from_hours(24);
     for e in entries.flatten() {
         let old =
             e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > day);

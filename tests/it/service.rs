@@ -447,9 +447,9 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
         (
             "import_submissions",
             op!(|w, a| async {
-                let csv = format!(
+                let csv = String::from(
                     "\"story_title\";\"participant_name\";\"story_visibility\";\"immediate_text\";\"_uuid\";\"_submission_time\"\n\
-                     \"Field story\";\"Ana\";\"public\";\"We met\";\"k1\";\"2026-03-11T09:00:00\"\n"
+                     \"Field story\";\"Ana\";\"public\";\"We met\";\"k1\";\"2026-03-11T09:00:00\"\n",
                 );
                 let opts = convene::service::field::ImportOptions { max_bytes: 1 << 20, ..Default::default() };
                 let r = convene::service::field::import_submissions(

@@ -50,7 +50,7 @@ cargo test "$@" || status=$?
 # The page and API tests once more on PostgreSQL (the store contract runs on both anyway).
 if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" && $# -eq 0 ]]; then
   echo "page and API tests on PostgreSQL…"
-  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: lifecycle:: mail:: waves:: || status=$?
+  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: lifecycle:: mail:: waves:: field:: || status=$?
 fi
 if [[ -s target/skipped-tests.txt ]]; then
   echo

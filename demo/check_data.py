@@ -274,7 +274,15 @@ def check_demo(presets):
         sw = f"{where} stories[{i}]"
         check_fields(sw, s, {"convening": str, "title": str, "language": str,
                              "visibility": str, "show_name": bool, "created_on": str,
-                             "steps": list}, optional=("teller", "guest"))
+                             "steps": list}, optional=("teller", "guest", "outcomes"))
+        for j, o in enumerate(s.get("outcomes", [])):
+            ow = f"{sw} outcomes[{j}]"
+            check_fields(ow, o, {"cycle": str, "status": str, "text": str})
+            if o.get("status") not in ("happened", "changed", "not_yet", "dropped"):
+                problem(ow, f"unknown status {o.get('status')!r}")
+            hoped = [st.get("cycle") for st in s.get("steps", []) if st.get("kind") == "aspirational"]
+            if o.get("cycle") not in hoped:
+                problem(ow, f"the story hopes for nothing in cycle {o.get('cycle')!r}")
         sw = f"{where} story '{s.get('title')}'"
         conv = convenings.get(s.get("convening"))
         if conv is None:

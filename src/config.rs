@@ -51,6 +51,7 @@ pub struct LimitsConfig {
     pub join_posts_per_ip: u32,
     pub story_posts: u32,
     pub post_window_minutes: u64,
+    pub submission_file_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -66,6 +67,7 @@ impl Default for LimitsConfig {
             join_posts_per_ip: l.join_posts_per_ip,
             story_posts: l.story_posts,
             post_window_minutes: l.post_window.as_secs() / 60,
+            submission_file_bytes: l.submission_file_bytes,
         }
     }
 }
@@ -83,6 +85,7 @@ impl LimitsConfig {
             join_posts_per_ip: self.join_posts_per_ip.max(1),
             story_posts: self.story_posts.max(1),
             post_window: std::time::Duration::from_secs(self.post_window_minutes.max(1) * 60),
+            submission_file_bytes: self.submission_file_bytes.max(1024),
             ..crate::limits::Limits::default()
         }
     }
@@ -370,6 +373,8 @@ signin_window_minutes = {sw}
 join_posts_per_ip = {jp}
 story_posts = {sp}
 post_window_minutes = {pw}
+# Largest KoboToolbox/ODK CSV export one import reads, in bytes (read as a stream).
+submission_file_bytes = {sfb}
 "#,
         addr = d.addr,
         db = d.database_url,
@@ -394,6 +399,7 @@ post_window_minutes = {pw}
         jp = d.limits.join_posts_per_ip,
         sp = d.limits.story_posts,
         pw = d.limits.post_window_minutes,
+        sfb = d.limits.submission_file_bytes,
     )
 }
 

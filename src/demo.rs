@@ -76,6 +76,9 @@ struct DemoStory {
     show_name: bool,
     created_on: String,
     steps: Vec<StepDraft>,
+    /// What the teller later said became of their hopes (as in a follow-up wave).
+    #[serde(default)]
+    outcomes: Vec<crate::domain::wave::OutcomeDraft>,
 }
 
 /// What seeding did.
@@ -166,9 +169,14 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
             steps: s.steps.clone(),
         };
         let told_at = format!("{}T12:00:00Z", s.created_on);
-        stories::tell_story_at(store, teller, *cid, &draft, Some(&told_at))
+        let told = stories::tell_story_at(store, teller, *cid, &draft, Some(&told_at))
             .await
             .with_context(|| format!("demo story {n}"))?;
+        for o in &s.outcomes {
+            crate::service::waves::record_outcome(store, teller, told.id, o)
+                .await
+                .with_context(|| format!("demo story {n}: outcome"))?;
+        }
     }
     let first = demo.convenings.first().context("demo has a convening")?;
     seed_plan(store, &steward, &c.slug, &demo, convenings[first.key.as_str()].0).await?;

@@ -38,6 +38,9 @@ pub struct Limits {
     pub story_posts: u32,
     /// The window of the invitation and story limits.
     pub post_window: Duration,
+    /// Size of one KoboToolbox/ODK CSV export to import, in bytes (read as a stream, so
+    /// memory does not grow with it; the limit bounds the time one import takes).
+    pub submission_file_bytes: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +59,7 @@ impl Default for Limits {
             join_posts_per_ip: 20,
             story_posts: 30,
             post_window: Duration::from_mins(10),
+            submission_file_bytes: 128 * 1024 * 1024,
         }
     }
 }

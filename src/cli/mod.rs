@@ -6,6 +6,7 @@
 mod accounts;
 pub mod backup;
 mod data;
+mod field;
 mod mail;
 pub mod plan;
 mod report;
@@ -67,6 +68,12 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Load a file written by `convene backup` into an empty database.
     Restore(backup::RestoreArgs),
+    /// Write a convening's story form as an XLSForm for KoboToolbox and ODK.
+    Xlsform(field::XlsformArgs),
+    /// Import a KoboToolbox or ODK Central CSV export of a convening's form as stories.
+    ImportSubmissions(field::ImportSubmissionsArgs),
+    /// Write a convening's stories as CSV or XLSX, one row per story and step.
+    Stories(field::StoriesArgs),
 }
 
 /// The configuration for this command line: flags over environment over file over defaults.
@@ -114,5 +121,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(a) => data::export(&*open(&config(&cli, None, None)?).await?, a).await,
         Command::Import(a) => data::import(&config(&cli, None, None)?, a).await,
+        Command::Xlsform(a) => field::xlsform(&config(&cli, None, None)?, a).await,
+        Command::ImportSubmissions(a) => field::import_submissions(&config(&cli, None, None)?, a).await,
+        Command::Stories(a) => field::stories(&config(&cli, None, None)?, a).await,
     }
 }

@@ -5,3 +5,9 @@ pub mod doc;
 /// The JSON exchange format of a whole community.
 pub mod json;
 pub mod report_doc;
+/// Stories out as CSV and XLSX, one row per story and step.
+pub mod stories_csv;
+/// KoboToolbox and ODK Central CSV exports of the story form, read back.
+pub mod submissions;
+/// The story form as an XLSForm for KoboToolbox and ODK.
+pub mod xlsform;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod communities;
 pub mod convenings;
+pub mod field;
 pub mod import;
 pub mod mail;
 pub mod reports;

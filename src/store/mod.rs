@@ -18,6 +18,7 @@
 mod communities;
 mod convenings;
 mod evidence;
+mod field;
 mod invitations;
 mod links;
 mod outbox;
@@ -29,6 +30,7 @@ mod waves;
 pub use communities::{Community, FrameworkVersion, Member};
 pub use convenings::{Aspiration, Convening, Participant};
 pub use evidence::{Attendee, Observation, Scope};
+pub use field::{FieldStory, FieldSubmission};
 pub use invitations::Invitation;
 pub use links::AnswerLink;
 pub use outbox::{NewMessage, OutboxMessage};

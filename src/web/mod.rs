@@ -6,6 +6,7 @@ mod auth;
 mod community;
 mod convening;
 mod evidence;
+mod fieldwork;
 mod metrics;
 mod plan;
 mod plan_jobs;
@@ -37,7 +38,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 const SESSION_COOKIE: &str = "convene_session";
 const CSRF_COOKIE: &str = "convene_csrf";
@@ -77,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(wave::router())
         .merge(report::router())
         .merge(evidence::router())
+        .merge(fieldwork::router())
         .merge(plan::router())
         .merge(profile::router())
         .merge(travel_model::router())
@@ -93,12 +94,29 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(move |State(s): State<AppState>| metrics::metrics(s, for_metrics.clone())))
         .layer(middleware::from_fn_with_state(guards, rate_limit::guard))
         .layer(middleware::from_fn_with_state(state.clone(), secure_cookies))
-        .layer(RequestBodyLimitLayer::new(state.config.body_limit))
+        .layer(middleware::from_fn_with_state(
+            (state.config.body_limit, state.config.limits.submission_file_bytes),
+            limit_body,
+        ))
         .layer(middleware::from_fn(security::plain_rejections))
         .layer(middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(counters, metrics::observe))
         .with_state(state)
+}
+
+/// The largest body a request may send: `body_limit`, or `[limits] submission_file_bytes`
+/// on the routes that take a KoboToolbox/ODK export (read there as a stream). A declared
+/// length beyond it is refused at once; a body that grows beyond it fails when read, and
+/// the extractors answer 413.
+async fn limit_body(State((normal, upload)): State<(usize, usize)>, req: Request, next: Next) -> Response {
+    let limit = if fieldwork::takes_upload(req.uri().path()) { upload.saturating_add(64 * 1024) } else { normal };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large").into_response();
+    }
+    let (parts, body) = req.into_parts();
+    next.run(Request::from_parts(parts, Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -265,16 +283,26 @@ async fn csrf(mut req: Request, next: Next) -> Response {
         let Some(expected) = expected.clone() else {
             return csrf_refused(lang);
         };
-        let (parts, body) = req.into_parts();
-        // The body-limit layer outside has bounded the body already.
-        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-            return (StatusCode::PAYLOAD_TOO_LARGE, translate(lang, "err-too-large", &[])).into_response();
-        };
-        let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
-        if !sent.is_some_and(|s| security::same_token(&s, &expected)) {
-            return csrf_refused(lang);
+        if fieldwork::is_multipart(req.headers()) {
+            // A file upload: its token travels in the form's action (`?csrf=…`), so that the
+            // file streams to its handler instead of being buffered here.
+            let query = req.uri().query().unwrap_or_default().as_bytes();
+            let sent = form_urlencoded::parse(query).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+            if !sent.is_some_and(|s| security::same_token(&s, &expected)) {
+                return csrf_refused(lang);
+            }
+        } else {
+            let (parts, body) = req.into_parts();
+            // The body-limit layer outside has bounded the body already.
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return (StatusCode::PAYLOAD_TOO_LARGE, translate(lang, "err-too-large", &[])).into_response();
+            };
+            let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+            if !sent.is_some_and(|s| security::same_token(&s, &expected)) {
+                return csrf_refused(lang);
+            }
+            req = Request::from_parts(parts, Body::from(bytes));
         }
-        req = Request::from_parts(parts, Body::from(bytes));
     }
     let fresh = existing.is_none().then(new_token);
     let token = expected.or_else(|| fresh.clone()).unwrap_or_default();

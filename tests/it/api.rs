@@ -220,6 +220,10 @@ async fn the_openapi_document_lists_every_route() {
         "/convenings/{id}/observations",
         "/observations/{id}",
         "/convenings/{id}/costs",
+        "/convenings/{id}/xlsform",
+        "/convenings/{id}/submissions",
+        "/convenings/{id}/stories.csv",
+        "/convenings/{id}/stories.xlsx",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
     }

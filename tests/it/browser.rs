@@ -463,6 +463,7 @@ async fn the_pages_added_for_lifecycles_waves_and_mail_pass_axe_at_390_and_1280_
         format!("/convenings/{convening}"),
         format!("/convenings/{convening}/edit"),
         format!("/waves/{}", wave.id),
+        format!("/convenings/{convening}/field"),
         format!("/stories/{}", story.id),
         format!("/stories/{}/edit", story.id),
         format!("/stories/{}/revisions", story.id),

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod cli;
+mod field;
 mod helpers;
 mod lifecycle;
 mod mail;

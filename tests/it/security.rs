@@ -127,6 +127,10 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/api/v1/communities/hdr/report?format=csv",
         "/api/v1/convenings/1/observations",
         "/api/v1/convenings/1/costs",
+        "/convenings/1/field",
+        "/convenings/1/stories.csv",
+        "/api/v1/convenings/1/stories.csv",
+        "/api/v1/convenings/1/xlsform",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
@@ -405,6 +409,8 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/convenings/abc/report",
         "/convenings/abc/evidence",
         "/c/x/report?format=pdf",
+        "/convenings/abc/field",
+        "/convenings/1/field/xlsform?wave=x",
     ] {
         let r = c.get(app.url(path)).header("accept-language", "es").send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
@@ -423,6 +429,9 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/api/v1/convenings/1/report?format=pdf",
         "/api/v1/communities/x/report",
         "/api/v1/observations/abc",
+        "/api/v1/convenings/abc/xlsform",
+        "/api/v1/convenings/1/xlsform?wave=x",
+        "/api/v1/convenings/1/stories.csv?bom=maybe",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");

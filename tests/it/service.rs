@@ -477,6 +477,47 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
         ),
         ("publish_report", op!(|w, a| reports::publish_report(&w.store, a, "home", true)), [No, No, No, Yes, Yes]),
         (
+            "xlsform",
+            op!(|w, a| convene::service::field::xlsform(&w.store, a, w.convening, None)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "xlsform (a wave)",
+            op!(|w, a| convene::service::field::xlsform(&w.store, a, w.convening, Some(w.wave))),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "participant_codes",
+            op!(|w, a| convene::service::field::participant_codes(&w.store, a, w.convening)),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "story_rows (what each may read)",
+            op!(|w, a| convene::service::field::story_rows(&w.store, a, w.convening)),
+            [Yes, Yes, Yes, Yes, Yes],
+        ),
+        (
+            "import_submissions",
+            op!(|w, a| async {
+                let csv = String::from(
+                    "\"story_title\";\"participant_name\";\"story_visibility\";\"immediate_text\";\"_uuid\";\"_submission_time\"\n\
+                     \"Field story\";\"Ana\";\"public\";\"We met\";\"k1\";\"2026-03-11T09:00:00\"\n",
+                );
+                let opts = convene::service::field::ImportOptions { max_bytes: 1 << 20, ..Default::default() };
+                let r = convene::service::field::import_submissions(
+                    &w.store,
+                    a,
+                    w.convening,
+                    Box::new(std::io::Cursor::new(csv.into_bytes())),
+                    &opts,
+                )
+                .await?;
+                assert!(r.committed && r.created == 1, "{r:?}");
+                Ok::<_, ServiceError>(())
+            }),
+            [No, No, No, Yes, Yes],
+        ),
+        (
             "set_password (operator only)",
             op!(|w, a| accounts::set_password(&w.store, a, MEMBER_EMAIL, "long enough")),
             [No, No, No, No, No],

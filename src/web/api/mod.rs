@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 mod convenings;
 mod reports;
+pub(super) mod fieldwork;
 mod stories;
 mod waves;
 
@@ -60,6 +61,10 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/observations", get(reports::list_observations).post(reports::post_observation))
         .route("/observations/{id}", axum::routing::delete(reports::delete_observation))
         .route("/convenings/{id}/costs", get(reports::get_costs).put(reports::put_costs).delete(reports::delete_costs))
+        .route("/convenings/{id}/xlsform", get(fieldwork::get_xlsform))
+        .route("/convenings/{id}/submissions", axum::routing::post(fieldwork::post_submissions))
+        .route("/convenings/{id}/stories.csv", get(fieldwork::stories_csv))
+        .route("/convenings/{id}/stories.xlsx", get(fieldwork::stories_xlsx))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

@@ -157,6 +157,12 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     seed(&path, stories).await?;
     println!("seeded {stories} stories across {CONVENINGS} convenings in {:.1} s ({path})", t.elapsed().as_secs_f64());
+    let mem = |what: &str| {
+        if let Some(mib) = peak_memory_mib() {
+            println!("  (peak memory so far, {what}: {mib:.0} MiB)");
+        }
+    };
+    mem("after seeding");
 
     let store = convene::store::open(&path).await?;
     let op = Actor::Operator;
@@ -165,7 +171,13 @@ async fn main() -> anyhow::Result<()> {
     let (t_conv, (conv, _, _)) =
         median(5, || async { reports::convening_report(&store, &op, 1).await.expect("report") }).await;
     println!("community report ({} stories): {t_comm:.0} ms to compute (median of 5)", community.n_stories);
+    let cid = store.community("bench").await?.expect("community").id;
+    let (t_load, facts) =
+        median(3, || async { store.story_facts(convene::store::Scope::Community(cid)).await.expect("facts") }).await;
+    println!("  of which loading {} stories without their words: {t_load:.0} ms", facts.len());
+    drop(facts);
     println!("convening report ({} stories): {t_conv:.0} ms to compute", conv.n_stories);
+    mem("after computing the reports");
     let names = report_doc::names(&fw);
     let doc = report_doc::convening_doc(&conv, &names, convene::i18n::Lang::En, "2026-11-26");
     let json = report_doc::json_with_time(&conv, "2026-11-26T00:00:00Z");
@@ -177,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
     let (t, out) = median(5, || async { report_doc::render(Format::Html, &cdoc, &serde_json::Value::Null, "") }).await;
     println!("  community report as HTML: {t:.2} ms, {} bytes", out.len());
 
+    mem("after rendering");
     // Over HTTP, as a member's browser or a script would ask.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

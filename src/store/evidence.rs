@@ -6,6 +6,7 @@ use super::{Result, Store, StoreError, found, now};
 use crate::domain::evidence::{Costs, NewObservation};
 use crate::domain::story::{Step, StepKind, Story, Visibility};
 use crate::domain::wave::{OutcomeStatus, StepOutcome};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -171,15 +172,23 @@ impl Store {
              CAST(s.show_name AS INTEGER) AS show_name, s.created_at, s.revision, s.updated_at, s.hidden, s.via_link, s.wave_id \
              FROM stories s WHERE {filter} ORDER BY s.id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *c).await?;
-        let mut stories = rows.iter().map(lean_head).collect::<Result<Vec<_>>>()?;
+        // Rows are read as they come (not collected first): memory holds the stories, not
+        // the driver's rows as well.
+        let mut stories = Vec::new();
+        {
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
+            while let Some(r) = rows.try_next().await? {
+                stories.push(lean_head(&r)?);
+            }
+        }
         let sql = format!(
             "SELECT p.story_id, p.cycle, p.kind, p.indicators FROM story_steps p JOIN stories s ON s.id = p.story_id \
              WHERE {filter} ORDER BY p.story_id, p.position"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *c).await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
         let mut at = 0;
-        for r in &rows {
+        while let Some(r) = rows.try_next().await? {
+            let r = &r;
             let story_id: i64 = r.try_get("story_id")?;
             let kind: String = r.try_get("kind")?;
             let indicators: String = r.try_get("indicators")?;
@@ -205,8 +214,9 @@ impl Store {
             "SELECT o.story_id, o.cycle, o.status, o.wave_id, o.revision, o.recorded_at FROM step_outcomes o \
              JOIN stories s ON s.id = o.story_id WHERE {filter} ORDER BY o.story_id, o.id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *c).await?;
-        for r in &rows {
+        drop(rows);
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
+        while let Some(r) = rows.try_next().await? {
             let story_id: i64 = r.try_get("story_id")?;
             let status: String = r.try_get("status")?;
             let outcome = StepOutcome {
@@ -223,17 +233,6 @@ impl Store {
             }
         }
         Ok(stories)
-    }
-
-    /// Full stories by id (title, teller's name, step texts), for the few a page shows.
-    pub async fn stories_by_id(&self, ids: &[i64]) -> Result<Vec<Story>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(s) = self.story(*id).await? {
-                out.push(s);
-            }
-        }
-        Ok(out)
     }
 
     /// Ids of public, visible stories in a scope, newest first (at most `limit`): the

@@ -190,6 +190,35 @@ impl Store {
         Ok(stories.pop())
     }
 
+    /// Full stories by id (title, teller's name, step texts), for the few a page shows:
+    /// three queries per 500 ids, in the order of `ids` (unknown ids are left out).
+    pub async fn stories_by_id(&self, ids: &[i64]) -> Result<Vec<Story>> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut c = self.conn().await?;
+        for chunk in ids.chunks(500) {
+            // Integers only: safe to write into the statement.
+            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT {HEAD} FROM stories s WHERE s.id IN ({list}) ORDER BY s.id");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
+            let mut stories = rows.iter().map(head).collect::<Result<Vec<_>>>()?;
+            let sql = format!(
+                "SELECT story_id, cycle, kind, text, indicators FROM story_steps WHERE story_id IN ({list}) \
+                 ORDER BY story_id, position"
+            );
+            for r in &sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await? {
+                attach_step(&mut stories, r)?;
+            }
+            let sql = format!("SELECT {OUTCOME} FROM step_outcomes WHERE story_id IN ({list}) ORDER BY story_id, id");
+            for r in &sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await? {
+                attach_outcome(&mut stories, r)?;
+            }
+            out.extend(stories);
+        }
+        let at: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        out.sort_by_key(|s| at.get(&s.id).copied().unwrap_or(usize::MAX));
+        Ok(out)
+    }
+
     /// All stories of a convening (hidden ones too), oldest first; callers filter by
     /// visibility.
     pub async fn stories(&self, convening_id: i64) -> Result<Vec<Story>> {

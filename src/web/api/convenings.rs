@@ -224,12 +224,16 @@ pub(super) async fn get_matrix(
 ) -> Result<Json<Value>, ApiError> {
     let (c, community, _) = service::convening(&state.store, &caller.actor(), id).await?;
     let fw = service::current_framework(&state.store, &community).await?;
-    let stories = state.store.stories(c.id).await?;
     let as_of = match q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
         Some(d) => Some(crate::domain::convening::format_date(crate::domain::convening::parse_date("as_of", d)?)),
     };
-    let revisions = if as_of.is_some() { state.store.convening_revisions(c.id).await? } else { Vec::new() };
+    // Now: stories without their words suffice; as of a date: the revisions they had then.
+    let (stories, revisions) = if as_of.is_some() {
+        (state.store.stories(c.id).await?, state.store.convening_revisions(c.id).await?)
+    } else {
+        (state.store.story_facts(crate::store::Scope::Convening(c.id)).await?, Vec::new())
+    };
     let n = state.store.participants(id).await?.len();
     let m = matrix_as_of(&fw.framework, &stories, &revisions, n, as_of.as_deref());
     let cycles: Vec<Value> = m

@@ -19,7 +19,7 @@ use crate::planner::report::grouped;
 mod table;
 use crate::planner::{
     self, CandidateSource, CoordinateError, InputList, MapOptions, ModelError, Objective, PlaceLookupError, PlanAnswer,
-    PlanError, PlanJson, PlanRequest, Progress, RowError, RowProblem, ScenarioKind, TravelModel,
+    PlanError, PlanJson, PlanRequest, Progress, RowError, RowProblem, ScenarioKind, TravelModel, VisaPolicy,
 };
 
 /// Output format of `convene plan`.
@@ -59,6 +59,36 @@ impl From<ObjectiveArg> for Objective {
     }
 }
 
+/// Which hosts visas rule out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VisaPolicyArg {
+    /// Keep every host.
+    Any,
+    /// Leave out hosts where someone would be refused admission.
+    NoRefusal,
+    /// Also leave out hosts where more than --max-advance-visas people need a consular visa.
+    NoAdvanceVisa,
+}
+
+impl From<VisaPolicyArg> for VisaPolicy {
+    fn from(v: VisaPolicyArg) -> Self {
+        match v {
+            VisaPolicyArg::Any => Self::Any,
+            VisaPolicyArg::NoRefusal => Self::NoRefusal,
+            VisaPolicyArg::NoAdvanceVisa => Self::NoAdvanceVisa,
+        }
+    }
+}
+
+/// Who a budget must represent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SpreadArg {
+    /// At least one person from each home country.
+    Country,
+    /// At least one person from each continent.
+    Region,
+}
+
 /// Arguments of `convene plan`. Defaults come from the planner's request
 /// ([`planner::request`]), the same ones the web planner uses.
 #[derive(Clone, Debug, Args)]
@@ -67,10 +97,42 @@ pub struct PlanArgs {
     /// or `lat` and `lon`; an optional `weight` is the number of people travelling from there (1 or more).
     #[arg(long, value_name = "FILE.csv")]
     pub participants: PathBuf,
-    /// Candidate hosts: `cities` (bundled GeoNames cities), `airports` (airports with
-    /// scheduled service) or a CSV file with `name,lat,lon` (optional `country`).
-    #[arg(long, default_value = "cities", value_name = "cities|airports|FILE.csv")]
+    /// Candidate hosts: `reachable` (the members' own cities, capitals and cities
+    /// served by a large airport), `cities` (bundled GeoNames cities of at least
+    /// --min-population), `airports` (airports with scheduled service) or a CSV
+    /// file with `name,lat,lon` (optional `country`).
+    #[arg(long, default_value = "reachable", value_name = "reachable|cities|airports|FILE.csv")]
     pub candidates: String,
+    /// Only consider this host ("City" or "City, CC"; repeatable): pinned hosts replace --candidates.
+    #[arg(long, value_name = "PLACE")]
+    pub pin: Vec<String>,
+    /// Which hosts visas rule out: `any`, `no-refusal` (hosts where someone would be
+    /// refused admission) or `no-advance-visa` (also hosts where more than
+    /// --max-advance-visas people need a consular visa).
+    #[arg(long, value_enum, default_value_t = VisaPolicyArg::NoRefusal)]
+    pub visa_policy: VisaPolicyArg,
+    /// With `--visa-policy no-advance-visa`: how many people may still need a visa obtained in advance.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_advance_visas: u64,
+    /// Also rank start times for a virtual meeting of this many hours.
+    #[arg(long, value_name = "HOURS")]
+    pub slots: Option<f64>,
+    /// With --slots: the meeting's date (daylight saving time applies); default today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub on: Option<String>,
+    /// With --slots: the local window the meeting should fall in.
+    #[arg(long, default_value = planner::slots::DEFAULT_WINDOW, value_name = "HH:MM-HH:MM")]
+    pub window: String,
+    /// Also compute the hybrid frontier: cost, CO2 and in-person share as the
+    /// costliest travellers join online, for k = 1 … max(k, 5).
+    #[arg(long)]
+    pub hybrid: bool,
+    /// Also answer "who can we bring for this amount?" (the model's currency).
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget: Option<f64>,
+    /// With --budget: bring at least one person from each home country or region (continent).
+    #[arg(long, value_enum, value_name = "country|region")]
+    pub spread: Option<SpreadArg>,
     /// With `--candidates cities`: only cities of at least this many people.
     #[arg(long, default_value_t = planner::DEFAULT_MIN_POPULATION, value_name = "N")]
     pub min_population: u64,
@@ -133,6 +195,7 @@ pub fn request(args: &PlanArgs) -> Result<PlanRequest> {
         .map_err(|e| english(&e))
         .with_context(|| format!("in {}", args.participants.display()))?;
     let (candidates, listed) = match args.candidates.as_str() {
+        "reachable" => (CandidateSource::Reachable, Vec::new()),
         "cities" => (CandidateSource::Cities, Vec::new()),
         "airports" => (CandidateSource::Airports, Vec::new()),
         path => {
@@ -157,7 +220,29 @@ pub fn request(args: &PlanArgs) -> Result<PlanRequest> {
         // Only the table prints the k curve; other formats need not pay for it.
         curve_to: if args.format == Format::Table { planner::DEFAULT_CURVE_TO } else { 0 },
         model: model(args)?,
+        pin: args.pin.clone(),
+        visa_policy: args.visa_policy.into(),
+        max_advance_visas: args.max_advance_visas,
+        slots: args.slots.map(|hours| planner::SlotRequest {
+            hours,
+            on: args.on.clone().unwrap_or_else(today),
+            window: args.window.clone(),
+        }),
+        hybrid: args.hybrid,
+        budget: args.budget.map(|amount| planner::BudgetRequest {
+            amount,
+            spread: args.spread.map(|s| match s {
+                SpreadArg::Country => planner::Spread::Country,
+                SpreadArg::Region => planner::Spread::Region,
+            }),
+        }),
     })
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// A planner error in plain English, naming the command-line flags to change.
@@ -190,6 +275,25 @@ pub fn english(e: &PlanError) -> anyhow::Error {
         PlanError::InvalidTargetGap(g) => format!("--target-gap must be at least 0 and below 1 (got {g})"),
         PlanError::InvalidMergeKm(km) => format!("--merge-km must be 0 or more (got {km})"),
         PlanError::InvalidModel(m) => format!("the travel model is not valid: {}", english_model(m)),
+        PlanError::UnknownPassport { index, name, passport } => format!(
+            "participant {} ({name}): \"{passport}\" is not a passport the visa data knows (use two-letter ISO codes such as KE, separated by |)",
+            index + 1
+        ),
+        PlanError::Pin { name, error } => format!("--pin \"{name}\": {}", english_place(error)),
+        PlanError::NoHostForVisaPolicy { policy: VisaPolicy::NoAdvanceVisa, max_advance_visas, candidates } => format!(
+            "every one of the {candidates} candidate hosts needs a visa obtained in advance for more than {max_advance_visas} people: raise --max-advance-visas or use --visa-policy no-refusal"
+        ),
+        PlanError::NoHostForVisaPolicy { candidates, .. } => format!(
+            "someone would be refused admission at every one of the {candidates} candidate hosts: check the passports, add hosts, or use --visa-policy any"
+        ),
+        PlanError::BudgetTooSmall { budget, cheapest } => format!(
+            "a budget of {} brings no one: the cheapest answer costs {} (raise --budget, or drop --spread)",
+            grouped(*budget, 0),
+            grouped(*cheapest, 0)
+        ),
+        PlanError::BadDate(d) => format!("--on \"{d}\" is not a date (YYYY-MM-DD)"),
+        PlanError::BadWindow(w) => format!("--window \"{w}\" is not HH:MM-HH:MM with the end after the start"),
+        PlanError::BadSlotLength(h) => format!("--slots must be above 0 and at most 24 hours (got {h})"),
         PlanError::Input { list, errors } => format!(
             "{} has {} problem{}:\n{}",
             match list {
@@ -237,11 +341,28 @@ fn english_row(e: &RowError) -> String {
             format!("ambiguous place \"{query}\": add the country code, one of {}", quoted(matches))
         }
         RowProblem::BadFare(fare) => format!("needs a member, a host and a non-negative fare (got \"{fare}\")"),
+        RowProblem::UnknownPassport(code) => {
+            format!("\"{code}\" is not a passport the visa data knows (two-letter ISO codes, several separated by |)")
+        }
     };
     if e.column.is_empty() {
         format!("row {}: {what}", e.row)
     } else {
         format!("row {}, column \"{}\": {what}", e.row, e.column)
+    }
+}
+
+fn english_place(e: &PlaceLookupError) -> String {
+    let quoted =
+        |places: &[planner::Place]| places.iter().map(|p| format!("\"{}\"", p.label())).collect::<Vec<_>>().join(", ");
+    match e {
+        PlaceLookupError::Unknown { query, suggestions } if suggestions.is_empty() => format!("unknown place \"{query}\""),
+        PlaceLookupError::Unknown { query, suggestions } => {
+            format!("unknown place \"{query}\"; closest matches: {}", quoted(suggestions))
+        }
+        PlaceLookupError::Ambiguous { query, matches } => {
+            format!("ambiguous place \"{query}\": add the country code, one of {}", quoted(matches))
+        }
     }
 }
 
@@ -303,7 +424,7 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
     match args.format {
         Format::Table => buf.extend_from_slice(table(&answer).as_bytes()),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut buf, &PlanJson::from(plan))?;
+            serde_json::to_writer_pretty(&mut buf, &PlanJson::of(&answer))?;
             buf.push(b'\n');
         }
         Format::Svg => {
@@ -337,6 +458,54 @@ fn table(answer: &PlanAnswer) -> String {
             grouped(t.total_co2_kg, 0),
             t.avg_hours,
             t.max_hours
+        );
+    }
+    let _ = writeln!(text, "\nVisa facts: {} of {}.", planner::VISA_DATA_SOURCE, planner::VISA_DATA_DATE);
+    if !answer.slots.is_empty() {
+        text.push_str("\nBest start times for a virtual meeting (UTC; people inside their window, hours outside):\n");
+        for slot in &answer.slots {
+            let locals: Vec<String> = slot
+                .local
+                .iter()
+                .take(8)
+                .map(|l| format!("{} {}{}", l.name, l.time, if l.derived_from.is_some() { "~" } else { "" }))
+                .collect();
+            let _ = writeln!(
+                text,
+                "  {}  {} inside, {:.1} h outside  ({}{})",
+                slot.start_utc,
+                slot.inside_window,
+                slot.outside_hours,
+                locals.join(", "),
+                if slot.local.len() > 8 { ", …" } else { "" }
+            );
+        }
+        if answer.slots.iter().flat_map(|s| &s.local).any(|l| l.derived_from.is_some()) {
+            text.push_str("  ~ time zone taken from the nearest city (coordinates given without a place)\n");
+        }
+    }
+    if !answer.frontier.is_empty() {
+        text.push_str("\nHybrid frontier (the costliest travellers join online):\n");
+        for p in &answer.frontier {
+            let _ = writeln!(
+                text,
+                "  k = {:<2} {:>5.1} % in person  cost {:>12}  CO2e {:>10} kg",
+                p.k,
+                p.in_person_share * 100.0,
+                grouped(p.cost, 0),
+                grouped(p.co2_kg, 0)
+            );
+        }
+    }
+    if let Some(b) = &answer.budget {
+        let _ = writeln!(
+            text,
+            "\nBudget: {} people in person at {} for {} ({} online); the next 1,000 would bring {} more.",
+            b.brought,
+            b.host,
+            grouped(b.cost, 0),
+            b.online,
+            b.next_1000_adds
         );
     }
     if answer.curve.len() > 1 {

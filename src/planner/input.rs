@@ -117,6 +117,7 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
     let mut header = Vec::new();
     let name_c = need_column(&t, "name", &mut header);
     let (place_c, lat_c, lon_c, weight_c) = (t.column("place"), t.column("lat"), t.column("lon"), t.column("weight"));
+    let passport_c = t.column("passport");
     if place_c.is_none() && (lat_c.is_none() || lon_c.is_none()) {
         header.push(RowError::new(1, "place", RowProblem::NeedPlaceOrLatLon));
     }
@@ -144,12 +145,19 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
                 }
             },
         };
+        let passports = match parse_passports(cell(rec, passport_c)) {
+            Ok(p) => p,
+            Err(bad) => {
+                errors.push(RowError::new(row, "passport", RowProblem::UnknownPassport(bad)));
+                continue;
+            }
+        };
         let (lat, lon, place) = (cell(rec, lat_c), cell(rec, lon_c), cell(rec, place_c));
         let located = if !lat.is_empty() || !lon.is_empty() {
             let la = parse_coordinate(lat, row, "lat", &mut errors);
             let lo = parse_coordinate(lon, row, "lon", &mut errors);
             match (la, lo) {
-                (Some(la), Some(lo)) => position(la, lo, row, &mut errors),
+                (Some(la), Some(lo)) => position(la, lo, row, &mut errors).map(|p| (p, None)),
                 _ => None,
             }
         } else if place.is_empty() {
@@ -157,22 +165,38 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
             None
         } else {
             match resolve(place) {
-                Ok(p) => Some(p.position()),
+                Ok(p) => Some((p.position(), Some(p.country))),
                 Err(e) => {
                     errors.push(RowError::new(row, "place", RowProblem::Place(e)));
                     None
                 }
             }
         };
-        if let Some(position) = located {
+        if let Some((position, country)) = located {
             let place = (!place.is_empty()).then(|| place.to_owned());
-            out.push(Traveller { name: name.to_owned(), position, weight, place });
+            out.push(Traveller { weight, place, country, passports, ..Traveller::new(name, position) });
         }
     }
     if errors.is_empty() && out.is_empty() {
         return Err(PlanError::NoTravellers);
     }
     finish(what, errors, out)
+}
+
+/// Reads a `passport` cell: ISO-2 codes separated by `|` (empty: none given).
+/// `Err` holds the first code the visa data does not know.
+pub fn parse_passports(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for code in text.split('|').map(str::trim).filter(|c| !c.is_empty()) {
+        if !super::visas::is_known_passport(code) {
+            return Err(code.to_owned());
+        }
+        let code = code.to_ascii_uppercase();
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
 }
 
 /// Reads a custom candidate list (`name,lat,lon`, optional `country`).
@@ -305,6 +329,19 @@ mod tests {
             ("name", &RowProblem::MissingColumn { have: vec!["who".into(), "where".into()] })
         );
         assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates { .. })));
+    }
+
+    #[test]
+    fn passports_are_read_and_an_unknown_one_is_named() {
+        let t = read_travellers("name,place,passport\nAmina,Nairobi,KE|gb\nNdapewa,Windhoek,NA\nLena,Berlin,\n".as_bytes())
+            .unwrap();
+        assert_eq!(t[0].passports, ["KE", "GB"]);
+        assert_eq!(t[1].passports, ["NA"], "Namibia is a passport, not a missing value");
+        assert!(t[2].passports.is_empty());
+        assert_eq!(t[2].country.as_deref(), Some("DE"));
+        let errors = errors_of(read_travellers("name,place,passport\nA,Nairobi,KE|XX\n".as_bytes()));
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "passport"));
+        assert_eq!(errors[0].problem, RowProblem::UnknownPassport("XX".into()));
     }
 
     #[test]

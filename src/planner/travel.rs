@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::geo::MAX_DISTANCE_KM;
+use super::geo::{LatLon, MAX_DISTANCE_KM, haversine_km};
+use super::hubs::hubs;
+use super::visas::VisaModel;
 
 /// Every constant of the travel model, with sourced defaults.
 ///
@@ -72,6 +74,26 @@ pub struct TravelModel {
     pub virtual_co2_kg_per_person: f64,
     /// Real fares that replace the estimate for one member and one host.
     pub known_fares: Vec<KnownFare>,
+    /// Hub-aware travel (default on): a flying member goes by ground to their
+    /// nearest airport with scheduled service, flies to the host's nearest one
+    /// and goes on by ground; the fare, CO2 and hours of each leg are added.
+    /// Off: one great-circle leg from home to host (the first planner's model).
+    pub hub_aware: bool,
+    /// Added to the return fare when the flight needs a connection (either
+    /// airport is not a large one, or they are farther apart than
+    /// `direct_max_km`). Default USD 100 (assumption: a second sector on a thin route).
+    pub connection_fare: f64,
+    /// Added to the one-way hours when the flight needs a connection. Default
+    /// 4 h (assumption: a layover and a second boarding).
+    pub connection_hours: f64,
+    /// Two large airports at most this far apart have a direct flight. Default
+    /// 7,000 km (assumption: the range most direct routes between large
+    /// airports fall within).
+    pub direct_max_km: f64,
+    /// Whether visa costs join each trip's cost (and so the cost objectives). Default on.
+    pub visa_aware: bool,
+    /// Visa costs and lead times.
+    pub visa: VisaModel,
 }
 
 /// A real return fare for one member to one host (the seed's $475 ticket).
@@ -107,6 +129,12 @@ impl Default for TravelModel {
             virtual_cost_per_person: 25.0,
             virtual_co2_kg_per_person: 2.0,
             known_fares: Vec::new(),
+            hub_aware: true,
+            connection_fare: 100.0,
+            connection_hours: 4.0,
+            direct_max_km: 7000.0,
+            visa_aware: true,
+            visa: VisaModel::default(),
         }
     }
 }
@@ -122,7 +150,7 @@ pub enum Mode {
 }
 
 /// One person's estimated return trip to one host.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trip {
     /// One-way great-circle km.
     pub km: f64,
@@ -136,6 +164,27 @@ pub struct Trip {
     pub hours: f64,
     /// Whether `cost` is a real fare from [`TravelModel::known_fares`].
     pub known_fare: bool,
+    /// The part of `cost` spent on road or rail (to and from the airports, or the whole way).
+    #[serde(default)]
+    pub ground_cost: f64,
+    /// The part of `cost` spent on the flight (a known fare counts here).
+    #[serde(default)]
+    pub air_cost: f64,
+    /// The part of `cost` added for a connecting flight.
+    #[serde(default)]
+    pub connection_cost: f64,
+    /// The part of `cost` spent on a visa (with the cost objectives).
+    #[serde(default)]
+    pub visa_cost: f64,
+    /// IATA code of the airport flown from (hub-aware air trips).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_airport: Option<String>,
+    /// IATA code of the airport flown to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_airport: Option<String>,
+    /// Whether the flight needs a connection.
+    #[serde(default)]
+    pub connection: bool,
 }
 
 /// A travel model constant the solver cannot work with, as data (the command
@@ -194,8 +243,11 @@ impl TravelModel {
             ("air_co2_long_kg_per_pkm", self.air_co2_long_kg_per_pkm),
             ("virtual_cost_per_person", self.virtual_cost_per_person),
             ("virtual_co2_kg_per_person", self.virtual_co2_kg_per_person),
+            ("connection_fare", self.connection_fare),
+            ("connection_hours", self.connection_hours),
+            ("direct_max_km", self.direct_max_km),
         ];
-        for (name, v) in fields {
+        for (name, v) in fields.into_iter().chain(self.visa.fields()) {
             if !v.is_finite() || v < 0.0 {
                 return Err(ModelError::Negative { field: name, value: v });
             }
@@ -242,17 +294,143 @@ impl TravelModel {
         self.metric(Quantity::Hours).eval(km)
     }
 
-    /// The whole estimate for one distance; `known_fare` replaces the fare.
+    /// The whole estimate for one distance, one great-circle leg (no hubs);
+    /// `known_fare` replaces the fare.
     #[must_use]
     pub fn trip(&self, km: f64, known_fare: Option<f64>) -> Trip {
+        let mode = self.mode(km);
+        let cost = known_fare.unwrap_or_else(|| self.fare(km));
         Trip {
             km,
-            mode: self.mode(km),
-            cost: known_fare.unwrap_or_else(|| self.fare(km)),
+            mode,
+            cost,
             co2_kg: self.co2_kg(km),
             hours: self.hours(km),
             known_fare: known_fare.is_some(),
+            ground_cost: if mode == Mode::Ground && known_fare.is_none() { cost } else { 0.0 },
+            air_cost: if mode == Mode::Air || known_fare.is_some() { cost } else { 0.0 },
+            connection_cost: 0.0,
+            visa_cost: 0.0,
+            from_airport: None,
+            to_airport: None,
+            connection: false,
         }
+    }
+
+    /// One person's return trip from `from` to `to` under this model: hub-aware
+    /// unless [`TravelModel::hub_aware`] is off (then [`TravelModel::trip`] on
+    /// the great-circle distance). Below `ground_max_km`, or when both ends share
+    /// their nearest airport, the whole way is by ground. `known_fare` replaces
+    /// the money (ground and flight) of the trip.
+    #[must_use]
+    pub fn journey(&self, from: LatLon, to: LatLon, known_fare: Option<f64>) -> Trip {
+        let km = haversine_km(from, to);
+        if !self.hub_aware || km < self.ground_max_km {
+            return self.trip(km, known_fare);
+        }
+        let h = hubs();
+        let ((a, da), (b, db)) = (h.nearest(from), h.nearest(to));
+        let ground = |q: Quantity, d: f64| self.ground_slope(q) * d;
+        if a == b {
+            let cost = known_fare.unwrap_or_else(|| ground(Quantity::Cost, km));
+            return Trip {
+                mode: Mode::Ground,
+                cost,
+                co2_kg: ground(Quantity::Co2, km),
+                hours: ground(Quantity::Hours, km),
+                ground_cost: if known_fare.is_some() { 0.0 } else { cost },
+                air_cost: if known_fare.is_some() { cost } else { 0.0 },
+                ..self.trip(km, known_fare)
+            };
+        }
+        let (ha, hb) = (&h.list[a], &h.list[b]);
+        let dab = haversine_km(ha.position, hb.position);
+        let connection = self.needs_connection(ha.large && hb.large, dab);
+        let part = |q: Quantity| {
+            (ground(q, da + db), self.air_metric(q).eval(dab), if connection { self.connection_penalty(q) } else { 0.0 })
+        };
+        let (gc, ac, cc) = part(Quantity::Cost);
+        let (g2, a2, c2) = part(Quantity::Co2);
+        let (gh, ah, ch) = part(Quantity::Hours);
+        let (ground_cost, air_cost, connection_cost) = match known_fare {
+            Some(f) => (0.0, f, 0.0),
+            None => (gc, ac, cc),
+        };
+        Trip {
+            km,
+            mode: Mode::Air,
+            cost: ground_cost + air_cost + connection_cost,
+            co2_kg: g2 + a2 + c2,
+            hours: gh + ah + ch,
+            known_fare: known_fare.is_some(),
+            ground_cost,
+            air_cost,
+            connection_cost,
+            visa_cost: 0.0,
+            from_airport: Some(ha.iata.clone()),
+            to_airport: Some(hb.iata.clone()),
+            connection,
+        }
+    }
+
+    /// Whether a flight between two airports needs a connection.
+    pub(crate) fn needs_connection(&self, both_large: bool, hub_km: f64) -> bool {
+        !(both_large && hub_km <= self.direct_max_km)
+    }
+
+    /// Per great-circle km of road or rail, for one quantity.
+    pub(crate) fn ground_slope(&self, q: Quantity) -> f64 {
+        match q {
+            Quantity::Cost => self.ground_fare_per_km,
+            Quantity::Co2 => 2.0 * self.ground_circuity * self.ground_co2_kg_per_pkm,
+            Quantity::Hours => self.ground_circuity / self.ground_speed_kmh,
+            Quantity::Distance => 1.0,
+        }
+    }
+
+    /// What a connection adds to one quantity.
+    pub(crate) fn connection_penalty(&self, q: Quantity) -> f64 {
+        match q {
+            Quantity::Cost => self.connection_fare,
+            Quantity::Hours => self.connection_hours,
+            Quantity::Co2 | Quantity::Distance => 0.0,
+        }
+    }
+
+    /// One flight of any length (airport to airport), for one quantity.
+    pub(crate) fn air_metric(&self, q: Quantity) -> Metric {
+        Self { ground_max_km: 0.0, known_fares: Vec::new(), ..self.clone() }.metric(q)
+    }
+
+    /// A function of the home–host great-circle distance never above the
+    /// quantity of any trip at that distance or farther (hub-aware or not): the
+    /// solver's bounds use it. Exact without hubs.
+    pub(crate) fn bound_metric(&self, q: Quantity) -> Metric {
+        if !self.hub_aware || q == Quantity::Distance {
+            return self.metric(q);
+        }
+        // At or beyond ground_max_km a trip is either by ground (g·d) or
+        // g·(access + egress) + flight(hub km) + connection ≥ A + min(g, a)·d,
+        // by the triangle inequality (A: the flight's fixed part, a: its least per-km rate).
+        let g = self.ground_slope(q);
+        let (intercept, rate) = match q {
+            Quantity::Cost => (self.air_fare_base, self.air_fare_per_km),
+            Quantity::Hours => (self.air_overhead_hours, self.air_distance_uplift / self.air_speed_kmh),
+            _ => {
+                let least = self
+                    .air_co2_short_kg_per_pkm
+                    .min(self.air_co2_medium_kg_per_pkm)
+                    .min(self.air_co2_long_kg_per_pkm);
+                (0.0, 2.0 * self.air_distance_uplift * least)
+            }
+        };
+        let m = rate.min(g);
+        let mut pieces = vec![Piece { start: 0.0, intercept: 0.0, slope: g }];
+        if m < g {
+            let cross = intercept / (g - m);
+            pieces.push(Piece { start: cross.max(self.ground_max_km), intercept, slope: m });
+        }
+        Metric::new(pieces)
     }
 
     /// The piecewise-linear function of distance behind one quantity. Fares,

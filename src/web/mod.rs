@@ -8,6 +8,7 @@ mod convening;
 mod metrics;
 mod plan;
 mod plan_jobs;
+mod plan_options;
 mod profile;
 mod rate_limit;
 pub mod security;

@@ -227,12 +227,8 @@ fn refusal(e: &PlanError) -> Msg {
         PlanError::InvalidModel(_) => Msg::new("plan-err-model", &[]),
         // The form cannot produce these: its lines are checked one by one above (weights,
         // coordinates), its limits are the planner's defaults, it reads no CSV.
-        PlanError::ZeroWeight { .. }
-        | PlanError::WeightTooLarge { .. }
-        | PlanError::Coordinates { .. }
-        | PlanError::InvalidTargetGap(_)
-        | PlanError::InvalidMergeKm(_)
-        | PlanError::Input { .. } => Msg::new("plan-err-solver", &[("message", &e.to_string())]),
+        _ => super::plan_options::refusal(e)
+            .unwrap_or_else(|| Msg::new("plan-err-solver", &[("message", &e.to_string())])),
     }
 }
 

@@ -560,10 +560,13 @@ mod tests {
         r.unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        for key in ["objective", "value", "k", "hosts", "lower_bound", "gap", "assignments", "totals"] {
+        for key in
+            ["objective", "value", "k", "hosts", "lower_bound", "gap", "assignments", "totals", "breakdown", "visa_data"]
+        {
             assert!(keys.contains(&key), "missing {key} in {keys:?}");
         }
-        assert_eq!(keys.len(), 8);
+        assert_eq!(keys.len(), 10);
+        assert_eq!(v["visa_data"], planner::VISA_DATA_DATE);
         assert_eq!(v["objective"], "total-cost");
         assert_eq!(v["k"], 2);
         assert_eq!(v["hosts"].as_array().unwrap().len(), 2);
@@ -574,9 +577,14 @@ mod tests {
         }
         let a = v["assignments"].as_array().unwrap();
         assert_eq!(a.len(), 5);
-        let mut ak: Vec<&str> = a[0].as_object().unwrap().keys().map(String::as_str).collect();
-        ak.sort_unstable();
-        assert_eq!(ak, ["co2_kg", "cost", "host", "hours", "km", "name"]);
+        for x in a {
+            let ak: Vec<&str> = x.as_object().unwrap().keys().map(String::as_str).collect();
+            for key in ["co2_kg", "cost", "host", "hours", "km", "name", "mode", "quoted", "visa"] {
+                assert!(ak.contains(&key), "missing {key} in {ak:?}");
+            }
+            let visa = x["visa"].as_object().unwrap();
+            assert!(visa.contains_key("requirement") && visa.contains_key("cost") && visa.contains_key("weeks"));
+        }
         let value = v["value"].as_f64().unwrap();
         let lb = v["lower_bound"].as_f64().unwrap();
         assert!(lb <= value + 1e-9);
@@ -631,8 +639,55 @@ mod tests {
         assert_eq!(request.time_limit_secs, defaults.time_limit_secs);
         assert_eq!(
             (request.k, request.objective, request.candidates),
-            (1, Objective::TotalCost, CandidateSource::Cities)
+            (1, Objective::TotalCost, CandidateSource::Reachable)
         );
+        assert_eq!(request.visa_policy, defaults.visa_policy);
+    }
+
+    #[test]
+    fn visas_slots_frontier_and_budget_follow_the_json_contract() {
+        let people = "name,place,passport\nAmina,Nairobi,KE\nKofi,\"Accra, GH\",\nLena,Berlin,DE|KE\nNdapewa,Windhoek,NA\n";
+        let (r, out) = run_with(
+            &[
+                "--format", "json", "--slots", "2", "--on", "2025-03-31", "--hybrid", "--budget", "5000", "--spread",
+                "country", "--visa-policy", "no-advance-visa", "--max-advance-visas", "1",
+            ],
+            people,
+            "contract.csv",
+        );
+        r.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let requirements = ["citizen", "visa_free", "eta", "e_visa", "visa_on_arrival", "visa_required", "no_admission"];
+        for a in v["assignments"].as_array().unwrap() {
+            assert!(requirements.contains(&a["visa"]["requirement"].as_str().unwrap()), "{a}");
+        }
+        let advance = v["assignments"].as_array().unwrap().iter().filter(|a| a["visa"]["requirement"] == "visa_required").count();
+        assert!(advance <= 1, "the visa policy allows one consular visa");
+        let slot = &v["slots"][0];
+        assert!(slot["start_utc"].as_str().unwrap().len() == 5 && slot["local"].as_array().unwrap().len() == 4);
+        assert!(slot["inside_window"].as_u64().unwrap() >= 3);
+        let frontier = v["frontier"].as_array().unwrap();
+        assert!(frontier.iter().any(|p| p["k"] == 1) && frontier.iter().any(|p| p["k"] == 4));
+        for key in ["k", "in_person_share", "cost", "co2_kg"] {
+            assert!(frontier[0].get(key).is_some(), "frontier lacks {key}");
+        }
+        let budget = &v["budget"];
+        assert_eq!(budget["brought"], 4, "{budget}");
+        assert!(budget["cost"].as_f64().unwrap() <= 5000.0 && budget["host"].is_string());
+        assert!(budget["next_1000_adds"].is_u64());
+        // Bad input names the flag or the row.
+        let (r, _) = run_with(&["--budget", "3"], people, "poor.csv");
+        assert!(format!("{:#}", r.unwrap_err()).contains("brings no one"));
+        let (r, _) = run_with(&["--slots", "2", "--on", "2025-02-30"], people, "date.csv");
+        assert!(format!("{:#}", r.unwrap_err()).contains("--on \"2025-02-30\" is not a date"));
+        let (r, _) = run_with(&[], "name,place,passport\nAmina,Nairobi,XK|QQ\n", "passport.csv");
+        let msg = format!("{:#}", r.unwrap_err());
+        assert!(msg.contains("row 2, column \"passport\"") && msg.contains("\"QQ\""), "{msg}");
+        let (r, out) = run_with(&["--pin", "Kampala", "--pin", "Dakar"], people, "pin.csv");
+        r.unwrap();
+        assert!(out.contains("host 1: Kampala") || out.contains("host 1: Dakar"), "{out}");
+        let (r, _) = run_with(&["--pin", "Kampalq"], people, "pinbad.csv");
+        assert!(format!("{:#}", r.unwrap_err()).contains("--pin \"Kampalq\": unknown place"));
     }
 
     #[test]

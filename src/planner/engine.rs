@@ -9,22 +9,24 @@ use std::collections::BinaryHeap;
 use super::geo::UnitVec;
 use super::hubs::Hub;
 use super::index::{CandidateIndex, Node};
-use super::travel::Metric;
+use super::travel::{Metric, TravelModel};
 
 /// Hub-aware travel in the solver: each member group's and candidate's
 /// nearest airport with scheduled service and the ground km to it. `metric`
 /// of the instance is then only a lower bound ([`super::travel::TravelModel::bound_metric`]).
 pub(crate) struct HubCosts {
     pub hubs: &'static [Hub],
-    /// Per member group: nearest hub and the km to it.
-    pub group_hub: Vec<(u32, f64)>,
+    /// Per member group: access airports and the km to them ([`TravelModel::access`]).
+    pub group_hub: Vec<[(u32, f64); 2]>,
     /// Per candidate, in the caller's order (mapped to tree order on build).
-    pub cand_hub: Vec<(u32, f64)>,
-    pub ground_max_km: f64,
-    pub ground_slope: f64,
+    pub cand_hub: Vec<[(u32, f64); 2]>,
+    pub model: TravelModel,
+    /// Money of one flight, and the optimised quantity's.
+    pub air_cost: Metric,
     pub air: Metric,
+    pub ground_slope: f64,
     pub connection: f64,
-    pub direct_max_km: f64,
+    pub is_cost: bool,
 }
 
 /// Visa costs in the solver: per member group a passport set, per candidate a
@@ -143,14 +145,24 @@ impl Instance {
         let Some(h) = &self.hub else {
             return self.metric.eval(d);
         };
-        let ((a, da), (b, db)) = (h.group_hub[i], h.cand_hub[j]);
-        if d < h.ground_max_km || a == b {
+        if d < h.model.ground_max_km {
             return h.ground_slope * d;
         }
-        let (ha, hb) = (&h.hubs[a as usize], &h.hubs[b as usize]);
-        let dab = ha.unit.distance_km(hb.unit);
-        let connection = if ha.large && hb.large && dab <= h.direct_max_km { 0.0 } else { h.connection };
-        h.ground_slope * (da + db) + h.air.eval(dab) + connection
+        let hubs = h.hubs;
+        let route = h.model.choose_route(
+            &h.group_hub[i],
+            &h.cand_hub[j],
+            |a, b| hubs[a as usize].unit.distance_km(hubs[b as usize].unit),
+            |a, b| hubs[a as usize].large && hubs[b as usize].large,
+            &h.air_cost,
+        );
+        match route {
+            None => h.ground_slope * d,
+            Some(r) if h.is_cost => r.money,
+            Some(r) => {
+                h.ground_slope * (r.from.1 + r.to.1) + h.air.eval(r.hub_km) + if r.connection { h.connection } else { 0.0 }
+            }
+        }
     }
 
     /// Per-person visa cost of group `i` at candidate `j` (tree position).

@@ -28,6 +28,8 @@ pub struct Hub {
 pub(crate) struct Hubs {
     pub(crate) list: Vec<Hub>,
     by_lat: Vec<u32>,
+    /// The large ones only, by latitude.
+    large_by_lat: Vec<u32>,
 }
 
 pub(crate) fn hubs() -> &'static Hubs {
@@ -51,7 +53,8 @@ pub(crate) fn hubs() -> &'static Hubs {
             .collect();
         let mut by_lat: Vec<u32> = (0..u32::try_from(list.len()).unwrap_or(u32::MAX)).collect();
         by_lat.sort_by(|&a, &b| list[a as usize].position.lat.total_cmp(&list[b as usize].position.lat));
-        Hubs { list, by_lat }
+        let large_by_lat = by_lat.iter().copied().filter(|&i| list[i as usize].large).collect();
+        Hubs { list, by_lat, large_by_lat }
     })
 }
 
@@ -60,6 +63,11 @@ impl Hubs {
     /// great-circle distance in km.
     pub(crate) fn nearest(&self, p: LatLon) -> (usize, f64) {
         nearest_by_lat(&self.by_lat, |i| self.list[i as usize].position, p).map_or((0, 0.0), |(i, d)| (i as usize, d))
+    }
+
+    /// The nearest large airport with scheduled service and its distance in km.
+    pub(crate) fn nearest_large(&self, p: LatLon) -> Option<(usize, f64)> {
+        nearest_by_lat(&self.large_by_lat, |i| self.list[i as usize].position, p).map(|(i, d)| (i as usize, d))
     }
 
     /// The hub with this IATA code.

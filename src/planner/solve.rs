@@ -190,22 +190,16 @@ pub(crate) fn prepare(
     let cand_pos: Vec<UnitVec> = candidates.iter().map(|c| UnitVec::from_latlon(c.position)).collect();
     let places = pos.len();
     let q = objective.quantity();
-    let hub = (model.hub_aware && q != Quantity::Distance).then(|| {
-        let h = hubs();
-        let nearest = |p: LatLon| {
-            let (i, d) = h.nearest(p);
-            (u32::try_from(i).unwrap_or(0), d)
-        };
-        HubCosts {
-            hubs: &h.list,
-            group_hub: group_at.iter().map(|&p| nearest(p)).collect(),
-            cand_hub: candidates.iter().map(|c| nearest(c.position)).collect(),
-            ground_max_km: model.ground_max_km,
-            ground_slope: model.ground_slope(q),
-            air: model.air_metric(q),
-            connection: model.connection_penalty(q),
-            direct_max_km: model.direct_max_km,
-        }
+    let hub = (model.hub_aware && q != Quantity::Distance).then(|| HubCosts {
+        hubs: &hubs().list,
+        group_hub: group_at.iter().map(|&p| model.access(p)).collect(),
+        cand_hub: candidates.iter().map(|c| model.access(c.position)).collect(),
+        model: TravelModel { known_fares: Vec::new(), ..model.clone() },
+        air_cost: model.air_metric(Quantity::Cost),
+        air: model.air_metric(q),
+        ground_slope: model.ground_slope(q),
+        connection: model.connection_penalty(q),
+        is_cost: q == Quantity::Cost,
     });
     let visa = (q == Quantity::Cost && model.visa_aware).then(|| visa_costs(&group_passports, candidates, model));
     let inst = Instance::new(pos, weight, model.bound_metric(q), &cand_pos, objective.aggregate(), &overrides)

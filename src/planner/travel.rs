@@ -90,6 +90,11 @@ pub struct TravelModel {
     /// 7,000 km (assumption: the range most direct routes between large
     /// airports fall within).
     pub direct_max_km: f64,
+    /// Besides their nearest airport, people may go by ground to the nearest
+    /// large airport within this distance, when that makes the trip cheaper
+    /// (Nairobi's Wilson airport is nearest to the centre, but its flights
+    /// leave from JKIA). Default 300 km (assumption).
+    pub large_airport_reach_km: f64,
     /// Whether visa costs join each trip's cost (and so the cost objectives). Default on.
     pub visa_aware: bool,
     /// Visa costs and lead times.
@@ -133,6 +138,7 @@ impl Default for TravelModel {
             connection_fare: 100.0,
             connection_hours: 4.0,
             direct_max_km: 7000.0,
+            large_airport_reach_km: 300.0,
             visa_aware: true,
             visa: VisaModel::default(),
         }
@@ -246,6 +252,7 @@ impl TravelModel {
             ("connection_fare", self.connection_fare),
             ("connection_hours", self.connection_hours),
             ("direct_max_km", self.direct_max_km),
+            ("large_airport_reach_km", self.large_airport_reach_km),
         ];
         for (name, v) in fields.into_iter().chain(self.visa.fields()) {
             if !v.is_finite() || v < 0.0 {
@@ -329,9 +336,13 @@ impl TravelModel {
             return self.trip(km, known_fare);
         }
         let h = hubs();
-        let ((a, da), (b, db)) = (h.nearest(from), h.nearest(to));
+        let air_cost = self.air_metric(Quantity::Cost);
+        let hub_km = |a: u32, b: u32| haversine_km(h.list[a as usize].position, h.list[b as usize].position);
+        let route = self.choose_route(&self.access(from), &self.access(to), hub_km, |a, b| {
+            h.list[a as usize].large && h.list[b as usize].large
+        }, &air_cost);
         let ground = |q: Quantity, d: f64| self.ground_slope(q) * d;
-        if a == b {
+        let Some(r) = route else {
             let cost = known_fare.unwrap_or_else(|| ground(Quantity::Cost, km));
             return Trip {
                 mode: Mode::Ground,
@@ -342,12 +353,11 @@ impl TravelModel {
                 air_cost: if known_fare.is_some() { cost } else { 0.0 },
                 ..self.trip(km, known_fare)
             };
-        }
-        let (ha, hb) = (&h.list[a], &h.list[b]);
-        let dab = haversine_km(ha.position, hb.position);
-        let connection = self.needs_connection(ha.large && hb.large, dab);
+        };
+        let (ha, hb) = (&h.list[r.from.0 as usize], &h.list[r.to.0 as usize]);
         let part = |q: Quantity| {
-            (ground(q, da + db), self.air_metric(q).eval(dab), if connection { self.connection_penalty(q) } else { 0.0 })
+            let air = if q == Quantity::Cost { r.air_money } else { self.air_metric(q).eval(r.hub_km) };
+            (ground(q, r.from.1 + r.to.1), air, if r.connection { self.connection_penalty(q) } else { 0.0 })
         };
         let (gc, ac, cc) = part(Quantity::Cost);
         let (g2, a2, c2) = part(Quantity::Co2);
@@ -369,8 +379,57 @@ impl TravelModel {
             visa_cost: 0.0,
             from_airport: Some(ha.iata.clone()),
             to_airport: Some(hb.iata.clone()),
-            connection,
+            connection: r.connection,
         }
+    }
+
+    /// The airports a place may fly from: its nearest with scheduled service,
+    /// and the nearest large one within [`TravelModel::large_airport_reach_km`]
+    /// (the same twice when there is none or it is the nearest), each with its ground km.
+    pub(crate) fn access(&self, p: LatLon) -> [(u32, f64); 2] {
+        let h = hubs();
+        let (i, d) = h.nearest(p);
+        let near = (u32::try_from(i).unwrap_or(0), d);
+        let large = h
+            .nearest_large(p)
+            .filter(|&(_, d)| d <= self.large_airport_reach_km)
+            .map_or(near, |(j, d)| (u32::try_from(j).unwrap_or(0), d));
+        [near, large]
+    }
+
+    /// Of the flights between the two places' access airports, the cheapest in
+    /// money (ground legs, flight, connection); `None` when both places share
+    /// their only airports (the whole way is then by ground). The same choice
+    /// serves every quantity, so cost, CO2 and hours describe one route.
+    pub(crate) fn choose_route(
+        &self,
+        from: &[(u32, f64); 2],
+        to: &[(u32, f64); 2],
+        hub_km: impl Fn(u32, u32) -> f64,
+        both_large: impl Fn(u32, u32) -> bool,
+        air_cost: &Metric,
+    ) -> Option<Route> {
+        let mut best: Option<Route> = None;
+        for (x, a) in from.iter().enumerate() {
+            if x == 1 && a.0 == from[0].0 {
+                continue;
+            }
+            for (y, b) in to.iter().enumerate() {
+                if (y == 1 && b.0 == to[0].0) || a.0 == b.0 {
+                    continue;
+                }
+                let dab = hub_km(a.0, b.0);
+                let connection = self.needs_connection(both_large(a.0, b.0), dab);
+                let air_money = air_cost.eval(dab);
+                let money = self.ground_fare_per_km * (a.1 + b.1)
+                    + air_money
+                    + if connection { self.connection_fare } else { 0.0 };
+                if best.as_ref().is_none_or(|r| money < r.money) {
+                    best = Some(Route { from: *a, to: *b, hub_km: dab, connection, air_money, money });
+                }
+            }
+        }
+        best
     }
 
     /// Whether a flight between two airports needs a connection.
@@ -476,6 +535,23 @@ impl TravelModel {
         }
         Metric::new(pieces)
     }
+}
+
+/// A flight between two access airports, as [`TravelModel::choose_route`] picked it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Route {
+    /// The airport flown from (hub index) and the ground km to it.
+    pub from: (u32, f64),
+    /// The airport flown to and the ground km from it.
+    pub to: (u32, f64),
+    /// Airport-to-airport great-circle km.
+    pub hub_km: f64,
+    /// Whether the flight needs a connection.
+    pub connection: bool,
+    /// The flight's fare.
+    pub air_money: f64,
+    /// Ground legs + flight + connection, money.
+    pub money: f64,
 }
 
 /// What a per-person metric measures.

@@ -9,6 +9,7 @@ mod metrics;
 mod plan;
 mod plan_jobs;
 mod plan_options;
+mod plan_view;
 mod profile;
 mod rate_limit;
 pub mod security;

@@ -145,7 +145,8 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Known return fares, CSV with `member,host,fare`: they replace the estimate.
+    /// Known return fares, CSV with `member,host,fare`, or quoted fares between
+    /// airports with `from_iata,to_iata,price,currency,quoted_on`: they replace the estimate.
     #[arg(long, value_name = "FILE.csv")]
     pub fares: Option<PathBuf>,
     /// Travel model as JSON: any of its fields; the others keep their documented defaults.
@@ -178,10 +179,20 @@ fn model(args: &PlanArgs) -> Result<TravelModel> {
         None => TravelModel::default(),
     };
     if let Some(p) = &args.fares {
-        let fares = planner::read_known_fares(open(p, "fares")?)
-            .map_err(|e| english(&e))
-            .with_context(|| format!("in {}", p.display()))?;
-        model.known_fares.extend(fares);
+        let text = std::fs::read(p).with_context(|| format!("cannot open the fares file {}", p.display()))?;
+        // Quoted fares between airports, or known fares per member and host: the header tells.
+        let header = text.split(|&b| b == b'\n').next().unwrap_or_default().to_ascii_lowercase();
+        if header.windows(9).any(|w| w == b"from_iata") {
+            let quotes = planner::read_quoted_fares(text.as_slice(), &model.currency)
+                .map_err(|e| english(&e))
+                .with_context(|| format!("in {}", p.display()))?;
+            model.quoted_fares.extend(quotes);
+        } else {
+            let fares = planner::read_known_fares(text.as_slice())
+                .map_err(|e| english(&e))
+                .with_context(|| format!("in {}", p.display()))?;
+            model.known_fares.extend(fares);
+        }
     }
     Ok(model)
 }
@@ -341,6 +352,12 @@ fn english_row(e: &RowError) -> String {
             format!("ambiguous place \"{query}\": add the country code, one of {}", quoted(matches))
         }
         RowProblem::BadFare(fare) => format!("needs a member, a host and a non-negative fare (got \"{fare}\")"),
+        RowProblem::UnknownAirport(code) => {
+            format!("\"{code}\" is not the IATA code of an airport with scheduled service")
+        }
+        RowProblem::Currency { found, expected } => {
+            format!("the price is in {found}, the travel model's currency is {expected} (convert it, or set the model's currency)")
+        }
         RowProblem::UnknownPassport(code) => {
             format!("\"{code}\" is not a passport the visa data knows (two-letter ISO codes, several separated by |)")
         }
@@ -688,6 +705,35 @@ mod tests {
         assert!(out.contains("host 1: Kampala") || out.contains("host 1: Dakar"), "{out}");
         let (r, _) = run_with(&["--pin", "Kampalq"], people, "pinbad.csv");
         assert!(format!("{:#}", r.unwrap_err()).contains("--pin \"Kampalq\": unknown place"));
+    }
+
+    #[test]
+    fn a_quoted_fare_between_airports_replaces_the_estimate_and_says_so() {
+        let people = "name,place\nAmina,Nairobi\nMoussa,Dakar\n";
+        let cands = temp_csv("qc.csv", "name,lat,lon,country\nNairobi,-1.28333,36.81667,KE\nDakar,14.6937,-17.44406,SN\n");
+        let args = |fares: &Path| {
+            vec!["--format".to_owned(), "json".into(), "--candidates".into(), cands.to_str().unwrap().into(), "--fares".into(), fares.to_str().unwrap().into()]
+        };
+        let quotes = temp_csv("quotes.csv", "from_iata,to_iata,price,currency,quoted_on\nDSS,NBO,475,USD,2025-01-20\n");
+        let a = args(&quotes);
+        let (r, out) = run_with(&a.iter().map(String::as_str).collect::<Vec<_>>(), people, "quoted.csv");
+        r.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let moussa = v["assignments"].as_array().unwrap().iter().find(|a| a["name"] == "Moussa").unwrap().clone();
+        if v["hosts"][0]["name"] == "Nairobi" {
+            assert_eq!(moussa["quoted"], true, "{moussa}");
+            assert_eq!((moussa["from_airport"].as_str(), moussa["to_airport"].as_str()), (Some("DSS"), Some("NBO")));
+        }
+        let amina = v["assignments"].as_array().unwrap().iter().find(|a| a["name"] == "Amina").unwrap().clone();
+        assert_eq!(amina["quoted"], v["hosts"][0]["name"] == "Dakar", "the quote serves both directions: {amina}");
+        let bad = temp_csv("badq.csv", "from_iata,to_iata,price,currency\nDSS,NBO,400,EUR\n");
+        let a = args(&bad);
+        let (r, _) = run_with(&a.iter().map(String::as_str).collect::<Vec<_>>(), people, "quoted-bad.csv");
+        let msg = format!("{:#}", r.unwrap_err());
+        assert!(msg.contains("row 2, column \"currency\"") && msg.contains("EUR"), "{msg}");
+        for p in [cands, quotes, bad] {
+            let _ = std::fs::remove_file(p);
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub(crate) struct HubCosts {
     pub ground_slope: f64,
     pub connection: f64,
     pub is_cost: bool,
+    pub quotes: super::travel::Quotes,
 }
 
 /// Visa costs in the solver: per member group a passport set, per candidate a
@@ -155,12 +156,14 @@ impl Instance {
             |a, b| hubs[a as usize].unit.distance_km(hubs[b as usize].unit),
             |a, b| hubs[a as usize].large && hubs[b as usize].large,
             &h.air_cost,
+            &h.quotes,
         );
         match route {
             None => h.ground_slope * d,
             Some(r) if h.is_cost => r.money,
             Some(r) => {
-                h.ground_slope * (r.from.1 + r.to.1) + h.air.eval(r.hub_km) + if r.connection { h.connection } else { 0.0 }
+                let connection = if r.connection { h.connection } else { 0.0 };
+                h.ground_slope * (r.from.1 + r.to.1) + h.air.eval(r.hub_km) + connection
             }
         }
     }

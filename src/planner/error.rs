@@ -68,6 +68,15 @@ pub enum RowProblem {
     BadFare(String),
     /// A passport code the visa data does not know.
     UnknownPassport(String),
+    /// An IATA code of no airport with scheduled service.
+    UnknownAirport(String),
+    /// A quoted fare in another currency than the travel model's.
+    Currency {
+        /// The currency in the row.
+        found: String,
+        /// The model's.
+        expected: String,
+    },
 }
 
 impl RowError {

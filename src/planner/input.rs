@@ -11,7 +11,7 @@ use super::geo::LatLon;
 use super::places::resolve;
 use super::plan::{Candidate, Traveller};
 use super::request::CandidateSource;
-use super::travel::KnownFare;
+use super::travel::{KnownFare, QuotedFare};
 
 /// At most this many problems are listed for one file.
 const MAX_ERRORS: usize = 20;
@@ -269,6 +269,61 @@ pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError>
     finish(what, errors, out)
 }
 
+/// Reads quoted fares (`from_iata,to_iata,price,currency,quoted_on`; `currency`
+/// and `quoted_on` optional). Prices must be in `currency`, the travel model's.
+///
+/// # Errors
+/// [`PlanError::Input`] listing each bad row (unknown airport, bad price, other currency).
+pub fn read_quoted_fares<R: Read>(reader: R, currency: &str) -> Result<Vec<QuotedFare>, PlanError> {
+    let what = InputList::Fares;
+    let mut errors = Vec::new();
+    let Some(t) = read_table(reader, &mut errors) else {
+        return finish(what, errors, Vec::new());
+    };
+    let mut header = Vec::new();
+    let cols = ["from_iata", "to_iata", "price"].map(|c| need_column(&t, c, &mut header));
+    let (currency_c, date_c) = (t.column("currency"), t.column("quoted_on"));
+    if !header.is_empty() {
+        return finish(what, header, Vec::new());
+    }
+    let hubs = super::hubs::hubs();
+    let mut out = Vec::new();
+    for (row, rec) in &t.rows {
+        let row = *row;
+        let (from, to, price) = (cell(rec, cols[0]), cell(rec, cols[1]), cell(rec, cols[2]));
+        let mut ok = true;
+        for (column, code) in [("from_iata", from), ("to_iata", to)] {
+            if hubs.by_iata(code).is_none() {
+                errors.push(RowError::new(row, column, RowProblem::UnknownAirport(code.to_owned())));
+                ok = false;
+            }
+        }
+        let found = cell(rec, currency_c);
+        if !found.is_empty() && !found.eq_ignore_ascii_case(currency) {
+            errors.push(RowError::new(
+                row,
+                "currency",
+                RowProblem::Currency { found: found.to_owned(), expected: currency.to_owned() },
+            ));
+            ok = false;
+        }
+        match price.trim_start_matches('$').parse::<f64>() {
+            Ok(p) if p.is_finite() && p >= 0.0 && ok => out.push(QuotedFare {
+                from_iata: from.to_ascii_uppercase(),
+                to_iata: to.to_ascii_uppercase(),
+                price: p,
+                quoted_on: cell(rec, date_c).to_owned(),
+            }),
+            Ok(p) if p.is_finite() && p >= 0.0 => {}
+            _ => errors.push(RowError::new(row, "price", RowProblem::BadFare(price.to_owned()))),
+        }
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+    }
+    finish(what, errors, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +397,20 @@ mod tests {
         let errors = errors_of(read_travellers("name,place,passport\nA,Nairobi,KE|XX\n".as_bytes()));
         assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "passport"));
         assert_eq!(errors[0].problem, RowProblem::UnknownPassport("XX".into()));
+    }
+
+    #[test]
+    fn quoted_fares_are_read_and_bad_rows_named() {
+        let q = read_quoted_fares(
+            "from_iata,to_iata,price,currency,quoted_on\nnbo,DSS,475,USD,2025-01-20\n".as_bytes(),
+            "USD",
+        )
+        .unwrap();
+        assert_eq!((q[0].from_iata.as_str(), q[0].to_iata.as_str(), q[0].price), ("NBO", "DSS", 475.0));
+        let bad = read_quoted_fares("from_iata,to_iata,price,currency\nNBO,XXQ,475,USD\nNBO,DSS,400,EUR\n".as_bytes(), "USD");
+        let Err(PlanError::Input { errors, .. }) = bad else { panic!("{bad:?}") };
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "to_iata"));
+        assert_eq!(errors[1].problem, RowProblem::Currency { found: "EUR".into(), expected: "USD".into() });
     }
 
     #[test]

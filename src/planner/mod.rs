@@ -60,7 +60,7 @@ pub use slots::{Slot, SlotRequest};
 pub use candidates::{airport_candidates, city_candidates, exclude};
 pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
-pub use input::{read_candidates, read_known_fares, read_travellers};
+pub use input::{read_candidates, read_known_fares, read_quoted_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
 pub use plan::{Assignment, Candidate, FareEnd, Host, HostCost, MAX_WEIGHT, Objective, Plan, Totals, Traveller, UnusedFare};
@@ -71,7 +71,7 @@ pub use request::{
 };
 pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
 pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
-pub use travel::{KnownFare, Mode, ModelError, TravelModel, Trip};
+pub use travel::{KnownFare, Mode, ModelError, QuotedFare, TravelModel, Trip};
 pub use visas::{Requirement, VISA_DATA_DATE, VISA_DATA_SOURCE, VisaFact, VisaModel};
 
 #[cfg(test)]

@@ -200,6 +200,7 @@ pub(crate) fn prepare(
         ground_slope: model.ground_slope(q),
         connection: model.connection_penalty(q),
         is_cost: q == Quantity::Cost,
+        quotes: model.quotes(),
     });
     let visa = (q == Quantity::Cost && model.visa_aware).then(|| visa_costs(&group_passports, candidates, model));
     let inst = Instance::new(pos, weight, model.bound_metric(q), &cand_pos, objective.aggregate(), &overrides)

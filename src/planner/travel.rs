@@ -95,6 +95,10 @@ pub struct TravelModel {
     /// (Nairobi's Wilson airport is nearest to the centre, but its flights
     /// leave from JKIA). Default 300 km (assumption).
     pub large_airport_reach_km: f64,
+    /// Quoted return fares between two airports (hub-aware trips): they replace
+    /// the estimated flight and connection of any route between those airports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quoted_fares: Vec<QuotedFare>,
     /// Whether visa costs join each trip's cost (and so the cost objectives). Default on.
     pub visa_aware: bool,
     /// Visa costs and lead times.
@@ -139,11 +143,29 @@ impl Default for TravelModel {
             connection_hours: 4.0,
             direct_max_km: 7000.0,
             large_airport_reach_km: 300.0,
+            quoted_fares: Vec::new(),
             visa_aware: true,
             visa: VisaModel::default(),
         }
     }
 }
+
+/// A quoted return fare between two airports (`from_iata,to_iata,price,currency,quoted_on`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotedFare {
+    /// IATA code of one end.
+    pub from_iata: String,
+    /// IATA code of the other end (the quote serves both directions).
+    pub to_iata: String,
+    /// Return fare, in the model's currency.
+    pub price: f64,
+    /// The quote's date, as given.
+    #[serde(default)]
+    pub quoted_on: String,
+}
+
+/// Quoted fares by (hub, hub), both directions.
+pub(crate) type Quotes = std::collections::HashMap<(u32, u32), f64>;
 
 /// How a person travels to the host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +291,11 @@ impl TravelModel {
                 return Err(ModelError::NotPositive { field: name });
             }
         }
+        for q in &self.quoted_fares {
+            if !q.price.is_finite() || q.price < 0.0 {
+                return Err(ModelError::KnownFare { member: q.from_iata.clone(), host: q.to_iata.clone(), fare: q.price });
+            }
+        }
         for f in &self.known_fares {
             if !f.fare.is_finite() || f.fare < 0.0 {
                 return Err(ModelError::KnownFare { member: f.member.clone(), host: f.host.clone(), fare: f.fare });
@@ -337,10 +364,16 @@ impl TravelModel {
         }
         let h = hubs();
         let air_cost = self.air_metric(Quantity::Cost);
+        let quotes = self.quotes();
         let hub_km = |a: u32, b: u32| haversine_km(h.list[a as usize].position, h.list[b as usize].position);
-        let route = self.choose_route(&self.access(from), &self.access(to), hub_km, |a, b| {
-            h.list[a as usize].large && h.list[b as usize].large
-        }, &air_cost);
+        let route = self.choose_route(
+            &self.access(from),
+            &self.access(to),
+            hub_km,
+            |a, b| h.list[a as usize].large && h.list[b as usize].large,
+            &air_cost,
+            &quotes,
+        );
         let ground = |q: Quantity, d: f64| self.ground_slope(q) * d;
         let Some(r) = route else {
             let cost = known_fare.unwrap_or_else(|| ground(Quantity::Cost, km));
@@ -364,6 +397,7 @@ impl TravelModel {
         let (gh, ah, ch) = part(Quantity::Hours);
         let (ground_cost, air_cost, connection_cost) = match known_fare {
             Some(f) => (0.0, f, 0.0),
+            None if r.quoted => (gc, ac, 0.0),
             None => (gc, ac, cc),
         };
         Trip {
@@ -372,7 +406,7 @@ impl TravelModel {
             cost: ground_cost + air_cost + connection_cost,
             co2_kg: g2 + a2 + c2,
             hours: gh + ah + ch,
-            known_fare: known_fare.is_some(),
+            known_fare: known_fare.is_some() || r.quoted,
             ground_cost,
             air_cost,
             connection_cost,
@@ -408,6 +442,7 @@ impl TravelModel {
         hub_km: impl Fn(u32, u32) -> f64,
         both_large: impl Fn(u32, u32) -> bool,
         air_cost: &Metric,
+        quotes: &Quotes,
     ) -> Option<Route> {
         let mut best: Option<Route> = None;
         for (x, a) in from.iter().enumerate() {
@@ -420,16 +455,40 @@ impl TravelModel {
                 }
                 let dab = hub_km(a.0, b.0);
                 let connection = self.needs_connection(both_large(a.0, b.0), dab);
-                let air_money = air_cost.eval(dab);
-                let money = self.ground_fare_per_km * (a.1 + b.1)
-                    + air_money
-                    + if connection { self.connection_fare } else { 0.0 };
+                let quote = if quotes.is_empty() { None } else { quotes.get(&(a.0, b.0)).copied() };
+                let (air_money, extra) = match quote {
+                    Some(q) => (q, 0.0),
+                    None => (air_cost.eval(dab), if connection { self.connection_fare } else { 0.0 }),
+                };
+                let money = self.ground_fare_per_km * (a.1 + b.1) + air_money + extra;
                 if best.as_ref().is_none_or(|r| money < r.money) {
-                    best = Some(Route { from: *a, to: *b, hub_km: dab, connection, air_money, money });
+                    best = Some(Route {
+                        from: *a,
+                        to: *b,
+                        hub_km: dab,
+                        connection,
+                        air_money,
+                        money,
+                        quoted: quote.is_some(),
+                    });
                 }
             }
         }
         best
+    }
+
+    /// The quoted fares by hub index, both directions (unknown airports left out).
+    pub(crate) fn quotes(&self) -> Quotes {
+        let h = hubs();
+        let mut out = Quotes::new();
+        for q in &self.quoted_fares {
+            if let (Some(a), Some(b)) = (h.by_iata(&q.from_iata), h.by_iata(&q.to_iata)) {
+                let (a, b) = (u32::try_from(a).unwrap_or(0), u32::try_from(b).unwrap_or(0));
+                out.insert((a, b), q.price);
+                out.insert((b, a), q.price);
+            }
+        }
+        out
     }
 
     /// Whether a flight between two airports needs a connection.
@@ -483,11 +542,41 @@ impl TravelModel {
                 (0.0, 2.0 * self.air_distance_uplift * least)
             }
         };
-        let m = rate.min(g);
+        // A quoted fare q bounds its routes by q alone (a line of slope 0).
+        let least_quote = if q == Quantity::Cost {
+            self.quoted_fares.iter().map(|f| f.price).fold(f64::INFINITY, f64::min)
+        } else {
+            f64::INFINITY
+        };
+        let mut lines = vec![(0.0, g), (intercept, rate.min(g))];
+        if least_quote.is_finite() {
+            lines.push((least_quote, 0.0));
+        }
+        // Below ground_max_km the trip is by ground; from there on, the lower
+        // envelope of the lines (a concave function: follow the least line,
+        // switching where a flatter one crosses below it).
+        let t = self.ground_max_km;
         let mut pieces = vec![Piece { start: 0.0, intercept: 0.0, slope: g }];
-        if m < g {
-            let cross = intercept / (g - m);
-            pieces.push(Piece { start: cross.max(self.ground_max_km), intercept, slope: m });
+        let value = |l: (f64, f64), d: f64| l.0 + l.1 * d;
+        let mut at = t;
+        let mut current =
+            lines.iter().copied().min_by(|a, b| value(*a, at).total_cmp(&value(*b, at)).then(a.1.total_cmp(&b.1)));
+        while let Some(line) = current {
+            pieces.push(Piece { start: at, intercept: line.0, slope: line.1 });
+            let next = lines
+                .iter()
+                .copied()
+                .filter(|l| l.1 < line.1)
+                .map(|l| ((l.0 - line.0) / (line.1 - l.1), l))
+                .filter(|(d, _)| *d > at)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match next {
+                Some((d, l)) => {
+                    at = d;
+                    current = Some(l);
+                }
+                None => current = None,
+            }
         }
         Metric::new(pieces)
     }
@@ -552,6 +641,8 @@ pub(crate) struct Route {
     pub air_money: f64,
     /// Ground legs + flight + connection, money.
     pub money: f64,
+    /// Whether the flight's price is a quoted fare (connection included).
+    pub quoted: bool,
 }
 
 /// What a per-person metric measures.

@@ -693,7 +693,7 @@ mod tests {
         assert!(budget["cost"].as_f64().unwrap() <= 5000.0 && budget["host"].is_string());
         assert!(budget["next_1000_adds"].is_u64());
         // Bad input names the flag or the row.
-        let (r, _) = run_with(&["--budget", "3"], people, "poor.csv");
+        let (r, _) = run_with(&["--budget", "3", "--spread", "country"], people, "poor.csv");
         assert!(format!("{:#}", r.unwrap_err()).contains("brings no one"));
         let (r, _) = run_with(&["--slots", "2", "--on", "2025-02-30"], people, "date.csv");
         assert!(format!("{:#}", r.unwrap_err()).contains("--on \"2025-02-30\" is not a date"));
@@ -746,7 +746,7 @@ mod tests {
 
     #[test]
     fn planner_refusals_name_the_flag_to_change() {
-        let (r, _) = run_with(&["--min-population", "100000000"], PEOPLE, "nocities.csv");
+        let (r, _) = run_with(&["--candidates", "cities", "--min-population", "100000000"], PEOPLE, "nocities.csv");
         let msg = format!("{:#}", r.unwrap_err());
         assert!(msg.contains("no city has 100,000,000 people or more: lower --min-population"), "{msg}");
         let (r, _) = run_with(&["--k", "9"], PEOPLE, "kplaces.csv");

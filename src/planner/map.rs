@@ -256,7 +256,7 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
          .route{{fill:none;stroke:#c0392b;stroke-opacity:.45;stroke-width:{}}}\
          .member{{fill:#1f6f8b;fill-opacity:.85;stroke:#fff;stroke-width:{}}}.host path{{fill:#d35400;stroke:#fff;stroke-width:1}}\
          .host text,.legend text{{font:bold {}px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:{}}}\
-         .legend rect{{fill:#fff;fill-opacity:.85;stroke:#999;stroke-width:{}}}</style>",
+         .legend rect{{fill:#fff;fill-opacity:.85;stroke:#999;stroke-width:{}}}.legend .star{{fill:#d35400;stroke:#fff;stroke-width:1}}</style>",
         px3(0.4 * z),
         px3(z),
         px3(0.5 * z),
@@ -357,7 +357,7 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
         );
         let _ = write!(
             s,
-            r#"<g class="host" transform="translate({},{}) scale({})"><path d="{STAR}"/></g><text x="{}" y="{}">{}</text>"#,
+            r#"<path class="star" transform="translate({},{}) scale({})" d="{STAR}"/><text x="{}" y="{}">{}</text>"#,
             px(lx + 13.0 * z),
             px(mid(1.0)),
             px3(z * 0.8),

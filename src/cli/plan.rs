@@ -356,7 +356,9 @@ fn english_row(e: &RowError) -> String {
             format!("\"{code}\" is not the IATA code of an airport with scheduled service")
         }
         RowProblem::Currency { found, expected } => {
-            format!("the price is in {found}, the travel model's currency is {expected} (convert it, or set the model's currency)")
+            format!(
+                "the price is in {found}, the travel model's currency is {expected} (convert it, or set the model's currency)"
+            )
         }
         RowProblem::UnknownPassport(code) => {
             format!("\"{code}\" is not a passport the visa data knows (two-letter ISO codes, several separated by |)")
@@ -373,7 +375,9 @@ fn english_place(e: &PlaceLookupError) -> String {
     let quoted =
         |places: &[planner::Place]| places.iter().map(|p| format!("\"{}\"", p.label())).collect::<Vec<_>>().join(", ");
     match e {
-        PlaceLookupError::Unknown { query, suggestions } if suggestions.is_empty() => format!("unknown place \"{query}\""),
+        PlaceLookupError::Unknown { query, suggestions } if suggestions.is_empty() => {
+            format!("unknown place \"{query}\"")
+        }
         PlaceLookupError::Unknown { query, suggestions } => {
             format!("unknown place \"{query}\"; closest matches: {}", quoted(suggestions))
         }
@@ -577,9 +581,18 @@ mod tests {
         r.unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        for key in
-            ["objective", "value", "k", "hosts", "lower_bound", "gap", "assignments", "totals", "breakdown", "visa_data"]
-        {
+        for key in [
+            "objective",
+            "value",
+            "k",
+            "hosts",
+            "lower_bound",
+            "gap",
+            "assignments",
+            "totals",
+            "breakdown",
+            "visa_data",
+        ] {
             assert!(keys.contains(&key), "missing {key} in {keys:?}");
         }
         assert_eq!(keys.len(), 10);
@@ -663,22 +676,38 @@ mod tests {
 
     #[test]
     fn visas_slots_frontier_and_budget_follow_the_json_contract() {
-        let people = "name,place,passport\nAmina,Nairobi,KE\nKofi,\"Accra, GH\",\nLena,Berlin,DE|KE\nNdapewa,Windhoek,NA\n";
+        let people =
+            "name,place,passport\nAmina,Nairobi,KE\nKofi,\"Accra, GH\",\nLena,Berlin,DE|KE\nNdapewa,Windhoek,NA\n";
         let (r, out) = run_with(
             &[
-                "--format", "json", "--slots", "2", "--on", "2025-03-31", "--hybrid", "--budget", "5000", "--spread",
-                "country", "--visa-policy", "no-advance-visa", "--max-advance-visas", "1",
+                "--format",
+                "json",
+                "--slots",
+                "2",
+                "--on",
+                "2025-03-31",
+                "--hybrid",
+                "--budget",
+                "5000",
+                "--spread",
+                "country",
+                "--visa-policy",
+                "no-advance-visa",
+                "--max-advance-visas",
+                "1",
             ],
             people,
             "contract.csv",
         );
         r.unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let requirements = ["citizen", "visa_free", "eta", "e_visa", "visa_on_arrival", "visa_required", "no_admission"];
+        let requirements =
+            ["citizen", "visa_free", "eta", "e_visa", "visa_on_arrival", "visa_required", "no_admission"];
         for a in v["assignments"].as_array().unwrap() {
             assert!(requirements.contains(&a["visa"]["requirement"].as_str().unwrap()), "{a}");
         }
-        let advance = v["assignments"].as_array().unwrap().iter().filter(|a| a["visa"]["requirement"] == "visa_required").count();
+        let advance =
+            v["assignments"].as_array().unwrap().iter().filter(|a| a["visa"]["requirement"] == "visa_required").count();
         assert!(advance <= 1, "the visa policy allows one consular visa");
         let slot = &v["slots"][0];
         assert!(slot["start_utc"].as_str().unwrap().len() == 5 && slot["local"].as_array().unwrap().len() == 4);
@@ -710,9 +739,17 @@ mod tests {
     #[test]
     fn a_quoted_fare_between_airports_replaces_the_estimate_and_says_so() {
         let people = "name,place\nAmina,Nairobi\nMoussa,Dakar\n";
-        let cands = temp_csv("qc.csv", "name,lat,lon,country\nNairobi,-1.28333,36.81667,KE\nDakar,14.6937,-17.44406,SN\n");
+        let cands =
+            temp_csv("qc.csv", "name,lat,lon,country\nNairobi,-1.28333,36.81667,KE\nDakar,14.6937,-17.44406,SN\n");
         let args = |fares: &Path| {
-            vec!["--format".to_owned(), "json".into(), "--candidates".into(), cands.to_str().unwrap().into(), "--fares".into(), fares.to_str().unwrap().into()]
+            vec![
+                "--format".to_owned(),
+                "json".into(),
+                "--candidates".into(),
+                cands.to_str().unwrap().into(),
+                "--fares".into(),
+                fares.to_str().unwrap().into(),
+            ]
         };
         let quotes = temp_csv("quotes.csv", "from_iata,to_iata,price,currency,quoted_on\nDSS,NBO,475,USD,2025-01-20\n");
         let a = args(&quotes);

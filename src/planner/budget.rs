@@ -146,6 +146,10 @@ pub fn bring(
     Ok(BudgetAnswer { next_1000_adds: more.saturating_sub(best.brought), ..best })
 }
 
+/// The best host so far: people brought, money spent, host (tree position),
+/// people taken per row and per-person cost per row.
+type Best = (u64, f64, usize, Vec<u32>, Vec<f64>);
+
 fn search(
     travellers: &[Traveller],
     candidates: &[Candidate],
@@ -171,7 +175,8 @@ fn search(
         keys.iter().map(|k| distinct.binary_search(&k).unwrap_or(0)).collect()
     });
     let people: u64 = weight.iter().map(|&w| u64::from(w)).sum();
-    let mut best: Option<(u64, f64, usize, Vec<u32>, Vec<f64>)> = None;
+    // (brought, spent, host, people taken per row, per-person cost per row)
+    let mut best: Option<Best> = None;
     let mut cheapest = f64::INFINITY;
     let mut cost = vec![0.0; travellers.len()];
     for j in 0..inst.m() {
@@ -273,7 +278,12 @@ mod tests {
                 .iter()
                 .map(|n| {
                     let p = crate::planner::resolve(n).unwrap();
-                    Candidate { name: p.name.clone(), country: p.country.clone(), position: p.position(), population: None }
+                    Candidate {
+                        name: p.name.clone(),
+                        country: p.country.clone(),
+                        position: p.position(),
+                        population: None,
+                    }
                 })
                 .collect();
             let budget = 500.0 + rng.next_f64() * 3000.0;

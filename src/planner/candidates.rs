@@ -82,9 +82,11 @@ pub fn reachable_candidates(travellers: &[Traveller], merge_km: f64) -> Vec<Cand
 /// (0 keeps all but exact duplicates), the largest first.
 fn merge_close(mut order: Vec<Candidate>, merge_km: f64) -> Vec<Candidate> {
     order.sort_by(|a, b| {
-        b.population.unwrap_or(0).cmp(&a.population.unwrap_or(0)).then(a.name.cmp(&b.name)).then(
-            a.position.lat.total_cmp(&b.position.lat).then(a.position.lon.total_cmp(&b.position.lon)),
-        )
+        b.population
+            .unwrap_or(0)
+            .cmp(&a.population.unwrap_or(0))
+            .then(a.name.cmp(&b.name))
+            .then(a.position.lat.total_cmp(&b.position.lat).then(a.position.lon.total_cmp(&b.position.lon)))
     });
     order.dedup_by(|a, b| a.name == b.name && a.country == b.country && a.position == b.position);
     // A grid of quarter-degree cells: a city only needs checking against kept

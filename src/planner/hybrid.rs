@@ -102,7 +102,8 @@ mod tests {
             let r = PlanRequest { travellers: travellers.clone(), objective, k: 3, ..PlanRequest::default() };
             let answer = plan(&r, &mut |_| {}).unwrap();
             let model = TravelModel::default();
-            let plans: Vec<Plan> = std::iter::once(answer.comparison.one.clone()).chain(answer.comparison.regional.clone()).collect();
+            let plans: Vec<Plan> =
+                std::iter::once(answer.comparison.one.clone()).chain(answer.comparison.regional.clone()).collect();
             let f = frontier(&plans, &model);
             for k in [1, 3] {
                 let curve: Vec<&FrontierPoint> = f.iter().filter(|p| p.k == k).collect();
@@ -110,7 +111,8 @@ mod tests {
                 assert!((curve[0].in_person_share - 1.0).abs() < 1e-12);
                 for w in curve.windows(2) {
                     assert!(w[1].in_person_share < w[0].in_person_share);
-                    let (a, b) = if objective == Objective::Co2 { (w[0].co2_kg, w[1].co2_kg) } else { (w[0].cost, w[1].cost) };
+                    let (a, b) =
+                        if objective == Objective::Co2 { (w[0].co2_kg, w[1].co2_kg) } else { (w[0].cost, w[1].cost) };
                     assert!(b <= a + 1e-6, "{objective} k={k}: {a} then {b}");
                 }
             }

@@ -388,8 +388,9 @@ mod tests {
 
     #[test]
     fn passports_are_read_and_an_unknown_one_is_named() {
-        let t = read_travellers("name,place,passport\nAmina,Nairobi,KE|gb\nNdapewa,Windhoek,NA\nLena,Berlin,\n".as_bytes())
-            .unwrap();
+        let t =
+            read_travellers("name,place,passport\nAmina,Nairobi,KE|gb\nNdapewa,Windhoek,NA\nLena,Berlin,\n".as_bytes())
+                .unwrap();
         assert_eq!(t[0].passports, ["KE", "GB"]);
         assert_eq!(t[1].passports, ["NA"], "Namibia is a passport, not a missing value");
         assert!(t[2].passports.is_empty());
@@ -407,7 +408,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!((q[0].from_iata.as_str(), q[0].to_iata.as_str(), q[0].price), ("NBO", "DSS", 475.0));
-        let bad = read_quoted_fares("from_iata,to_iata,price,currency\nNBO,XXQ,475,USD\nNBO,DSS,400,EUR\n".as_bytes(), "USD");
+        let bad =
+            read_quoted_fares("from_iata,to_iata,price,currency\nNBO,XXQ,475,USD\nNBO,DSS,400,EUR\n".as_bytes(), "USD");
         let Err(PlanError::Input { errors, .. }) = bad else { panic!("{bad:?}") };
         assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "to_iata"));
         assert_eq!(errors[1].problem, RowProblem::Currency { found: "EUR".into(), expected: "USD".into() });

@@ -170,6 +170,76 @@ fn ring_path(ring: &serde_json::Value, d: &mut String) {
     }
 }
 
+/// The legend in the view's top-left corner: a member dot, a host star and a
+/// route, each with its text; sizes divided by the zoom.
+fn legend(s: &mut String, [members, host, trip]: [&String; 3], (vx, vy): (f64, f64), z: f64) {
+    let (lx, ly, row) = (vx + 8.0 * z, vy + 8.0 * z, 18.0 * z);
+    let longest = [members, host, trip].iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    #[allow(clippy::cast_precision_loss)]
+    let width = (34.0 + 7.0 * longest as f64) * z;
+    let _ = write!(
+        s,
+        r#"<g class="legend"><rect x="{}" y="{}" width="{}" height="{}" rx="{}"/>"#,
+        px(lx),
+        px(ly),
+        px(width),
+        px(3.0 * row + 8.0 * z),
+        px3(3.0 * z)
+    );
+    let text_x = lx + 26.0 * z;
+    let mid = |i: f64| ly + 4.0 * z + row * (i + 0.5);
+    let _ = write!(
+        s,
+        r#"<circle class="member" cx="{}" cy="{}" r="{}"/><text x="{}" y="{}">{}</text>"#,
+        px(lx + 13.0 * z),
+        px(mid(0.0)),
+        px3(4.0 * z),
+        px(text_x),
+        px(mid(0.0) + 4.0 * z),
+        escape_xml(members)
+    );
+    let _ = write!(
+        s,
+        r#"<path class="star" transform="translate({},{}) scale({})" d="{STAR}"/><text x="{}" y="{}">{}</text>"#,
+        px(lx + 13.0 * z),
+        px(mid(1.0)),
+        px3(z * 0.8),
+        px(text_x),
+        px(mid(1.0) + 4.0 * z),
+        escape_xml(host)
+    );
+    let _ = write!(
+        s,
+        r#"<path class="route" d="M{},{}L{},{}"/><text x="{}" y="{}">{}</text></g>"#,
+        px(lx + 4.0 * z),
+        px(mid(2.0)),
+        px(lx + 22.0 * z),
+        px(mid(2.0)),
+        px(text_x),
+        px(mid(2.0) + 4.0 * z),
+        escape_xml(trip)
+    );
+}
+
+/// The map's stylesheet; strokes and the legend's text shrink with the zoom
+/// `z` (host markers are scaled as a whole, so their text is not).
+fn style(z: f64) -> String {
+    format!(
+        "<style>.sea{{fill:#f4f8fb}}.land{{fill:#e4e0d6;stroke:#fff;stroke-width:{}}}\
+         .route{{fill:none;stroke:#c0392b;stroke-opacity:.45;stroke-width:{}}}\
+         .member{{fill:#1f6f8b;fill-opacity:.85;stroke:#fff;stroke-width:{}}}.host path{{fill:#d35400;stroke:#fff;stroke-width:1}}\
+         .host text{{font:bold 12px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3}}\
+         .legend text{{font:bold {}px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:{}}}\
+         .legend rect{{fill:#fff;fill-opacity:.85;stroke:#999;stroke-width:{}}}.legend .star{{fill:#d35400;stroke:#fff;stroke-width:1}}</style>",
+        px3(0.4 * z),
+        px3(z),
+        px3(0.5 * z),
+        px3(12.0 * z),
+        px3(3.0 * z),
+        px3(0.5 * z)
+    )
+}
+
 /// A five-pointed star around the origin, about 18 px across.
 const STAR: &str = "M0,-9L2.6,-3.6L8.6,-2.8L4.2,1.4L5.3,7.3L0,4.5L-5.3,7.3L-4.2,1.4L-8.6,-2.8L-2.6,-3.6Z";
 
@@ -250,20 +320,7 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
         px(height)
     );
     let _ = write!(s, r#"<title id="map-title">{}</title>"#, escape_xml(&options.title));
-    let _ = write!(
-        s,
-        "<style>.sea{{fill:#f4f8fb}}.land{{fill:#e4e0d6;stroke:#fff;stroke-width:{}}}\
-         .route{{fill:none;stroke:#c0392b;stroke-opacity:.45;stroke-width:{}}}\
-         .member{{fill:#1f6f8b;fill-opacity:.85;stroke:#fff;stroke-width:{}}}.host path{{fill:#d35400;stroke:#fff;stroke-width:1}}\
-         .host text,.legend text{{font:bold {}px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:{}}}\
-         .legend rect{{fill:#fff;fill-opacity:.85;stroke:#999;stroke-width:{}}}.legend .star{{fill:#d35400;stroke:#fff;stroke-width:1}}</style>",
-        px3(0.4 * z),
-        px3(z),
-        px3(0.5 * z),
-        px3(12.0 * z),
-        px3(3.0 * z),
-        px3(0.5 * z)
-    );
+    s.push_str(&style(z));
     // The sphere's outline, then the land.
     let mut outline = String::new();
     for (i, lat) in (-90..=90).step_by(5).enumerate() {
@@ -322,7 +379,7 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
         let name = escape_xml(&hst.name);
         let _ = write!(
             s,
-            r#"<g class="host" transform="translate({},{}) scale({})"><title>{name}, {} ({people} people)</title><path d="{STAR}"/><text x="10" y="4" font-size="12">{name}</text></g>"#,
+            r#"<g class="host" transform="translate({},{}) scale({})"><title>{name}, {} ({people} people)</title><path d="{STAR}"/><text x="10" y="4">{name}</text></g>"#,
             px(x),
             px(y),
             px3(z),
@@ -330,52 +387,7 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
         );
     }
     if let [members, host, trip] = options.legend.as_slice() {
-        let (lx, ly, row) = (vx + 8.0 * z, vy + 8.0 * z, 18.0 * z);
-        let longest = [members, host, trip].iter().map(|t| t.chars().count()).max().unwrap_or(0);
-        #[allow(clippy::cast_precision_loss)]
-        let width = (34.0 + 7.0 * longest as f64) * z;
-        let _ = write!(
-            s,
-            r#"<g class="legend"><rect x="{}" y="{}" width="{}" height="{}" rx="{}"/>"#,
-            px(lx),
-            px(ly),
-            px(width),
-            px(3.0 * row + 8.0 * z),
-            px3(3.0 * z)
-        );
-        let text_x = lx + 26.0 * z;
-        let mid = |i: f64| ly + 4.0 * z + row * (i + 0.5);
-        let _ = write!(
-            s,
-            r#"<circle class="member" cx="{}" cy="{}" r="{}"/><text x="{}" y="{}">{}</text>"#,
-            px(lx + 13.0 * z),
-            px(mid(0.0)),
-            px3(4.0 * z),
-            px(text_x),
-            px(mid(0.0) + 4.0 * z),
-            escape_xml(members)
-        );
-        let _ = write!(
-            s,
-            r#"<path class="star" transform="translate({},{}) scale({})" d="{STAR}"/><text x="{}" y="{}">{}</text>"#,
-            px(lx + 13.0 * z),
-            px(mid(1.0)),
-            px3(z * 0.8),
-            px(text_x),
-            px(mid(1.0) + 4.0 * z),
-            escape_xml(host)
-        );
-        let _ = write!(
-            s,
-            r#"<path class="route" d="M{},{}L{},{}"/><text x="{}" y="{}">{}</text></g>"#,
-            px(lx + 4.0 * z),
-            px(mid(2.0)),
-            px(lx + 22.0 * z),
-            px(mid(2.0)),
-            px(text_x),
-            px(mid(2.0) + 4.0 * z),
-            escape_xml(trip)
-        );
+        legend(&mut s, [members, host, trip], (vx, vy), z);
     }
     s.push_str("</svg>");
     s

@@ -55,21 +55,23 @@ pub mod visas;
 
 pub use alternates::country_name_in;
 pub use budget::{BudgetAnswer, BudgetRequest, Spread};
-pub use hybrid::FrontierPoint;
-pub use slots::{Slot, SlotRequest};
-pub use candidates::{airport_candidates, city_candidates, exclude};
+pub use candidates::{airport_candidates, city_candidates, exclude, reachable_candidates};
 pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
+pub use hybrid::FrontierPoint;
 pub use input::{read_candidates, read_known_fares, read_quoted_fares, read_travellers};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
-pub use plan::{Assignment, Candidate, FareEnd, Host, HostCost, MAX_WEIGHT, Objective, Plan, Totals, Traveller, UnusedFare};
+pub use plan::{
+    Assignment, Candidate, FareEnd, Host, HostCost, MAX_WEIGHT, Objective, Plan, Totals, Traveller, UnusedFare,
+};
 pub use report::{PlanJson, write_budget_csv};
 pub use request::{
-    CandidateSource, VisaPolicy, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
-    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, plan,
+    CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
+    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, VisaPolicy, plan,
 };
 pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
+pub use slots::{Slot, SlotRequest};
 pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
 pub use travel::{KnownFare, Mode, ModelError, QuotedFare, TravelModel, Trip};
 pub use visas::{Requirement, VISA_DATA_DATE, VISA_DATA_SOURCE, VisaFact, VisaModel};

@@ -169,8 +169,10 @@ pub(super) fn gazetteer() -> &'static Gazetteer {
             let (a, b) = (&cities[a as usize], &cities[b as usize]);
             a.folded.cmp(&b.folded).then(b.population.cmp(&a.population))
         });
-        let rows: Vec<CountryRow> =
-            csv::Reader::from_reader(COUNTRIES_CSV.as_bytes()).deserialize::<CountryRow>().filter_map(Result::ok).collect();
+        let rows: Vec<CountryRow> = csv::Reader::from_reader(COUNTRIES_CSV.as_bytes())
+            .deserialize::<CountryRow>()
+            .filter_map(Result::ok)
+            .collect();
         let capitals = rows
             .iter()
             .filter_map(|c| {
@@ -204,8 +206,10 @@ pub(super) fn nearest_by_lat(order: &[u32], lat_of: impl Fn(u32) -> LatLon, p: L
     loop {
         let limit = best.map_or(f64::INFINITY, |b| b.1);
         let next_up = order.get(up).filter(|&&i| (lat_of(i).lat - p.lat) * KM_PER_DEGREE_LAT <= limit);
-        let next_down =
-            down.checked_sub(1).and_then(|d| order.get(d)).filter(|&&i| (p.lat - lat_of(i).lat) * KM_PER_DEGREE_LAT <= limit);
+        let next_down = down
+            .checked_sub(1)
+            .and_then(|d| order.get(d))
+            .filter(|&&i| (p.lat - lat_of(i).lat) * KM_PER_DEGREE_LAT <= limit);
         if next_up.is_none() && next_down.is_none() {
             return best;
         }

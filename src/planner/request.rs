@@ -13,19 +13,19 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::budget::{BudgetAnswer, BudgetRequest, bring};
 use super::candidates::{airport_candidates, city_candidates, exclude, reachable_candidates};
 use super::error::PlanError;
 use super::geo::LatLon;
+use super::hybrid::{FrontierPoint, frontier};
 use super::places::resolve;
 use super::plan::{Candidate, Objective, Plan, Traveller};
-use super::visas::{Requirement, is_known_passport, passports_of};
-use super::budget::{BudgetAnswer, BudgetRequest, bring};
-use super::hybrid::{FrontierPoint, frontier};
 use super::scenario::{Comparison, CurvePoint};
 use super::slots::{Slot, SlotRequest, best_slots};
-use super::visas::VISA_DATA_DATE;
 use super::solve::{Progress, SolveOptions, solve_with_progress};
 use super::travel::TravelModel;
+use super::visas::VISA_DATA_DATE;
+use super::visas::{Requirement, is_known_passport, passports_of};
 
 /// Default smallest population of a candidate host city: large cities have
 /// the scheduled flights a gathering needs.

@@ -133,9 +133,9 @@ fn zones(travellers: &[Traveller]) -> Vec<(String, Option<String>)> {
 
 /// The UTC offset (minutes) of a zone at an instant; UTC when the zone is unknown to the database.
 fn offset_minutes(zone: &str, at: Timestamp, cache: &mut HashMap<(String, i64), i32>) -> i32 {
-    *cache.entry((zone.to_owned(), at.as_second())).or_insert_with(|| {
-        TimeZone::get(zone).map_or(0, |tz| tz.to_offset(at).seconds() / 60)
-    })
+    *cache
+        .entry((zone.to_owned(), at.as_second()))
+        .or_insert_with(|| TimeZone::get(zone).map_or(0, |tz| tz.to_offset(at).seconds() / 60))
 }
 
 /// The best start times for a meeting of `request.hours` on `request.on`, best first.
@@ -257,14 +257,22 @@ mod tests {
 
     #[test]
     fn local_times_follow_daylight_saving_either_side_of_a_change() {
-        let people = vec![person("Lena", "Berlin, DE"), person("Amina", "Nairobi, KE"), person("Maria", "New York City, US")];
+        let people =
+            vec![person("Lena", "Berlin, DE"), person("Amina", "Nairobi, KE"), person("Maria", "New York City, US")];
         // Europe changed on 30 March 2025, the US on 9 March 2025.
         let l = |name: &str, on: &str| local(&people, name, on, "12:00");
-        assert_eq!((l("Lena", "2025-03-08"), l("Maria", "2025-03-08"), l("Amina", "2025-03-08")), ("13:00".into(), "07:00".into(), "15:00".into()));
+        assert_eq!(
+            (l("Lena", "2025-03-08"), l("Maria", "2025-03-08"), l("Amina", "2025-03-08")),
+            ("13:00".into(), "07:00".into(), "15:00".into())
+        );
         assert_eq!((l("Lena", "2025-03-20"), l("Maria", "2025-03-20")), ("13:00".into(), "08:00".into()));
         assert_eq!((l("Lena", "2025-03-31"), l("Maria", "2025-03-31")), ("14:00".into(), "08:00".into()));
         assert_eq!(l("Amina", "2025-03-31"), "15:00", "no daylight saving in Nairobi");
-        assert_eq!((l("Lena", "2025-10-27"), l("Maria", "2025-10-27")), ("13:00".into(), "08:00".into()), "the US changes back on 2 November");
+        assert_eq!(
+            (l("Lena", "2025-10-27"), l("Maria", "2025-10-27")),
+            ("13:00".into(), "08:00".into()),
+            "the US changes back on 2 November"
+        );
         assert_eq!(local(&people, "Maria", "2025-03-31", "02:00"), "22:00 -1");
     }
 
@@ -291,8 +299,14 @@ mod tests {
     fn bad_dates_windows_and_lengths_are_refused() {
         let people = vec![person("Lena", "Berlin, DE")];
         let r = |hours: f64, on: &str, window: &str| SlotRequest { hours, on: on.into(), window: window.into() };
-        assert_eq!(best_slots(&people, &r(1.0, "2025-02-30", DEFAULT_WINDOW)), Err(PlanError::BadDate("2025-02-30".into())));
-        assert_eq!(best_slots(&people, &r(1.0, "2025-02-03", "20:00-08:00")), Err(PlanError::BadWindow("20:00-08:00".into())));
+        assert_eq!(
+            best_slots(&people, &r(1.0, "2025-02-30", DEFAULT_WINDOW)),
+            Err(PlanError::BadDate("2025-02-30".into()))
+        );
+        assert_eq!(
+            best_slots(&people, &r(1.0, "2025-02-03", "20:00-08:00")),
+            Err(PlanError::BadWindow("20:00-08:00".into()))
+        );
         assert_eq!(best_slots(&people, &r(0.0, "2025-02-03", DEFAULT_WINDOW)), Err(PlanError::BadSlotLength(0.0)));
         assert_eq!(outside_minutes(7 * 60, 120, (480, 1200)), 60);
         assert_eq!(outside_minutes(-60, 60, (480, 1200)), 60);

@@ -12,13 +12,11 @@ use super::error::PlanError;
 use super::geo::{LatLon, UnitVec};
 use super::hubs::hubs;
 use super::places::fold;
-use super::plan::{
-    Assignment, Candidate, FareEnd, Host, HostCost, Objective, Plan, Totals, Traveller, UnusedFare,
-};
-use super::visas::passports_of;
+use super::plan::{Assignment, Candidate, FareEnd, Host, HostCost, Objective, Plan, Totals, Traveller, UnusedFare};
 use super::request::{CandidateSource, DEFAULT_TARGET_GAP, DEFAULT_TIME_LIMIT_SECS, validate_travellers};
 use super::solver::{Limits, Outcome};
 use super::travel::{Quantity, TravelModel};
+use super::visas::passports_of;
 use super::{center, exact, median};
 
 /// Knobs of the solver. The defaults suit interactive use.

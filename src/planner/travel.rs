@@ -293,7 +293,11 @@ impl TravelModel {
         }
         for q in &self.quoted_fares {
             if !q.price.is_finite() || q.price < 0.0 {
-                return Err(ModelError::KnownFare { member: q.from_iata.clone(), host: q.to_iata.clone(), fare: q.price });
+                return Err(ModelError::KnownFare {
+                    member: q.from_iata.clone(),
+                    host: q.to_iata.clone(),
+                    fare: q.price,
+                });
             }
         }
         for f in &self.known_fares {
@@ -535,10 +539,8 @@ impl TravelModel {
             Quantity::Cost => (self.air_fare_base, self.air_fare_per_km),
             Quantity::Hours => (self.air_overhead_hours, self.air_distance_uplift / self.air_speed_kmh),
             _ => {
-                let least = self
-                    .air_co2_short_kg_per_pkm
-                    .min(self.air_co2_medium_kg_per_pkm)
-                    .min(self.air_co2_long_kg_per_pkm);
+                let least =
+                    self.air_co2_short_kg_per_pkm.min(self.air_co2_medium_kg_per_pkm).min(self.air_co2_long_kg_per_pkm);
                 (0.0, 2.0 * self.air_distance_uplift * least)
             }
         };

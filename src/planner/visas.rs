@@ -18,7 +18,8 @@ const VISAS_CSV: &str = include_str!("../../data/geodata/visas.csv");
 /// The date of the bundled visa data.
 pub const VISA_DATA_DATE: &str = "2025-01-12";
 /// Where the bundled visa data comes from (shown with [`VISA_DATA_DATE`]).
-pub const VISA_DATA_SOURCE: &str = "Passport Index dataset (github.com/ilyankou/passport-index-dataset, MIT licence; data from passportindex.org)";
+pub const VISA_DATA_SOURCE: &str =
+    "Passport Index dataset (github.com/ilyankou/passport-index-dataset, MIT licence; data from passportindex.org)";
 
 /// What a passport holder needs to enter a country, easiest first (the order is used to pick a passport).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

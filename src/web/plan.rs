@@ -8,9 +8,7 @@ use super::convening::steward_convening;
 use super::plan_jobs::{Busy, JobState};
 use super::travel_model::community_model;
 use super::{AppError, AppState, Ctx, Page, see_other};
-use crate::planner::{
-    self, MapOptions, PlanAnswer, PlanRequest,
-};
+use crate::planner::{self, MapOptions, PlanAnswer, PlanRequest};
 use crate::store::{Convening, Plan};
 use askama::Template;
 use axum::Router;
@@ -158,7 +156,8 @@ async fn create_plan(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     let (convening, community) = steward_convening(&state, &ctx, id).await?;
-    let result = super::plan_options::parse_form(&form, community_model(&state, community.id).await?, &state.config.planner);
+    let result =
+        super::plan_options::parse_form(&form, community_model(&state, community.id).await?, &state.config.planner);
     match result {
         Ok(request) => {
             let name = if form.name.trim().is_empty() {
@@ -283,7 +282,6 @@ pub fn whole(x: &f64) -> String {
     }
     if n < 0.0 { format!("-{out}") } else { out }
 }
-
 
 impl PlanPage {
     /// Hosts as "City, Country", the country named in the reader's language.

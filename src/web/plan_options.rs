@@ -260,7 +260,6 @@ pub(super) fn refusal(e: &PlanError) -> Msg {
     }
 }
 
-
 /// A refusal about the second-stage options, or `None` for the first-stage ones.
 fn more_refusals(e: &PlanError) -> Option<Msg> {
     Some(match e {
@@ -330,8 +329,8 @@ mod tests {
 
     #[test]
     fn passports_and_second_stage_options_are_read() {
-        let people = parse_people_up_to("Amina; Nairobi; 2; KE|GB\nNdapewa; Windhoek; ; NA\nX; Accra; 1; QQ\n", 50)
-            .unwrap_err();
+        let people =
+            parse_people_up_to("Amina; Nairobi; 2; KE|GB\nNdapewa; Windhoek; ; NA\nX; Accra; 1; QQ\n", 50).unwrap_err();
         assert_eq!(people.iter().map(|m| m.key).collect::<Vec<_>>(), ["plan-err-passport-line"]);
         let ok = parse_people_up_to("Amina; Nairobi; 2; KE|GB\nNdapewa; Windhoek; ; NA\n", 50).unwrap();
         assert_eq!((ok[0].weight, ok[0].passports.clone()), (2, vec!["KE".to_owned(), "GB".to_owned()]));
@@ -349,7 +348,7 @@ mod tests {
         let r = options(&form).unwrap();
         assert_eq!(r.pin, ["Kampala, UG", "Dakar"]);
         assert_eq!((r.visa_policy, r.max_advance_visas, r.hybrid), (VisaPolicy::NoAdvanceVisa, 2, true));
-        assert_eq!(r.slots.unwrap().hours, 1.5);
+        assert!((r.slots.unwrap().hours - 1.5).abs() < 1e-12);
         assert_eq!(r.budget, Some(BudgetRequest { amount: 5000.0, spread: Some(Spread::Country) }));
         let bad = PlanForm { budget: "lots".into(), slot_hours: "30".into(), ..form };
         let keys: Vec<_> = options(&bad).unwrap_err().iter().map(|m| m.key).collect();

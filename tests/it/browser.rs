@@ -488,13 +488,20 @@ async fn the_planner_pages_pass_axe_at_390_and_1280_px() {
         .iter()
         .map(|p| {
             let place = convene::planner::resolve(p).unwrap();
-            convene::planner::Traveller { place: Some(place.label()), ..convene::planner::Traveller::new(*p, place.position()) }
+            convene::planner::Traveller {
+                place: Some(place.label()),
+                ..convene::planner::Traveller::new(*p, place.position())
+            }
         })
         .collect();
     let request = convene::planner::PlanRequest {
         travellers,
         k: 2,
-        slots: Some(convene::planner::SlotRequest { hours: 2.0, on: "2025-06-10".into(), window: "08:00-20:00".into() }),
+        slots: Some(convene::planner::SlotRequest {
+            hours: 2.0,
+            on: "2025-06-10".into(),
+            window: "08:00-20:00".into(),
+        }),
         hybrid: true,
         budget: Some(convene::planner::BudgetRequest { amount: 3000.0, spread: None }),
         ..convene::planner::PlanRequest::default()

@@ -332,6 +332,57 @@ fn convene_plan_prints_the_documented_json_and_names_bad_rows() {
     assert!(out.stdout.is_empty(), "nothing half-written");
 }
 
+/// Two members a $475 ticket apart (Nairobi and Dakar, one with two passports) and twenty colleagues across the region.
+fn regional_people() -> String {
+    let colleagues = [
+        "Kampala",
+        "Kigali",
+        "Dar es Salaam",
+        "Addis Ababa",
+        "Lusaka",
+        "Harare",
+        "Accra",
+        "Lagos",
+        "Abidjan",
+        "Bamako",
+        "Ouagadougou",
+        "Cotonou",
+        "Lomé",
+        "Kinshasa",
+        "Douala",
+        "Windhoek",
+        "Maputo",
+        "Lilongwe",
+        "Kisumu",
+        "Mombasa",
+    ];
+    let lines: Vec<String> =
+        colleagues.iter().enumerate().map(|(i, place)| format!("Colleague {i}; {place}")).collect();
+    format!("Amina; Nairobi, KE\nMoussa; Dakar, SN; 1; SN|FR\n{}\n", lines.join("\n"))
+}
+
+#[tokio::test]
+async fn a_pinned_host_we_do_not_know_is_named_in_the_readers_language() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "pins").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (_, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    let people = regional_people();
+    // A pinned host the gazetteer does not know comes back on the form, in French.
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .header("accept-language", "fr")
+        .form(&[("csrf", csrf.as_str()), ("people", people.as_str()), ("k", "1"), ("pin", "Kampalq")])
+        .send()
+        .await
+        .unwrap();
+    let r = crate::helpers::finish_plan(&s, &app, r, "fr").await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("hôte « Kampalq »") && body.contains("Kampala, UG"), "{body}");
+}
+
 /// The issue's "done when": two members a $475 ticket apart and twenty colleagues across
 /// the region; the steward sees who needs which visa (and the data's date), why the hosts
 /// win, when a virtual call suits everyone, the hybrid frontier and whom $5,000 brings —
@@ -342,23 +393,17 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
     let (steward, _, id) = community_with_convening(&app.store, "region").await;
     let c = app.store.community("region").await.unwrap().unwrap();
     let mut model = convene::planner::TravelModel::default();
-    model.known_fares.push(convene::planner::KnownFare { member: "Moussa".into(), host: "Nairobi".into(), fare: 475.0 });
+    model.known_fares.push(convene::planner::KnownFare {
+        member: "Moussa".into(),
+        host: "Nairobi".into(),
+        fare: 475.0,
+    });
     app.store.set_travel_model(c.id, &serde_json::to_string(&model).unwrap()).await.unwrap();
     let s = app.client();
     sign_in(&app, &s, &steward.email).await;
     let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
     assert!(form.contains("value=\"reachable\" checked"), "hosts people can reach are the default");
-    let mut people = String::from("Amina; Nairobi, KE\nMoussa; Dakar, SN; 1; SN|FR\n");
-    for (i, place) in [
-        "Kampala", "Kigali", "Dar es Salaam", "Addis Ababa", "Lusaka", "Harare", "Accra", "Lagos", "Abidjan",
-        "Bamako", "Ouagadougou", "Cotonou", "Lomé", "Kinshasa", "Douala", "Windhoek", "Maputo", "Lilongwe",
-        "Kisumu", "Mombasa",
-    ]
-    .iter()
-    .enumerate()
-    {
-        people.push_str(&format!("Colleague {i}; {place}\n"));
-    }
+    let people = regional_people();
     // A passport the visa data does not know is named on its line, the text kept.
     let bad = format!("{people}Zed; Accra; 1; QQ\n");
     let r = post_form(
@@ -419,16 +464,4 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
     let svg = s.get(app.url(&format!("{url}/map.svg"))).header("accept-language", "fr").send().await.unwrap();
     let svg = svg.text().await.unwrap();
     assert!(svg.contains("où vivent les membres") && !svg.contains("viewBox=\"0 0 "), "{}", &svg[..300]);
-    // A pinned host the gazetteer does not know comes back on the form, in French.
-    let r = s
-        .post(app.url(&format!("/convenings/{id}/plan")))
-        .header("accept-language", "fr")
-        .form(&[("csrf", csrf.as_str()), ("people", people.as_str()), ("k", "1"), ("pin", "Kampalq")])
-        .send()
-        .await
-        .unwrap();
-    let r = crate::helpers::finish_plan(&s, &app, r, "fr").await;
-    assert_eq!(r.status(), 422);
-    let body = r.text().await.unwrap();
-    assert!(body.contains("hôte « Kampalq »") && body.contains("Kampala, UG"), "{body}");
 }

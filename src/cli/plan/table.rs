@@ -47,22 +47,7 @@ pub fn render_table(plan: &Plan) -> String {
         "  (certified gap: no choice of hosts can do better than the lower bound, so this plan is at most {:.2} % above the best possible)",
         plan.gap * 100.0
     );
-    for (i, b) in plan.breakdown.iter().enumerate() {
-        let Some(h) = plan.hosts.get(i) else { continue };
-        let _ = writeln!(
-            s,
-            "  why {}: ground {} + flights {} + connections {} + visas {} = {} {cur}; {} need a visa in advance (up to {} weeks){}",
-            h.name,
-            grouped(b.ground, 0),
-            grouped(b.air, 0),
-            grouped(b.connections, 0),
-            grouped(b.visas, 0),
-            grouped(b.total, 0),
-            b.advance_visas,
-            b.max_visa_weeks,
-            if b.refused > 0 { format!("; {} refused admission", b.refused) } else { String::new() }
-        );
-    }
+    why(plan, &mut s);
     s.push('\n');
     let header = ["name", "people", "host", "mode", "route", "km", "cost", "visa", "CO2 kg", "hours"];
     let rows: Vec<[String; 10]> = plan
@@ -97,7 +82,12 @@ pub fn render_table(plan: &Plan) -> String {
         }
     }
     let line = |cells: &[String]| {
-        cells.iter().enumerate().map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3 | 4 | 7))).collect::<Vec<_>>().join("  ")
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3 | 4 | 7)))
+            .collect::<Vec<_>>()
+            .join("  ")
     };
     let _ = writeln!(s, "{}", line(&header.map(str::to_owned)));
     for r in &rows {
@@ -129,4 +119,25 @@ pub fn render_table(plan: &Plan) -> String {
         let _ = writeln!(s, "Note: known fare {} → {} not used: no such {missing}", f.member, f.host);
     }
     s
+}
+
+/// Why each host costs what it costs: its total by part, and the visas its people need.
+fn why(plan: &Plan, s: &mut String) {
+    let cur = &plan.totals.currency;
+    for (i, b) in plan.breakdown.iter().enumerate() {
+        let Some(h) = plan.hosts.get(i) else { continue };
+        let _ = writeln!(
+            s,
+            "  why {}: ground {} + flights {} + connections {} + visas {} = {} {cur}; {} need a visa in advance (up to {} weeks){}",
+            h.name,
+            grouped(b.ground, 0),
+            grouped(b.air, 0),
+            grouped(b.connections, 0),
+            grouped(b.visas, 0),
+            grouped(b.total, 0),
+            b.advance_visas,
+            b.max_visa_weeks,
+            if b.refused > 0 { format!("; {} refused admission", b.refused) } else { String::new() }
+        );
+    }
 }

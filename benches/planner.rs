@@ -132,6 +132,34 @@ fn second_stage(travellers: &[Traveller], cities: &[Candidate], options: &SolveO
         best[0].inside_window,
         best[0].outside_hours
     );
+    let linked = planner::LinkedRequest {
+        k: 3,
+        min_per_hub: 800,
+        max_per_hub: Some(2000),
+        on: "2025-06-10".into(),
+        ..planner::LinkedRequest::default()
+    };
+    let start = Instant::now();
+    match planner::linked::linked(travellers, cities, Objective::TotalCost, &model, &linked, options) {
+        Ok(l) => {
+            let hubs: Vec<String> = l
+                .hosts
+                .iter()
+                .zip(&l.people)
+                .zip(&l.utc_offsets)
+                .map(|((h, p), o)| format!("{} {} ({p}, UTC{o:+})", h.name, h.country))
+                .collect();
+            println!(
+                "linked k = 3, 800–2,000 people per hub, 3 h shared: {:.3} s, gap {:.2} %, value {:.0}, bound {:.0}; {}",
+                start.elapsed().as_secs_f64(),
+                l.gap * 100.0,
+                l.value,
+                l.lower_bound,
+                hubs.join(" | ")
+            );
+        }
+        Err(e) => println!("linked k = 3: {e}"),
+    }
     let hosts = planner::reachable_candidates(travellers, planner::DEFAULT_MERGE_KM);
     let start = Instant::now();
     let budget = planner::budget::bring(travellers, &hosts, &model, &BudgetRequest { amount: 100_000.0, spread: None })

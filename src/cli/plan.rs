@@ -127,6 +127,18 @@ pub struct PlanArgs {
     /// costliest travellers join online, for k = 1 … max(k, 5).
     #[arg(long)]
     pub hybrid: bool,
+    /// Also plan a linked gathering: this many hubs meeting at the same time by video.
+    #[arg(long, value_name = "K")]
+    pub linked_hubs: Option<usize>,
+    /// With --linked-hubs: local working hours every pair of hubs shares (within --window).
+    #[arg(long, default_value_t = planner::linked::DEFAULT_OVERLAP_HOURS, value_name = "H")]
+    pub overlap_hours: f64,
+    /// With --linked-hubs: fewest people per hub.
+    #[arg(long, default_value_t = 0, value_name = "A")]
+    pub min_per_hub: u64,
+    /// With --linked-hubs: most people per hub.
+    #[arg(long, value_name = "B")]
+    pub max_per_hub: Option<u64>,
     /// Also answer "who can we bring for this amount?" (the model's currency).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<f64>,
@@ -240,6 +252,14 @@ pub fn request(args: &PlanArgs) -> Result<PlanRequest> {
             window: args.window.clone(),
         }),
         hybrid: args.hybrid,
+        linked: args.linked_hubs.map(|k| planner::LinkedRequest {
+            k,
+            overlap_hours: args.overlap_hours,
+            min_per_hub: args.min_per_hub,
+            max_per_hub: args.max_per_hub,
+            on: args.on.clone().unwrap_or_else(today),
+            window: args.window.clone(),
+        }),
         budget: args.budget.map(|amount| planner::BudgetRequest {
             amount,
             spread: args.spread.map(|s| match s {
@@ -301,6 +321,13 @@ pub fn english(e: &PlanError) -> anyhow::Error {
             "a budget of {} brings no one: the cheapest answer costs {} (raise --budget, or drop --spread)",
             grouped(*budget, 0),
             grouped(*cheapest, 0)
+        ),
+        PlanError::LinkedCapacity { k, min, max, people } => format!(
+            "{k} hubs of {min} to {} people cannot hold the {people} people: raise --max-per-hub, lower --min-per-hub or change --linked-hubs",
+            max.map_or_else(|| "any number of".to_owned(), |m| m.to_string())
+        ),
+        PlanError::LinkedOverlap { overlap_hours, best_hours } => format!(
+            "no candidate hubs share {overlap_hours} hours of local working time (the most any share is {best_hours} h): lower --overlap-hours, widen --window or ask for fewer --linked-hubs"
         ),
         PlanError::BadDate(d) => format!("--on \"{d}\" is not a date (YYYY-MM-DD)"),
         PlanError::BadWindow(w) => format!("--window \"{w}\" is not HH:MM-HH:MM with the end after the start"),
@@ -518,6 +545,25 @@ fn table(answer: &PlanAnswer) -> String {
             );
         }
     }
+    if let Some(l) = &answer.linked {
+        let hubs: Vec<String> = l
+            .hosts
+            .iter()
+            .zip(&l.people)
+            .zip(&l.utc_offsets)
+            .map(|((h, p), o)| format!("{} ({p} people, UTC{o:+})", h.name))
+            .collect();
+        let _ = writeln!(
+            text,
+            "\nLinked gathering: {}; every pair shares at least {:.1} h; {} {}; lower bound {}; gap {:.2} %",
+            hubs.join(", "),
+            l.min_overlap_hours,
+            grouped(l.value, 0),
+            l.objective,
+            grouped(l.lower_bound, 0),
+            l.gap * 100.0
+        );
+    }
     if let Some(b) = &answer.budget {
         let _ = writeln!(
             text,
@@ -734,6 +780,29 @@ mod tests {
         assert!(out.contains("host 1: Kampala") || out.contains("host 1: Dakar"), "{out}");
         let (r, _) = run_with(&["--pin", "Kampalq"], people, "pinbad.csv");
         assert!(format!("{:#}", r.unwrap_err()).contains("--pin \"Kampalq\": unknown place"));
+    }
+
+    #[test]
+    fn linked_hubs_follow_the_json_contract_and_impossible_ones_say_what_to_relax() {
+        let people = "name,place\nAmina,Nairobi\nKofi,Accra\nLena,Berlin\nAna,Lima\nRavi,Mumbai\nJuan,Bogota\n";
+        let linked = ["--format", "json", "--linked-hubs", "2", "--on", "2025-06-10", "--max-per-hub", "4"];
+        let (r, out) = run_with(&linked, people, "linked.csv");
+        r.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let l = &v["linked"];
+        for key in ["hosts", "assignments", "value", "lower_bound", "gap", "people", "utc_offsets", "min_overlap_hours"]
+        {
+            assert!(!l[key].is_null(), "linked lacks {key}: {l}");
+        }
+        assert_eq!(l["hosts"].as_array().unwrap().len(), 2);
+        assert!(l["lower_bound"].as_f64().unwrap() <= l["value"].as_f64().unwrap() + 1e-6);
+        assert!(l["people"].as_array().unwrap().iter().all(|p| p.as_u64().unwrap() <= 4));
+        assert!(l["min_overlap_hours"].as_f64().unwrap() >= 3.0);
+        let (r, _) = run_with(&["--linked-hubs", "2", "--max-per-hub", "2", "--on", "2025-06-10"], people, "cap.csv");
+        assert!(format!("{:#}", r.unwrap_err()).contains("raise --max-per-hub"));
+        let (r, _) =
+            run_with(&["--linked-hubs", "2", "--overlap-hours", "13", "--on", "2025-06-10"], people, "overlap.csv");
+        assert!(format!("{:#}", r.unwrap_err()).contains("lower --overlap-hours"));
     }
 
     #[test]

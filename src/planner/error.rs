@@ -204,6 +204,27 @@ pub enum PlanError {
         /// The least that brings anyone (with a spread: one person of each country or region).
         cheapest: f64,
     },
+    /// Linked hubs' capacities cannot hold everyone (k × max below the people) or
+    /// cannot all be filled (k × min above them).
+    #[error("{k} hubs of {min}..{max:?} people cannot hold {people}")]
+    LinkedCapacity {
+        /// Hubs.
+        k: usize,
+        /// Fewest people per hub.
+        min: u64,
+        /// Most people per hub.
+        max: Option<u64>,
+        /// People in the list.
+        people: u64,
+    },
+    /// No k candidate hubs share the asked working time.
+    #[error("no hubs share {overlap_hours} h (at most {best_hours} h)")]
+    LinkedOverlap {
+        /// Hours asked for.
+        overlap_hours: f64,
+        /// The most any k candidates share.
+        best_hours: f64,
+    },
     /// A date is not `YYYY-MM-DD` or does not exist.
     #[error("bad date {0:?}")]
     BadDate(String),

@@ -38,6 +38,7 @@ pub mod hybrid;
 mod index;
 pub mod input;
 mod lagrange;
+pub mod linked;
 pub mod map;
 mod median;
 pub mod places;
@@ -60,6 +61,7 @@ pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
 pub use hybrid::FrontierPoint;
 pub use input::{read_candidates, read_known_fares, read_quoted_fares, read_travellers};
+pub use linked::{LinkedAnswer, LinkedAssignment, LinkedRequest};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
 pub use plan::{

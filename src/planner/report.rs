@@ -55,6 +55,9 @@ pub struct PlanJson {
     /// Who a budget brings (with `--budget`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetAnswer>,
+    /// The linked multi-hub gathering (with `--linked-hubs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked: Option<super::linked::LinkedAnswer>,
 }
 
 /// A member's visa for their host in [`AssignmentJson`].
@@ -186,6 +189,7 @@ impl From<&Plan> for PlanJson {
             slots: Vec::new(),
             frontier: Vec::new(),
             budget: None,
+            linked: None,
         }
     }
 }
@@ -198,6 +202,7 @@ impl PlanJson {
             slots: answer.slots.clone(),
             frontier: answer.frontier.clone(),
             budget: answer.budget.clone(),
+            linked: answer.linked.clone(),
             ..Self::from(answer.plan())
         }
     }

@@ -18,6 +18,7 @@ use super::candidates::{airport_candidates, city_candidates, exclude, reachable_
 use super::error::PlanError;
 use super::geo::LatLon;
 use super::hybrid::{FrontierPoint, frontier};
+use super::linked::{LinkedAnswer, LinkedRequest, linked};
 use super::places::resolve;
 use super::plan::{Candidate, Objective, Plan, Traveller};
 use super::scenario::{Comparison, CurvePoint};
@@ -104,6 +105,9 @@ pub struct PlanRequest {
     /// Also answer "who can we bring for this budget?".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetRequest>,
+    /// Also plan a linked multi-hub gathering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedRequest>,
 }
 
 impl Default for PlanRequest {
@@ -127,6 +131,7 @@ impl Default for PlanRequest {
             slots: None,
             hybrid: false,
             budget: None,
+            linked: None,
         }
     }
 }
@@ -178,6 +183,9 @@ pub struct PlanAnswer {
     /// Who a budget brings (when asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetAnswer>,
+    /// The linked multi-hub gathering (when asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedAnswer>,
 }
 
 impl PlanAnswer {
@@ -381,6 +389,10 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
         Some(b) => Some(bring(travellers, &candidates, model, b)?),
         None => None,
     };
+    let linked_answer = match &request.linked {
+        Some(l) => Some(linked(travellers, &candidates, objective, model, l, &options)?),
+        None => None,
+    };
     let answer = PlanAnswer {
         comparison: Comparison::of(one, regional, travellers, model),
         curve,
@@ -388,6 +400,7 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
         slots,
         frontier: frontier_points,
         budget,
+        linked: linked_answer,
     };
     let chosen = answer.plan();
     progress(Progress { fraction: 1.0, value: chosen.value, lower_bound: chosen.lower_bound });

@@ -221,6 +221,32 @@ pub fn local_start(t: &Traveller, on: &str, utc: &str) -> Result<LocalTime, Plan
     Ok(LocalTime { name: t.name.clone(), time: hhmm(m), timezone: zone, inside: true, derived_from: derived })
 }
 
+/// The UTC offset (minutes) at noon UTC on `on` of the gazetteer city nearest `p`.
+///
+/// # Errors
+/// [`PlanError::BadDate`].
+pub fn offset_at_noon(p: super::geo::LatLon, on: &str) -> Result<i32, PlanError> {
+    Ok(offsets_at_noon(&[p], on)?[0])
+}
+
+/// [`offset_at_noon`] for many places, each time zone looked up once.
+///
+/// # Errors
+/// [`PlanError::BadDate`].
+pub fn offsets_at_noon(points: &[super::geo::LatLon], on: &str) -> Result<Vec<i32>, PlanError> {
+    let date = parse_date(on)?;
+    let at = date
+        .to_zoned(TimeZone::UTC)
+        .ok()
+        .and_then(|z| z.timestamp().checked_add(jiff::SignedDuration::from_hours(12)).ok())
+        .ok_or_else(|| PlanError::BadDate(on.to_owned()))?;
+    let mut cache = HashMap::new();
+    Ok(points
+        .iter()
+        .map(|&p| nearest_timezone(p).map_or(0, |(zone, _, _)| offset_minutes(zone, at, &mut cache)))
+        .collect())
+}
+
 /// For each group of members (e.g. a regional gathering's), the spread of
 /// their UTC offsets on `date` in hours (0: one time zone).
 ///

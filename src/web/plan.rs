@@ -70,6 +70,15 @@ pub struct PlanForm {
     pub budget: String,
     #[serde(default)]
     pub spread: String,
+    /// Hubs of a linked gathering (empty: none).
+    #[serde(default)]
+    pub linked_k: String,
+    #[serde(default)]
+    pub overlap_hours: String,
+    #[serde(default)]
+    pub min_per_hub: String,
+    #[serde(default)]
+    pub max_per_hub: String,
 }
 
 /// A message for the form, translated when the page is drawn.

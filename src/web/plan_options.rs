@@ -24,7 +24,35 @@ impl PlanForm {
             slot_hours: String::new(),
             slot_on: date.to_owned(),
             slot_window: planner::slots::DEFAULT_WINDOW.into(),
+            overlap_hours: "3".into(),
             ..Self::default()
+        }
+    }
+}
+
+/// The linked gathering asked for, if any (its date and window are the virtual slot's).
+fn linked(f: &PlanForm, errors: &mut Vec<Msg>) -> Option<planner::LinkedRequest> {
+    let k = f.linked_k.trim();
+    if k.is_empty() {
+        return None;
+    }
+    let number = |t: &str| t.trim().replace([',', ' ', '\u{a0}', '\u{202f}'], "").parse::<u64>().ok();
+    let k = k.parse::<usize>().ok().filter(|k| (2..=MAX_K).contains(k));
+    let overlap = f.overlap_hours.trim().replace(',', ".").parse::<f64>().ok().filter(|h| (0.0..=24.0).contains(h));
+    let min = if f.min_per_hub.trim().is_empty() { Some(0) } else { number(&f.min_per_hub) };
+    let max = if f.max_per_hub.trim().is_empty() { Some(None) } else { number(&f.max_per_hub).map(Some) };
+    match (k, overlap, min, max) {
+        (Some(k), Some(overlap_hours), Some(min_per_hub), Some(max_per_hub)) => Some(planner::LinkedRequest {
+            k,
+            overlap_hours,
+            min_per_hub,
+            max_per_hub,
+            on: f.slot_on.trim().to_owned(),
+            window: f.slot_window.trim().to_owned(),
+        }),
+        _ => {
+            errors.push(Msg::new("plan-err-linked-form", &[("max", &MAX_K.to_string())]));
+            None
         }
     }
 }
@@ -75,10 +103,12 @@ fn options(f: &PlanForm) -> Result<PlanRequest, Vec<Msg>> {
             }
         },
     };
+    let linked = linked(f, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(PlanRequest {
+        linked,
         pin,
         visa_policy,
         max_advance_visas,
@@ -286,6 +316,12 @@ fn more_refusals(e: &PlanError) -> Option<Msg> {
         PlanError::BudgetTooSmall { cheapest, .. } => {
             Msg::new("plan-err-budget", &[("cheapest", &format!("{cheapest:.0}"))])
         }
+        PlanError::LinkedCapacity { people, .. } => {
+            Msg::new("plan-err-linked-capacity", &[("people", &people.to_string())])
+        }
+        PlanError::LinkedOverlap { best_hours, .. } => {
+            Msg::new("plan-err-linked-overlap", &[("hours", &format!("{best_hours:.1}"))])
+        }
         PlanError::BadDate(d) => Msg::new("plan-err-date", &[("value", d)]),
         PlanError::BadWindow(w) => Msg::new("plan-err-window", &[("value", w)]),
         PlanError::BadSlotLength(_) => Msg::new("plan-err-slot-length", &[]),
@@ -350,8 +386,14 @@ mod tests {
         assert_eq!((r.visa_policy, r.max_advance_visas, r.hybrid), (VisaPolicy::NoAdvanceVisa, 2, true));
         assert!((r.slots.unwrap().hours - 1.5).abs() < 1e-12);
         assert_eq!(r.budget, Some(BudgetRequest { amount: 5000.0, spread: Some(Spread::Country) }));
-        let bad = PlanForm { budget: "lots".into(), slot_hours: "30".into(), ..form };
+        assert!(r.linked.is_none());
+        let l = options(&PlanForm { linked_k: "3".into(), max_per_hub: "1 000".into(), ..form.clone() })
+            .unwrap()
+            .linked
+            .unwrap();
+        assert_eq!((l.k, l.max_per_hub, l.on.as_str()), (3, Some(1000), "2025-06-10"));
+        let bad = PlanForm { budget: "lots".into(), slot_hours: "30".into(), linked_k: "1".into(), ..form };
         let keys: Vec<_> = options(&bad).unwrap_err().iter().map(|m| m.key).collect();
-        assert_eq!(keys, ["plan-err-slot-length", "plan-err-budget-number"]);
+        assert_eq!(keys, ["plan-err-slot-length", "plan-err-budget-number", "plan-err-linked-form"]);
     }
 }

@@ -229,6 +229,40 @@ impl PlanPage {
         s
     }
 
+    /// The linked hubs: name, people, UTC offset.
+    pub(super) fn linked_rows(&self) -> Vec<(String, u64, String)> {
+        let Some(l) = &self.result.linked else { return Vec::new() };
+        l.hosts
+            .iter()
+            .zip(&l.people)
+            .zip(&l.utc_offsets)
+            .map(|((h, p), o)| (h.name.clone(), *p, self.offset_of(*o)))
+            .collect()
+    }
+
+    /// A UTC offset in hours, signed (`+3`, `−5.5`).
+    fn offset_of(&self, hours: f64) -> String {
+        let text = number_in(self.lang(), hours.abs(), if hours.fract() == 0.0 { 0 } else { 1 });
+        if hours < 0.0 { format!("−{text}") } else { format!("+{text}") }
+    }
+
+    /// The linked gathering against one venue, with its bound and gap, in a sentence.
+    pub(super) fn linked_sentence(&self) -> String {
+        let Some(l) = &self.result.linked else { return String::new() };
+        let one = self.result.comparison.one.value;
+        self.ctx.ta(
+            "plan-linked-result",
+            &[
+                ("k", &l.hosts.len().to_string()),
+                ("value", &self.n(&l.value)),
+                ("one", &self.n(&one)),
+                ("hours", &self.n1(&l.min_overlap_hours)),
+                ("bound", &self.n(&l.lower_bound)),
+                ("gap", &self.pct(&l.gap)),
+            ],
+        )
+    }
+
     /// Who the budget brings, in a sentence.
     pub(super) fn budget_sentence(&self) -> String {
         let Some(b) = &self.result.budget else { return String::new() };

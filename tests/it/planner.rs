@@ -430,6 +430,9 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
             ("hybrid", "on"),
             ("budget", "5000"),
             ("spread", "region"),
+            ("linked_k", "3"),
+            ("overlap_hours", "3"),
+            ("max_per_hub", "10"),
         ],
     )
     .await;
@@ -446,6 +449,8 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
         "class=\"chart\"",
         "Qui nous pouvons faire venir",
         "Avec 5\u{202f}000 USD",
+        "Pôles reliés",
+        "3 pôles reliés coûtent",
     ] {
         assert!(page.contains(text), "missing {text:?} in {page}");
     }
@@ -458,6 +463,9 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
     assert!(moussa["visa"]["requirement"].is_string(), "{moussa}");
     assert!(result["slots"][0]["inside_window"].as_u64().unwrap() >= 20, "{}", result["slots"][0]);
     assert!(result["frontier"].as_array().unwrap().iter().any(|p| p["k"] == 5));
+    let linked = &result["linked"];
+    assert!(linked["people"].as_array().unwrap().iter().all(|p| p.as_u64().unwrap() <= 10), "{linked}");
+    assert!(linked["lower_bound"].as_f64().unwrap() <= linked["value"].as_f64().unwrap() + 1e-6);
     let budget = &result["budget"];
     assert!(budget["brought"].as_u64().unwrap() >= 5 && budget["cost"].as_f64().unwrap() <= 5000.0, "{budget}");
     // The map is zoomed to the region and has a legend in the reader's language.

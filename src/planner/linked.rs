@@ -453,11 +453,25 @@ pub fn linked(
         });
     }
     let objective = if objective == Objective::MaxCost { Objective::TotalCost } else { objective };
-    let limits = Limits { target_gap: options.target_gap, deadline: started + options.time_limit, seed: options.seed };
+    // Each interval gets its share of the time limit.
+    #[allow(clippy::cast_possible_truncation)]
+    let share = options.time_limit / (groups.len() as u32 + 1);
+    // Dropping the overlap too relaxes the problem further: the uncapacitated
+    // k-median bound over every candidate is a floor for every interval at once.
+    let floor = if groups.len() > 1 {
+        let all = prepare(travellers, candidates, objective, model);
+        let limits = Limits { target_gap: options.target_gap, deadline: started + share, seed: options.seed };
+        if k <= all.places { median::solve(&all.inst, k, &limits, &mut |_, _, _| {}).lower_bound } else { 0.0 }
+    } else {
+        0.0
+    };
     let mut best: Option<(Found, Vec<usize>, Vec<usize>)> = None;
     let mut bound = f64::INFINITY;
     let mut places = 0;
-    for set in &groups {
+    for (n, set) in groups.iter().enumerate() {
+        #[allow(clippy::cast_possible_truncation)]
+        let deadline = started + share * (n as u32 + 2);
+        let limits = Limits { target_gap: options.target_gap, deadline, seed: options.seed };
         let subset: Vec<Candidate> = set.iter().map(|&j| candidates[j].clone()).collect();
         let prepared = prepare(travellers, &subset, objective, model);
         places = prepared.places;
@@ -481,7 +495,7 @@ pub fn linked(
     };
     let _ = places;
     let exact_everywhere = exact_all && bound >= value * (1.0 - 1e-12);
-    let lower_bound = bound.min(value).max(0.0);
+    let lower_bound = bound.max(floor).min(value).max(0.0);
     // Rows: split each group's flow over its rows in order.
     let mut left: Vec<Vec<u64>> = (0..flow.len() / k).map(|g| flow[g * k..(g + 1) * k].to_vec()).collect();
     let mut assignments = Vec::new();

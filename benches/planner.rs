@@ -88,7 +88,7 @@ fn second_stage(travellers: &[Traveller], cities: &[Candidate], options: &SolveO
 
 fn visa_frontier_slots(travellers: &[Traveller], cities: &[Candidate], options: &SolveOptions, model: &TravelModel) {
     let start = Instant::now();
-    let plan = planner::solve(travellers, cities, 1, Objective::TotalCost, &model, options).expect("visa-aware k = 1");
+    let plan = planner::solve(travellers, cities, 1, Objective::TotalCost, model, options).expect("visa-aware k = 1");
     let refused = plan.breakdown.first().map_or(0, |b| b.refused);
     println!(
         "visa-aware k = 1 (exact): {:.3} s, host {} {}, total {:.0} USD ({:.0} of it visas, {} refused admission)",

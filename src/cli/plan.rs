@@ -487,6 +487,7 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The plan for k as a table, then the scenarios side by side and the k curve.
+#[allow(clippy::too_many_lines)] // one section after another, each a few lines
 fn table(answer: &PlanAnswer) -> String {
     let mut text = table::render_table(answer.plan());
     text.push_str("\nScenarios compared:\n");

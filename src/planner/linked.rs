@@ -165,8 +165,8 @@ pub(crate) fn transport(cost: &[f64], weight: &[u64], k: usize, lo: u64, hi: u64
             used[g * k + w[0]] += 1;
         }
         for (i, &u) in used.iter().enumerate() {
-            if u > 0 {
-                amount = amount.min(flow[i] / u);
+            if let Some(q) = flow[i].checked_div(u) {
+                amount = amount.min(q);
             }
         }
         let (first, last) = (moves[0], moves[moves.len() - 1]);
@@ -554,6 +554,7 @@ pub fn linked(
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 mod tests {
     use super::*;
     use crate::planner::engine::SplitMix;
@@ -688,7 +689,7 @@ mod tests {
         let r = LinkedRequest { k: 3, overlap_hours: 5.0, on: "2025-06-10".into(), ..LinkedRequest::default() };
         match linked(&t, &hosts, Objective::TotalCost, &m, &r, &o) {
             Err(PlanError::LinkedOverlap { best_hours, .. }) => {
-                assert!((best_hours - 1.0).abs() < 1e-9, "{best_hours}")
+                assert!((best_hours - 1.0).abs() < 1e-9, "{best_hours}");
             }
             other => panic!("{other:?}"),
         }

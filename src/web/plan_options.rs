@@ -41,19 +41,18 @@ fn linked(f: &PlanForm, errors: &mut Vec<Msg>) -> Option<planner::LinkedRequest>
     let overlap = f.overlap_hours.trim().replace(',', ".").parse::<f64>().ok().filter(|h| (0.0..=24.0).contains(h));
     let min = if f.min_per_hub.trim().is_empty() { Some(0) } else { number(&f.min_per_hub) };
     let max = if f.max_per_hub.trim().is_empty() { Some(None) } else { number(&f.max_per_hub).map(Some) };
-    match (k, overlap, min, max) {
-        (Some(k), Some(overlap_hours), Some(min_per_hub), Some(max_per_hub)) => Some(planner::LinkedRequest {
+    if let (Some(k), Some(overlap_hours), Some(min_per_hub), Some(max_per_hub)) = (k, overlap, min, max) {
+        Some(planner::LinkedRequest {
             k,
             overlap_hours,
             min_per_hub,
             max_per_hub,
             on: f.slot_on.trim().to_owned(),
             window: f.slot_window.trim().to_owned(),
-        }),
-        _ => {
-            errors.push(Msg::new("plan-err-linked-form", &[("max", &MAX_K.to_string())]));
-            None
-        }
+        })
+    } else {
+        errors.push(Msg::new("plan-err-linked-form", &[("max", &MAX_K.to_string())]));
+        None
     }
 }
 

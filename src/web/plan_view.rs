@@ -242,7 +242,7 @@ impl PlanPage {
 
     /// A UTC offset in hours, signed (`+3`, `−5.5`).
     fn offset_of(&self, hours: f64) -> String {
-        let text = number_in(self.lang(), hours.abs(), if hours.fract() == 0.0 { 0 } else { 1 });
+        let text = number_in(self.lang(), hours.abs(), usize::from(hours.fract().abs() > 1e-9));
         if hours < 0.0 { format!("−{text}") } else { format!("+{text}") }
     }
 

@@ -498,3 +498,4 @@ plan-linked-max = Most people per hub (empty: no limit)
 plan-linked-title = Linked hubs
 plan-linked-offset = Time zone
 plan-linked-result = { $k } linked hubs cost { $value } against { $one } for one venue; every pair shares at least { $hours } working hours. No such hubs can cost less than { $bound } (gap { $gap }).
+plan-tz-spread = Time-zone spread inside each regional gathering: { $list }.

@@ -498,3 +498,4 @@ plan-linked-max = Máximo de personas por sede (vacío: sin límite)
 plan-linked-title = Sedes enlazadas
 plan-linked-offset = Zona horaria
 plan-linked-result = { $k } sedes enlazadas cuestan { $value }, frente a { $one } en una sola sede; cada par comparte al menos { $hours } horas de trabajo. Ninguna combinación así puede costar menos de { $bound } (brecha { $gap }).
+plan-tz-spread = Diferencia horaria dentro de cada encuentro regional: { $list }.

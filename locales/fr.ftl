@@ -498,3 +498,4 @@ plan-linked-max = Personnes au maximum par pôle (vide : sans limite)
 plan-linked-title = Pôles reliés
 plan-linked-offset = Fuseau horaire
 plan-linked-result = { $k } pôles reliés coûtent { $value }, contre { $one } pour un seul lieu ; chaque paire partage au moins { $hours } heures de travail. De tels pôles ne peuvent pas coûter moins de { $bound } (écart { $gap }).
+plan-tz-spread = Écart de fuseaux horaires au sein de chaque rencontre régionale : { $list }.

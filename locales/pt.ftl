@@ -498,3 +498,4 @@ plan-linked-max = Máximo de pessoas por sede (vazio: sem limite)
 plan-linked-title = Sedes interligadas
 plan-linked-offset = Fuso horário
 plan-linked-result = { $k } sedes interligadas custam { $value }, contra { $one } em um só local; cada par compartilha pelo menos { $hours } horas de trabalho. Nenhum conjunto assim pode custar menos de { $bound } (diferença { $gap }).
+plan-tz-spread = Diferença de fusos horários dentro de cada encontro regional: { $list }.

@@ -533,6 +533,11 @@ fn table(answer: &PlanAnswer) -> String {
             text.push_str("  ~ time zone taken from the nearest city (coordinates given without a place)\n");
         }
     }
+    if let Some(regional) = answer.comparison.regional.as_ref().filter(|_| !answer.tz_spread_hours.is_empty()) {
+        let spread: Vec<String> =
+            regional.hosts.iter().zip(&answer.tz_spread_hours).map(|(h, s)| format!("{} {s:.1} h", h.name)).collect();
+        let _ = writeln!(text, "  time-zone spread inside each regional gathering: {}", spread.join(", "));
+    }
     if !answer.frontier.is_empty() {
         text.push_str("\nHybrid frontier (the costliest travellers join online):\n");
         for p in &answer.frontier {

@@ -58,6 +58,9 @@ pub struct PlanJson {
     /// The linked multi-hub gathering (with `--linked-hubs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked: Option<super::linked::LinkedAnswer>,
+    /// With `--slots` and k > 1: the UTC-offset spread (hours) inside each regional gathering.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tz_spread_hours: Vec<f64>,
 }
 
 /// A member's visa for their host in [`AssignmentJson`].
@@ -190,6 +193,7 @@ impl From<&Plan> for PlanJson {
             frontier: Vec::new(),
             budget: None,
             linked: None,
+            tz_spread_hours: Vec::new(),
         }
     }
 }
@@ -203,6 +207,7 @@ impl PlanJson {
             frontier: answer.frontier.clone(),
             budget: answer.budget.clone(),
             linked: answer.linked.clone(),
+            tz_spread_hours: answer.tz_spread_hours.clone(),
             ..Self::from(answer.plan())
         }
     }

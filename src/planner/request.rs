@@ -186,6 +186,10 @@ pub struct PlanAnswer {
     /// The linked multi-hub gathering (when asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked: Option<LinkedAnswer>,
+    /// With virtual slots and k > 1: the spread of UTC offsets (hours) inside each
+    /// regional gathering, on the slots' date, in the order of its hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tz_spread_hours: Vec<f64>,
 }
 
 impl PlanAnswer {
@@ -393,6 +397,13 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
         Some(l) => Some(linked(travellers, &candidates, objective, model, l, &options)?),
         None => None,
     };
+    let tz_spread_hours = match (&request.slots, &regional) {
+        (Some(s), Some(r)) => {
+            let groups: Vec<usize> = r.assignments.iter().map(|a| a.host).collect();
+            super::slots::offset_spread(travellers, &groups, r.k, &s.on)?
+        }
+        _ => Vec::new(),
+    };
     let answer = PlanAnswer {
         comparison: Comparison::of(one, regional, travellers, model),
         curve,
@@ -401,6 +412,7 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
         frontier: frontier_points,
         budget,
         linked: linked_answer,
+        tz_spread_hours,
     };
     let chosen = answer.plan();
     progress(Progress { fraction: 1.0, value: chosen.value, lower_bound: chosen.lower_bound });

@@ -322,6 +322,16 @@ mod tests {
     }
 
     #[test]
+    fn the_time_zone_spread_inside_each_region_follows_summer_time() {
+        let people = vec![person("Lena", "Berlin, DE"), person("Amina", "Nairobi, KE"), person("Kofi", "Accra, GH")];
+        // June: Berlin UTC+2, Nairobi UTC+3 in one region; Accra UTC+0 alone.
+        assert_eq!(offset_spread(&people, &[0, 0, 1], 2, "2025-06-10").unwrap(), [1.0, 0.0]);
+        // January: Berlin UTC+1.
+        assert_eq!(offset_spread(&people, &[0, 0, 1], 2, "2025-01-10").unwrap(), [2.0, 0.0]);
+        assert_eq!(offset_spread(&people, &[0, 1, 1], 2, "2025-01-10").unwrap(), [0.0, 3.0]);
+    }
+
+    #[test]
     fn bad_dates_windows_and_lengths_are_refused() {
         let people = vec![person("Lena", "Berlin, DE")];
         let r = |hours: f64, on: &str, window: &str| SlotRequest { hours, on: on.into(), window: window.into() };

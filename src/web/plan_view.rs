@@ -148,6 +148,21 @@ impl PlanPage {
         })
     }
 
+    /// The time-zone spread inside each regional gathering, in a sentence (empty without one).
+    pub(super) fn tz_spread(&self) -> String {
+        let Some(regional) = &self.result.comparison.regional else { return String::new() };
+        if self.result.tz_spread_hours.is_empty() {
+            return String::new();
+        }
+        let list: Vec<String> = regional
+            .hosts
+            .iter()
+            .zip(&self.result.tz_spread_hours)
+            .map(|(h, s)| format!("{} {} h", h.name, self.n1(s)))
+            .collect();
+        self.ctx.ta("plan-tz-spread", &[("list", &list.join(" · "))])
+    }
+
     pub(super) fn any_derived_zone(&self) -> bool {
         self.result.slots.iter().flat_map(|s| &s.local).any(|l| l.derived_from.is_some())
     }

@@ -451,6 +451,7 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
         "Avec 5\u{202f}000 USD",
         "Pôles reliés",
         "3 pôles reliés coûtent",
+        "Écart de fuseaux horaires au sein de chaque rencontre régionale",
     ] {
         assert!(page.contains(text), "missing {text:?} in {page}");
     }
@@ -463,6 +464,7 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
     assert!(moussa["visa"]["requirement"].is_string(), "{moussa}");
     assert!(result["slots"][0]["inside_window"].as_u64().unwrap() >= 20, "{}", result["slots"][0]);
     assert!(result["frontier"].as_array().unwrap().iter().any(|p| p["k"] == 5));
+    assert_eq!(result["tz_spread_hours"].as_array().unwrap().len(), 3, "one spread per regional host");
     let linked = &result["linked"];
     assert!(linked["people"].as_array().unwrap().iter().all(|p| p.as_u64().unwrap() <= 10), "{linked}");
     assert!(linked["lower_bound"].as_f64().unwrap() <= linked["value"].as_f64().unwrap() + 1e-6);

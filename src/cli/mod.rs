@@ -63,7 +63,7 @@ pub enum Command {
     /// json, md, mediawiki, csv or html.
     Report(report::ReportArgs),
     /// Where should we meet? Host cities, regional gatherings, cost, time and CO2 (no database needed).
-    Plan(plan::PlanArgs),
+    Plan(Box<plan::PlanArgs>),
     /// Write a consistent copy of the database to a new file, while the server keeps running.
     Backup(backup::BackupArgs),
     /// Load a file written by `convene backup` into an empty database.

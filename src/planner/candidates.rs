@@ -5,8 +5,15 @@
 use std::collections::HashMap;
 
 use super::geo::{LatLon, haversine_km};
-use super::places::{City, gazetteer};
-use super::plan::Candidate;
+use super::hubs::hubs;
+use super::places::{City, gazetteer, nearest_city};
+use super::plan::{Candidate, Traveller};
+
+/// With the default candidates: a city at most this far (km) from a large
+/// airport with scheduled service counts as served by it.
+pub const LARGE_AIRPORT_KM: f64 = 50.0;
+/// With the default candidates: the smallest city a large airport makes a candidate.
+pub const SERVED_CITY_MIN_POPULATION: u64 = 100_000;
 
 /// Grid cells per degree in [`city_candidates`].
 const CELLS_PER_DEGREE: f64 = 4.0;
@@ -19,8 +26,69 @@ const N_LON: i32 = 1440;
 #[must_use]
 pub fn city_candidates(min_population: u64, merge_km: f64) -> Vec<Candidate> {
     let g = gazetteer();
-    let mut order: Vec<&City> = g.cities.iter().filter(|c| c.population >= min_population).collect();
-    order.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
+    let list: Vec<Candidate> = g.cities.iter().filter(|c| c.population >= min_population).map(candidate).collect();
+    merge_close(list, merge_km)
+}
+
+fn candidate(c: &City) -> Candidate {
+    Candidate { name: c.name.clone(), country: c.country.clone(), position: c.position, population: Some(c.population) }
+}
+
+/// The hosts a steward would trust by default: the members' own cities (the
+/// gazetteer city nearest each home), every capital, and every city of at least
+/// [`SERVED_CITY_MIN_POPULATION`] people within [`LARGE_AIRPORT_KM`] of a large
+/// airport with scheduled service; districts within `merge_km` of a larger one merged.
+#[must_use]
+pub fn reachable_candidates(travellers: &[Traveller], merge_km: f64) -> Vec<Candidate> {
+    let g = gazetteer();
+    let h = hubs();
+    let mut list: Vec<Candidate> = Vec::new();
+    for t in travellers {
+        if let Some((p, _)) = nearest_city(t.position) {
+            list.push(Candidate {
+                name: p.name.clone(),
+                country: p.country.clone(),
+                position: p.position(),
+                population: Some(p.population),
+            });
+        }
+    }
+    for c in &g.capitals {
+        match nearest_city(c.position) {
+            Some((p, d)) if d < merge_km.max(10.0) => list.push(Candidate {
+                name: p.name.clone(),
+                country: p.country.clone(),
+                position: p.position(),
+                population: Some(p.population),
+            }),
+            _ => list.push(Candidate {
+                name: c.name.clone(),
+                country: c.country.clone(),
+                position: c.position,
+                population: None,
+            }),
+        }
+    }
+    for c in g.cities.iter().filter(|c| c.population >= SERVED_CITY_MIN_POPULATION) {
+        let (i, d) = h.nearest(c.position);
+        if d <= LARGE_AIRPORT_KM && h.list[i].large {
+            list.push(candidate(c));
+        }
+    }
+    merge_close(list, merge_km)
+}
+
+/// Keeps the most populous of candidates closer than `merge_km` to each other
+/// (0 keeps all but exact duplicates), the largest first.
+fn merge_close(mut order: Vec<Candidate>, merge_km: f64) -> Vec<Candidate> {
+    order.sort_by(|a, b| {
+        b.population
+            .unwrap_or(0)
+            .cmp(&a.population.unwrap_or(0))
+            .then(a.name.cmp(&b.name))
+            .then(a.position.lat.total_cmp(&b.position.lat).then(a.position.lon.total_cmp(&b.position.lon)))
+    });
+    order.dedup_by(|a, b| a.name == b.name && a.country == b.country && a.position == b.position);
     // A grid of quarter-degree cells: a city only needs checking against kept
     // cities in nearby cells. Indices stay small (|lat| ≤ 360, |lon| ≤ 720), so
     // the float-to-int conversions below cannot truncate.
@@ -49,12 +117,7 @@ pub fn city_candidates(min_population: u64, merge_km: f64) -> Vec<Candidate> {
             }
             grid.entry(cell(c.position)).or_default().push(c.position);
         }
-        out.push(Candidate {
-            name: c.name.clone(),
-            country: c.country.clone(),
-            position: c.position,
-            population: Some(c.population),
-        });
+        out.push(c);
     }
     out
 }
@@ -106,5 +169,20 @@ mod tests {
         assert!(city_candidates(0, 0.0).len() > 30_000);
         let airports = airport_candidates();
         assert!(airports.len() > 1000 && airports.iter().any(|a| a.name.contains("(NBO)")));
+    }
+
+    #[test]
+    fn default_candidates_are_members_cities_capitals_and_large_airport_cities() {
+        let members = vec![
+            Traveller::at("Near Soroti", 1.72, 33.61, 1).unwrap(),
+            Traveller::at("Kakamega", 0.28, 34.75, 1).unwrap(),
+        ];
+        let list = reachable_candidates(&members, 25.0);
+        let has = |n: &str| list.iter().any(|c| c.name == n);
+        assert!(has("Soroti") && has("Kakamega"), "members' own cities");
+        assert!(has("Kampala") && has("Nairobi") && has("Addis Ababa") && has("N'Djamena"), "capitals");
+        assert!(has("Johannesburg") && has("Dubai"), "cities with a large airport");
+        assert!(!has("Kananga"), "neither a capital, nor a member's city, nor served by a large airport");
+        assert!(list.len() > 300 && list.len() < 3000, "{}", list.len());
     }
 }

@@ -7,8 +7,38 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use super::geo::UnitVec;
+use super::hubs::Hub;
 use super::index::{CandidateIndex, Node};
-use super::travel::Metric;
+use super::travel::{Metric, TravelModel};
+
+/// Hub-aware travel in the solver: each member group's and candidate's
+/// nearest airport with scheduled service and the ground km to it. `metric`
+/// of the instance is then only a lower bound ([`super::travel::TravelModel::bound_metric`]).
+pub(crate) struct HubCosts {
+    pub hubs: &'static [Hub],
+    /// Per member group: access airports and the km to them ([`TravelModel::access`]).
+    pub group_hub: Vec<[(u32, f64); 2]>,
+    /// Per candidate, in the caller's order (mapped to tree order on build).
+    pub cand_hub: Vec<[(u32, f64); 2]>,
+    pub model: TravelModel,
+    /// Money of one flight, and the optimised quantity's.
+    pub air_cost: Metric,
+    pub air: Metric,
+    pub ground_slope: f64,
+    pub connection: f64,
+    pub is_cost: bool,
+    pub quotes: super::travel::Quotes,
+}
+
+/// Visa costs in the solver: per member group a passport set, per candidate a
+/// country, and the cost of each (set, country).
+pub(crate) struct VisaCosts {
+    pub group_set: Vec<u32>,
+    /// Per candidate, in the caller's order (mapped to tree order on build).
+    pub cand_country: Vec<u32>,
+    pub countries: usize,
+    pub table: Vec<f64>,
+}
 
 /// A float ordered by `total_cmp`, for heaps.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,6 +77,8 @@ pub(crate) struct Instance {
     override_start: Vec<usize>,
     /// Least known fare of each group (+∞ when it has none).
     pub min_override: Vec<f64>,
+    hub: Option<HubCosts>,
+    visa: Option<VisaCosts>,
 }
 
 impl Instance {
@@ -88,7 +120,58 @@ impl Instance {
             overrides: list.into_iter().map(|(_, t, v)| (t, v)).collect(),
             override_start,
             min_override,
+            hub: None,
+            visa: None,
         }
+    }
+
+    /// Adds hub-aware travel and visa costs (candidate data in the caller's order).
+    pub(crate) fn with_extras(mut self, hub: Option<HubCosts>, visa: Option<VisaCosts>) -> Self {
+        let original = &self.index.original;
+        self.hub = hub.map(|mut h| {
+            h.cand_hub = original.iter().map(|&o| h.cand_hub[o]).collect();
+            h
+        });
+        self.visa = visa.map(|mut v| {
+            v.cand_country = original.iter().map(|&o| v.cand_country[o]).collect();
+            v
+        });
+        self
+    }
+
+    /// Per-person travel (no visa) of group `i` at candidate `j` (tree position).
+    #[inline]
+    fn travel(&self, i: usize, j: usize) -> f64 {
+        let d = self.pos[i].distance_km(self.index.points[j]);
+        let Some(h) = &self.hub else {
+            return self.metric.eval(d);
+        };
+        if d < h.model.ground_max_km {
+            return h.ground_slope * d;
+        }
+        let hubs = h.hubs;
+        let route = h.model.choose_route(
+            &h.group_hub[i],
+            &h.cand_hub[j],
+            |a, b| hubs[a as usize].unit.distance_km(hubs[b as usize].unit),
+            |a, b| hubs[a as usize].large && hubs[b as usize].large,
+            &h.air_cost,
+            &h.quotes,
+        );
+        match route {
+            None => h.ground_slope * d,
+            Some(r) if h.is_cost => r.money,
+            Some(r) => {
+                let connection = if r.connection { h.connection } else { 0.0 };
+                h.ground_slope * (r.from.1 + r.to.1) + h.air.eval(r.hub_km) + connection
+            }
+        }
+    }
+
+    /// Per-person visa cost of group `i` at candidate `j` (tree position).
+    #[inline]
+    pub(crate) fn visa_cost(&self, i: usize, j: usize) -> f64 {
+        self.visa.as_ref().map_or(0.0, |v| v.table[v.group_set[i] as usize * v.countries + v.cand_country[j] as usize])
     }
 
     pub(crate) fn n(&self) -> usize {
@@ -105,10 +188,10 @@ impl Instance {
         if self.min_override[i].is_finite() {
             let list = &self.overrides[self.override_start[i]..self.override_start[i + 1]];
             if let Ok(k) = list.binary_search_by(|e| e.0.cmp(&j)) {
-                return list[k].1;
+                return list[k].1 + self.visa_cost(i, j);
             }
         }
-        self.metric.eval(self.pos[i].distance_km(self.index.points[j]))
+        self.travel(i, j) + self.visa_cost(i, j)
     }
 
     /// A lower bound on group `i`'s per-person cost at any candidate of `node`.
@@ -121,7 +204,7 @@ impl Instance {
     /// A lower bound (within a fraction of a cent) on [`Instance::cost`], cheaper to compute.
     #[inline]
     pub(crate) fn cost_lower(&self, i: usize, j: usize) -> f64 {
-        if self.min_override[i].is_finite() {
+        if self.min_override[i].is_finite() || self.visa.is_some() || self.hub.is_some() {
             return self.cost(i, j);
         }
         self.metric.lower(self.pos[i].distance_km_lower(self.index.points[j]))

@@ -4,7 +4,7 @@
 
 use super::geo::CoordinateError;
 use super::places::{Place, PlaceLookupError};
-use super::request::CandidateSource;
+use super::request::{CandidateSource, VisaPolicy};
 use super::travel::ModelError;
 
 /// Which input list a problem is in.
@@ -66,6 +66,17 @@ pub enum RowProblem {
     Place(PlaceLookupError),
     /// A fare row lacks its member or host, or its fare is not a number, 0 or more.
     BadFare(String),
+    /// A passport code the visa data does not know.
+    UnknownPassport(String),
+    /// An IATA code of no airport with scheduled service.
+    UnknownAirport(String),
+    /// A quoted fare in another currency than the travel model's.
+    Currency {
+        /// The currency in the row.
+        found: String,
+        /// The model's.
+        expected: String,
+    },
 }
 
 impl RowError {
@@ -157,6 +168,72 @@ pub enum PlanError {
     /// The travel model has a bad constant.
     #[error("invalid travel model: {0}")]
     InvalidModel(ModelError),
+    /// A traveller gave a passport the visa data does not know.
+    #[error("traveller {index} ({name}): unknown passport {passport:?}")]
+    UnknownPassport {
+        /// Position in the request's traveller list (from 0).
+        index: usize,
+        /// The traveller's name.
+        name: String,
+        /// The code given.
+        passport: String,
+    },
+    /// A pinned host is not a known place.
+    #[error("pinned host {name:?}: {error}")]
+    Pin {
+        /// The name given.
+        name: String,
+        /// Why it did not resolve.
+        error: PlaceLookupError,
+    },
+    /// The visa policy rules out every candidate host.
+    #[error("visa policy {policy:?} rules out all {candidates} candidate hosts")]
+    NoHostForVisaPolicy {
+        /// The policy.
+        policy: VisaPolicy,
+        /// Its allowance of advance visas.
+        max_advance_visas: u64,
+        /// Candidates before the policy.
+        candidates: usize,
+    },
+    /// The budget brings no one to any host.
+    #[error("budget {budget} below the cheapest answer {cheapest}")]
+    BudgetTooSmall {
+        /// The budget given.
+        budget: f64,
+        /// The least that brings anyone (with a spread: one person of each country or region).
+        cheapest: f64,
+    },
+    /// Linked hubs' capacities cannot hold everyone (k × max below the people) or
+    /// cannot all be filled (k × min above them).
+    #[error("{k} hubs of {min}..{max:?} people cannot hold {people}")]
+    LinkedCapacity {
+        /// Hubs.
+        k: usize,
+        /// Fewest people per hub.
+        min: u64,
+        /// Most people per hub.
+        max: Option<u64>,
+        /// People in the list.
+        people: u64,
+    },
+    /// No k candidate hubs share the asked working time.
+    #[error("no hubs share {overlap_hours} h (at most {best_hours} h)")]
+    LinkedOverlap {
+        /// Hours asked for.
+        overlap_hours: f64,
+        /// The most any k candidates share.
+        best_hours: f64,
+    },
+    /// A date is not `YYYY-MM-DD` or does not exist.
+    #[error("bad date {0:?}")]
+    BadDate(String),
+    /// A local window is not `HH:MM-HH:MM` with the end after the start.
+    #[error("bad window {0:?}")]
+    BadWindow(String),
+    /// A meeting length is not above 0 and at most 24 hours.
+    #[error("meeting length {0} h outside 0..=24")]
+    BadSlotLength(f64),
     /// An input list has problems; all of them (up to a limit) are listed.
     #[error("{list:?}: {} problem(s)", .errors.len())]
     Input {

@@ -11,7 +11,7 @@ use super::geo::LatLon;
 use super::places::resolve;
 use super::plan::{Candidate, Traveller};
 use super::request::CandidateSource;
-use super::travel::KnownFare;
+use super::travel::{KnownFare, QuotedFare};
 
 /// At most this many problems are listed for one file.
 const MAX_ERRORS: usize = 20;
@@ -117,6 +117,7 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
     let mut header = Vec::new();
     let name_c = need_column(&t, "name", &mut header);
     let (place_c, lat_c, lon_c, weight_c) = (t.column("place"), t.column("lat"), t.column("lon"), t.column("weight"));
+    let passport_c = t.column("passport");
     if place_c.is_none() && (lat_c.is_none() || lon_c.is_none()) {
         header.push(RowError::new(1, "place", RowProblem::NeedPlaceOrLatLon));
     }
@@ -144,12 +145,19 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
                 }
             },
         };
+        let passports = match parse_passports(cell(rec, passport_c)) {
+            Ok(p) => p,
+            Err(bad) => {
+                errors.push(RowError::new(row, "passport", RowProblem::UnknownPassport(bad)));
+                continue;
+            }
+        };
         let (lat, lon, place) = (cell(rec, lat_c), cell(rec, lon_c), cell(rec, place_c));
         let located = if !lat.is_empty() || !lon.is_empty() {
             let la = parse_coordinate(lat, row, "lat", &mut errors);
             let lo = parse_coordinate(lon, row, "lon", &mut errors);
             match (la, lo) {
-                (Some(la), Some(lo)) => position(la, lo, row, &mut errors),
+                (Some(la), Some(lo)) => position(la, lo, row, &mut errors).map(|p| (p, None)),
                 _ => None,
             }
         } else if place.is_empty() {
@@ -157,22 +165,38 @@ pub fn read_travellers<R: Read>(reader: R) -> Result<Vec<Traveller>, PlanError> 
             None
         } else {
             match resolve(place) {
-                Ok(p) => Some(p.position()),
+                Ok(p) => Some((p.position(), Some(p.country))),
                 Err(e) => {
                     errors.push(RowError::new(row, "place", RowProblem::Place(e)));
                     None
                 }
             }
         };
-        if let Some(position) = located {
+        if let Some((position, country)) = located {
             let place = (!place.is_empty()).then(|| place.to_owned());
-            out.push(Traveller { name: name.to_owned(), position, weight, place });
+            out.push(Traveller { weight, place, country, passports, ..Traveller::new(name, position) });
         }
     }
     if errors.is_empty() && out.is_empty() {
         return Err(PlanError::NoTravellers);
     }
     finish(what, errors, out)
+}
+
+/// Reads a `passport` cell: ISO-2 codes separated by `|` (empty: none given).
+/// `Err` holds the first code the visa data does not know.
+pub fn parse_passports(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for code in text.split('|').map(str::trim).filter(|c| !c.is_empty()) {
+        if !super::visas::is_known_passport(code) {
+            return Err(code.to_owned());
+        }
+        let code = code.to_ascii_uppercase();
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
 }
 
 /// Reads a custom candidate list (`name,lat,lon`, optional `country`).
@@ -245,6 +269,61 @@ pub fn read_known_fares<R: Read>(reader: R) -> Result<Vec<KnownFare>, PlanError>
     finish(what, errors, out)
 }
 
+/// Reads quoted fares (`from_iata,to_iata,price,currency,quoted_on`; `currency`
+/// and `quoted_on` optional). Prices must be in `currency`, the travel model's.
+///
+/// # Errors
+/// [`PlanError::Input`] listing each bad row (unknown airport, bad price, other currency).
+pub fn read_quoted_fares<R: Read>(reader: R, currency: &str) -> Result<Vec<QuotedFare>, PlanError> {
+    let what = InputList::Fares;
+    let mut errors = Vec::new();
+    let Some(t) = read_table(reader, &mut errors) else {
+        return finish(what, errors, Vec::new());
+    };
+    let mut header = Vec::new();
+    let cols = ["from_iata", "to_iata", "price"].map(|c| need_column(&t, c, &mut header));
+    let (currency_c, date_c) = (t.column("currency"), t.column("quoted_on"));
+    if !header.is_empty() {
+        return finish(what, header, Vec::new());
+    }
+    let hubs = super::hubs::hubs();
+    let mut out = Vec::new();
+    for (row, rec) in &t.rows {
+        let row = *row;
+        let (from, to, price) = (cell(rec, cols[0]), cell(rec, cols[1]), cell(rec, cols[2]));
+        let mut ok = true;
+        for (column, code) in [("from_iata", from), ("to_iata", to)] {
+            if hubs.by_iata(code).is_none() {
+                errors.push(RowError::new(row, column, RowProblem::UnknownAirport(code.to_owned())));
+                ok = false;
+            }
+        }
+        let found = cell(rec, currency_c);
+        if !found.is_empty() && !found.eq_ignore_ascii_case(currency) {
+            errors.push(RowError::new(
+                row,
+                "currency",
+                RowProblem::Currency { found: found.to_owned(), expected: currency.to_owned() },
+            ));
+            ok = false;
+        }
+        match price.trim_start_matches('$').parse::<f64>() {
+            Ok(p) if p.is_finite() && p >= 0.0 && ok => out.push(QuotedFare {
+                from_iata: from.to_ascii_uppercase(),
+                to_iata: to.to_ascii_uppercase(),
+                price: p,
+                quoted_on: cell(rec, date_c).to_owned(),
+            }),
+            Ok(p) if p.is_finite() && p >= 0.0 => {}
+            _ => errors.push(RowError::new(row, "price", RowProblem::BadFare(price.to_owned()))),
+        }
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+    }
+    finish(what, errors, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +384,35 @@ mod tests {
             ("name", &RowProblem::MissingColumn { have: vec!["who".into(), "where".into()] })
         );
         assert!(matches!(read_candidates("name,lat,lon\n".as_bytes()), Err(PlanError::NoCandidates { .. })));
+    }
+
+    #[test]
+    fn passports_are_read_and_an_unknown_one_is_named() {
+        let t =
+            read_travellers("name,place,passport\nAmina,Nairobi,KE|gb\nNdapewa,Windhoek,NA\nLena,Berlin,\n".as_bytes())
+                .unwrap();
+        assert_eq!(t[0].passports, ["KE", "GB"]);
+        assert_eq!(t[1].passports, ["NA"], "Namibia is a passport, not a missing value");
+        assert!(t[2].passports.is_empty());
+        assert_eq!(t[2].country.as_deref(), Some("DE"));
+        let errors = errors_of(read_travellers("name,place,passport\nA,Nairobi,KE|XX\n".as_bytes()));
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "passport"));
+        assert_eq!(errors[0].problem, RowProblem::UnknownPassport("XX".into()));
+    }
+
+    #[test]
+    fn quoted_fares_are_read_and_bad_rows_named() {
+        let q = read_quoted_fares(
+            "from_iata,to_iata,price,currency,quoted_on\nnbo,DSS,475,USD,2025-01-20\n".as_bytes(),
+            "USD",
+        )
+        .unwrap();
+        assert_eq!((q[0].from_iata.as_str(), q[0].to_iata.as_str(), q[0].price), ("NBO", "DSS", 475.0));
+        let bad =
+            read_quoted_fares("from_iata,to_iata,price,currency\nNBO,XXQ,475,USD\nNBO,DSS,400,EUR\n".as_bytes(), "USD");
+        let Err(PlanError::Input { errors, .. }) = bad else { panic!("{bad:?}") };
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "to_iata"));
+        assert_eq!(errors[1].problem, RowProblem::Currency { found: "EUR".into(), expected: "USD".into() });
     }
 
     #[test]

@@ -25,12 +25,48 @@ pub struct MapOptions {
     pub width: u32,
     /// Accessible title of the image.
     pub title: String,
+    /// Zoom to the region the members and hosts span (else the whole world).
+    pub zoom: bool,
+    /// The legend's three entries: home places, hosts, routes (empty: no legend).
+    pub legend: Vec<String>,
 }
 
 impl Default for MapOptions {
     fn default() -> Self {
-        Self { width: 960, title: "Where members live and where they would meet".to_owned() }
+        Self {
+            width: 960,
+            title: "Where members live and where they would meet".to_owned(),
+            zoom: true,
+            legend: vec!["members' home places".to_owned(), "host".to_owned(), "trip to the host".to_owned()],
+        }
     }
+}
+
+/// The viewBox (x, y, width, height) around `points` (view pixels), padded, in
+/// the world map's proportions, never beyond the world.
+fn extent(points: &[(f64, f64)]) -> (f64, f64, f64, f64) {
+    let (w, h) = (VIEW_W, view_h());
+    if points.is_empty() {
+        return (0.0, 0.0, w, h);
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for &(x, y) in points {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    let pad = 0.12 * (x1 - x0).max(y1 - y0) + 25.0;
+    let (mut bw, mut bh) = (x1 - x0 + 2.0 * pad, y1 - y0 + 2.0 * pad);
+    // The world's aspect ratio, so the image keeps its shape.
+    if bw / bh < w / h {
+        bw = bh * w / h;
+    } else {
+        bh = bw * h / w;
+    }
+    let (bw, bh) = (bw.min(w), bh.min(h));
+    let cx = f64::midpoint(x0, x1);
+    let cy = f64::midpoint(y0, y1);
+    let x = (cx - bw / 2.0).clamp(0.0, w - bw);
+    let y = (cy - bh / 2.0).clamp(0.0, h - bh);
+    (x, y, bw, bh)
 }
 
 fn scale() -> f64 {
@@ -134,6 +170,86 @@ fn ring_path(ring: &serde_json::Value, d: &mut String) {
     }
 }
 
+/// The legend in the view's top-left corner: a member dot, a host star and a
+/// route, each with its text; sizes divided by the zoom.
+fn legend(s: &mut String, [members, host, trip]: [&String; 3], (vx, vy): (f64, f64), z: f64) {
+    let (lx, ly, row) = (vx + 8.0 * z, vy + 8.0 * z, 18.0 * z);
+    let longest = [members, host, trip].iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    #[allow(clippy::cast_precision_loss)]
+    let width = (34.0 + 7.0 * longest as f64) * z;
+    let _ = write!(
+        s,
+        r#"<g class="legend"><rect x="{}" y="{}" width="{}" height="{}" rx="{}"/>"#,
+        px(lx),
+        px(ly),
+        px(width),
+        px(3.0 * row + 8.0 * z),
+        px3(3.0 * z)
+    );
+    let text_x = lx + 26.0 * z;
+    let mid = |i: f64| ly + 4.0 * z + row * (i + 0.5);
+    let _ = write!(
+        s,
+        r#"<circle class="member" cx="{}" cy="{}" r="{}"/><text x="{}" y="{}">{}</text>"#,
+        px(lx + 13.0 * z),
+        px(mid(0.0)),
+        px3(4.0 * z),
+        px(text_x),
+        px(mid(0.0) + 4.0 * z),
+        escape_xml(members)
+    );
+    let _ = write!(
+        s,
+        r#"<path class="star" transform="translate({},{}) scale({})" d="{STAR}"/><text x="{}" y="{}">{}</text>"#,
+        px(lx + 13.0 * z),
+        px(mid(1.0)),
+        px3(z * 0.8),
+        px(text_x),
+        px(mid(1.0) + 4.0 * z),
+        escape_xml(host)
+    );
+    let _ = write!(
+        s,
+        r#"<path class="route" d="M{},{}L{},{}"/><text x="{}" y="{}">{}</text></g>"#,
+        px(lx + 4.0 * z),
+        px(mid(2.0)),
+        px(lx + 22.0 * z),
+        px(mid(2.0)),
+        px(text_x),
+        px(mid(2.0) + 4.0 * z),
+        escape_xml(trip)
+    );
+}
+
+/// The map's stylesheet; strokes and the legend's text shrink with the zoom
+/// `z` (host markers are scaled as a whole, so their text is not).
+fn style(z: f64) -> String {
+    format!(
+        "<style>.sea{{fill:#f4f8fb}}.land{{fill:#e4e0d6;stroke:#fff;stroke-width:{}}}\
+         .route{{fill:none;stroke:#c0392b;stroke-opacity:.45;stroke-width:{}}}\
+         .member{{fill:#1f6f8b;fill-opacity:.85;stroke:#fff;stroke-width:{}}}.host path{{fill:#d35400;stroke:#fff;stroke-width:1}}\
+         .host text{{font:bold 12px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3}}\
+         .legend text{{font:bold {}px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:{}}}\
+         .legend rect{{fill:#fff;fill-opacity:.85;stroke:#999;stroke-width:{}}}.legend .star{{fill:#d35400;stroke:#fff;stroke-width:1}}</style>",
+        px3(0.4 * z),
+        px3(z),
+        px3(0.5 * z),
+        px3(12.0 * z),
+        px3(3.0 * z),
+        px3(0.5 * z)
+    )
+}
+
+/// A five-pointed star around the origin, about 18 px across.
+const STAR: &str = "M0,-9L2.6,-3.6L8.6,-2.8L4.2,1.4L5.3,7.3L0,4.5L-5.3,7.3L-4.2,1.4L-8.6,-2.8L-2.6,-3.6Z";
+
+/// Three decimals, for sizes that shrink with the zoom.
+fn px3(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-" { "0".to_owned() } else { s.to_owned() }
+}
+
 /// Formats an integer number of tenths ("123.4", "-0.5", "12").
 fn tenths(v: i64) -> String {
     let (sign, a) = if v < 0 { ("-", -v) } else { ("", v) };
@@ -182,24 +298,29 @@ type Home<'a> = (LatLon, u32, Vec<&'a str>);
 /// people), and one `<g class="host">` marker per host with its name.
 #[must_use]
 pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
-    let (w, h) = (VIEW_W, view_h());
+    let points: Vec<(f64, f64)> = plan
+        .assignments
+        .iter()
+        .map(|a| to_view(a.position))
+        .chain(plan.hosts.iter().map(|h| to_view(LatLon { lat: h.lat, lon: h.lon })))
+        .collect();
+    let (vx, vy, w, h) = if options.zoom { extent(&points) } else { (0.0, 0.0, VIEW_W, view_h()) };
+    // Sizes of marks and text stay the same on screen whatever the zoom.
+    let z = w / VIEW_W;
     let mut s = String::with_capacity(64 * 1024);
     let height = f64::from(options.width) * h / w;
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-labelledby="map-title">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{} {} {} {}" width="{}" height="{}" role="img" aria-labelledby="map-title">"#,
+        px(vx),
+        px(vy),
         px(w),
         px(h),
         options.width,
         px(height)
     );
     let _ = write!(s, r#"<title id="map-title">{}</title>"#, escape_xml(&options.title));
-    s.push_str(
-        "<style>.sea{fill:#f4f8fb}.land{fill:#e4e0d6;stroke:#fff;stroke-width:.4}\
-         .route{fill:none;stroke:#c0392b;stroke-opacity:.45;stroke-width:1}\
-         .member{fill:#1f6f8b;fill-opacity:.85;stroke:#fff;stroke-width:.5}.host path{fill:#d35400;stroke:#fff;stroke-width:1}\
-         .host text{font:bold 12px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3}</style>",
-    );
+    s.push_str(&style(z));
     // The sphere's outline, then the land.
     let mut outline = String::new();
     for (i, lat) in (-90..=90).step_by(5).enumerate() {
@@ -236,7 +357,7 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
     s.push_str(r#"<g class="members">"#);
     for (p, people, names) in homes.values() {
         let (x, y) = to_view(*p);
-        let r = (1.5 + f64::from(*people).sqrt()).min(9.0);
+        let r = (1.5 + f64::from(*people).sqrt()).min(9.0) * z;
         let mut label = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
         if names.len() > 3 {
             let _ = write!(label, " and {} more", names.len() - 3);
@@ -258,11 +379,15 @@ pub fn render_svg(plan: &Plan, options: &MapOptions) -> String {
         let name = escape_xml(&hst.name);
         let _ = write!(
             s,
-            r#"<g class="host" transform="translate({},{})"><title>{name}, {} ({people} people)</title><path d="M0,-9L2.6,-3.6L8.6,-2.8L4.2,1.4L5.3,7.3L0,4.5L-5.3,7.3L-4.2,1.4L-8.6,-2.8L-2.6,-3.6Z"/><text x="10" y="4">{name}</text></g>"#,
+            r#"<g class="host" transform="translate({},{}) scale({})"><title>{name}, {} ({people} people)</title><path d="{STAR}"/><text x="10" y="4">{name}</text></g>"#,
             px(x),
             px(y),
+            px3(z),
             escape_xml(&hst.country)
         );
+    }
+    if let [members, host, trip] = options.legend.as_slice() {
+        legend(&mut s, [members, host, trip], (vx, vy), z);
     }
     s.push_str("</svg>");
     s
@@ -285,6 +410,22 @@ mod tests {
         assert_eq!(escape_xml(r#"<a & "b">'"#), "&lt;a &amp; &quot;b&quot;&gt;&apos;");
         assert_eq!(tenths(-5), "-0.5");
         assert_eq!(tenths(1230), "123");
+    }
+
+    #[test]
+    fn the_map_zooms_to_the_members_and_keeps_its_shape() {
+        let everywhere = [(10.0, 10.0), (950.0, 450.0)];
+        let (x, y, w, h) = extent(&everywhere);
+        assert!(x.abs() < 1e-9 && y.abs() < 1e-9 && (w - VIEW_W).abs() < 1e-9 && (h - view_h()).abs() < 1e-9);
+        let east_africa = [to_view(LatLon { lat: -1.3, lon: 36.8 }), to_view(LatLon { lat: 0.3, lon: 32.6 })];
+        let (x, y, w, h) = extent(&east_africa);
+        assert!(w < VIEW_W / 4.0, "zoomed in: {w}");
+        assert!(((w / h) - VIEW_W / view_h()).abs() < 1e-9);
+        for (px, py) in east_africa {
+            assert!(px > x && px < x + w && py > y && py < y + h);
+        }
+        assert_eq!(px3(0.25), "0.25");
+        assert_eq!(px3(1.0), "1");
     }
 
     #[test]

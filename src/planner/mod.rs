@@ -25,6 +25,7 @@
 
 pub mod alternates;
 mod bisect;
+pub mod budget;
 pub mod candidates;
 mod center;
 mod cover;
@@ -32,9 +33,12 @@ mod engine;
 pub mod error;
 mod exact;
 pub mod geo;
+pub mod hubs;
+pub mod hybrid;
 mod index;
 pub mod input;
 mod lagrange;
+pub mod linked;
 pub mod map;
 mod median;
 pub mod places;
@@ -44,26 +48,35 @@ pub mod report;
 pub mod request;
 pub mod scenario;
 mod sigma;
+pub mod slots;
 pub mod solve;
 mod solver;
 pub mod travel;
+pub mod visas;
 
 pub use alternates::country_name_in;
-pub use candidates::{airport_candidates, city_candidates, exclude};
+pub use budget::{BudgetAnswer, BudgetRequest, Spread};
+pub use candidates::{airport_candidates, city_candidates, exclude, reachable_candidates};
 pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
-pub use input::{read_candidates, read_known_fares, read_travellers};
+pub use hybrid::FrontierPoint;
+pub use input::{read_candidates, read_known_fares, read_quoted_fares, read_travellers};
+pub use linked::{LinkedAnswer, LinkedAssignment, LinkedRequest};
 pub use map::{MapOptions, render_svg};
 pub use places::{Place, PlaceLookupError, closest_matches, resolve, search};
-pub use plan::{Assignment, Candidate, FareEnd, Host, MAX_WEIGHT, Objective, Plan, Totals, Traveller, UnusedFare};
+pub use plan::{
+    Assignment, Candidate, FareEnd, Host, HostCost, MAX_WEIGHT, Objective, Plan, Totals, Traveller, UnusedFare,
+};
 pub use report::{PlanJson, write_budget_csv};
 pub use request::{
     CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
-    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, plan,
+    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, VisaPolicy, plan,
 };
 pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
+pub use slots::{Slot, SlotRequest};
 pub use solve::{Progress, SolveOptions, solve, solve_with_progress};
-pub use travel::{KnownFare, Mode, ModelError, TravelModel, Trip};
+pub use travel::{KnownFare, Mode, ModelError, QuotedFare, TravelModel, Trip};
+pub use visas::{Requirement, VISA_DATA_DATE, VISA_DATA_SOURCE, VisaFact, VisaModel};
 
 #[cfg(test)]
 mod tests;

@@ -82,6 +82,7 @@ struct CityRow {
     lat: f64,
     lon: f64,
     population: u64,
+    timezone: String,
 }
 
 #[derive(Deserialize)]
@@ -89,11 +90,24 @@ struct CountryRow {
     iso2: String,
     name: String,
     continent: String,
+    capital: String,
+    capital_lat: Option<f64>,
+    capital_lon: Option<f64>,
+}
+
+/// A country's capital (countries.csv): its name and coordinates.
+pub(super) struct Capital {
+    pub(super) country: String,
+    pub(super) name: String,
+    pub(super) position: LatLon,
 }
 
 #[derive(Deserialize)]
 pub(super) struct AirportRow {
     pub(super) iata: String,
+    /// `large_airport` or `medium_airport` (OurAirports' `type`).
+    #[serde(rename = "type")]
+    pub(super) kind: String,
     pub(super) name: String,
     pub(super) municipality: String,
     pub(super) country: String,
@@ -110,6 +124,8 @@ pub(super) struct City {
     admin1: String,
     pub(super) position: LatLon,
     pub(super) population: u64,
+    /// IANA time zone (`Africa/Nairobi`).
+    pub(super) timezone: String,
 }
 
 pub(super) struct Gazetteer {
@@ -121,6 +137,10 @@ pub(super) struct Gazetteer {
     /// ISO alpha-2 → (name, continent code).
     countries: HashMap<String, (String, String)>,
     pub(super) airports: Vec<AirportRow>,
+    /// Capitals with coordinates.
+    pub(super) capitals: Vec<Capital>,
+    /// City indices sorted by latitude (nearest-city search).
+    by_lat: Vec<u32>,
 }
 
 pub(super) fn gazetteer() -> &'static Gazetteer {
@@ -139,6 +159,7 @@ pub(super) fn gazetteer() -> &'static Gazetteer {
                     admin1: r.admin1,
                     position,
                     population: r.population,
+                    timezone: r.timezone,
                 })
             })
             .collect();
@@ -148,18 +169,80 @@ pub(super) fn gazetteer() -> &'static Gazetteer {
             let (a, b) = (&cities[a as usize], &cities[b as usize]);
             a.folded.cmp(&b.folded).then(b.population.cmp(&a.population))
         });
-        let countries = csv::Reader::from_reader(COUNTRIES_CSV.as_bytes())
+        let rows: Vec<CountryRow> = csv::Reader::from_reader(COUNTRIES_CSV.as_bytes())
             .deserialize::<CountryRow>()
             .filter_map(Result::ok)
-            .map(|c| (c.iso2, (c.name, c.continent)))
             .collect();
+        let capitals = rows
+            .iter()
+            .filter_map(|c| {
+                let position = LatLon::new(c.capital_lat?, c.capital_lon?).ok()?;
+                (!c.capital.is_empty()).then(|| Capital { country: c.iso2.clone(), name: c.capital.clone(), position })
+            })
+            .collect();
+        let countries = rows.into_iter().map(|c| (c.iso2, (c.name, c.continent))).collect();
+        let mut by_lat: Vec<u32> = (0..u32::try_from(cities.len()).unwrap_or(u32::MAX)).collect();
+        by_lat.sort_by(|&a, &b| cities[a as usize].position.lat.total_cmp(&cities[b as usize].position.lat));
         let airports = csv::Reader::from_reader(AIRPORTS_CSV.as_bytes())
             .deserialize::<AirportRow>()
             .filter_map(Result::ok)
             .collect();
         let by_id = cities.iter().zip(0..).map(|(c, i)| (c.id, i)).collect();
-        Gazetteer { cities, by_name, by_id, countries, airports }
+        Gazetteer { cities, by_name, by_id, countries, airports, capitals, by_lat }
     })
+}
+
+/// Km per degree of latitude (an upper bound on the great-circle km per
+/// degree of latitude difference is not needed: this is a lower bound).
+const KM_PER_DEGREE_LAT: f64 = 111.19;
+
+/// The index (into `items`, sorted by latitude through `order`) nearest to `p`:
+/// scans outwards from `p`'s latitude and stops once the latitude difference
+/// alone is farther than the best found. Exact.
+pub(super) fn nearest_by_lat(order: &[u32], lat_of: impl Fn(u32) -> LatLon, p: LatLon) -> Option<(u32, f64)> {
+    let start = order.partition_point(|&i| lat_of(i).lat < p.lat);
+    let mut best: Option<(u32, f64)> = None;
+    let (mut down, mut up) = (start, start);
+    loop {
+        let limit = best.map_or(f64::INFINITY, |b| b.1);
+        let next_up = order.get(up).filter(|&&i| (lat_of(i).lat - p.lat) * KM_PER_DEGREE_LAT <= limit);
+        let next_down = down
+            .checked_sub(1)
+            .and_then(|d| order.get(d))
+            .filter(|&&i| (p.lat - lat_of(i).lat) * KM_PER_DEGREE_LAT <= limit);
+        if next_up.is_none() && next_down.is_none() {
+            return best;
+        }
+        for &i in next_up.into_iter().chain(next_down) {
+            let d = haversine_km(p, lat_of(i));
+            if best.is_none_or(|b| d < b.1) {
+                best = Some((i, d));
+            }
+        }
+        if next_up.is_some() {
+            up += 1;
+        }
+        if next_down.is_some() {
+            down -= 1;
+        }
+    }
+}
+
+/// The gazetteer city nearest to a position, and how far it is (km).
+#[must_use]
+pub fn nearest_city(p: LatLon) -> Option<(Place, f64)> {
+    let g = gazetteer();
+    nearest_by_lat(&g.by_lat, |i| g.cities[i as usize].position, p).map(|(i, d)| (to_place(&g.cities[i as usize]), d))
+}
+
+/// The IANA time zone of the gazetteer city nearest to a position, with that
+/// city's label and distance (km), so a caller can say where it came from.
+#[must_use]
+pub fn nearest_timezone(p: LatLon) -> Option<(&'static str, String, f64)> {
+    let g = gazetteer();
+    let (i, d) = nearest_by_lat(&g.by_lat, |i| g.cities[i as usize].position, p)?;
+    let c = &g.cities[i as usize];
+    Some((c.timezone.as_str(), format!("{}, {}", c.name, c.country), d))
 }
 
 /// Folds a name for matching: transliterated to ASCII (accents dropped),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::engine::Aggregate;
 use super::geo::{CoordinateError, LatLon};
 use super::travel::{Quantity, Trip};
+use super::visas::{Requirement, VisaFact};
 
 /// The most people one line may stand for (one place, one weight): sums stay far from
 /// overflow, and a typing slip (4294967295 people) is refused rather than planned.
@@ -32,6 +33,13 @@ pub struct Traveller {
     /// The home place as the user named it, when it was named.
     #[serde(default)]
     pub place: Option<String>,
+    /// The home country (ISO-2) when the place was resolved to a city; else the
+    /// country of the nearest city is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Passports travelled on (ISO-2); empty: the home country's. With several, the easiest is used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passports: Vec<String>,
 }
 
 fn one_person() -> u32 {
@@ -42,7 +50,7 @@ impl Traveller {
     /// One person at a position.
     #[must_use]
     pub fn new(name: impl Into<String>, position: LatLon) -> Self {
-        Self { name: name.into(), position, weight: 1, place: None }
+        Self { name: name.into(), position, weight: 1, place: None, country: None, passports: Vec::new() }
     }
 
     /// `weight` people travelling from (`lat`, `lon`). A weight of 0 is kept
@@ -51,7 +59,7 @@ impl Traveller {
     /// # Errors
     /// [`CoordinateError`] when the coordinates are out of range.
     pub fn at(name: impl Into<String>, lat: f64, lon: f64, weight: u32) -> Result<Self, CoordinateError> {
-        Ok(Self { name: name.into(), position: LatLon::new(lat, lon)?, weight, place: None })
+        Ok(Self { weight, ..Self::new(name, LatLon::new(lat, lon)?) })
     }
 }
 
@@ -162,8 +170,59 @@ pub struct Assignment {
     pub weight: u32,
     /// Index into [`Plan::hosts`].
     pub host: usize,
-    /// The per-person trip.
+    /// The per-person trip (its cost includes the visa's).
     pub trip: Trip,
+    /// What entering the host's country takes with the member's easiest
+    /// passport (none when the dataset does not know the passport or the country).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visa: Option<VisaFact>,
+}
+
+/// Why a host costs what it costs: its members' money by part (people counted by weight).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostCost {
+    /// People meeting there.
+    pub people: u64,
+    /// Road and rail (to and from airports, or the whole way).
+    pub ground: f64,
+    /// Flights (known fares included).
+    pub air: f64,
+    /// Connections.
+    pub connections: f64,
+    /// Visas.
+    pub visas: f64,
+    /// Everything.
+    pub total: f64,
+    /// People who need a visa obtained in advance from a consulate.
+    pub advance_visas: u64,
+    /// People refused admission with every passport they gave.
+    pub refused: u64,
+    /// The longest visa lead time among them, weeks.
+    pub max_visa_weeks: f64,
+}
+
+impl HostCost {
+    /// One breakdown per host (index into the plan's hosts).
+    #[must_use]
+    pub fn of(assignments: &[Assignment], hosts: usize) -> Vec<Self> {
+        let mut out = vec![Self::default(); hosts];
+        for a in assignments {
+            let Some(h) = out.get_mut(a.host) else { continue };
+            let w = f64::from(a.weight);
+            h.people += u64::from(a.weight);
+            h.ground += w * a.trip.ground_cost;
+            h.air += w * a.trip.air_cost;
+            h.connections += w * a.trip.connection_cost;
+            h.visas += w * a.trip.visa_cost;
+            h.total += w * a.trip.cost;
+            if let Some(v) = &a.visa {
+                h.advance_visas += if v.requirement.in_advance() { u64::from(a.weight) } else { 0 };
+                h.refused += if v.requirement == Requirement::NoAdmission { u64::from(a.weight) } else { 0 };
+                h.max_visa_weeks = h.max_visa_weeks.max(v.weeks);
+            }
+        }
+        out
+    }
 }
 
 /// Sums and extremes over everyone travelling (weights counted).
@@ -251,6 +310,9 @@ pub struct Plan {
     /// Known fares that name no participant or no candidate host, so went unused.
     #[serde(default)]
     pub unused_fares: Vec<UnusedFare>,
+    /// Each host's cost by part (why it wins), in the order of `hosts`.
+    #[serde(default)]
+    pub breakdown: Vec<HostCost>,
 }
 
 /// A known fare the plan could not use, and which end it could not find.

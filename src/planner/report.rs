@@ -8,8 +8,13 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::plan::{Objective, Plan, Totals};
+use super::budget::BudgetAnswer;
+use super::hybrid::FrontierPoint;
+use super::plan::{HostCost, Objective, Plan, Totals};
+use super::request::PlanAnswer;
+use super::slots::Slot;
 use super::travel::Mode;
+use super::visas::{Requirement, VISA_DATA_DATE};
 
 fn round(v: f64, decimals: i32) -> f64 {
     let f = 10_f64.powi(decimals);
@@ -37,6 +42,38 @@ pub struct PlanJson {
     pub assignments: Vec<AssignmentJson>,
     /// Sums over everyone.
     pub totals: Totals,
+    /// Each host's cost by part (ground, air, connections, visas): why it wins.
+    pub breakdown: Vec<HostCost>,
+    /// The date of the visa data behind every `visa`.
+    pub visa_data: String,
+    /// Best start times for a virtual meeting (with `--slots`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<Slot>,
+    /// The hybrid frontier (with `--hybrid`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frontier: Vec<FrontierPoint>,
+    /// Who a budget brings (with `--budget`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetAnswer>,
+    /// The linked multi-hub gathering (with `--linked-hubs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked: Option<super::linked::LinkedAnswer>,
+    /// With `--slots` and k > 1: the UTC-offset spread (hours) inside each regional gathering.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tz_spread_hours: Vec<f64>,
+}
+
+/// A member's visa for their host in [`AssignmentJson`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VisaJson {
+    /// `citizen`, `visa_free`, `eta`, `e_visa`, `visa_on_arrival`, `visa_required` or `no_admission`.
+    pub requirement: Requirement,
+    /// The passport it is for (the easiest of the member's).
+    pub passport: String,
+    /// Cost per person.
+    pub cost: f64,
+    /// Weeks to allow.
+    pub weeks: f64,
 }
 
 /// A host in [`PlanJson`].
@@ -67,6 +104,19 @@ pub struct AssignmentJson {
     pub co2_kg: f64,
     /// One-way hours.
     pub hours: f64,
+    /// `ground` or `air`.
+    pub mode: Mode,
+    /// Airport flown from (IATA), for hub-aware air trips.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_airport: Option<String>,
+    /// Airport flown to (IATA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_airport: Option<String>,
+    /// Whether `cost` holds a quoted (known) fare rather than an estimate.
+    pub quoted: bool,
+    /// The member's visa for the host's country (absent when the data does not cover it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visa: Option<VisaJson>,
 }
 
 impl From<&Plan> for PlanJson {
@@ -102,6 +152,16 @@ impl From<&Plan> for PlanJson {
                     cost: money(a.trip.cost),
                     co2_kg: round(a.trip.co2_kg, 1),
                     hours: round(a.trip.hours, 1),
+                    mode: a.trip.mode,
+                    from_airport: a.trip.from_airport.clone(),
+                    to_airport: a.trip.to_airport.clone(),
+                    quoted: a.trip.known_fare,
+                    visa: a.visa.as_ref().map(|v| VisaJson {
+                        requirement: v.requirement,
+                        passport: v.passport.clone(),
+                        cost: money(v.cost),
+                        weeks: round(v.weeks, 1),
+                    }),
                 })
                 .collect(),
             totals: Totals {
@@ -116,6 +176,39 @@ impl From<&Plan> for PlanJson {
                 max_hours: round(t.max_hours, 1),
                 currency: t.currency.clone(),
             },
+            breakdown: p
+                .breakdown
+                .iter()
+                .map(|b| HostCost {
+                    ground: money(b.ground),
+                    air: money(b.air),
+                    connections: money(b.connections),
+                    visas: money(b.visas),
+                    total: money(b.total),
+                    ..b.clone()
+                })
+                .collect(),
+            visa_data: VISA_DATA_DATE.to_owned(),
+            slots: Vec::new(),
+            frontier: Vec::new(),
+            budget: None,
+            linked: None,
+            tz_spread_hours: Vec::new(),
+        }
+    }
+}
+
+impl PlanJson {
+    /// The JSON of an answer: its plan for k, with the slots, frontier and budget asked for.
+    #[must_use]
+    pub fn of(answer: &PlanAnswer) -> Self {
+        Self {
+            slots: answer.slots.clone(),
+            frontier: answer.frontier.clone(),
+            budget: answer.budget.clone(),
+            linked: answer.linked.clone(),
+            tz_spread_hours: answer.tz_spread_hours.clone(),
+            ..Self::from(answer.plan())
         }
     }
 }
@@ -146,6 +239,9 @@ pub fn write_budget_csv<W: Write>(plan: &Plan, writer: W) -> Result<(), csv::Err
         "currency",
         "cost_per_person",
         "fare_source",
+        "visa",
+        "visa_cost",
+        "visa_weeks",
         "co2_kg_per_person",
         "hours_one_way",
         "row_cost",
@@ -167,6 +263,9 @@ pub fn write_budget_csv<W: Write>(plan: &Plan, writer: W) -> Result<(), csv::Err
             plan.totals.currency.clone(),
             format!("{:.2}", t.cost),
             if t.known_fare { "known".into() } else { "estimate".into() },
+            a.visa.as_ref().map_or(String::new(), |v| v.requirement.as_str().to_owned()),
+            format!("{:.2}", t.visa_cost),
+            a.visa.as_ref().map_or(String::new(), |v| format!("{:.1}", v.weeks)),
             format!("{:.1}", t.co2_kg),
             format!("{:.1}", t.hours),
             format!("{:.2}", f64::from(a.weight) * t.cost),

@@ -13,13 +13,20 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::candidates::{airport_candidates, city_candidates, exclude};
+use super::budget::{BudgetAnswer, BudgetRequest, bring};
+use super::candidates::{airport_candidates, city_candidates, exclude, reachable_candidates};
 use super::error::PlanError;
 use super::geo::LatLon;
+use super::hybrid::{FrontierPoint, frontier};
+use super::linked::{LinkedAnswer, LinkedRequest, linked};
+use super::places::resolve;
 use super::plan::{Candidate, Objective, Plan, Traveller};
 use super::scenario::{Comparison, CurvePoint};
+use super::slots::{Slot, SlotRequest, best_slots};
 use super::solve::{Progress, SolveOptions, solve_with_progress};
 use super::travel::TravelModel;
+use super::visas::VISA_DATA_DATE;
+use super::visas::{Requirement, is_known_passport, passports_of};
 
 /// Default smallest population of a candidate host city: large cities have
 /// the scheduled flights a gathering needs.
@@ -37,8 +44,11 @@ pub const DEFAULT_CURVE_TO: usize = 5;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CandidateSource {
-    /// The bundled GeoNames cities of at least `min_population` people, districts within `merge_km` merged.
+    /// Hosts people can reach: the members' own cities, capitals and cities
+    /// served by a large airport ([`reachable_candidates`]).
     #[default]
+    Reachable,
+    /// The bundled GeoNames cities of at least `min_population` people, districts within `merge_km` merged.
     Cities,
     /// Airports with scheduled passenger service.
     Airports,
@@ -70,6 +80,14 @@ pub struct PlanRequest {
     pub listed: Vec<Candidate>,
     /// Hosts ruled out: city names or two-letter country codes.
     pub exclude: Vec<String>,
+    /// Pinned hosts (place names, "City, CC"): when any are given, only these are considered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pin: Vec<String>,
+    /// Which hosts visas rule out.
+    pub visa_policy: VisaPolicy,
+    /// With [`VisaPolicy::NoAdvanceVisa`]: how many people may still need a visa
+    /// obtained in advance (default 0).
+    pub max_advance_visas: u64,
     /// Stop improving once the certified gap is at most this fraction.
     pub target_gap: f64,
     /// Stop improving after this many seconds and report the gap reached.
@@ -78,6 +96,18 @@ pub struct PlanRequest {
     pub curve_to: usize,
     /// The travel model, known fares included.
     pub model: TravelModel,
+    /// Also rank start times for a virtual meeting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slots: Option<SlotRequest>,
+    /// Also compute the hybrid frontier (k = 1 … max(k, 5)).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hybrid: bool,
+    /// Also answer "who can we bring for this budget?".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetRequest>,
+    /// Also plan a linked multi-hub gathering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedRequest>,
 }
 
 impl Default for PlanRequest {
@@ -86,15 +116,48 @@ impl Default for PlanRequest {
             travellers: Vec::new(),
             objective: Objective::TotalCost,
             k: 1,
-            candidates: CandidateSource::Cities,
+            candidates: CandidateSource::Reachable,
             min_population: DEFAULT_MIN_POPULATION,
             merge_km: DEFAULT_MERGE_KM,
             listed: Vec::new(),
             exclude: Vec::new(),
+            pin: Vec::new(),
+            visa_policy: VisaPolicy::NoRefusal,
+            max_advance_visas: 0,
             target_gap: DEFAULT_TARGET_GAP,
             time_limit_secs: DEFAULT_TIME_LIMIT_SECS,
             curve_to: DEFAULT_CURVE_TO,
             model: TravelModel::default(),
+            slots: None,
+            hybrid: false,
+            budget: None,
+            linked: None,
+        }
+    }
+}
+
+/// Which hosts visas rule out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VisaPolicy {
+    /// Every host stays; a refused member is costed as needing a consular visa and flagged.
+    Any,
+    /// Hosts where anyone would be refused admission are left out (the default).
+    #[default]
+    NoRefusal,
+    /// As `no-refusal`, and hosts where more than `max_advance_visas` people need a
+    /// visa obtained in advance are left out.
+    NoAdvanceVisa,
+}
+
+impl VisaPolicy {
+    /// The name used on the command line and in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::NoRefusal => "no-refusal",
+            Self::NoAdvanceVisa => "no-advance-visa",
         }
     }
 }
@@ -108,6 +171,25 @@ pub struct PlanAnswer {
     /// How the objective falls as k grows (empty when the request asked for none).
     #[serde(default)]
     pub curve: Vec<CurvePoint>,
+    /// The date of the visa data behind every visa fact.
+    #[serde(default)]
+    pub visa_data: String,
+    /// Best start times for a virtual meeting, best first (when asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<Slot>,
+    /// The hybrid frontier (when asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frontier: Vec<FrontierPoint>,
+    /// Who a budget brings (when asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetAnswer>,
+    /// The linked multi-hub gathering (when asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedAnswer>,
+    /// With virtual slots and k > 1: the spread of UTC offsets (hours) inside each
+    /// regional gathering, on the slots' date, in the order of its hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tz_spread_hours: Vec<f64>,
 }
 
 impl PlanAnswer {
@@ -136,6 +218,11 @@ impl PlanRequest {
     /// The first problem found, as data (see [`PlanError`]).
     pub fn validate(&self) -> Result<(), PlanError> {
         validate_travellers(&self.travellers)?;
+        for (index, t) in self.travellers.iter().enumerate() {
+            if let Some(p) = t.passports.iter().find(|p| !is_known_passport(p)) {
+                return Err(PlanError::UnknownPassport { index, name: t.name.clone(), passport: p.clone() });
+            }
+        }
         if self.k == 0 {
             return Err(PlanError::ZeroK);
         }
@@ -153,10 +240,15 @@ impl PlanRequest {
     /// # Errors
     /// [`PlanError::NoCandidates`] when none is left.
     pub fn candidate_hosts(&self) -> Result<Vec<Candidate>, PlanError> {
-        let mut list = match self.candidates {
-            CandidateSource::Cities => city_candidates(self.min_population, self.merge_km),
-            CandidateSource::Airports => airport_candidates(),
-            CandidateSource::Listed => self.listed.clone(),
+        let mut list = if self.pin.is_empty() {
+            match self.candidates {
+                CandidateSource::Reachable => reachable_candidates(&self.travellers, self.merge_km),
+                CandidateSource::Cities => city_candidates(self.min_population, self.merge_km),
+                CandidateSource::Airports => airport_candidates(),
+                CandidateSource::Listed => self.listed.clone(),
+            }
+        } else {
+            self.pinned()?
         };
         let before = list.len();
         exclude(&mut list, &self.exclude);
@@ -167,7 +259,55 @@ impl PlanRequest {
                 excluded: before,
             });
         }
+        let before = list.len();
+        self.apply_visa_policy(&mut list);
+        if list.is_empty() {
+            return Err(PlanError::NoHostForVisaPolicy {
+                policy: self.visa_policy,
+                max_advance_visas: self.max_advance_visas,
+                candidates: before,
+            });
+        }
         Ok(list)
+    }
+
+    /// The pinned hosts, each resolved to a city.
+    fn pinned(&self) -> Result<Vec<Candidate>, PlanError> {
+        self.pin
+            .iter()
+            .map(|name| match resolve(name) {
+                Ok(p) => Ok(Candidate {
+                    name: p.name.clone(),
+                    country: p.country.clone(),
+                    position: p.position(),
+                    population: Some(p.population),
+                }),
+                Err(error) => Err(PlanError::Pin { name: name.clone(), error }),
+            })
+            .collect()
+    }
+
+    /// Drops the hosts the visa policy rules out (decided per country).
+    fn apply_visa_policy(&self, list: &mut Vec<Candidate>) {
+        if self.visa_policy == VisaPolicy::Any {
+            return;
+        }
+        let passports: Vec<(u64, Vec<String>)> =
+            self.travellers.iter().map(|t| (u64::from(t.weight), passports_of(t))).collect();
+        let mut verdict: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        list.retain(|c| {
+            *verdict.entry(c.country.clone()).or_insert_with(|| {
+                let (mut refused, mut advance) = (0, 0);
+                for (w, p) in &passports {
+                    match self.model.visa.fact(p, &c.country).map(|f| f.requirement) {
+                        Some(Requirement::NoAdmission) => refused += w,
+                        Some(Requirement::VisaRequired) => advance += w,
+                        _ => {}
+                    }
+                }
+                refused == 0 && (self.visa_policy == VisaPolicy::NoRefusal || advance <= self.max_advance_visas)
+            })
+        });
     }
 }
 
@@ -203,9 +343,15 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
     let candidates = request.candidate_hosts()?;
     let options = request.solve_options();
     let (travellers, model, objective) = (&request.travellers, &request.model, request.objective);
+    let slots = match &request.slots {
+        Some(s) => best_slots(&request.travellers, s)?,
+        None => Vec::new(),
+    };
     let curve_to = if request.curve_to == 0 { 0 } else { request.curve_to.max(request.k) };
+    // The frontier needs k = 1 … max(k, 5) solved, curve or not.
+    let solve_to = if request.hybrid { curve_to.max(DEFAULT_CURVE_TO).max(request.k) } else { curve_to };
     // k = 1 always (the one-gathering scenario), the requested k, and the curve's.
-    let ks: Vec<usize> = (1..=curve_to.max(request.k)).filter(|&k| k == 1 || k == request.k || k <= curve_to).collect();
+    let ks: Vec<usize> = (1..=solve_to.max(request.k)).filter(|&k| k == 1 || k == request.k || k <= solve_to).collect();
     #[allow(clippy::cast_precision_loss)]
     let runs = ks.len() as f64;
     let mut plans: Vec<Plan> = Vec::with_capacity(ks.len());
@@ -237,7 +383,37 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
     } else {
         std::iter::once(&one).chain(rest.iter()).filter(|p| p.k <= curve_to).map(CurvePoint::of_plan).collect()
     };
-    let answer = PlanAnswer { comparison: Comparison::of(one, regional, travellers, model), curve };
+    let frontier_points = if request.hybrid {
+        let all: Vec<Plan> = std::iter::once(one.clone()).chain(rest.iter().cloned()).collect();
+        frontier(&all, model)
+    } else {
+        Vec::new()
+    };
+    let budget = match &request.budget {
+        Some(b) => Some(bring(travellers, &candidates, model, b)?),
+        None => None,
+    };
+    let linked_answer = match &request.linked {
+        Some(l) => Some(linked(travellers, &candidates, objective, model, l, &options)?),
+        None => None,
+    };
+    let tz_spread_hours = match (&request.slots, &regional) {
+        (Some(s), Some(r)) => {
+            let groups: Vec<usize> = r.assignments.iter().map(|a| a.host).collect();
+            super::slots::offset_spread(travellers, &groups, r.k, &s.on)?
+        }
+        _ => Vec::new(),
+    };
+    let answer = PlanAnswer {
+        comparison: Comparison::of(one, regional, travellers, model),
+        curve,
+        visa_data: VISA_DATA_DATE.to_owned(),
+        slots,
+        frontier: frontier_points,
+        budget,
+        linked: linked_answer,
+        tz_spread_hours,
+    };
     let chosen = answer.plan();
     progress(Progress { fraction: 1.0, value: chosen.value, lower_bound: chosen.lower_bound });
     Ok(answer)
@@ -333,7 +509,12 @@ mod tests {
 
     #[test]
     fn errors_carry_what_the_reader_needs_to_fix_them() {
-        let r = PlanRequest { travellers: three(), min_population: 100_000_000, ..PlanRequest::default() };
+        let r = PlanRequest {
+            travellers: three(),
+            candidates: CandidateSource::Cities,
+            min_population: 100_000_000,
+            ..PlanRequest::default()
+        };
         assert_eq!(
             plan(&r, &mut |_| {}).unwrap_err(),
             PlanError::NoCandidates { hosts: CandidateSource::Cities, min_population: 100_000_000, excluded: 0 }

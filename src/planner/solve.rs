@@ -7,14 +7,16 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::engine::{Aggregate, Instance};
+use super::engine::{Aggregate, HubCosts, Instance, VisaCosts};
 use super::error::PlanError;
-use super::geo::{UnitVec, haversine_km};
+use super::geo::{LatLon, UnitVec};
+use super::hubs::hubs;
 use super::places::fold;
-use super::plan::{Assignment, Candidate, FareEnd, Host, Objective, Plan, Totals, Traveller, UnusedFare};
+use super::plan::{Assignment, Candidate, FareEnd, Host, HostCost, Objective, Plan, Totals, Traveller, UnusedFare};
 use super::request::{CandidateSource, DEFAULT_TARGET_GAP, DEFAULT_TIME_LIMIT_SECS, validate_travellers};
 use super::solver::{Limits, Outcome};
 use super::travel::{Quantity, TravelModel};
+use super::visas::passports_of;
 use super::{center, exact, median};
 
 /// Knobs of the solver. The defaults suit interactive use.
@@ -94,43 +96,10 @@ pub fn solve_with_progress(
         return Err(PlanError::KExceedsCandidates { k, candidates: candidates.len() });
     }
     model.validate().map_err(PlanError::InvalidModel)?;
-    let mut unused = Vec::new();
-    let fares = match_known_fares(travellers, candidates, model, &mut unused);
-
-    // Group people sharing a home place, unless a known fare singles them out.
-    let mut group_of = vec![0; travellers.len()];
-    let mut key_to_group: HashMap<(u64, u64), usize> = HashMap::new();
-    let mut pos = Vec::new();
-    let mut weight = Vec::new();
-    for (t, tr) in travellers.iter().enumerate() {
-        let own = fares.keys().any(|&(row, _)| row == t);
-        let key = (tr.position.lat.to_bits(), tr.position.lon.to_bits());
-        let g = match key_to_group.get(&key) {
-            Some(&g) if !own => g,
-            _ => {
-                pos.push(UnitVec::from_latlon(tr.position));
-                weight.push(0.0);
-                if !own {
-                    key_to_group.insert(key, pos.len() - 1);
-                }
-                pos.len() - 1
-            }
-        };
-        weight[g] += f64::from(tr.weight);
-        group_of[t] = g;
+    let Prepared { inst, passports, fares, unused, places, .. } = prepare(travellers, candidates, objective, model);
+    if k > places {
+        return Err(PlanError::KExceedsPlaces { k, places });
     }
-    if k > pos.len() {
-        return Err(PlanError::KExceedsPlaces { k, places: pos.len() });
-    }
-    let overrides: Vec<(usize, usize, f64)> = if objective.quantity() == Quantity::Cost {
-        fares.iter().map(|(&(row, cand), &fare)| (group_of[row], cand, fare)).collect()
-    } else {
-        Vec::new()
-    };
-    let cand_pos: Vec<UnitVec> = candidates.iter().map(|c| UnitVec::from_latlon(c.position)).collect();
-    let places = pos.len();
-    let inst =
-        Instance::new(pos, weight, model.metric(objective.quantity()), &cand_pos, objective.aggregate(), &overrides);
 
     let limits = Limits { target_gap: options.target_gap, deadline: started + options.time_limit, seed: options.seed };
     let mut report = |fraction: f64, value: f64, lower_bound: f64| progress(Progress { fraction, value, lower_bound });
@@ -154,10 +123,121 @@ pub fn solve_with_progress(
     };
     let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| inst.index.original[t]).collect();
     let plan = build_plan(
-        travellers, candidates, &host_idx, objective, model, &fares, &outcome, method, unused, started, places,
+        travellers, &passports, candidates, &host_idx, objective, model, &fares, &outcome, method, unused, started,
+        places,
     );
     progress(Progress { fraction: 1.0, value: plan.value, lower_bound: plan.lower_bound });
     Ok(plan)
+}
+
+/// The solver's instance for a request, with what turning its answer into a plan needs.
+pub(crate) struct Prepared {
+    pub inst: Instance,
+    pub passports: Vec<Vec<String>>,
+    pub fares: HashMap<(usize, usize), f64>,
+    pub unused: Vec<UnusedFare>,
+    /// Distinct member groups (home place and passports).
+    pub places: usize,
+    /// Each traveller's member group.
+    pub group_of: Vec<usize>,
+}
+
+/// Groups the travellers, matches known fares and builds the solver's instance
+/// (hub-aware and visa-aware as the model says). The inputs must be valid.
+pub(crate) fn prepare(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    objective: Objective,
+    model: &TravelModel,
+) -> Prepared {
+    let mut unused = Vec::new();
+    let fares = match_known_fares(travellers, candidates, model, &mut unused);
+
+    let passports: Vec<Vec<String>> = travellers.iter().map(passports_of).collect();
+    // Group people sharing a home place and passports, unless a known fare singles them out.
+    let mut group_of = vec![0; travellers.len()];
+    let mut key_to_group: HashMap<(u64, u64, String), usize> = HashMap::new();
+    let mut pos = Vec::new();
+    let mut group_at: Vec<LatLon> = Vec::new();
+    let mut group_passports: Vec<String> = Vec::new();
+    let mut weight = Vec::new();
+    for (t, tr) in travellers.iter().enumerate() {
+        let own = fares.keys().any(|&(row, _)| row == t);
+        let key = (tr.position.lat.to_bits(), tr.position.lon.to_bits(), passports[t].join("|"));
+        let g = match key_to_group.get(&key) {
+            Some(&g) if !own => g,
+            _ => {
+                pos.push(UnitVec::from_latlon(tr.position));
+                group_at.push(tr.position);
+                group_passports.push(key.2.clone());
+                weight.push(0.0);
+                if !own {
+                    key_to_group.insert(key, pos.len() - 1);
+                }
+                pos.len() - 1
+            }
+        };
+        weight[g] += f64::from(tr.weight);
+        group_of[t] = g;
+    }
+    let overrides: Vec<(usize, usize, f64)> = if objective.quantity() == Quantity::Cost {
+        fares.iter().map(|(&(row, cand), &fare)| (group_of[row], cand, fare)).collect()
+    } else {
+        Vec::new()
+    };
+    let cand_pos: Vec<UnitVec> = candidates.iter().map(|c| UnitVec::from_latlon(c.position)).collect();
+    let places = pos.len();
+    let q = objective.quantity();
+    let hub = (model.hub_aware && q != Quantity::Distance).then(|| HubCosts {
+        hubs: &hubs().list,
+        group_hub: group_at.iter().map(|&p| model.access(p)).collect(),
+        cand_hub: candidates.iter().map(|c| model.access(c.position)).collect(),
+        model: TravelModel { known_fares: Vec::new(), ..model.clone() },
+        air_cost: model.air_metric(Quantity::Cost),
+        air: model.air_metric(q),
+        ground_slope: model.ground_slope(q),
+        connection: model.connection_penalty(q),
+        is_cost: q == Quantity::Cost,
+        quotes: model.quotes(),
+    });
+    let visa = (q == Quantity::Cost && model.visa_aware).then(|| visa_costs(&group_passports, candidates, model));
+    let inst = Instance::new(pos, weight, model.bound_metric(q), &cand_pos, objective.aggregate(), &overrides)
+        .with_extras(hub, visa);
+    Prepared { inst, passports, fares, unused, places, group_of }
+}
+
+/// Visa cost per (passport set, candidate country), for the solver.
+fn visa_costs(group_passports: &[String], candidates: &[Candidate], model: &TravelModel) -> VisaCosts {
+    let mut sets: Vec<&str> = Vec::new();
+    let group_set = group_passports
+        .iter()
+        .map(|p| {
+            let i = sets.iter().position(|s| *s == p.as_str()).unwrap_or_else(|| {
+                sets.push(p);
+                sets.len() - 1
+            });
+            u32::try_from(i).unwrap_or(0)
+        })
+        .collect();
+    let mut countries: Vec<&str> = Vec::new();
+    let mut by_country: HashMap<&str, u32> = HashMap::new();
+    let cand_country = candidates
+        .iter()
+        .map(|c| {
+            *by_country.entry(c.country.as_str()).or_insert_with(|| {
+                countries.push(&c.country);
+                u32::try_from(countries.len() - 1).unwrap_or(0)
+            })
+        })
+        .collect();
+    let mut table = Vec::with_capacity(sets.len() * countries.len());
+    for set in &sets {
+        let passports: Vec<String> = set.split('|').filter(|p| !p.is_empty()).map(str::to_owned).collect();
+        for country in &countries {
+            table.push(model.visa.fact(&passports, country).map_or(0.0, |f| f.cost));
+        }
+    }
+    VisaCosts { group_set, cand_country, countries: countries.len(), table }
 }
 
 /// Known fares as (traveller row, candidate index) → fare.
@@ -197,6 +277,7 @@ fn match_known_fares(
 #[allow(clippy::too_many_arguments)]
 fn build_plan(
     travellers: &[Traveller],
+    passports: &[Vec<String>],
     candidates: &[Candidate],
     host_idx: &[usize],
     objective: Objective,
@@ -213,13 +294,17 @@ fn build_plan(
         .enumerate()
         .map(|(t, tr)| {
             let trips = host_idx.iter().map(|&c| {
-                let km = haversine_km(tr.position, candidates[c].position);
-                model.trip(km, fares.get(&(t, c)).copied())
+                let fare = fares.get(&(t, c)).copied();
+                let mut trip = model.journey(tr.position, candidates[c].position, fare);
+                let visa = model.visa.fact(&passports[t], &candidates[c].country);
+                trip.visa_cost = if model.visa_aware { visa.as_ref().map_or(0.0, |v| v.cost) } else { 0.0 };
+                trip.cost += trip.visa_cost;
+                (trip, visa)
             });
-            let (host, trip) = trips
+            let (host, (trip, visa)) = trips
                 .enumerate()
-                .min_by(|a, b| objective.of_trip(&a.1).total_cmp(&objective.of_trip(&b.1)))
-                .unwrap_or((0, model.trip(0.0, None)));
+                .min_by(|a, b| objective.of_trip(&a.1.0).total_cmp(&objective.of_trip(&b.1.0)))
+                .unwrap_or((0, (model.trip(0.0, None), None)));
             Assignment {
                 name: tr.name.clone(),
                 place: tr.place.clone(),
@@ -227,6 +312,7 @@ fn build_plan(
                 weight: tr.weight,
                 host,
                 trip,
+                visa,
             }
         })
         .collect();
@@ -250,6 +336,7 @@ fn build_plan(
         })
         .collect();
     let totals = Totals::of(assignments.iter().map(|a| (a.weight, &a.trip)), &model.currency);
+    let breakdown = HostCost::of(&assignments, host_idx.len());
     Plan {
         objective,
         k: host_idx.len(),
@@ -265,5 +352,6 @@ fn build_plan(
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         iterations: outcome.iterations,
         unused_fares,
+        breakdown,
     }
 }

@@ -15,6 +15,16 @@ fn random_point(rng: &mut SplitMix, lat: (f64, f64), lon: (f64, f64)) -> LatLon 
     LatLon::new(lat.0 + rng.next_f64() * (lat.1 - lat.0), lon.0 + rng.next_f64() * (lon.1 - lon.0)).unwrap()
 }
 
+/// The first planner's model (one great-circle leg, no visas), under which the
+/// held-out optima below were found, and today's default (hub-aware, visas).
+fn models() -> [TravelModel; 2] {
+    [plain(), TravelModel::default()]
+}
+
+fn plain() -> TravelModel {
+    TravelModel { hub_aware: false, visa_aware: false, ..TravelModel::default() }
+}
+
 /// Members and candidates over Africa and Europe (so that ground, air and
 /// every CO2 band all occur).
 fn instance(seed: u64, members: usize, candidates: usize) -> (Vec<Traveller>, Vec<Candidate>) {
@@ -30,11 +40,11 @@ fn instance(seed: u64, members: usize, candidates: usize) -> (Vec<Traveller>, Ve
         })
         .collect();
     let cands = (0..candidates)
-        .map(|j| Candidate {
-            name: format!("c{j}"),
-            country: "ZZ".into(),
-            position: random_point(&mut rng, box_.0, box_.1),
-            population: None,
+        .map(|j| {
+            let position = random_point(&mut rng, box_.0, box_.1);
+            // The nearest city's country, so that visas count with today's model.
+            let country = crate::planner::places::nearest_city(position).map(|(p, _)| p.country).unwrap_or_default();
+            Candidate { name: format!("c{j}"), country, position, population: None }
         })
         .collect();
     (travellers, cands)
@@ -50,9 +60,13 @@ fn value_of(t: &[Traveller], c: &[Candidate], hosts: &[usize], o: Objective, mod
             let best = hosts
                 .iter()
                 .map(|&ci| {
-                    let km = haversine_km(t[ti].position, c[ci].position);
                     let f = if matches!(o, Objective::TotalCost | Objective::MaxCost) { fare(ti, ci) } else { None };
-                    o.of_trip(&model.trip(km, f))
+                    let mut trip = model.journey(t[ti].position, c[ci].position, f);
+                    if model.visa_aware {
+                        let passports = crate::planner::visas::passports_of(&t[ti]);
+                        trip.cost += model.visa.fact(&passports, &c[ci].country).map_or(0.0, |v| v.cost);
+                    }
+                    o.of_trip(&trip)
                 })
                 .fold(f64::INFINITY, f64::min);
             (f64::from(t[ti].weight), best)
@@ -88,9 +102,9 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn the_exact_solver_matches_brute_force_on_small_random_instances() {
     let options = SolveOptions::default();
-    for seed in 0..12_usize {
+    for (seed, base) in (0..24_usize).map(|s| (s / 2, models()[s % 2].clone())) {
         let (mut t, c) = instance(seed as u64, 5 + seed % 5, 7 + seed % 4);
-        let mut model = TravelModel::default();
+        let mut model = base;
         if seed % 3 == 0 {
             // A real fare that beats the estimate for one member and one host.
             model.known_fares.push(KnownFare { member: "m0".into(), host: "c1".into(), fare: 12.0 });
@@ -113,9 +127,9 @@ fn the_exact_solver_matches_brute_force_on_small_random_instances() {
 
 #[test]
 fn one_host_is_exact_on_a_large_candidate_list() {
-    let (t, c) = instance(99, 60, 3000);
-    let model = TravelModel::default();
-    for objective in Objective::ALL {
+    for (model, objective) in models().into_iter().flat_map(|m| Objective::ALL.map(|o| (m.clone(), o))) {
+        // Fewer candidates with hubs: the brute force looks airports up for every pair.
+        let (t, c) = instance(99, 60, if model.hub_aware { 800 } else { 3000 });
         let plan = solve(&t, &c, 1, objective, &model, &SolveOptions::default()).unwrap();
         let best = (0..c.len()).map(|j| value_of(&t, &c, &[j], objective, &model)).fold(f64::INFINITY, f64::min);
         assert!(close(plan.value, best), "{objective}: {} vs {best}", plan.value);
@@ -127,10 +141,9 @@ fn one_host_is_exact_on_a_large_candidate_list() {
 fn the_heuristic_stays_within_tolerance_and_its_bound_below_the_optimum() {
     let exact = SolveOptions::default();
     let heuristic = SolveOptions { exact_pairs: 0, time_limit: Duration::from_secs(5), ..exact.clone() };
-    let model = TravelModel::default();
     for (seed, n, m, k) in [(1, 25, 40, 2), (2, 30, 50, 3), (3, 40, 30, 4), (4, 20, 60, 3), (5, 35, 45, 5)] {
         let (t, c) = instance(seed, n, m);
-        for objective in Objective::ALL {
+        for (model, objective) in models().into_iter().flat_map(|m| Objective::ALL.map(|o| (m.clone(), o))) {
             let e = solve(&t, &c, k, objective, &model, &exact).unwrap();
             let h = solve(&t, &c, k, objective, &model, &heuristic).unwrap();
             assert!(e.gap < 1e-9, "seed {seed} {objective}: exact solver gap {}", e.gap);
@@ -160,14 +173,20 @@ fn people_sharing_a_home_place_count_by_weight() {
         Candidate { name: "Accra".into(), country: "GH".into(), position: accra, population: None },
     ];
     let mut t = vec![Traveller::new("a", nairobi), Traveller::new("b", nairobi), Traveller::new("c", accra)];
-    let plan = solve(&t, &c, 1, Objective::TotalCost, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &plain(), &SolveOptions::default()).unwrap();
     assert_eq!(plan.hosts[0].name, "Nairobi");
     assert_eq!(plan.places, 2);
     t[2].weight = 5;
-    let plan = solve(&t, &c, 1, Objective::TotalCost, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &plain(), &SolveOptions::default()).unwrap();
     assert_eq!(plan.hosts[0].name, "Accra");
     assert_eq!(plan.totals.people, 7);
-    assert!(close(plan.value, 2.0 * TravelModel::default().fare(haversine_km(nairobi, accra))));
+    assert!(close(plan.value, 2.0 * plain().fare(haversine_km(nairobi, accra))));
+    // Hub-aware with visas: two Kenyans fly NBO–ACC and need no visa for Ghana.
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &TravelModel::default(), &SolveOptions::default()).unwrap();
+    let a = &plan.assignments[0];
+    assert_eq!((a.trip.from_airport.as_deref(), a.trip.to_airport.as_deref()), (Some("NBO"), Some("ACC")));
+    assert_eq!(a.visa.as_ref().map(|v| v.requirement), Some(crate::planner::Requirement::VisaFree));
+    assert!(close(plan.value, 2.0 * a.trip.cost) && close(plan.breakdown[0].total, plan.value));
 }
 
 #[test]
@@ -178,12 +197,18 @@ fn the_seed_scenario_uses_the_known_475_dollar_ticket() {
         Candidate { name: "Nairobi".into(), country: "KE".into(), position: nairobi.position(), population: None },
         Candidate { name: "Dakar".into(), country: "SN".into(), position: dakar.position(), population: None },
     ];
-    let mut model = TravelModel::default();
+    let mut model = plain();
     model.known_fares.push(KnownFare { member: "Moussa".into(), host: "Nairobi".into(), fare: 475.0 });
     let plan = solve(&t, &c, 1, Objective::TotalCost, &model, &SolveOptions::default()).unwrap();
     assert_eq!(plan.hosts[0].name, "Nairobi");
     assert!(close(plan.value, 475.0));
     assert!(plan.assignments[1].trip.known_fare);
+    // Today's model adds what a Senegalese passport needs for Kenya (an eTA in the January 2025 data).
+    let model = TravelModel { known_fares: model.known_fares, ..TravelModel::default() };
+    let plan = solve(&t, &c, 1, Objective::TotalCost, &model, &SolveOptions::default()).unwrap();
+    let visa = plan.assignments[1].visa.clone().unwrap();
+    assert_eq!(visa.requirement, crate::planner::Requirement::Eta);
+    assert!(close(plan.value, 475.0 + visa.cost));
 }
 
 #[test]
@@ -247,7 +272,11 @@ fn the_json_document_has_the_documented_fields() {
     let v = serde_json::to_value(PlanJson::from(&plan)).unwrap();
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["assignments", "gap", "hosts", "k", "lower_bound", "objective", "totals", "value"]);
+    assert_eq!(
+        keys,
+        ["assignments", "breakdown", "gap", "hosts", "k", "lower_bound", "objective", "totals", "value", "visa_data"]
+    );
+    assert_eq!(v["visa_data"], crate::planner::VISA_DATA_DATE);
     assert_eq!(v["objective"], "co2");
     assert_eq!(v["assignments"].as_array().unwrap().len(), 6);
     assert!(v["lower_bound"].as_f64().unwrap() <= v["value"].as_f64().unwrap());
@@ -291,7 +320,7 @@ fn the_max_cost_bound_never_exceeds_the_brute_force_optimum() {
         #[allow(clippy::cast_possible_truncation)]
         let (n, m) = (6 + (seed % 7) as usize, 8 + (seed % 5) as usize);
         let (t, c) = instance(1000 + seed, n, m);
-        let mut model = TravelModel::default();
+        let mut model = models()[usize::from(seed % 4 < 2)].clone();
         if seed % 2 == 0 {
             // Known fares both cheaper and dearer than the estimate.
             model.known_fares.push(KnownFare { member: "m0".into(), host: "c1".into(), fare: 12.0 });
@@ -315,7 +344,7 @@ fn the_max_cost_bound_never_exceeds_the_brute_force_optimum() {
 fn the_max_cost_bound_is_tight_on_a_mid_sized_instance() {
     // Large enough for the subset relaxation to matter, small enough to solve exactly.
     let (t, c) = instance(77, 300, 150);
-    let model = TravelModel::default();
+    let model = plain();
     let exact = solve(&t, &c, 4, Objective::MaxCost, &model, &SolveOptions::default()).unwrap();
     let heuristic = SolveOptions { exact_pairs: 0, ..SolveOptions::default() };
     for k in [2, 4, 6] {

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::geo::MAX_DISTANCE_KM;
+use super::geo::{LatLon, MAX_DISTANCE_KM, haversine_km};
+use super::hubs::hubs;
+use super::visas::VisaModel;
 
 /// Every constant of the travel model, with sourced defaults.
 ///
@@ -72,6 +74,35 @@ pub struct TravelModel {
     pub virtual_co2_kg_per_person: f64,
     /// Real fares that replace the estimate for one member and one host.
     pub known_fares: Vec<KnownFare>,
+    /// Hub-aware travel (default on): a flying member goes by ground to their
+    /// nearest airport with scheduled service, flies to the host's nearest one
+    /// and goes on by ground; the fare, CO2 and hours of each leg are added.
+    /// Off: one great-circle leg from home to host (the first planner's model).
+    pub hub_aware: bool,
+    /// Added to the return fare when the flight needs a connection (either
+    /// airport is not a large one, or they are farther apart than
+    /// `direct_max_km`). Default USD 100 (assumption: a second sector on a thin route).
+    pub connection_fare: f64,
+    /// Added to the one-way hours when the flight needs a connection. Default
+    /// 4 h (assumption: a layover and a second boarding).
+    pub connection_hours: f64,
+    /// Two large airports at most this far apart have a direct flight. Default
+    /// 7,000 km (assumption: the range most direct routes between large
+    /// airports fall within).
+    pub direct_max_km: f64,
+    /// Besides their nearest airport, people may go by ground to the nearest
+    /// large airport within this distance, when that makes the trip cheaper
+    /// (Nairobi's Wilson airport is nearest to the centre, but its flights
+    /// leave from JKIA). Default 300 km (assumption).
+    pub large_airport_reach_km: f64,
+    /// Quoted return fares between two airports (hub-aware trips): they replace
+    /// the estimated flight and connection of any route between those airports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quoted_fares: Vec<QuotedFare>,
+    /// Whether visa costs join each trip's cost (and so the cost objectives). Default on.
+    pub visa_aware: bool,
+    /// Visa costs and lead times.
+    pub visa: VisaModel,
 }
 
 /// A real return fare for one member to one host (the seed's $475 ticket).
@@ -107,9 +138,34 @@ impl Default for TravelModel {
             virtual_cost_per_person: 25.0,
             virtual_co2_kg_per_person: 2.0,
             known_fares: Vec::new(),
+            hub_aware: true,
+            connection_fare: 100.0,
+            connection_hours: 4.0,
+            direct_max_km: 7000.0,
+            large_airport_reach_km: 300.0,
+            quoted_fares: Vec::new(),
+            visa_aware: true,
+            visa: VisaModel::default(),
         }
     }
 }
+
+/// A quoted return fare between two airports (`from_iata,to_iata,price,currency,quoted_on`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotedFare {
+    /// IATA code of one end.
+    pub from_iata: String,
+    /// IATA code of the other end (the quote serves both directions).
+    pub to_iata: String,
+    /// Return fare, in the model's currency.
+    pub price: f64,
+    /// The quote's date, as given.
+    #[serde(default)]
+    pub quoted_on: String,
+}
+
+/// Quoted fares by (hub, hub), both directions.
+pub(crate) type Quotes = std::collections::HashMap<(u32, u32), f64>;
 
 /// How a person travels to the host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,7 +178,7 @@ pub enum Mode {
 }
 
 /// One person's estimated return trip to one host.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trip {
     /// One-way great-circle km.
     pub km: f64,
@@ -136,6 +192,27 @@ pub struct Trip {
     pub hours: f64,
     /// Whether `cost` is a real fare from [`TravelModel::known_fares`].
     pub known_fare: bool,
+    /// The part of `cost` spent on road or rail (to and from the airports, or the whole way).
+    #[serde(default)]
+    pub ground_cost: f64,
+    /// The part of `cost` spent on the flight (a known fare counts here).
+    #[serde(default)]
+    pub air_cost: f64,
+    /// The part of `cost` added for a connecting flight.
+    #[serde(default)]
+    pub connection_cost: f64,
+    /// The part of `cost` spent on a visa (with the cost objectives).
+    #[serde(default)]
+    pub visa_cost: f64,
+    /// IATA code of the airport flown from (hub-aware air trips).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_airport: Option<String>,
+    /// IATA code of the airport flown to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_airport: Option<String>,
+    /// Whether the flight needs a connection.
+    #[serde(default)]
+    pub connection: bool,
 }
 
 /// A travel model constant the solver cannot work with, as data (the command
@@ -194,8 +271,12 @@ impl TravelModel {
             ("air_co2_long_kg_per_pkm", self.air_co2_long_kg_per_pkm),
             ("virtual_cost_per_person", self.virtual_cost_per_person),
             ("virtual_co2_kg_per_person", self.virtual_co2_kg_per_person),
+            ("connection_fare", self.connection_fare),
+            ("connection_hours", self.connection_hours),
+            ("direct_max_km", self.direct_max_km),
+            ("large_airport_reach_km", self.large_airport_reach_km),
         ];
-        for (name, v) in fields {
+        for (name, v) in fields.into_iter().chain(self.visa.fields()) {
             if !v.is_finite() || v < 0.0 {
                 return Err(ModelError::Negative { field: name, value: v });
             }
@@ -208,6 +289,15 @@ impl TravelModel {
         ] {
             if v <= 0.0 {
                 return Err(ModelError::NotPositive { field: name });
+            }
+        }
+        for q in &self.quoted_fares {
+            if !q.price.is_finite() || q.price < 0.0 {
+                return Err(ModelError::KnownFare {
+                    member: q.from_iata.clone(),
+                    host: q.to_iata.clone(),
+                    fare: q.price,
+                });
             }
         }
         for f in &self.known_fares {
@@ -242,17 +332,255 @@ impl TravelModel {
         self.metric(Quantity::Hours).eval(km)
     }
 
-    /// The whole estimate for one distance; `known_fare` replaces the fare.
+    /// The whole estimate for one distance, one great-circle leg (no hubs);
+    /// `known_fare` replaces the fare.
     #[must_use]
     pub fn trip(&self, km: f64, known_fare: Option<f64>) -> Trip {
+        let mode = self.mode(km);
+        let cost = known_fare.unwrap_or_else(|| self.fare(km));
         Trip {
             km,
-            mode: self.mode(km),
-            cost: known_fare.unwrap_or_else(|| self.fare(km)),
+            mode,
+            cost,
             co2_kg: self.co2_kg(km),
             hours: self.hours(km),
             known_fare: known_fare.is_some(),
+            ground_cost: if mode == Mode::Ground && known_fare.is_none() { cost } else { 0.0 },
+            air_cost: if mode == Mode::Air || known_fare.is_some() { cost } else { 0.0 },
+            connection_cost: 0.0,
+            visa_cost: 0.0,
+            from_airport: None,
+            to_airport: None,
+            connection: false,
         }
+    }
+
+    /// One person's return trip from `from` to `to` under this model: hub-aware
+    /// unless [`TravelModel::hub_aware`] is off (then [`TravelModel::trip`] on
+    /// the great-circle distance). Below `ground_max_km`, or when both ends share
+    /// their nearest airport, the whole way is by ground. `known_fare` replaces
+    /// the money (ground and flight) of the trip.
+    #[must_use]
+    pub fn journey(&self, from: LatLon, to: LatLon, known_fare: Option<f64>) -> Trip {
+        let km = haversine_km(from, to);
+        if !self.hub_aware || km < self.ground_max_km {
+            return self.trip(km, known_fare);
+        }
+        let h = hubs();
+        let air_cost = self.air_metric(Quantity::Cost);
+        let quotes = self.quotes();
+        let hub_km = |a: u32, b: u32| haversine_km(h.list[a as usize].position, h.list[b as usize].position);
+        let route = self.choose_route(
+            &self.access(from),
+            &self.access(to),
+            hub_km,
+            |a, b| h.list[a as usize].large && h.list[b as usize].large,
+            &air_cost,
+            &quotes,
+        );
+        let ground = |q: Quantity, d: f64| self.ground_slope(q) * d;
+        let Some(r) = route else {
+            let cost = known_fare.unwrap_or_else(|| ground(Quantity::Cost, km));
+            return Trip {
+                mode: Mode::Ground,
+                cost,
+                co2_kg: ground(Quantity::Co2, km),
+                hours: ground(Quantity::Hours, km),
+                ground_cost: if known_fare.is_some() { 0.0 } else { cost },
+                air_cost: if known_fare.is_some() { cost } else { 0.0 },
+                ..self.trip(km, known_fare)
+            };
+        };
+        let (ha, hb) = (&h.list[r.from.0 as usize], &h.list[r.to.0 as usize]);
+        let part = |q: Quantity| {
+            let air = if q == Quantity::Cost { r.air_money } else { self.air_metric(q).eval(r.hub_km) };
+            (ground(q, r.from.1 + r.to.1), air, if r.connection { self.connection_penalty(q) } else { 0.0 })
+        };
+        let (gc, ac, cc) = part(Quantity::Cost);
+        let (g2, a2, c2) = part(Quantity::Co2);
+        let (gh, ah, ch) = part(Quantity::Hours);
+        let (ground_cost, air_cost, connection_cost) = match known_fare {
+            Some(f) => (0.0, f, 0.0),
+            None if r.quoted => (gc, ac, 0.0),
+            None => (gc, ac, cc),
+        };
+        Trip {
+            km,
+            mode: Mode::Air,
+            cost: ground_cost + air_cost + connection_cost,
+            co2_kg: g2 + a2 + c2,
+            hours: gh + ah + ch,
+            known_fare: known_fare.is_some() || r.quoted,
+            ground_cost,
+            air_cost,
+            connection_cost,
+            visa_cost: 0.0,
+            from_airport: Some(ha.iata.clone()),
+            to_airport: Some(hb.iata.clone()),
+            connection: r.connection,
+        }
+    }
+
+    /// The airports a place may fly from: its nearest with scheduled service,
+    /// and the nearest large one within [`TravelModel::large_airport_reach_km`]
+    /// (the same twice when there is none or it is the nearest), each with its ground km.
+    pub(crate) fn access(&self, p: LatLon) -> [(u32, f64); 2] {
+        let h = hubs();
+        let (i, d) = h.nearest(p);
+        let near = (u32::try_from(i).unwrap_or(0), d);
+        let large = h
+            .nearest_large(p)
+            .filter(|&(_, d)| d <= self.large_airport_reach_km)
+            .map_or(near, |(j, d)| (u32::try_from(j).unwrap_or(0), d));
+        [near, large]
+    }
+
+    /// Of the flights between the two places' access airports, the cheapest in
+    /// money (ground legs, flight, connection); `None` when both places share
+    /// their only airports (the whole way is then by ground). The same choice
+    /// serves every quantity, so cost, CO2 and hours describe one route.
+    pub(crate) fn choose_route(
+        &self,
+        from: &[(u32, f64); 2],
+        to: &[(u32, f64); 2],
+        hub_km: impl Fn(u32, u32) -> f64,
+        both_large: impl Fn(u32, u32) -> bool,
+        air_cost: &Metric,
+        quotes: &Quotes,
+    ) -> Option<Route> {
+        let mut best: Option<Route> = None;
+        for (x, a) in from.iter().enumerate() {
+            if x == 1 && a.0 == from[0].0 {
+                continue;
+            }
+            for (y, b) in to.iter().enumerate() {
+                if (y == 1 && b.0 == to[0].0) || a.0 == b.0 {
+                    continue;
+                }
+                let dab = hub_km(a.0, b.0);
+                let connection = self.needs_connection(both_large(a.0, b.0), dab);
+                let quote = if quotes.is_empty() { None } else { quotes.get(&(a.0, b.0)).copied() };
+                let (air_money, extra) = match quote {
+                    Some(q) => (q, 0.0),
+                    None => (air_cost.eval(dab), if connection { self.connection_fare } else { 0.0 }),
+                };
+                let money = self.ground_fare_per_km * (a.1 + b.1) + air_money + extra;
+                if best.as_ref().is_none_or(|r| money < r.money) {
+                    best = Some(Route {
+                        from: *a,
+                        to: *b,
+                        hub_km: dab,
+                        connection,
+                        air_money,
+                        money,
+                        quoted: quote.is_some(),
+                    });
+                }
+            }
+        }
+        best
+    }
+
+    /// The quoted fares by hub index, both directions (unknown airports left out).
+    pub(crate) fn quotes(&self) -> Quotes {
+        let h = hubs();
+        let mut out = Quotes::new();
+        for q in &self.quoted_fares {
+            if let (Some(a), Some(b)) = (h.by_iata(&q.from_iata), h.by_iata(&q.to_iata)) {
+                let (a, b) = (u32::try_from(a).unwrap_or(0), u32::try_from(b).unwrap_or(0));
+                out.insert((a, b), q.price);
+                out.insert((b, a), q.price);
+            }
+        }
+        out
+    }
+
+    /// Whether a flight between two airports needs a connection.
+    pub(crate) fn needs_connection(&self, both_large: bool, hub_km: f64) -> bool {
+        !(both_large && hub_km <= self.direct_max_km)
+    }
+
+    /// Per great-circle km of road or rail, for one quantity.
+    pub(crate) fn ground_slope(&self, q: Quantity) -> f64 {
+        match q {
+            Quantity::Cost => self.ground_fare_per_km,
+            Quantity::Co2 => 2.0 * self.ground_circuity * self.ground_co2_kg_per_pkm,
+            Quantity::Hours => self.ground_circuity / self.ground_speed_kmh,
+            Quantity::Distance => 1.0,
+        }
+    }
+
+    /// What a connection adds to one quantity.
+    pub(crate) fn connection_penalty(&self, q: Quantity) -> f64 {
+        match q {
+            Quantity::Cost => self.connection_fare,
+            Quantity::Hours => self.connection_hours,
+            Quantity::Co2 | Quantity::Distance => 0.0,
+        }
+    }
+
+    /// One flight of any length (airport to airport), for one quantity.
+    pub(crate) fn air_metric(&self, q: Quantity) -> Metric {
+        Self { ground_max_km: 0.0, known_fares: Vec::new(), ..self.clone() }.metric(q)
+    }
+
+    /// A function of the home–host great-circle distance never above the
+    /// quantity of any trip at that distance or farther (hub-aware or not): the
+    /// solver's bounds use it. Exact without hubs.
+    pub(crate) fn bound_metric(&self, q: Quantity) -> Metric {
+        if !self.hub_aware || q == Quantity::Distance {
+            return self.metric(q);
+        }
+        // At or beyond ground_max_km a trip is either by ground (g·d) or
+        // g·(access + egress) + flight(hub km) + connection ≥ A + min(g, a)·d,
+        // by the triangle inequality (A: the flight's fixed part, a: its least per-km rate).
+        let g = self.ground_slope(q);
+        let (intercept, rate) = match q {
+            Quantity::Cost => (self.air_fare_base, self.air_fare_per_km),
+            Quantity::Hours => (self.air_overhead_hours, self.air_distance_uplift / self.air_speed_kmh),
+            _ => {
+                let least =
+                    self.air_co2_short_kg_per_pkm.min(self.air_co2_medium_kg_per_pkm).min(self.air_co2_long_kg_per_pkm);
+                (0.0, 2.0 * self.air_distance_uplift * least)
+            }
+        };
+        // A quoted fare q bounds its routes by q alone (a line of slope 0).
+        let least_quote = if q == Quantity::Cost {
+            self.quoted_fares.iter().map(|f| f.price).fold(f64::INFINITY, f64::min)
+        } else {
+            f64::INFINITY
+        };
+        let mut lines = vec![(0.0, g), (intercept, rate.min(g))];
+        if least_quote.is_finite() {
+            lines.push((least_quote, 0.0));
+        }
+        // Below ground_max_km the trip is by ground; from there on, the lower
+        // envelope of the lines (a concave function: follow the least line,
+        // switching where a flatter one crosses below it).
+        let t = self.ground_max_km;
+        let mut pieces = vec![Piece { start: 0.0, intercept: 0.0, slope: g }];
+        let value = |l: (f64, f64), d: f64| l.0 + l.1 * d;
+        let mut at = t;
+        let mut current =
+            lines.iter().copied().min_by(|a, b| value(*a, at).total_cmp(&value(*b, at)).then(a.1.total_cmp(&b.1)));
+        while let Some(line) = current {
+            pieces.push(Piece { start: at, intercept: line.0, slope: line.1 });
+            let next = lines
+                .iter()
+                .copied()
+                .filter(|l| l.1 < line.1)
+                .map(|l| ((l.0 - line.0) / (line.1 - l.1), l))
+                .filter(|(d, _)| *d > at)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match next {
+                Some((d, l)) => {
+                    at = d;
+                    current = Some(l);
+                }
+                None => current = None,
+            }
+        }
+        Metric::new(pieces)
     }
 
     /// The piecewise-linear function of distance behind one quantity. Fares,
@@ -298,6 +626,25 @@ impl TravelModel {
         }
         Metric::new(pieces)
     }
+}
+
+/// A flight between two access airports, as [`TravelModel::choose_route`] picked it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Route {
+    /// The airport flown from (hub index) and the ground km to it.
+    pub from: (u32, f64),
+    /// The airport flown to and the ground km from it.
+    pub to: (u32, f64),
+    /// Airport-to-airport great-circle km.
+    pub hub_km: f64,
+    /// Whether the flight needs a connection.
+    pub connection: bool,
+    /// The flight's fare.
+    pub air_money: f64,
+    /// Ground legs + flight + connection, money.
+    pub money: f64,
+    /// Whether the flight's price is a quoted fare (connection included).
+    pub quoted: bool,
 }
 
 /// What a per-person metric measures.

@@ -10,6 +10,8 @@ mod fieldwork;
 mod metrics;
 mod plan;
 mod plan_jobs;
+mod plan_options;
+mod plan_view;
 mod profile;
 mod rate_limit;
 mod report;

@@ -8,9 +8,7 @@ use super::convening::steward_convening;
 use super::plan_jobs::{Busy, JobState};
 use super::travel_model::community_model;
 use super::{AppError, AppState, Ctx, Page, see_other};
-use crate::planner::{
-    self, CandidateSource, MapOptions, Objective, PlaceLookupError, PlanAnswer, PlanError, PlanRequest, Traveller,
-};
+use crate::planner::{self, MapOptions, PlanAnswer, PlanRequest};
 use crate::store::{Convening, Plan};
 use askama::Template;
 use axum::Router;
@@ -35,7 +33,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The form as typed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct PlanForm {
     #[serde(default)]
     pub people: String,
@@ -51,6 +49,36 @@ pub struct PlanForm {
     pub exclude: String,
     #[serde(default)]
     pub name: String,
+    /// Pinned hosts, `;`-separated.
+    #[serde(default)]
+    pub pin: String,
+    #[serde(default)]
+    pub visa_policy: String,
+    #[serde(default)]
+    pub max_advance_visas: String,
+    /// Length of a virtual meeting to place, hours (empty: none).
+    #[serde(default)]
+    pub slot_hours: String,
+    #[serde(default)]
+    pub slot_on: String,
+    #[serde(default)]
+    pub slot_window: String,
+    /// "on" to compute the hybrid frontier.
+    #[serde(default)]
+    pub hybrid: String,
+    #[serde(default)]
+    pub budget: String,
+    #[serde(default)]
+    pub spread: String,
+    /// Hubs of a linked gathering (empty: none).
+    #[serde(default)]
+    pub linked_k: String,
+    #[serde(default)]
+    pub overlap_hours: String,
+    #[serde(default)]
+    pub min_per_hub: String,
+    #[serde(default)]
+    pub max_per_hub: String,
 }
 
 /// A message for the form, translated when the page is drawn.
@@ -61,11 +89,11 @@ pub struct Msg {
 }
 
 impl Msg {
-    pub(super) fn new(key: &'static str, args: &[(&'static str, &str)]) -> Self {
+    pub(crate) fn new(key: &'static str, args: &[(&'static str, &str)]) -> Self {
         Self { key, args: args.iter().map(|(k, v)| (*k, (*v).to_string())).collect() }
     }
     /// A message about one line of the people list.
-    fn line(key: &'static str, line: usize, args: &[(&'static str, &str)]) -> Self {
+    pub(super) fn line(key: &'static str, line: usize, args: &[(&'static str, &str)]) -> Self {
         let mut m = Self::new(key, args);
         m.args.push(("line", line.to_string()));
         m
@@ -76,171 +104,11 @@ impl Msg {
     }
 }
 
-/// Reads "Name; Place[; people]" or "Name; lat, lon[; people]" lines (`#` starts a
-/// comment) into travellers, each keeping its place as resolved ("Nairobi, KE") or
-/// typed coordinates. Every bad line is reported with its number; place problems
-/// offer the closest known places; a number of people must be 1 or more.
-pub fn parse_people_up_to(text: &str, max_people: usize) -> Result<Vec<Traveller>, Vec<Msg>> {
-    let mut people = Vec::new();
-    let mut errors = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let parts: Vec<&str> = line.split(';').map(str::trim).collect();
-        let n = n + 1;
-        let (name, where_, weight) = match parts.as_slice() {
-            [name, place] => (*name, *place, "1"),
-            [name, place, w] => (*name, *place, *w),
-            _ => {
-                errors.push(Msg::line("plan-err-format", n, &[]));
-                continue;
-            }
-        };
-        if name.is_empty() || where_.is_empty() {
-            errors.push(Msg::line("plan-err-missing", n, &[]));
-            continue;
-        }
-        let weight = match weight.parse::<u32>() {
-            Ok(0) => {
-                errors.push(Msg::line("plan-err-weight-zero", n, &[]));
-                continue;
-            }
-            Ok(w) if w > planner::MAX_WEIGHT => {
-                errors.push(Msg::line("plan-err-weight-large", n, &[("max", &planner::MAX_WEIGHT.to_string())]));
-                continue;
-            }
-            Ok(w) => w,
-            Err(_) => {
-                errors.push(Msg::line("plan-err-weight", n, &[("value", weight)]));
-                continue;
-            }
-        };
-        let coords = where_
-            .split_once(',')
-            .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
-        let (place, lat, lon) = if let Some((lat, lon)) = coords {
-            if Traveller::at(name, lat, lon, 1).is_err() {
-                errors.push(Msg::line("plan-err-coordinates", n, &[]));
-                continue;
-            }
-            (format!("{lat}, {lon}"), lat, lon)
-        } else {
-            match planner::resolve(where_) {
-                Ok(p) => (p.label(), p.lat, p.lon),
-                Err(PlaceLookupError::Unknown { query, suggestions }) => {
-                    let s: Vec<String> = suggestions.iter().map(planner::Place::label).collect();
-                    errors.push(Msg::line(
-                        "plan-err-unknown",
-                        n,
-                        &[("place", &query), ("suggestions", &s.join(" · "))],
-                    ));
-                    continue;
-                }
-                Err(PlaceLookupError::Ambiguous { query, matches }) => {
-                    let s: Vec<String> = matches.iter().take(5).map(planner::Place::label).collect();
-                    errors.push(Msg::line(
-                        "plan-err-ambiguous",
-                        n,
-                        &[("place", &query), ("suggestions", &s.join(" · "))],
-                    ));
-                    continue;
-                }
-            }
-        };
-        match Traveller::at(name, lat, lon, weight) {
-            Ok(t) => people.push(Traveller { place: Some(place), ..t }),
-            Err(_) => errors.push(Msg::line("plan-err-coordinates", n, &[])),
-        }
-    }
-    if people.len() > max_people {
-        errors.push(Msg::new("plan-err-too-many", &[("max", &max_people.to_string())]));
-    }
-    if people.is_empty() && errors.is_empty() {
-        errors.push(Msg::new("plan-err-empty", &[]));
-    }
-    if errors.is_empty() { Ok(people) } else { Err(errors) }
-}
-
-/// The form as a planner request: the people list, objective, k, hosts and
-/// exclusions; every other field keeps the planner's defaults (the same as the
-/// command line's), and the community's travel model comes along.
-fn parse_form(
-    f: &PlanForm,
-    model: planner::TravelModel,
-    limits: &crate::config::PlannerConfig,
-) -> Result<PlanRequest, Vec<Msg>> {
-    let people = parse_people_up_to(&f.people, limits.max_people);
-    let mut errors = people.as_ref().err().cloned().unwrap_or_default();
-    let objective = if f.objective.is_empty() { Ok(Objective::TotalCost) } else { f.objective.parse::<Objective>() };
-    if objective.is_err() {
-        errors.push(Msg::new("plan-err-objective", &[]));
-    }
-    let k = f.k.trim().parse::<usize>().unwrap_or(0);
-    if !(1..=limits.max_k).contains(&k) {
-        errors.push(Msg::new("plan-err-k", &[("max", &limits.max_k.to_string())]));
-    }
-    let candidates = if f.candidates == "airports" { CandidateSource::Airports } else { CandidateSource::Cities };
-    let min_population = match f.min_population.trim() {
-        "" => Some(planner::DEFAULT_MIN_POPULATION),
-        text => text.replace([',', ' ', '_', '\u{a0}', '\u{202f}'], "").parse::<u64>().ok(),
-    };
-    if min_population.is_none() {
-        errors.push(Msg::new("plan-err-population", &[]));
-    }
-    match (people, objective, min_population) {
-        (Ok(travellers), Ok(objective), Some(min_population)) if errors.is_empty() => {
-            let exclude = f.exclude.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
-            Ok(PlanRequest {
-                travellers,
-                objective,
-                k,
-                candidates,
-                min_population,
-                exclude,
-                model,
-                time_limit_secs: limits.time_limit_seconds.clamp(1, 3600),
-                ..PlanRequest::default()
-            })
-        }
-        _ => Err(errors),
-    }
-}
-
-/// What the planner refused, for the form in the reader's language.
-fn refusal(e: &PlanError) -> Msg {
-    match e {
-        PlanError::NoTravellers => Msg::new("plan-err-empty", &[]),
-        PlanError::NoCandidates { excluded, .. } if *excluded > 0 => {
-            Msg::new("plan-err-all-excluded", &[("count", &excluded.to_string())])
-        }
-        PlanError::NoCandidates { hosts: CandidateSource::Cities, min_population, .. } => {
-            Msg::new("plan-err-no-cities", &[("population", &min_population.to_string())])
-        }
-        PlanError::NoCandidates { .. } => Msg::new("plan-err-no-candidates", &[]),
-        PlanError::ZeroK => Msg::new("plan-err-k", &[("max", &MAX_K.to_string())]),
-        PlanError::KExceedsCandidates { candidates, .. } => {
-            Msg::new("plan-err-k-candidates", &[("candidates", &candidates.to_string())])
-        }
-        PlanError::KExceedsPlaces { places, .. } => Msg::new("plan-err-k-places", &[("places", &places.to_string())]),
-        PlanError::InvalidModel(_) => Msg::new("plan-err-model", &[]),
-        // The form cannot produce these: its lines are checked one by one above (weights,
-        // coordinates), its limits are the planner's defaults, it reads no CSV.
-        PlanError::ZeroWeight { .. }
-        | PlanError::WeightTooLarge { .. }
-        | PlanError::Coordinates { .. }
-        | PlanError::InvalidTargetGap(_)
-        | PlanError::InvalidMergeKm(_)
-        | PlanError::Input { .. } => Msg::new("plan-err-solver", &[("message", &e.to_string())]),
-    }
-}
-
 /// Runs the planner off the async workers (it is CPU-bound).
 async fn answer(request: PlanRequest) -> Result<(PlanRequest, PlanAnswer), Msg> {
     match tokio::task::spawn_blocking(move || planner::plan(&request, &mut |_| {}).map(|a| (request, a))).await {
         Ok(Ok(done)) => Ok(done),
-        Ok(Err(e)) => Err(refusal(&e)),
+        Ok(Err(e)) => Err(super::plan_options::refusal(&e)),
         // A panic in the planner is a bug; say so on the form rather than lose the steward's list.
         Err(e) => Err(Msg::new("plan-err-solver", &[("message", &e.to_string())])),
     }
@@ -281,15 +149,11 @@ async fn prefill(state: &AppState, convening: &Convening) -> Result<String, AppE
 
 async fn plan_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let (convening, _) = steward_convening(&state, &ctx, id).await?;
-    let form = PlanForm {
-        people: prefill(&state, &convening).await?,
-        objective: "total-cost".into(),
-        k: "1".into(),
-        candidates: "cities".into(),
-        min_population: planner::DEFAULT_MIN_POPULATION.to_string(),
-        exclude: String::new(),
-        name: String::new(),
+    let date = match convening.starts_on.get(..10) {
+        Some(d) => d.to_owned(),
+        None => time::OffsetDateTime::now_utc().date().to_string(),
     };
+    let form = PlanForm::fresh(prefill(&state, &convening).await?, &date);
     let plans = state.store.plans(id).await?;
     Ok(Page(FormPage { ctx, convening, form, errors: Vec::new(), plans }).into_response())
 }
@@ -301,7 +165,8 @@ async fn create_plan(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     let (convening, community) = steward_convening(&state, &ctx, id).await?;
-    let result = parse_form(&form, community_model(&state, community.id).await?, &state.config.planner);
+    let result =
+        super::plan_options::parse_form(&form, community_model(&state, community.id).await?, &state.config.planner);
     match result {
         Ok(request) => {
             let name = if form.name.trim().is_empty() {
@@ -405,12 +270,12 @@ async fn load_plan(
 
 #[derive(Template)]
 #[template(path = "plan.html")]
-struct PlanPage {
-    ctx: Ctx,
-    plan: Plan,
-    convening: Convening,
-    params: PlanRequest,
-    result: PlanAnswer,
+pub(super) struct PlanPage {
+    pub(super) ctx: Ctx,
+    pub(super) plan: Plan,
+    pub(super) convening: Convening,
+    pub(super) params: PlanRequest,
+    pub(super) result: PlanAnswer,
 }
 
 /// Money and quantities without invented precision: whole units, thousands grouped.
@@ -425,14 +290,6 @@ pub fn whole(x: &f64) -> String {
         out.push(c);
     }
     if n < 0.0 { format!("-{out}") } else { out }
-}
-
-pub fn one_decimal(x: &f64) -> String {
-    format!("{x:.1}")
-}
-
-pub fn percent(x: &f64) -> String {
-    format!("{:.1} %", x * 100.0)
 }
 
 impl PlanPage {
@@ -498,7 +355,9 @@ async fn plan_map(
     Query(which): Query<Which>,
 ) -> Result<Response, AppError> {
     let (_, _, _, result) = load_plan(&state, &ctx, id).await?;
-    let svg = planner::render_svg(chosen(&result, &which), &MapOptions { width: 960, title: ctx.t("plan-map-title") });
+    let legend = ["plan-map-legend-members", "plan-map-legend-host", "plan-map-legend-route"].map(|k| ctx.t(k));
+    let options = MapOptions { width: 960, title: ctx.t("plan-map-title"), zoom: true, legend: legend.to_vec() };
+    let svg = planner::render_svg(chosen(&result, &which), &options);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=3600")], svg)
         .into_response())
 }
@@ -562,39 +421,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn people_lines_take_places_or_coordinates_and_report_bad_lines() {
-        let ok = parse_people_up_to("# a comment\nJohn; Nairobi\nCharles; 6.45, 3.39; 2\n", 5_000).unwrap();
-        assert_eq!(ok.len(), 2);
-        assert_eq!(ok[0].place.as_deref(), Some("Nairobi, KE"));
-        assert_eq!((ok[1].weight, ok[1].position.lat), (2, 6.45));
-        assert_eq!(ok[1].place.as_deref(), Some("6.45, 3.39"));
-        let errs = parse_people_up_to("A; Nairobbi\nB\nC; 95, 10\nD; Lagos; many", 5_000).unwrap_err();
-        let keys: Vec<_> = errs.iter().map(|m| m.key).collect();
-        assert_eq!(keys, ["plan-err-unknown", "plan-err-format", "plan-err-coordinates", "plan-err-weight"]);
-        let lines: Vec<_> = errs.iter().map(|m| m.args.iter().find(|(k, _)| *k == "line").unwrap().1.clone()).collect();
-        assert_eq!(lines, ["1", "2", "3", "4"]);
-        assert!(errs[0].args.iter().any(|(k, v)| *k == "suggestions" && v.contains("Nairobi, KE")));
-        assert!(parse_people_up_to("", 5_000).is_err());
-    }
-
-    #[test]
     fn figures_are_rounded_and_grouped() {
         assert_eq!(whole(&1_234_567.4), "1,234,567");
         assert_eq!(whole(&475.0), "475");
-        assert_eq!(percent(&0.0079), "0.8 %");
-    }
-
-    #[test]
-    fn a_weight_that_would_wrap_is_refused_with_its_line() {
-        let errs = parse_people_up_to("A; Nairobi; 4294967295\nB; Lagos; 100001\nC; Accra; 100000", 5_000).unwrap_err();
-        let keys: Vec<_> = errs.iter().map(|m| m.key).collect();
-        assert_eq!(keys, ["plan-err-weight-large", "plan-err-weight-large"]);
-        let req = PlanRequest {
-            travellers: vec![Traveller::at("X", 1.0, 2.0, 4_294_967_295).unwrap()],
-            ..PlanRequest::default()
-        };
-        assert!(matches!(planner::plan(&req, &mut |_| {}), Err(PlanError::WeightTooLarge { .. })));
-        let csv = "name,place,weight\nA,Nairobi,4294967295\n";
-        assert!(planner::read_travellers(csv.as_bytes()).is_err());
     }
 }

@@ -534,3 +534,47 @@ async fn the_report_and_evidence_pages_pass_axe_at_390_and_1280_px() {
         .expect("browser run");
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }
+
+/// The planner's form and a saved plan with every second-stage section (why these
+/// hosts, visas, virtual slots, the frontier chart, a budget) pass axe-core at 390 and
+/// 1280 px without sideways scrolling.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_planner_pages_pass_axe_at_390_and_1280_px() {
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let (steward, _, convening) = community_with_convening(&app.store, "axeplan").await;
+    let travellers = ["Nairobi", "Dakar", "Kampala", "Accra", "Lagos", "Windhoek"]
+        .iter()
+        .map(|p| {
+            let place = convene::planner::resolve(p).unwrap();
+            convene::planner::Traveller {
+                place: Some(place.label()),
+                ..convene::planner::Traveller::new(*p, place.position())
+            }
+        })
+        .collect();
+    let request = convene::planner::PlanRequest {
+        travellers,
+        k: 2,
+        slots: Some(convene::planner::SlotRequest {
+            hours: 2.0,
+            on: "2025-06-10".into(),
+            window: "08:00-20:00".into(),
+        }),
+        hybrid: true,
+        budget: Some(convene::planner::BudgetRequest { amount: 3000.0, spread: None }),
+        ..convene::planner::PlanRequest::default()
+    };
+    let answer = convene::planner::plan(&request, &mut |_| {}).unwrap();
+    let (params, result) = (serde_json::to_string(&request).unwrap(), serde_json::to_string(&answer).unwrap());
+    let saved = app.store.save_plan(convening, "Everything", &params, &result, Some(steward.id)).await.unwrap();
+    let pages = vec![format!("/convenings/{convening}/plan"), format!("/plans/{}", saved.id)];
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}

@@ -331,3 +331,147 @@ fn convene_plan_prints_the_documented_json_and_names_bad_rows() {
     assert!(err.contains("Nairobi"), "{err}");
     assert!(out.stdout.is_empty(), "nothing half-written");
 }
+
+/// Two members a $475 ticket apart (Nairobi and Dakar, one with two passports) and twenty colleagues across the region.
+fn regional_people() -> String {
+    let colleagues = [
+        "Kampala",
+        "Kigali",
+        "Dar es Salaam",
+        "Addis Ababa",
+        "Lusaka",
+        "Harare",
+        "Accra",
+        "Lagos",
+        "Abidjan",
+        "Bamako",
+        "Ouagadougou",
+        "Cotonou",
+        "Lomé",
+        "Kinshasa",
+        "Douala",
+        "Windhoek",
+        "Maputo",
+        "Lilongwe",
+        "Kisumu",
+        "Mombasa",
+    ];
+    let lines: Vec<String> =
+        colleagues.iter().enumerate().map(|(i, place)| format!("Colleague {i}; {place}")).collect();
+    format!("Amina; Nairobi, KE\nMoussa; Dakar, SN; 1; SN|FR\n{}\n", lines.join("\n"))
+}
+
+#[tokio::test]
+async fn a_pinned_host_we_do_not_know_is_named_in_the_readers_language() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "pins").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (_, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    let people = regional_people();
+    // A pinned host the gazetteer does not know comes back on the form, in French.
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .header("accept-language", "fr")
+        .form(&[("csrf", csrf.as_str()), ("people", people.as_str()), ("k", "1"), ("pin", "Kampalq")])
+        .send()
+        .await
+        .unwrap();
+    let r = crate::helpers::finish_plan(&s, &app, r, "fr").await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("hôte « Kampalq »") && body.contains("Kampala, UG"), "{body}");
+}
+
+/// The issue's "done when": two members a $475 ticket apart and twenty colleagues across
+/// the region; the steward sees who needs which visa (and the data's date), why the hosts
+/// win, when a virtual call suits everyone, the hybrid frontier and whom $5,000 brings —
+/// in French, numbers written the French way.
+#[tokio::test]
+async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language() {
+    let app = spawn_app().await;
+    let (steward, _, id) = community_with_convening(&app.store, "region").await;
+    let c = app.store.community("region").await.unwrap().unwrap();
+    let mut model = convene::planner::TravelModel::default();
+    model.known_fares.push(convene::planner::KnownFare {
+        member: "Moussa".into(),
+        host: "Nairobi".into(),
+        fare: 475.0,
+    });
+    app.store.set_travel_model(c.id, &serde_json::to_string(&model).unwrap()).await.unwrap();
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    assert!(form.contains("value=\"reachable\" checked"), "hosts people can reach are the default");
+    let people = regional_people();
+    // A passport the visa data does not know is named on its line, the text kept.
+    let bad = format!("{people}Zed; Accra; 1; QQ\n");
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[("csrf", csrf.as_str()), ("people", bad.as_str()), ("k", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Line 23") && body.contains("QQ") && body.contains("Zed; Accra; 1; QQ"), "{body}");
+    let r = post_form(
+        &s,
+        app.url(&format!("/convenings/{id}/plan")),
+        &[
+            ("csrf", csrf.as_str()),
+            ("people", people.as_str()),
+            ("k", "3"),
+            ("candidates", "reachable"),
+            ("visa_policy", "no-refusal"),
+            ("slot_hours", "2"),
+            ("slot_on", "2025-06-10"),
+            ("slot_window", "08:00-20:00"),
+            ("hybrid", "on"),
+            ("budget", "5000"),
+            ("spread", "region"),
+            ("linked_k", "3"),
+            ("overlap_hours", "3"),
+            ("max_per_hub", "10"),
+        ],
+    )
+    .await;
+    let r = crate::helpers::finish_plan(&s, &app, r, "en").await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let url = r.headers()["location"].to_str().unwrap().to_string();
+    let page = s.get(app.url(&url)).header("accept-language", "fr").send().await.unwrap().text().await.unwrap();
+    for text in [
+        "Pourquoi ces hôtes",
+        "Passport Index dataset",
+        "2025-01-12",
+        "Quand une réunion virtuelle convient à tout le monde",
+        "Se réunir en personne ou participer en ligne",
+        "class=\"chart\"",
+        "Qui nous pouvons faire venir",
+        "Avec 5\u{202f}000 USD",
+        "Pôles reliés",
+        "3 pôles reliés coûtent",
+        "Écart de fuseaux horaires au sein de chaque rencontre régionale",
+    ] {
+        assert!(page.contains(text), "missing {text:?} in {page}");
+    }
+    assert!(page.contains("écart garanti") || page.contains("prouvé le meilleur possible"), "the gap in plain words");
+    // What was computed is saved with the plan: visas per person, slots, frontier and budget.
+    let result: Value = serde_json::from_str(&app.store.plans(id).await.unwrap()[0].result).unwrap();
+    assert_eq!(result["visa_data"], "2025-01-12");
+    let one = &result["comparison"]["one"];
+    let moussa = one["assignments"].as_array().unwrap().iter().find(|a| a["name"] == "Moussa").unwrap();
+    assert!(moussa["visa"]["requirement"].is_string(), "{moussa}");
+    assert!(result["slots"][0]["inside_window"].as_u64().unwrap() >= 20, "{}", result["slots"][0]);
+    assert!(result["frontier"].as_array().unwrap().iter().any(|p| p["k"] == 5));
+    assert_eq!(result["tz_spread_hours"].as_array().unwrap().len(), 3, "one spread per regional host");
+    let linked = &result["linked"];
+    assert!(linked["people"].as_array().unwrap().iter().all(|p| p.as_u64().unwrap() <= 10), "{linked}");
+    assert!(linked["lower_bound"].as_f64().unwrap() <= linked["value"].as_f64().unwrap() + 1e-6);
+    let budget = &result["budget"];
+    assert!(budget["brought"].as_u64().unwrap() >= 5 && budget["cost"].as_f64().unwrap() <= 5000.0, "{budget}");
+    // The map is zoomed to the region and has a legend in the reader's language.
+    let svg = s.get(app.url(&format!("{url}/map.svg"))).header("accept-language", "fr").send().await.unwrap();
+    let svg = svg.text().await.unwrap();
+    assert!(svg.contains("où vivent les membres") && !svg.contains("viewBox=\"0 0 "), "{}", &svg[..300]);
+}

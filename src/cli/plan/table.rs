@@ -42,9 +42,15 @@ pub fn render_table(plan: &Plan) -> String {
         plan.gap * 100.0,
         if plan.gap <= 0.0 { " (optimal)" } else { "" }
     );
+    let _ = writeln!(
+        s,
+        "  (certified gap: no choice of hosts can do better than the lower bound, so this plan is at most {:.2} % above the best possible)",
+        plan.gap * 100.0
+    );
+    why(plan, &mut s);
     s.push('\n');
-    let header = ["name", "people", "host", "mode", "km", "fare", "CO2 kg", "hours"];
-    let rows: Vec<[String; 8]> = plan
+    let header = ["name", "people", "host", "mode", "route", "km", "cost", "visa", "CO2 kg", "hours"];
+    let rows: Vec<[String; 10]> = plan
         .assignments
         .iter()
         .map(|a| {
@@ -54,8 +60,16 @@ pub fn render_table(plan: &Plan) -> String {
                 a.weight.to_string(),
                 plan.hosts.get(a.host).map(|h| h.name.clone()).unwrap_or_default(),
                 if tr.mode == Mode::Air { "air".into() } else { "ground".into() },
+                match (&tr.from_airport, &tr.to_airport) {
+                    (Some(a), Some(b)) => format!("{a}-{b}{}", if tr.connection { " (1 stop)" } else { "" }),
+                    _ => String::new(),
+                },
                 grouped(tr.km, 0),
                 format!("{}{}", grouped(tr.cost, 0), if tr.known_fare { "*" } else { "" }),
+                a.visa.as_ref().map_or(String::new(), |v| {
+                    let what = v.requirement.as_str().replace('_', " ");
+                    if v.weeks > 0.0 { format!("{what}, {} wk", v.weeks) } else { what }
+                }),
                 grouped(tr.co2_kg, 0),
                 format!("{:.1}", tr.hours),
             ]
@@ -68,7 +82,12 @@ pub fn render_table(plan: &Plan) -> String {
         }
     }
     let line = |cells: &[String]| {
-        cells.iter().enumerate().map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3))).collect::<Vec<_>>().join("  ")
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i], !matches!(i, 0 | 2 | 3 | 4 | 7)))
+            .collect::<Vec<_>>()
+            .join("  ")
     };
     let _ = writeln!(s, "{}", line(&header.map(str::to_owned)));
     for r in &rows {
@@ -100,4 +119,25 @@ pub fn render_table(plan: &Plan) -> String {
         let _ = writeln!(s, "Note: known fare {} → {} not used: no such {missing}", f.member, f.host);
     }
     s
+}
+
+/// Why each host costs what it costs: its total by part, and the visas its people need.
+fn why(plan: &Plan, s: &mut String) {
+    let cur = &plan.totals.currency;
+    for (i, b) in plan.breakdown.iter().enumerate() {
+        let Some(h) = plan.hosts.get(i) else { continue };
+        let _ = writeln!(
+            s,
+            "  why {}: ground {} + flights {} + connections {} + visas {} = {} {cur}; {} need a visa in advance (up to {} weeks){}",
+            h.name,
+            grouped(b.ground, 0),
+            grouped(b.air, 0),
+            grouped(b.connections, 0),
+            grouped(b.visas, 0),
+            grouped(b.total, 0),
+            b.advance_visas,
+            b.max_visa_weeks,
+            if b.refused > 0 { format!("; {} refused admission", b.refused) } else { String::new() }
+        );
+    }
 }

@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 mod convenings;
-mod reports;
 pub(super) mod fieldwork;
+mod reports;
 mod stories;
 mod waves;
 

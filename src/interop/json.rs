@@ -88,6 +88,24 @@ pub struct ConveningOut {
     pub description: String,
     pub participants: Vec<ParticipantOut>,
     pub aspirations: Vec<AspirationOut>,
+    /// Indicator observations (absent in files written before the report existed).
+    #[serde(default)]
+    pub observations: Vec<ObservationOut>,
+    /// What it cost, when recorded.
+    #[serde(default)]
+    pub costs: Option<crate::domain::evidence::Costs>,
+}
+
+/// An indicator observation in an export.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationOut {
+    pub indicator: String,
+    pub value: f64,
+    pub unit: String,
+    pub observed_on: String,
+    pub source: String,
+    pub note: String,
 }
 
 impl ConveningOut {
@@ -211,6 +229,20 @@ pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
             .into_iter()
             .map(|a| AspirationOut { cycle: a.cycle, text: a.text, author: email_of(a.author_user_id) })
             .collect();
+        let observations = store
+            .observations(crate::store::Scope::Convening(cv.id))
+            .await?
+            .into_iter()
+            .map(|o| ObservationOut {
+                indicator: o.indicator,
+                value: o.value,
+                unit: o.unit,
+                observed_on: o.observed_on,
+                source: o.source,
+                note: o.note,
+            })
+            .collect();
+        let costs = store.costs(crate::store::Scope::Convening(cv.id)).await?.into_iter().next().map(|(_, c)| c);
         let mut saved = store.plans(cv.id).await?;
         saved.sort_by_key(|p| p.id);
         for p in saved {
@@ -237,6 +269,8 @@ pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
             description: cv.description.clone(),
             participants,
             aspirations,
+            observations,
+            costs,
         });
     }
     Ok(Export {

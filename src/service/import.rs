@@ -23,6 +23,30 @@ pub async fn import_community(store: &Store, actor: &Actor, doc: &Export) -> any
     store.transaction(move |s| Box::pin(async move { write(s, &doc).await })).await
 }
 
+/// A convening's observations and recorded costs, as exported.
+async fn write_evidence(
+    store: &Store,
+    convening_id: i64,
+    cv: &crate::interop::json::ConveningOut,
+) -> anyhow::Result<()> {
+    for o in &cv.observations {
+        let observed_on = crate::domain::convening::parse_date("observed_on", &o.observed_on)?;
+        let new = crate::domain::evidence::NewObservation {
+            indicator: o.indicator.clone(),
+            value: o.value,
+            unit: o.unit.clone(),
+            observed_on,
+            source: o.source.clone(),
+            note: o.note.clone(),
+        };
+        store.add_observation(convening_id, &new, None).await?;
+    }
+    if let Some(costs) = &cv.costs {
+        store.set_costs(convening_id, costs, None).await?;
+    }
+    Ok(())
+}
+
 async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
     let mut users = HashMap::new();
     for m in &doc.members {
@@ -67,6 +91,7 @@ async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
         for a in &cv.aspirations {
             store.add_aspiration(created.id, &a.cycle, &a.text, uid(&a.author)).await?;
         }
+        write_evidence(store, created.id, cv).await?;
     }
     if let Some(m) = &doc.travel_model {
         store.set_travel_model(c.id, &m.to_string()).await?;

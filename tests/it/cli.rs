@@ -67,6 +67,8 @@ fn export_then_import_into_an_empty_database_round_trips_identically() {
     assert_eq!(doc["stories"].as_array().unwrap().len(), 20);
     assert_eq!(doc["plans"].as_array().unwrap().len(), 1, "the demo's saved plan is exported");
     assert_eq!(doc["travel_model"]["known_fares"][0]["fare"], 475.0);
+    assert_eq!(doc["convenings"][0]["observations"].as_array().unwrap().len(), 3, "the demo's observations");
+    assert_eq!(doc["convenings"][0]["costs"]["currency"], "USD", "and its recorded costs");
     assert!(!text(&first.stdout).contains("argon2"), "no password hashes in exports");
     std::fs::write(dir.path().join("export.json"), &first.stdout).unwrap();
     let out = convene(dir.path(), &["--database-url", "other.db", "import", "export.json"], "");

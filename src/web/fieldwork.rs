@@ -59,9 +59,22 @@ struct FieldPage {
     codes: Vec<(String, String)>,
     error: Option<String>,
     detail: Option<String>,
+    /// The upload's two choices as the steward left them (a refused file keeps them).
+    skip_bad: bool,
+    other_version: bool,
 }
 
 async fn render(state: &AppState, ctx: Ctx, id: i64, error: Option<(String, String)>) -> Result<Response, AppError> {
+    render_with(state, ctx, id, error, &ImportOptions::default()).await
+}
+
+async fn render_with(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    error: Option<(String, String)>,
+    opts: &ImportOptions,
+) -> Result<Response, AppError> {
     let actor = ctx.actor();
     let (convening, _, viewer) = service::convening(&state.store, &actor, id).await?;
     let steward = viewer == Viewer::Steward;
@@ -72,7 +85,9 @@ async fn render(state: &AppState, ctx: Ctx, id: i64, error: Option<(String, Stri
     };
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let (error, detail) = error.map_or((None, None), |(e, d)| (Some(e), Some(d)));
-    Ok((status, Page(FieldPage { ctx, convening, steward, waves, codes, error, detail })).into_response())
+    let (skip_bad, other_version) = (opts.skip_bad, opts.other_version);
+    let page = FieldPage { ctx, convening, steward, waves, codes, error, detail, skip_bad, other_version };
+    Ok((status, Page(page)).into_response())
 }
 
 async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -197,7 +212,7 @@ async fn answer(
                 .next()
                 .unwrap_or_else(|| crate::domain::FieldError::new("file", "err-fieldwork-unknown-form", ""));
             let message = ctx.t(f.code);
-            render(state, ctx, id, Some((message, f.message))).await
+            render_with(state, ctx, id, Some((message, f.message)), opts).await
         }
         Err(e) => Err(e.into()),
     }
@@ -229,7 +244,7 @@ async fn upload(
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 let _ = std::fs::remove_file(&path);
-                return render(&state, ctx, id, Some(too_large)).await;
+                return render_with(&state, ctx, id, Some(too_large), &opts).await;
             }
             Err(_) => return Err(AppError::Invalid("err-bad-request".into())),
         };
@@ -247,7 +262,7 @@ async fn upload(
                             if size > limit {
                                 drop(file);
                                 let _ = std::fs::remove_file(&path);
-                                return render(&state, ctx, id, Some(too_large)).await;
+                                return render_with(&state, ctx, id, Some(too_large), &opts).await;
                             }
                             file.write_all(&chunk).map_err(spool_failed)?;
                         }
@@ -255,7 +270,7 @@ async fn upload(
                         Err(_) => {
                             drop(file);
                             let _ = std::fs::remove_file(&path);
-                            return render(&state, ctx, id, Some(too_large)).await;
+                            return render_with(&state, ctx, id, Some(too_large), &opts).await;
                         }
                     }
                 }
@@ -265,7 +280,7 @@ async fn upload(
     }
     if !got_file {
         let message = ctx.t("err-fieldwork-empty");
-        return render(&state, ctx, id, Some((message, String::new()))).await;
+        return render_with(&state, ctx, id, Some((message, String::new())), &opts).await;
     }
     let input = std::fs::File::open(&path).map_err(spool_failed)?;
     let r = field::import_submissions(&state.store, &ctx.actor(), id, Box::new(input), &opts).await;

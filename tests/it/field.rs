@@ -772,7 +772,10 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Ce n’est pas un fichier CSV"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Ce n’est pas un fichier CSV"));
+    assert!(page.contains("name=\"skip_bad\" value=\"1\" checked"), "the steward's choice is kept");
+    assert!(!page.contains("name=\"other_version\" value=\"1\" checked"));
     // A member sees the page without the steward's tools, and may not upload.
     let m = app.client();
     sign_in(&app, &m, &member.email).await;

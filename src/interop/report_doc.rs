@@ -78,6 +78,26 @@ fn indicator_text(t: &T, ind: &BTreeMap<String, usize>, names: &BTreeMap<String,
     Cell::num(if text.is_empty() { "—".into() } else { text }, raw)
 }
 
+/// Value per cycle: one row per cycle under the same six headings in every report.
+fn cycles_section(t: &T, rows: Vec<Vec<Cell>>) -> Section {
+    let mut cycles = Section::new("cycles", t.t("rp-cycles"));
+    cycles.paragraphs.push(t.t("rp-cycles-intro"));
+    cycles.tables.push(Table {
+        id: "cycles".into(),
+        caption: t.t("rp-cycles"),
+        head: vec![
+            t.t("rp-col-cycle"),
+            t.t("rp-col-realized"),
+            t.t("rp-col-aspirational"),
+            t.t("rp-col-tellers"),
+            t.t("rp-col-indicators"),
+            t.t("rp-col-observations"),
+        ],
+        rows,
+    });
+    cycles
+}
+
 fn flows_section(
     t: &T,
     flows: &[Flow],
@@ -278,21 +298,9 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
     ));
     summary.paragraphs.push(t.ta("rp-mode-line", &[("mode", &t.mode(r.convening.mode)), ("dates", &dates(r))]));
 
-    let mut cycles = Section::new("cycles", t.t("rp-cycles"));
-    cycles.paragraphs.push(t.t("rp-cycles-intro"));
-    cycles.tables.push(Table {
-        id: "cycles".into(),
-        caption: t.t("rp-cycles"),
-        head: vec![
-            t.t("rp-col-cycle"),
-            t.t("rp-col-realized"),
-            t.t("rp-col-aspirational"),
-            t.t("rp-col-tellers"),
-            t.t("rp-col-indicators"),
-            t.t("rp-col-observations"),
-        ],
-        rows: r
-            .cycles
+    let cycles = cycles_section(
+        &t,
+        r.cycles
             .iter()
             .map(|c| {
                 let obs = c
@@ -319,7 +327,7 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
                 ]
             })
             .collect(),
-    });
+    );
     let realized: BTreeMap<String, usize> = r.cycles.iter().map(|c| (c.key.clone(), c.realized)).collect();
     let flows = flows_section(&t, &r.flows, names, &realized);
     let asp: Vec<(String, Aspirations)> = r.cycles.iter().map(|c| (c.name.clone(), c.aspirations)).collect();
@@ -586,21 +594,9 @@ fn convenings_section(t: &T, r: &CommunityReport) -> Section {
 }
 
 fn community_cycles_section(t: &T, r: &CommunityReport, names: &BTreeMap<String, String>) -> Section {
-    let mut cycles = Section::new("cycles", t.t("rp-cycles"));
-    cycles.paragraphs.push(t.t("rp-cycles-intro"));
-    cycles.tables.push(Table {
-        id: "cycles".into(),
-        caption: t.t("rp-cycles"),
-        head: vec![
-            t.t("rp-col-cycle"),
-            t.t("rp-col-realized"),
-            t.t("rp-col-aspirational"),
-            t.t("rp-col-tellers"),
-            t.t("rp-col-indicators"),
-            t.t("rp-col-observations"),
-        ],
-        rows: r
-            .cycles
+    cycles_section(
+        t,
+        r.cycles
             .iter()
             .map(|c| {
                 vec![
@@ -613,8 +609,7 @@ fn community_cycles_section(t: &T, r: &CommunityReport, names: &BTreeMap<String,
                 ]
             })
             .collect(),
-    });
-    cycles
+    )
 }
 
 pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang: Lang, generated: &str) -> Doc {

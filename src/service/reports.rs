@@ -219,10 +219,7 @@ async fn load(store: &Store, c: &Community, only: Option<i64>) -> Result<Inputs>
     let fresh = report::new_pairs(convenings.len(), &pairs_in);
     let new_pairs = convenings.iter().zip(fresh).map(|(cv, n)| (cv.id, n)).collect();
     let attendees = group(all_attendance.into_iter().map(|a| (a.convening_id, a)));
-    let mut aspirations = HashMap::new();
-    for cv in convenings.iter().filter(|cv| only.is_none_or(|id| id == cv.id)) {
-        aspirations.insert(cv.id, store.aspirations(cv.id).await?);
-    }
+    let aspirations = group(store.aspirations_in(scope).await?.into_iter().map(|a| (a.convening_id, a)));
     let observations = group(store.observations(scope).await?.into_iter().map(|o| (o.convening_id, o)));
     let recorded: HashMap<i64, Costs> = store.costs(scope).await?.into_iter().collect();
     let model = travel_model(store, c.id).await?;

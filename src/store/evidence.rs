@@ -4,12 +4,11 @@
 
 use super::{Result, Store, StoreError, found, now};
 use crate::domain::evidence::{Costs, NewObservation};
-use crate::domain::story::{Step, StepKind, Story, Visibility};
+use crate::domain::story::{Step, StepKind, Story};
 use crate::domain::wave::{OutcomeStatus, StepOutcome};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A stored observation.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -37,6 +36,14 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The filter for a table with a `convening_id` column.
+    fn rows(self) -> (&'static str, i64) {
+        match self {
+            Scope::Convening(id) => ("convening_id = $1", id),
+            Scope::Community(id) => ("convening_id IN (SELECT id FROM convenings WHERE community_id = $1)", id),
+        }
+    }
+
     fn stories(self) -> (&'static str, i64) {
         match self {
             Scope::Convening(id) => ("s.convening_id = $1", id),
@@ -72,11 +79,17 @@ impl Store {
 
     /// The observations in a scope, by date then id.
     pub async fn observations(&self, scope: Scope) -> Result<Vec<Observation>> {
-        let (filter, id) = match scope {
-            Scope::Convening(id) => ("convening_id = $1", id),
-            Scope::Community(id) => ("convening_id IN (SELECT id FROM convenings WHERE community_id = $1)", id),
-        };
+        let (filter, id) = scope.rows();
         let sql = format!("SELECT {OBSERVATION} FROM observations WHERE {filter} ORDER BY observed_on, id");
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *self.conn().await?).await?)
+    }
+
+    /// The aspirations of every convening in a scope, by convening then id (one query).
+    pub async fn aspirations_in(&self, scope: Scope) -> Result<Vec<super::Aspiration>> {
+        let (filter, id) = scope.rows();
+        let sql = format!(
+            "SELECT id, convening_id, cycle, text, author_user_id FROM aspirations WHERE {filter} ORDER BY convening_id, id"
+        );
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *self.conn().await?).await?)
     }
 
@@ -117,10 +130,7 @@ impl Store {
 
     /// Recorded costs by convening id, for a scope.
     pub async fn costs(&self, scope: Scope) -> Result<Vec<(i64, Costs)>> {
-        let (filter, id) = match scope {
-            Scope::Convening(id) => ("convening_id = $1", id),
-            Scope::Community(id) => ("convening_id IN (SELECT id FROM convenings WHERE community_id = $1)", id),
-        };
+        let (filter, id) = scope.rows();
         let sql = format!(
             "SELECT convening_id, currency, travel, venue, other, co2_kg FROM convening_costs WHERE {filter} ORDER BY convening_id"
         );
@@ -168,9 +178,9 @@ impl Store {
         let mut c = self.conn().await?;
         let (filter, id) = scope.stories();
         let sql = format!(
-            "SELECT s.id, s.convening_id, s.framework_id, s.teller_user_id, s.participant_id, s.language, s.visibility, \
-             CAST(s.show_name AS INTEGER) AS show_name, s.created_at, s.revision, s.updated_at, s.hidden, s.via_link, s.wave_id \
-             FROM stories s WHERE {filter} ORDER BY s.id"
+            "SELECT s.id, s.convening_id, s.framework_id, s.teller_user_id, s.participant_id, '' AS teller_name, '' AS title, \
+             s.language, s.visibility, CAST(s.show_name AS INTEGER) AS show_name, s.created_at, s.revision, s.updated_at, \
+             s.hidden, s.via_link, s.wave_id FROM stories s WHERE {filter} ORDER BY s.id"
         );
         // Rows are read as they come (not collected first): memory holds the stories, not
         // the driver's rows as well.
@@ -178,7 +188,7 @@ impl Store {
         {
             let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
             while let Some(r) = rows.try_next().await? {
-                stories.push(lean_head(&r)?);
+                stories.push(super::stories::head(&r)?);
             }
         }
         let sql = format!(
@@ -276,28 +286,4 @@ pub struct Attendee {
     pub convening_id: i64,
     pub participant_id: i64,
     pub user_id: Option<i64>,
-}
-
-fn lean_head(r: &AnyRow) -> Result<Story> {
-    let v: String = r.try_get("visibility")?;
-    Ok(Story {
-        id: r.try_get("id")?,
-        convening_id: r.try_get("convening_id")?,
-        framework_id: r.try_get("framework_id")?,
-        teller_user_id: r.try_get("teller_user_id")?,
-        participant_id: r.try_get("participant_id")?,
-        teller_name: String::new(),
-        title: String::new(),
-        language: r.try_get("language")?,
-        visibility: Visibility::parse(&v).map_err(|_| StoreError::Corrupt(format!("visibility '{v}'")))?,
-        show_name: r.try_get::<i64, _>("show_name")? != 0,
-        created_at: r.try_get("created_at")?,
-        steps: Vec::new(),
-        revision: r.try_get("revision")?,
-        updated_at: r.try_get("updated_at")?,
-        hidden: r.try_get::<i64, _>("hidden")? != 0,
-        via_link: r.try_get::<i64, _>("via_link")? != 0,
-        wave_id: r.try_get("wave_id")?,
-        outcomes: Vec::new(),
-    })
 }

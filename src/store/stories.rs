@@ -41,7 +41,7 @@ fn visibility(v: &str) -> Result<Visibility> {
     Visibility::parse(v).map_err(|_| StoreError::Corrupt(format!("visibility '{v}'")))
 }
 
-fn head(r: &AnyRow) -> Result<Story> {
+pub(super) fn head(r: &AnyRow) -> Result<Story> {
     Ok(Story {
         id: r.try_get("id")?,
         convening_id: r.try_get("convening_id")?,

@@ -222,6 +222,7 @@ async fn private_words_reach_no_visitor_or_plain_member_in_any_format() {
     // The public story is quoted; counts include every story.
     let (_, j) = call(&app, "GET", "/api/v1/communities/rep/report", None, None).await;
     assert_eq!(j["n_stories"].as_u64(), Some(3));
+    assert!(!j["quotes"].as_array().unwrap().is_empty(), "the public story is quoted");
     assert!(j["quotes"].as_array().unwrap().iter().all(|q| q["title"] == "Open words"), "{}", j["quotes"]);
     assert!(
         j["quotes"].as_array().unwrap().iter().all(|q| q["teller"].is_null()),

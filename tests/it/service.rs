@@ -477,6 +477,11 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
         ),
         ("publish_report", op!(|w, a| reports::publish_report(&w.store, a, "home", true)), [No, No, No, Yes, Yes]),
         (
+            "full_matrix (not published)",
+            op!(|w, a| reports::full_matrix(&w.store, a, "home", &convene::analysis::table::Filter::default(), 1)),
+            [No, No, Yes, Yes, Yes],
+        ),
+        (
             "xlsform",
             op!(|w, a| convene::service::field::xlsform(&w.store, a, w.convening, None)),
             [No, No, No, Yes, Yes],

@@ -15,7 +15,9 @@
 //! (frameworks, members), `invitations`, `convenings` (participants, aspirations),
 //! `links` (answer links), `plans`, `stories` (steps, revisions, outcomes) and `waves`.
 
+mod comments;
 mod communities;
+mod connect;
 mod convenings;
 mod evidence;
 mod field;
@@ -27,7 +29,9 @@ mod stories;
 mod users;
 mod waves;
 
+pub use comments::{Comment, CommentAction, NewComment};
 pub use communities::{Community, FrameworkVersion, Member};
+pub use connect::{PublicSettings, UserPrefs};
 pub use convenings::{Aspiration, Convening, Participant};
 pub use evidence::{Attendee, Observation, Scope};
 pub use field::{FieldStory, FieldSubmission};

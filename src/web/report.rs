@@ -27,6 +27,9 @@ pub fn router() -> Router<AppState> {
 struct FormatQuery {
     #[serde(default)]
     format: String,
+    /// The wiki page title of a `mediawiki-xml` download.
+    #[serde(default)]
+    title: String,
 }
 
 #[derive(Template)]
@@ -77,7 +80,8 @@ async fn community_page(
     let doc = report_doc::community_doc(&r, &report_doc::names(&fw), ctx.lang, &today());
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
-        let body = report_doc::render(f, &doc, &json, &state.config.base_url);
+        let title = service::connect::wiki_title(&state.store, &c, &q.title, &doc.title).await?;
+        let body = report_doc::render_titled(f, &doc, &json, &state.config.base_url, &title);
         return Ok(download(f, body, &format!("report-{}", c.slug)));
     }
     let viewer = service::standing(&state.store, &ctx.actor(), c.id).await?;
@@ -100,11 +104,12 @@ async fn convening_page(
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, AppError> {
     let format = parse_format(&q)?;
-    let (r, _, fw) = service::reports::convening_report(&state.store, &ctx.actor(), id).await?;
+    let (r, c, fw) = service::reports::convening_report(&state.store, &ctx.actor(), id).await?;
     let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), ctx.lang, &today());
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
-        let body = report_doc::render(f, &doc, &json, &state.config.base_url);
+        let title = service::connect::wiki_title(&state.store, &c, &q.title, &doc.title).await?;
+        let body = report_doc::render_titled(f, &doc, &json, &state.config.base_url, &title);
         return Ok(download(f, body, &format!("report-convening-{id}")));
     }
     Ok(Page(ReportPage {

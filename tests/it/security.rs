@@ -131,6 +131,16 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/convenings/1/stories.csv",
         "/api/v1/convenings/1/stories.csv",
         "/api/v1/convenings/1/xlsform",
+        "/c/hdr/feed.atom",
+        "/convenings/1/feed.atom",
+        "/c/hdr/convenings.ics",
+        "/c/hdr/convenings.geojson",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/c/hdr/settings",
+        "/api/v1/convenings/1/comments",
+        "/api/v1/stories/1/comments",
+        "/api/v1/communities/hdr/framework/comments",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
@@ -432,6 +442,9 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/api/v1/convenings/abc/xlsform",
         "/api/v1/convenings/1/xlsform?wave=x",
         "/api/v1/convenings/1/stories.csv?bom=maybe",
+        "/api/v1/convenings/abc/comments",
+        "/api/v1/stories/abc/comments",
+        "/api/v1/comments/abc/hide",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
@@ -439,6 +452,17 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string(), "{path}: {body}");
         assert!(!body.to_string().contains("Cannot parse"), "{path}: {body}");
         assert!(!body.to_string().contains("Failed to deserialize"), "{path}: {body}");
+    }
+    // Feeds answer in plain text: a reader gets no HTML page and never an empty feed.
+    for path in [
+        "/convenings/abc/feed.atom",
+        "/convenings/99999/feed.atom",
+        "/c/no-such/feed.atom",
+        "/c/no-such/convenings.ics",
+    ] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8", "{path}");
     }
     // A form posted with the wrong content type gets a page, not "Form requests must have …".
     let (_, csrf) = get_page(&c, &app.url("/signin")).await;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+mod comments;
 mod convenings;
 pub(super) mod fieldwork;
 mod reports;
@@ -61,6 +62,15 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/observations", get(reports::list_observations).post(reports::post_observation))
         .route("/observations/{id}", axum::routing::delete(reports::delete_observation))
         .route("/convenings/{id}/costs", get(reports::get_costs).put(reports::put_costs).delete(reports::delete_costs))
+        .route("/convenings/{id}/comments", get(comments::convening_comments).post(comments::post_convening_comment))
+        .route("/stories/{id}/comments", get(comments::story_comments).post(comments::post_story_comment))
+        .route(
+            "/communities/{slug}/framework/comments",
+            get(comments::framework_comments).post(comments::post_framework_comment),
+        )
+        .route("/comments/{id}/hide", axum::routing::post(comments::hide_comment))
+        .route("/comments/{id}/restore", axum::routing::post(comments::restore_comment))
+        .route("/communities/{slug}/digest", axum::routing::post(comments::post_digest))
         .route("/convenings/{id}/xlsform", get(fieldwork::get_xlsform))
         .route("/convenings/{id}/submissions", axum::routing::post(fieldwork::post_submissions))
         .route("/convenings/{id}/stories.csv", get(fieldwork::stories_csv))
@@ -145,6 +155,10 @@ fn conflict_message(code: &str) -> &'static str {
         "already-removed" => "the participant was removed already",
         "last-steward" => "a community needs at least one steward",
         "taken" => "already exists",
+        "comment-already-hidden" => "the comment is hidden already",
+        "comment-not-hidden" => "the comment is not hidden",
+        "already-sent" => "today's digest was sent already",
+        "private" => "the community is private: it has no public digest",
         _ => "conflicts with what is stored",
     }
 }

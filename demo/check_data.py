@@ -177,7 +177,7 @@ def check_demo(presets):
         return None
     where = "demo.toml"
     check_fields(where, data, {"community": dict, "members": list, "convenings": list,
-                               "stories": list})
+                               "stories": list}, ("comments",))
     community = data.get("community", {})
     check_fields(f"{where} [community]", community,
                  {"slug": str, "name": str, "description": str, "preset": str})
@@ -334,6 +334,33 @@ def check_demo(presets):
             for ind in inds:
                 if ind not in cycles[cyc]["indicators"]:
                     problem(stw, f"indicator {ind!r} is not in cycle {cyc!r} of {preset_key}")
+    # Comments: on a story (by its position), a convening or the framework; replies
+    # answer an earlier top-level comment on the same thing; authors are members.
+    stories = data.get("stories", [])
+    comments = data.get("comments", [])
+    for i, c in enumerate(comments):
+        cw = f"{where} comments[{i}]"
+        check_fields(cw, c, {"on": str, "author": str, "text": str}, ("story", "convening", "reply_to"))
+        on = c.get("on")
+        if on == "story":
+            n = c.get("story")
+            if not isinstance(n, int) or not 0 <= n < len(stories):
+                problem(cw, f"no story {n!r}")
+            elif stories[n].get("visibility") != "public":
+                problem(cw, "demo comments go on public stories only")
+        elif on == "convening":
+            if c.get("convening") not in convenings:
+                problem(cw, f"unknown convening {c.get('convening')!r}")
+        elif on != "framework":
+            problem(cw, f"'on' must be story, convening or framework, not {on!r}")
+        if c.get("author") not in members:
+            problem(cw, f"author {c.get('author')!r} is not a member")
+        if "reply_to" in c:
+            r = c["reply_to"]
+            if not isinstance(r, int) or not 0 <= r < i or "reply_to" in comments[r]:
+                problem(cw, "reply_to must name an earlier top-level comment")
+            elif any(comments[r].get(k) != c.get(k) for k in ("on", "story", "convening")):
+                problem(cw, "a reply must be on the same thing as the comment it answers")
     return data
 
 

@@ -23,6 +23,8 @@ struct Demo {
     members: Vec<DemoMember>,
     convenings: Vec<DemoConvening>,
     stories: Vec<DemoStory>,
+    #[serde(default)]
+    comments: Vec<DemoComment>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +81,18 @@ struct DemoStory {
     /// What the teller later said became of their hopes (as in a follow-up wave).
     #[serde(default)]
     outcomes: Vec<crate::domain::wave::OutcomeDraft>,
+}
+
+/// A comment written by a demo member (on a story by its position, a convening by its
+/// key, or the framework), or a reply to an earlier comment by its position.
+#[derive(Deserialize)]
+struct DemoComment {
+    on: String,
+    story: Option<usize>,
+    convening: Option<String>,
+    author: String,
+    text: String,
+    reply_to: Option<usize>,
 }
 
 /// What seeding did.
@@ -152,6 +166,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
         }
         convenings.insert(dc.key.as_str(), (cv.id, guests));
     }
+    let mut told_ids = Vec::new();
     for (n, s) in demo.stories.iter().enumerate() {
         let (cid, guests) =
             convenings.get(s.convening.as_str()).with_context(|| format!("demo story {n}: convening"))?;
@@ -172,11 +187,28 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
         let told = stories::tell_story_at(store, teller, *cid, &draft, Some(&told_at))
             .await
             .with_context(|| format!("demo story {n}"))?;
+        told_ids.push(told.id);
         for o in &s.outcomes {
             crate::service::waves::record_outcome(store, teller, told.id, o)
                 .await
                 .with_context(|| format!("demo story {n}: outcome"))?;
         }
+    }
+    let mut comment_ids = Vec::new();
+    for (n, dc) in demo.comments.iter().enumerate() {
+        use crate::service::comments::{self, Target};
+        let target = match (dc.on.as_str(), dc.story, &dc.convening) {
+            ("story", Some(i), _) => Target::Story(*told_ids.get(i).context("demo comment: story")?),
+            ("convening", _, Some(k)) => Target::Convening(convenings.get(k.as_str()).context("demo comment")?.0),
+            ("framework", _, _) => Target::Framework(c.id),
+            _ => bail!("demo comment {n}: on what?"),
+        };
+        let author = users.get(dc.author.as_str()).with_context(|| format!("demo comment {n}: author"))?;
+        let parent = dc.reply_to.map(|r| comment_ids.get(r).copied().context("demo comment: reply_to")).transpose()?;
+        let made = comments::add_comment(store, author, target, parent, &dc.text)
+            .await
+            .with_context(|| format!("demo comment {n}"))?;
+        comment_ids.push(made.id);
     }
     let first = demo.convenings.first().context("demo has a convening")?;
     seed_plan(store, &steward, &c.slug, &demo, convenings[first.key.as_str()].0).await?;

@@ -35,6 +35,38 @@ pub struct Export {
     /// Saved planner scenarios.
     #[serde(default)]
     pub plans: Vec<PlanOut>,
+    /// Public-face and digest settings (older files: public, no list).
+    #[serde(default)]
+    pub settings: crate::store::PublicSettings,
+    /// Comments on convenings, stories and the framework, with their moderation record.
+    #[serde(default)]
+    pub comments: Vec<CommentOut>,
+}
+
+/// A comment. `on` is `convening`, `story` or `framework`; `target` the convening's
+/// number in this document, the story's position in `stories` (from 1), or 0 for the
+/// framework; `parent` the position (from 1) of the comment it answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommentOut {
+    pub on: String,
+    pub target: i64,
+    pub parent: Option<i64>,
+    pub author: Option<String>,
+    pub body: String,
+    pub hidden: bool,
+    pub created_at: String,
+    /// Who hid or restored it, oldest first.
+    #[serde(default)]
+    pub moderation: Vec<ModerationOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationOut {
+    pub action: String,
+    pub by: Option<String>,
+    pub at: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -208,8 +240,10 @@ pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
     let mut stories = Vec::new();
     let mut plans = Vec::new();
     let mut next_pid = 1;
+    let (mut local_convening, mut local_story) = (HashMap::new(), HashMap::new());
     for (n, cv) in convenings_db.iter().enumerate() {
         let local = i64::try_from(n).unwrap_or(i64::MAX) + 1;
+        local_convening.insert(cv.id, local);
         let mut pids = HashMap::new();
         let mut participants = Vec::new();
         for p in store.all_participants(cv.id).await? {
@@ -256,6 +290,7 @@ pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
         }
         for s in store.stories(cv.id).await? {
             let revisions = store.story_revisions(s.id).await?;
+            local_story.insert(s.id, i64::try_from(stories.len()).unwrap_or(i64::MAX) + 1);
             stories.push(story_out(s, revisions, local, &versions, &pids, &email_of));
         }
         convenings.push(ConveningOut {
@@ -273,7 +308,11 @@ pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
             costs,
         });
     }
+    let comments = comments_out(store, c.id, &local_convening, &local_story, &email_of).await?;
+    let settings = store.public_settings(c.id).await?;
     Ok(Export {
+        settings,
+        comments,
         format: "convene-export".into(),
         version: 2,
         community: CommunityOut { slug: c.slug, name: c.name, description: c.description },
@@ -291,6 +330,52 @@ pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
         },
         plans,
     })
+}
+
+/// A community's comments with document-local targets (comments on anything else, such
+/// as a proposal, are not part of the format yet).
+async fn comments_out(
+    store: &Store,
+    community_id: i64,
+    convenings: &HashMap<i64, i64>,
+    stories: &HashMap<i64, i64>,
+    email_of: &dyn Fn(Option<i64>) -> Option<String>,
+) -> anyhow::Result<Vec<CommentOut>> {
+    let actions = store.community_comment_actions(community_id).await?;
+    let mut position = HashMap::new();
+    let mut out = Vec::new();
+    for c in store.community_comments(community_id).await? {
+        let target = match c.target_kind.as_str() {
+            "convening" => convenings.get(&c.target_id).copied(),
+            "story" => stories.get(&c.target_id).copied(),
+            "framework" => Some(0),
+            _ => None,
+        };
+        let Some(target) = target else { continue };
+        let parent = match c.parent_id {
+            Some(p) => match position.get(&p) {
+                Some(&n) => Some(n),
+                None => continue,
+            },
+            None => None,
+        };
+        out.push(CommentOut {
+            on: c.target_kind.clone(),
+            target,
+            parent,
+            author: email_of(c.author_user_id),
+            body: c.body.clone(),
+            hidden: c.hidden,
+            created_at: c.created_at.clone(),
+            moderation: actions
+                .iter()
+                .filter(|a| a.comment_id == c.id)
+                .map(|a| ModerationOut { action: a.action.clone(), by: email_of(a.by_user_id), at: a.at.clone() })
+                .collect(),
+        });
+        position.insert(c.id, i64::try_from(out.len()).unwrap_or(i64::MAX));
+    }
+    Ok(out)
 }
 
 /// One story of the export, its revisions in framework versions.
@@ -404,6 +489,42 @@ pub fn check(doc: &Export) -> anyhow::Result<()> {
         let model: crate::planner::TravelModel =
             serde_json::from_value(m.clone()).context("travel_model is not a travel model")?;
         model.validate().map_err(|e| anyhow::anyhow!("travel_model: {e}"))?;
+    }
+    check_comments(doc, &known)
+}
+
+fn check_comments(doc: &Export, known: &dyn Fn(&Option<String>, &str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    for (i, c) in doc.comments.iter().enumerate() {
+        let what = format!("comments[{i}]");
+        let exists = match c.on.as_str() {
+            "convening" => doc.convenings.iter().any(|cv| cv.id == c.target),
+            "story" => usize::try_from(c.target).is_ok_and(|n| (1..=doc.stories.len()).contains(&n)),
+            "framework" => c.target == 0,
+            other => bail!("{what}: comments are on a convening, a story or the framework, not '{other}'"),
+        };
+        if !exists {
+            bail!("{what}: no {} {}", c.on, c.target);
+        }
+        if let Some(p) = c.parent {
+            let parent = usize::try_from(p - 1).ok().filter(|&n| n < i).map(|n| &doc.comments[n]);
+            match parent {
+                Some(q) if q.parent.is_none() && q.on == c.on && q.target == c.target => {}
+                _ => bail!("{what}: parent {p} is not an earlier top-level comment on the same thing"),
+            }
+        }
+        crate::domain::required_text("body", &c.body, crate::service::comments::MAX_BODY)
+            .with_context(|| what.clone())?;
+        known(&c.author, &what)?;
+        for (j, m) in c.moderation.iter().enumerate() {
+            if m.action != "hide" && m.action != "restore" {
+                bail!("{what}.moderation[{j}]: the action is hide or restore, not '{}'", m.action);
+            }
+            known(&m.by, &format!("{what}.moderation[{j}]"))?;
+        }
+    }
+    let s = &doc.settings;
+    if !s.list_address.is_empty() && crate::domain::parse_email(&s.list_address).is_err() {
+        bail!("settings.list_address: not an e-mail address");
     }
     Ok(())
 }

@@ -161,7 +161,7 @@ pub async fn add_comment(
             target_kind: target.kind(),
             target_id: target.id(),
             parent_id,
-            author_user_id: user.id,
+            author_user_id: Some(user.id),
             body: &body,
         })
         .await?;

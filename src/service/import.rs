@@ -101,6 +101,7 @@ async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
         let result = p.result.to_string();
         store.save_plan(convening_ids[&p.convening], &p.name, &params, &result, uid(&p.created_by)).await?;
     }
+    let mut story_ids = Vec::new();
     for (i, s) in doc.stories.iter().enumerate() {
         let fw = &doc.frameworks[usize::try_from(s.framework_version - 1).unwrap_or(0)];
         let story = draft_of(s).validate(&fw.framework).with_context(|| format!("stories[{i}]"))?;
@@ -135,6 +136,30 @@ async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
         }
         let updated_at = if s.updated_at.is_empty() { s.created_at.as_str() } else { s.updated_at.as_str() };
         store.set_story_state(created.id, s.revision, updated_at, s.hidden).await?;
+        story_ids.push(created.id);
+    }
+    store.set_public_settings(c.id, &doc.settings).await?;
+    let mut comment_ids: Vec<i64> = Vec::new();
+    for cm in &doc.comments {
+        let target_id = match cm.on.as_str() {
+            "convening" => convening_ids[&cm.target],
+            "story" => story_ids[usize::try_from(cm.target - 1)?],
+            _ => c.id,
+        };
+        let parent_id = cm.parent.map(|p| usize::try_from(p - 1).map(|n| comment_ids[n])).transpose()?;
+        let new = crate::store::NewComment {
+            community_id: c.id,
+            target_kind: &cm.on,
+            target_id,
+            parent_id,
+            author_user_id: uid(&cm.author),
+            body: &cm.body,
+        };
+        let id = store.insert_comment(&new, cm.hidden, &cm.created_at).await?;
+        for m in &cm.moderation {
+            store.insert_comment_action(id, &m.action, uid(&m.by), &m.at).await?;
+        }
+        comment_ids.push(id);
     }
     Ok(())
 }

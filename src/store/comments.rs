@@ -40,7 +40,7 @@ pub struct NewComment<'a> {
     pub target_kind: &'a str,
     pub target_id: i64,
     pub parent_id: Option<i64>,
-    pub author_user_id: i64,
+    pub author_user_id: Option<i64>,
     pub body: &'a str,
 }
 
@@ -126,6 +126,48 @@ impl Store {
         .bind(target_id)
         .fetch_all(&mut *self.conn().await?)
         .await?)
+    }
+
+    /// The moderation record of a whole community, oldest first (export).
+    pub async fn community_comment_actions(&self, community_id: i64) -> Result<Vec<CommentAction>> {
+        Ok(sqlx::query_as(
+            "SELECT a.comment_id, a.action, a.by_user_id, COALESCE(u.name, '') AS by_name, a.at FROM comment_actions a \
+             JOIN comments c ON c.id = a.comment_id LEFT JOIN users u ON u.id = a.by_user_id \
+             WHERE c.community_id = $1 ORDER BY a.id",
+        )
+        .bind(community_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?)
+    }
+
+    /// A comment as an import file has it: its time and hidden flag as they were.
+    pub async fn insert_comment(&self, c: &NewComment<'_>, hidden: bool, created_at: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO comments (community_id, target_kind, target_id, parent_id, author_user_id, body, hidden, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(c.community_id)
+        .bind(c.target_kind)
+        .bind(c.target_id)
+        .bind(c.parent_id)
+        .bind(c.author_user_id)
+        .bind(c.body)
+        .bind(i64::from(hidden))
+        .bind(created_at)
+        .fetch_one(&mut *self.conn().await?)
+        .await?)
+    }
+
+    /// A moderation step as an import file has it.
+    pub async fn insert_comment_action(&self, comment_id: i64, action: &str, by: Option<i64>, at: &str) -> Result<()> {
+        sqlx::query("INSERT INTO comment_actions (comment_id, action, by_user_id, at) VALUES ($1, $2, $3, $4)")
+            .bind(comment_id)
+            .bind(action)
+            .bind(by)
+            .bind(at)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
     }
 
     /// Removes the comments on a target that is being deleted.

@@ -69,6 +69,10 @@ fn export_then_import_into_an_empty_database_round_trips_identically() {
     assert_eq!(doc["travel_model"]["known_fares"][0]["fare"], 475.0);
     assert_eq!(doc["convenings"][0]["observations"].as_array().unwrap().len(), 3, "the demo's observations");
     assert_eq!(doc["convenings"][0]["costs"]["currency"], "USD", "and its recorded costs");
+    let comments = doc["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 4, "the demo's comments");
+    assert_eq!(comments[1]["parent"], 1, "a reply names the comment it answers");
+    assert_eq!(comments[3]["on"], "framework");
     assert!(!text(&first.stdout).contains("argon2"), "no password hashes in exports");
     std::fs::write(dir.path().join("export.json"), &first.stdout).unwrap();
     let out = convene(dir.path(), &["--database-url", "other.db", "import", "export.json"], "");

@@ -254,7 +254,10 @@ async fn bad_report_input_gets_a_clear_error_and_changes_nothing() {
     let t = token_for(&app, steward.id).await;
     let (status, body) = call(&app, "GET", &format!("/api/v1/convenings/{cv}/report?format=pdf"), Some(&t), None).await;
     assert_eq!(status, 400);
-    assert!(body["error"]["message"].as_str().unwrap().contains("json, md, mediawiki, csv, html"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("json, md, mediawiki, mediawiki-xml, csv, html"),
+        "{body}"
+    );
     let (status, _) = call(&app, "GET", "/api/v1/convenings/9999/report", Some(&t), None).await;
     assert_eq!(status, 404);
     let (status, _) = call(&app, "GET", "/api/v1/communities/nope/report", Some(&t), None).await;
@@ -411,7 +414,10 @@ async fn the_command_line_prints_the_report_an_admin_gets_from_the_api() {
         .args(["--database-url", path.to_str().unwrap(), "report", "--community", "cli", "--format", "pdf"])
         .output()
         .unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("json, md, mediawiki, csv, html"));
+    assert!(
+        !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("json, md, mediawiki, mediawiki-xml, csv, html")
+    );
     drop(dir);
 }
 

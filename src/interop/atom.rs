@@ -40,24 +40,9 @@ pub struct Entry {
     pub language: String,
 }
 
-/// Text made safe inside XML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text made safe inside XML element content and attribute values (characters XML
+/// does not allow are dropped) — the planner's map uses the same.
+pub use crate::planner::map::escape_xml as escape;
 
 /// The feed as an Atom document.
 #[must_use]

@@ -194,13 +194,29 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
                 .with_context(|| format!("demo story {n}: outcome"))?;
         }
     }
+    let by_key = convenings.iter().map(|(k, (id, _))| (*k, *id)).collect();
+    seed_comments(store, &demo, &users, &by_key, &told_ids, c.id).await?;
+    let first = demo.convenings.first().context("demo has a convening")?;
+    seed_plan(store, &steward, &c.slug, &demo, convenings[first.key.as_str()].0).await?;
+    Ok(Seeded::Created { stories: demo.stories.len() })
+}
+
+/// The demo's conversations, each written by its member through the service.
+async fn seed_comments(
+    store: &Store,
+    demo: &Demo,
+    users: &HashMap<&str, Actor>,
+    convenings: &HashMap<&str, i64>,
+    told_ids: &[i64],
+    community_id: i64,
+) -> anyhow::Result<()> {
+    use crate::service::comments::{self, Target};
     let mut comment_ids = Vec::new();
     for (n, dc) in demo.comments.iter().enumerate() {
-        use crate::service::comments::{self, Target};
         let target = match (dc.on.as_str(), dc.story, &dc.convening) {
             ("story", Some(i), _) => Target::Story(*told_ids.get(i).context("demo comment: story")?),
-            ("convening", _, Some(k)) => Target::Convening(convenings.get(k.as_str()).context("demo comment")?.0),
-            ("framework", _, _) => Target::Framework(c.id),
+            ("convening", _, Some(k)) => Target::Convening(*convenings.get(k.as_str()).context("demo comment")?),
+            ("framework", _, _) => Target::Framework(community_id),
             _ => bail!("demo comment {n}: on what?"),
         };
         let author = users.get(dc.author.as_str()).with_context(|| format!("demo comment {n}: author"))?;
@@ -210,9 +226,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
             .with_context(|| format!("demo comment {n}"))?;
         comment_ids.push(made.id);
     }
-    let first = demo.convenings.first().context("demo has a convening")?;
-    seed_plan(store, &steward, &c.slug, &demo, convenings[first.key.as_str()].0).await?;
-    Ok(Seeded::Created { stories: demo.stories.len() })
+    Ok(())
 }
 
 /// The seed page's question for the first demo convening: one gathering or two regional

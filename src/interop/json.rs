@@ -227,6 +227,7 @@ pub struct RevisionOut {
 }
 
 /// Reads a whole community out of the store.
+#[allow(clippy::too_many_lines)] // the document, part by part, in its order
 pub async fn export(store: &Store, slug: &str) -> anyhow::Result<Export> {
     let c = store.community(slug).await?.with_context(|| format!("no community with slug '{slug}'"))?;
     let versions = store.framework_versions(c.id).await?;

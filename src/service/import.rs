@@ -139,16 +139,28 @@ async fn write(store: &Store, doc: &Export) -> anyhow::Result<()> {
         story_ids.push(created.id);
     }
     store.set_public_settings(c.id, &doc.settings).await?;
+    write_comments(store, doc, c.id, &convening_ids, &story_ids, &uid).await
+}
+
+/// The document's comments, their targets and authors mapped to the rows just written.
+async fn write_comments(
+    store: &Store,
+    doc: &Export,
+    community_id: i64,
+    convening_ids: &HashMap<i64, i64>,
+    story_ids: &[i64],
+    uid: &(dyn Fn(&Option<String>) -> Option<i64> + Sync),
+) -> anyhow::Result<()> {
     let mut comment_ids: Vec<i64> = Vec::new();
     for cm in &doc.comments {
         let target_id = match cm.on.as_str() {
             "convening" => convening_ids[&cm.target],
             "story" => story_ids[usize::try_from(cm.target - 1)?],
-            _ => c.id,
+            _ => community_id,
         };
         let parent_id = cm.parent.map(|p| usize::try_from(p - 1).map(|n| comment_ids[n])).transpose()?;
         let new = crate::store::NewComment {
-            community_id: c.id,
+            community_id,
             target_kind: &cm.on,
             target_id,
             parent_id,

@@ -58,11 +58,18 @@ impl Problem {
 pub struct RowError {
     pub row: u64,
     pub column: String,
+    /// The catalog key (`err-fieldwork-row-future`); the API says it as its other error
+    /// codes (`fieldwork_row_future`).
+    #[serde(serialize_with = "api_code")]
     pub code: &'static str,
     pub message: String,
     /// The values the message names.
     #[serde(skip)]
     pub args: Vec<(&'static str, String)>,
+}
+
+fn api_code<S: serde::Serializer>(code: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&code.trim_start_matches("err-").replace('-', "_"))
 }
 
 impl RowError {

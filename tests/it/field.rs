@@ -610,6 +610,8 @@ async fn the_api_imports_the_body_as_a_stream_with_a_dry_run_and_a_size_limit() 
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_rows");
     assert_eq!(body["report"]["errors"][0]["column"], "_submission_time");
+    assert_eq!(body["report"]["errors"][0]["code"], "fieldwork_row_future");
+    assert!(body["report"]["errors"][0]["message"].as_str().unwrap().contains("is in the future"));
     let r = post(Some(s.clone()), "?skip_bad=true", bad).await.unwrap();
     assert_eq!(r.status(), 200);
     // Garbage: the JSON error with its code.

@@ -175,7 +175,14 @@ struct Run {
 }
 
 /// Imports a file as the operator; checks what it did.
-fn import(rt: &tokio::runtime::Runtime, store: &convene::store::DynStore, cv: i64, path: &std::path::Path, rows: usize, again: bool) -> Run {
+fn import(
+    rt: &tokio::runtime::Runtime,
+    store: &convene::store::DynStore,
+    cv: i64,
+    path: &std::path::Path,
+    rows: usize,
+    again: bool,
+) -> Run {
     let opts = ImportOptions { max_bytes: usize::MAX, ..ImportOptions::default() };
     let input = std::fs::File::open(path).expect("open file");
     let t = Instant::now();
@@ -211,7 +218,12 @@ fn main() {
         peak_mib()
     );
     let big = import(&rt, &store, cv, &file, ROWS, false);
-    println!("  SQLite, {ROWS:>7} rows: {:6.2} s  {:>9.0} rows/s  peak memory {:.0} MiB", big.secs, big.rate, peak_mib());
+    println!(
+        "  SQLite, {ROWS:>7} rows: {:6.2} s  {:>9.0} rows/s  peak memory {:.0} MiB",
+        big.secs,
+        big.rate,
+        peak_mib()
+    );
     let r = import(&rt, &store, cv, &file, ROWS, true);
     println!("  SQLite, the same file again (nothing new): {:.2} s  {:.0} rows/s", r.secs, r.rate);
 
@@ -260,7 +272,9 @@ fn main() {
         drop(pg);
         if let Ok(a) = sqlx::PgPool::connect(&admin).await {
             let name = url.rsplit('/').next().unwrap_or_default();
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&a).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&a)
+                .await;
         }
     });
 }

@@ -577,7 +577,12 @@ async fn write_batch(
                     Some((id, user, name))
                 } else {
                     let code = submissions::participant_code(id);
-                    bad(report, crate::interop::xlsform::names::CODE, "err-fieldwork-row-unknown-code", &[("code", &code)]);
+                    bad(
+                        report,
+                        crate::interop::xlsform::names::CODE,
+                        "err-fieldwork-row-unknown-code",
+                        &[("code", &code)],
+                    );
                     continue;
                 }
             }

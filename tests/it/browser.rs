@@ -425,7 +425,14 @@ fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str
 /// file input and the button, no JavaScript of ours) on a 390-px phone, and runs axe-core on
 /// the preview at 390 and 1280 px; then again at 1280 px, confirms with the good rows, and
 /// runs axe-core on the import's report.
-fn upload_in_browser(path: PathBuf, base: &str, email: &str, convening: i64, file: &str, axe: &str) -> Result<Vec<String>> {
+fn upload_in_browser(
+    path: PathBuf,
+    base: &str,
+    email: &str,
+    convening: i64,
+    file: &str,
+    axe: &str,
+) -> Result<Vec<String>> {
     let chromium = Chromium::launch(path)?;
     let tab = chromium.tab()?;
     sign_in(&tab, base, email)?;
@@ -637,7 +644,12 @@ async fn the_field_upload_preview_and_report_pass_axe_at_390_and_1280_px() {
     subs.push(crate::field::sub(
         "late",
         "2099-01-01T00:00:00Z",
-        &[("participant_name", "Zed"), ("story_title", "Later"), ("story_visibility", "public"), ("immediate_text", "x")],
+        &[
+            ("participant_name", "Zed"),
+            ("story_title", "Later"),
+            ("story_visibility", "public"),
+            ("immediate_text", "x"),
+        ],
     ));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("export.csv");
@@ -645,11 +657,10 @@ async fn the_field_upload_preview_and_report_pass_axe_at_390_and_1280_px() {
     let file = file.display().to_string();
     let base = app.url("");
     let email = steward.email.clone();
-    let problems =
-        tokio::task::spawn_blocking(move || upload_in_browser(path, &base, &email, convening, &file, &axe))
-            .await
-            .expect("browser thread")
-            .expect("browser run");
+    let problems = tokio::task::spawn_blocking(move || upload_in_browser(path, &base, &email, convening, &file, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
     assert_eq!(app.store.stories(convening).await.unwrap().len(), 2, "the good rows, once");
 }

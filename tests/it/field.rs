@@ -804,7 +804,12 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     subs.push(sub(
         "f9",
         "2099-01-01T00:00:00Z",
-        &[("participant_name", "Zed"), ("story_title", "Later"), ("story_visibility", "public"), ("immediate_text", "x")],
+        &[
+            ("participant_name", "Zed"),
+            ("story_title", "Later"),
+            ("story_visibility", "public"),
+            ("immediate_text", "x"),
+        ],
     ));
     let bad = kobo_csv(&form, &settings, &subs, false).replacen("\"_id\"", "\"couleur\"", 1);
     let (ctype, body) = multipart(&[("other_version", "1")], bad.as_bytes());

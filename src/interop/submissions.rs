@@ -51,12 +51,40 @@ impl Problem {
 }
 
 /// A refused row: its number as a spreadsheet shows it (the header is row 1) and the
-/// column (as headed in the file).
+/// column (as headed in the file). `code` is a stable machine code and the catalog key of
+/// the message; `message` is it in English (the API, the command line); a page says it in
+/// the reader's language with [`RowError::message_in`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
     pub row: u64,
     pub column: String,
+    /// The catalog key (`err-fieldwork-row-future`); the API says it as its other error
+    /// codes (`fieldwork_row_future`).
+    #[serde(serialize_with = "api_code")]
+    pub code: &'static str,
     pub message: String,
+    /// The values the message names.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
+}
+
+fn api_code<S: serde::Serializer>(code: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&code.trim_start_matches("err-").replace('-', "_"))
+}
+
+impl RowError {
+    pub fn new(row: u64, column: impl Into<String>, code: &'static str, args: &[(&'static str, &str)]) -> Self {
+        let args: Vec<(&'static str, String)> = args.iter().map(|(k, v)| (*k, (*v).to_string())).collect();
+        let mut e = Self { row, column: column.into(), code, message: String::new(), args };
+        e.message = e.message_in(Lang::En);
+        e
+    }
+
+    /// The message in a language.
+    pub fn message_in(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        translate(lang, self.code, &args)
+    }
 }
 
 /// What a KoboToolbox user must choose to export a file this importer reads.
@@ -163,21 +191,24 @@ impl Differences {
         self.cycles.is_empty() && self.indicators.is_empty() && self.columns.is_empty()
     }
 
-    /// In plain words, for the refusal and the report.
+    /// In plain words, in English: the refusal and the report of the API and the command line.
     pub fn describe(&self) -> Vec<String> {
+        self.describe_in(Lang::En)
+    }
+
+    /// In plain words, in a language (the page).
+    pub fn describe_in(&self, lang: Lang) -> Vec<String> {
         let mut out = Vec::new();
+        let mut say = |key: &str, list: String| out.push(translate(lang, key, &[("list", &list)]));
         if !self.cycles.is_empty() {
-            out.push(format!(
-                "cycles unknown to this framework version: {}",
-                self.cycles.iter().cloned().collect::<Vec<_>>().join(", ")
-            ));
+            say("fieldwork-diff-cycles", self.cycles.iter().cloned().collect::<Vec<_>>().join(", "));
         }
         if !self.indicators.is_empty() {
-            let list: Vec<String> = self.indicators.iter().map(|(c, i)| format!("{i} (in {c})")).collect();
-            out.push(format!("indicators unknown to this framework version: {}", list.join(", ")));
+            let list: Vec<String> = self.indicators.iter().map(|(c, i)| format!("{i} ({c})")).collect();
+            say("fieldwork-diff-indicators", list.join(", "));
         }
         if !self.columns.is_empty() {
-            out.push(format!("columns that belong to no question of this form: {}", self.columns.join(", ")));
+            say("fieldwork-diff-columns", self.columns.join(", "));
         }
         out
     }
@@ -500,12 +531,14 @@ pub fn read_row(
     let top = |n: &str| h.top.get(n).copied();
     let head = |i: Option<usize>, fallback: &str| i.map_or_else(|| fallback.to_string(), |i| h.headers[i].clone());
     let mut errors = Vec::new();
-    let mut err = |col: String, message: String| errors.push(RowError { row, column: col, message });
+    let mut err = |col: String, code: &'static str, args: &[(&'static str, &str)]| {
+        errors.push(RowError::new(row, col, code, args));
+    };
 
     let key_col = h.root.filter(|i| !cell(Some(*i)).is_empty()).or(h.instance);
     let key = key_of(cell(key_col));
     if key.is_empty() {
-        err(head(key_col, "_uuid"), "the submission has no key".into());
+        err(head(key_col, "_uuid"), "err-fieldwork-row-no-key", &[]);
     }
     let instance = match key_of(cell(h.instance)) {
         i if i.is_empty() => key.clone(),
@@ -513,12 +546,12 @@ pub fn read_row(
     };
     let submitted_at = match parse_time(cell(h.submitted)) {
         Some(t) if t.as_str() > latest => {
-            err(head(h.submitted, "submitted"), format!("the submission date {t} is in the future"));
+            err(head(h.submitted, "submitted"), "err-fieldwork-row-future", &[("date", &t)]);
             t
         }
         Some(t) => t,
         None => {
-            err(head(h.submitted, "submitted"), format!("'{}' is not a date and time", cell(h.submitted)));
+            err(head(h.submitted, "submitted"), "err-fieldwork-row-date", &[("value", cell(h.submitted))]);
             String::new()
         }
     };
@@ -531,7 +564,7 @@ pub fn read_row(
             _ if form.is_empty() => layout.wave_id,
             Some((c, w)) if c == layout.convening_id => w,
             _ => {
-                err(head(top(names::FORM), names::FORM), format!("'{form}' is not a form of this convening"));
+                err(head(top(names::FORM), names::FORM), "err-fieldwork-row-form", &[("value", form)]);
                 None
             }
         };
@@ -543,27 +576,24 @@ pub fn read_row(
     } else {
         let p = parse_participant_code(code);
         if p.is_none() {
-            err(head(top(names::CODE), names::CODE), format!("'{code}' is not a participant code (such as P12)"));
+            err(head(top(names::CODE), names::CODE), "err-fieldwork-row-code", &[("value", code)]);
         }
         p
     };
     let name = cell(top(names::NAME)).to_string();
     if participant.is_none() && code.is_empty() && name.is_empty() {
-        err(head(top(names::NAME), names::NAME), "give a participant code or the teller's name".into());
+        err(head(top(names::NAME), names::NAME), "err-fieldwork-row-no-teller", &[]);
     }
     let visibility = cell(top(names::VISIBILITY));
     if !visibility.is_empty()
         && !["stewards", "community", "public"].contains(&visibility)
         && choice_labels("visibility-", &["stewards", "community", "public"]).contains(&visibility.to_lowercase())
     {
-        err(
-            head(top(names::VISIBILITY), names::VISIBILITY),
-            format!("'{visibility}' is a label, not a value: this file was exported with labels; {KOBO_OPTIONS}"),
-        );
+        err(head(top(names::VISIBILITY), names::VISIBILITY), "err-fieldwork-row-label", &[("value", visibility)]);
     }
     let show = cell(top(names::SHOW_NAME));
     let show_name = yes(show).unwrap_or_else(|| {
-        err(head(top(names::SHOW_NAME), names::SHOW_NAME), format!("'{show}' is neither yes nor no"));
+        err(head(top(names::SHOW_NAME), names::SHOW_NAME), "err-fieldwork-row-yes-no", &[("value", show)]);
         false
     });
     let mut steps = Vec::new();
@@ -580,7 +610,7 @@ pub fn read_row(
                 match yes(cell(Some(*i))) {
                     Some(true) => ticked.push(k.clone()),
                     Some(false) => {}
-                    None => err(h.headers[*i].clone(), format!("'{}' is neither 1 nor 0", cell(Some(*i)))),
+                    None => err(h.headers[*i].clone(), "err-fieldwork-row-one-zero", &[("value", cell(Some(*i)))]),
                 }
             }
         }
@@ -591,7 +621,7 @@ pub fn read_row(
             } else if lenient {
                 dropped += 1;
             } else {
-                err(head(cols.indicators, &c.text), format!("unknown indicator '{t}' (not in this framework version)"));
+                err(head(cols.indicators, &c.text), "err-fieldwork-row-indicator", &[("value", &t)]);
             }
         }
         if text.is_empty() && indicators.is_empty() {
@@ -615,8 +645,11 @@ pub fn read_row(
     let story = match draft.validate(framework) {
         Ok(s) => Some(s),
         Err(e) => {
-            let col = column_of(&e, h, layout, &step_cols);
-            err(col, e.message);
+            // The story rule's own English words, which name the value; a page says it
+            // with the catalog's, naming the column.
+            let column = column_of(&e, h, layout, &step_cols);
+            let args = vec![("field", column.clone())];
+            errors.push(RowError { row, column, code: e.code, message: e.message, args });
             None
         }
     };

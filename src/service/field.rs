@@ -156,8 +156,11 @@ pub struct ImportReport {
     pub file_versions: Vec<String>,
     /// The version of this convening's form now.
     pub form_version: String,
-    /// What the file has that this form version does not.
+    /// What the file has that this form version does not, in English.
     pub differences: Vec<String>,
+    /// The same, to be said in another language.
+    #[serde(skip)]
+    pub differences_found: submissions::Differences,
     pub dry_run: bool,
     /// Whether anything was written.
     pub committed: bool,
@@ -335,26 +338,28 @@ fn next_record<R: Read>(rdr: &mut csv::Reader<R>, row: &mut u64, width: usize, m
             if rec.len() == width {
                 Next::Record(rec)
             } else {
-                Next::Bad(RowError {
-                    row: *row,
-                    column: String::new(),
-                    message: format!("the row has {} fields, the header {width}", rec.len()),
-                })
+                Next::Bad(RowError::new(
+                    *row,
+                    "",
+                    "err-fieldwork-row-width",
+                    &[("fields", &rec.len().to_string()), ("header", &width.to_string())],
+                ))
             }
         }
         Err(e) => match e.into_kind() {
             csv::ErrorKind::Io(io) => Next::Failed(read_problem(&io, max)),
             csv::ErrorKind::Utf8 { .. } => {
                 *row += 1;
-                Next::Bad(RowError { row: *row, column: String::new(), message: "the row is not UTF-8 text".into() })
+                Next::Bad(RowError::new(*row, "", "err-fieldwork-row-utf8", &[]))
             }
             csv::ErrorKind::UnequalLengths { len, expected_len, .. } => {
                 *row += 1;
-                Next::Bad(RowError {
-                    row: *row,
-                    column: String::new(),
-                    message: format!("the row has {len} fields, the header {expected_len}"),
-                })
+                Next::Bad(RowError::new(
+                    *row,
+                    "",
+                    "err-fieldwork-row-width",
+                    &[("fields", &len.to_string()), ("header", &expected_len.to_string())],
+                ))
             }
             other => Next::Failed(Problem::new("not_csv", format!("the file is not valid CSV: {other:?}"))),
         },
@@ -441,6 +446,7 @@ pub async fn import_submissions(
         source: header.source.as_str(),
         form_version: layout.version.clone(),
         differences: header.differences.describe(),
+        differences_found: header.differences.clone(),
         dry_run: opts.dry_run,
         ..ImportReport::default()
     };
@@ -540,9 +546,9 @@ async fn write_batch(
     let mut in_batch: HashMap<String, u64> = HashMap::new();
     let mut new = Vec::new();
     for sub in good {
-        let bad = |report: &mut ImportReport, column: &str, message: String| {
+        let bad = |report: &mut ImportReport, column: &str, code: &'static str, args: &[(&'static str, &str)]| {
             report.bad_rows += 1;
-            report.error(RowError { row: sub.row, column: column.into(), message });
+            report.error(RowError::new(sub.row, column, code, args));
         };
         if let Some(v) = &sub.form_version
             && versions.len() < 100
@@ -550,13 +556,13 @@ async fn write_batch(
             versions.insert(v.clone());
         }
         if let Some(first) = in_batch.get(&sub.key) {
-            bad(report, "", format!("the same submission ({}) is in row {first} already", sub.key));
+            bad(report, "", "err-fieldwork-row-twice", &[("key", &sub.key), ("row", &first.to_string())]);
             continue;
         }
         if let Some(w) = sub.wave
             && !ctx.waves.contains(&w)
         {
-            bad(report, crate::interop::xlsform::names::FORM, format!("wave {w} is not a wave of this convening"));
+            bad(report, crate::interop::xlsform::names::FORM, "err-fieldwork-row-wave", &[("wave", &w.to_string())]);
             continue;
         }
         let teller = match sub.participant {
@@ -571,7 +577,12 @@ async fn write_batch(
                     Some((id, user, name))
                 } else {
                     let code = submissions::participant_code(id);
-                    bad(report, crate::interop::xlsform::names::CODE, format!("unknown participant code {code}"));
+                    bad(
+                        report,
+                        crate::interop::xlsform::names::CODE,
+                        "err-fieldwork-row-unknown-code",
+                        &[("code", &code)],
+                    );
                     continue;
                 }
             }
@@ -580,7 +591,8 @@ async fn write_batch(
         report.dropped_answers += sub.dropped as u64;
         match known.get(&sub.key) {
             Some(k) if k.import_run == ctx.run => {
-                bad(report, "", format!("the same submission ({}) is in row {} already", sub.key, k.source_row));
+                let first = k.source_row.to_string();
+                bad(report, "", "err-fieldwork-row-twice", &[("key", &sub.key), ("row", &first)]);
             }
             Some(k) if k.instance_id == sub.instance || k.story_id.is_none() => report.unchanged += 1,
             Some(k) => {

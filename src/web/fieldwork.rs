@@ -180,6 +180,16 @@ impl ReportPage {
     fn count(&self, key: &str, n: &u64) -> String {
         self.ctx.t1(key, "n", &n.to_string())
     }
+
+    /// A row's error in the reader's language.
+    fn problem(&self, e: &crate::interop::submissions::RowError) -> String {
+        e.message_in(self.ctx.lang)
+    }
+
+    /// What the file has that this form version does not, in the reader's language.
+    fn differences(&self) -> Vec<String> {
+        self.report.differences_found.describe_in(self.ctx.lang)
+    }
 }
 
 /// The report page, or the field page again with the reason a file was refused.

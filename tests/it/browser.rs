@@ -380,8 +380,32 @@ fn set_width(tab: &Tab, width: u32) -> Result<()> {
     Ok(())
 }
 
-/// Runs axe-core (WCAG 2.1 A and AA) on each page at 390 and 1280 px, and measures the
-/// width at 390 px; returns every problem found as "page @ width: rule (targets)".
+/// Runs axe-core (WCAG 2.1 A and AA) on the page the tab shows, at the width it is set to,
+/// and at 390 px measures its width; returns every problem as "page @ width: rule (targets)".
+fn axe_here(tab: &Tab, page: &str, width: u32, axe: &str) -> Result<Vec<String>> {
+    tab.evaluate(axe, false)?;
+    let run = "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
+               .then(r => JSON.stringify(r.violations.map(v => v.id + ' ' + JSON.stringify(v.nodes.map(n => n.target)))))";
+    let found = tab.evaluate(run, true)?.value.ok_or_else(|| anyhow!("axe gave no answer on {page}"))?;
+    let found: Vec<String> = serde_json::from_str(found.as_str().unwrap_or("[]"))?;
+    let mut problems: Vec<String> = found.into_iter().map(|v| format!("{page} @ {width}px: {v}")).collect();
+    if width == 390 {
+        let w = js(tab, "document.documentElement.scrollWidth")?.as_f64().unwrap_or(0.0);
+        if w > 390.0 {
+            // Name the widest elements, so the failure says what to fix.
+            let culprits = js(
+                tab,
+                "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391 \
+                 && e.parentElement.getBoundingClientRect().right <= 391).slice(0, 4).map(e => e.tagName + (e.id ? '#' + e.id : '') + \
+                 (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')",
+            )?;
+            problems.push(format!("{page} @ 390px: {w} px wide (sideways scrolling): {culprits}"));
+        }
+    }
+    Ok(problems)
+}
+
+/// Runs [`axe_here`] on each page at 390 and 1280 px.
 fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str) -> Result<Vec<String>> {
     let chromium = Chromium::launch(path)?;
     let tab = chromium.tab()?;
@@ -391,24 +415,52 @@ fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str
         set_width(&tab, width)?;
         for page in pages {
             open(&tab, &format!("{base}{page}"), "main")?;
-            tab.evaluate(axe, false)?;
-            let run = "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
-                       .then(r => JSON.stringify(r.violations.map(v => v.id + ' ' + JSON.stringify(v.nodes.map(n => n.target)))))";
-            let found = tab.evaluate(run, true)?.value.ok_or_else(|| anyhow!("axe gave no answer on {page}"))?;
-            let found: Vec<String> = serde_json::from_str(found.as_str().unwrap_or("[]"))?;
-            problems.extend(found.into_iter().map(|v| format!("{page} @ {width}px: {v}")));
-            if width == 390 {
-                let w = js(&tab, "document.documentElement.scrollWidth")?.as_f64().unwrap_or(0.0);
-                if w > 390.0 {
-                    // Name the widest elements, so the failure says what to fix.
-                    let culprits = js(
-                        &tab,
-                        "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391 \
-                         && e.parentElement.getBoundingClientRect().right <= 391).slice(0, 4).map(e => e.tagName + (e.id ? '#' + e.id : '') + \
-                         (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')",
-                    )?;
-                    problems.push(format!("{page} @ 390px: {w} px wide (sideways scrolling): {culprits}"));
-                }
+            problems.extend(axe_here(&tab, page, width, axe)?);
+        }
+    }
+    Ok(problems)
+}
+
+/// Chooses a KoboToolbox export on the field page and checks it, as a steward would (the
+/// file input and the button, no JavaScript of ours) on a 390-px phone, and runs axe-core on
+/// the preview at 390 and 1280 px; then again at 1280 px, confirms with the good rows, and
+/// runs axe-core on the import's report.
+fn upload_in_browser(
+    path: PathBuf,
+    base: &str,
+    email: &str,
+    convening: i64,
+    file: &str,
+    axe: &str,
+) -> Result<Vec<String>> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    sign_in(&tab, base, email)?;
+    let mut problems = Vec::new();
+    for (width, confirm) in [(390, false), (1280, true)] {
+        set_width(&tab, width)?;
+        open(&tab, &format!("{base}/convenings/{convening}/field"), "#file")?;
+        tab.find_element("#file")?.set_input_files(&[file])?;
+        tab.find_element("form[enctype='multipart/form-data'] button[type=submit]")?.click()?;
+        tab.wait_for_element("#counts").context("the preview")?;
+        let preview = js(&tab, "document.querySelector('main').innerText")?;
+        let preview = preview.as_str().unwrap_or_default();
+        assert!(preview.contains("Un atelier qui a changé"), "the preview lists the new stories: {preview}");
+        assert!(preview.contains("is in the future"), "the preview lists the bad row: {preview}");
+        if !confirm {
+            for w in [390, 1280] {
+                set_width(&tab, w)?;
+                problems.extend(axe_here(&tab, "the upload's preview", w, axe)?);
+            }
+        } else {
+            tab.find_element("form[action$='/field/confirm'] input[name=skip_bad]")?.click()?;
+            tab.find_element("form[action$='/field/confirm'] button[type=submit]")?.click()?;
+            tab.wait_for_element(".notice[role=status]").context("the import's report")?;
+            let done = js(&tab, "document.querySelector('h1').innerText")?;
+            assert_eq!(done.as_str().unwrap_or_default(), "Submissions imported");
+            for w in [390, 1280] {
+                set_width(&tab, w)?;
+                problems.extend(axe_here(&tab, "the import's report", w, axe)?);
             }
         }
     }
@@ -636,4 +688,38 @@ async fn the_planner_pages_pass_axe_at_390_and_1280_px() {
         .expect("browser thread")
         .expect("browser run");
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
+/// The field page's upload, its preview (new stories and a bad row) and the import's
+/// report pass axe-core at 390 and 1280 px without sideways scrolling.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_field_upload_preview_and_report_pass_axe_at_390_and_1280_px() {
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let (steward, _, convening) = community_with_convening(&app.store, "axf").await;
+    let (form, settings) = crate::field::export_form(&app.store, convening).await;
+    let mut subs = crate::field::stories_of_the_field();
+    subs.push(crate::field::sub(
+        "late",
+        "2099-01-01T00:00:00Z",
+        &[
+            ("participant_name", "Zed"),
+            ("story_title", "Later"),
+            ("story_visibility", "public"),
+            ("immediate_text", "x"),
+        ],
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.csv");
+    std::fs::write(&file, crate::field::kobo_csv(&form, &settings, &subs, true)).unwrap();
+    let file = file.display().to_string();
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || upload_in_browser(path, &base, &email, convening, &file, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_eq!(app.store.stories(convening).await.unwrap().len(), 2, "the good rows, once");
 }

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 /// A question of the exported form: its group path and type.
 #[derive(Debug, Clone)]
-struct Question {
+pub(crate) struct Question {
     groups: Vec<String>,
     name: String,
     kind: String,
@@ -71,14 +71,14 @@ fn read_form(xlsx: &[u8]) -> (Vec<Question>, HashMap<String, String>) {
 
 /// One submission as a field team would have made it.
 #[derive(Clone)]
-struct Sub {
+pub(crate) struct Sub {
     key: &'static str,
     instance: &'static str,
     at: &'static str,
     answers: Vec<(&'static str, &'static str)>,
 }
 
-fn sub(key: &'static str, at: &'static str, answers: &[(&'static str, &'static str)]) -> Sub {
+pub(crate) fn sub(key: &'static str, at: &'static str, answers: &[(&'static str, &'static str)]) -> Sub {
     Sub { key, instance: key, at, answers: answers.to_vec() }
 }
 
@@ -97,7 +97,7 @@ fn answer<'a>(s: &'a Sub, q: &Question, settings: &'a HashMap<String, String>) -
 /// A KoboToolbox CSV export: `;`, every field quoted, group paths in the headers when
 /// `groups`, select_multiple as one column and one 0/1 column per choice, an HXL row, and
 /// the system columns.
-fn kobo_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub], groups: bool) -> String {
+pub(crate) fn kobo_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub], groups: bool) -> String {
     let path = |q: &Question| {
         if groups && !q.groups.is_empty() { format!("{}/{}", q.groups.join("/"), q.name) } else { q.name.clone() }
     };
@@ -205,7 +205,7 @@ fn odk_csv(form: &[Question], settings: &HashMap<String, String>, subs: &[Sub]) 
     String::from_utf8(w.into_inner().unwrap()).unwrap()
 }
 
-fn stories_of_the_field() -> Vec<Sub> {
+pub(crate) fn stories_of_the_field() -> Vec<Sub> {
     vec![
         sub(
             "a1",
@@ -239,7 +239,7 @@ fn stories_of_the_field() -> Vec<Sub> {
     ]
 }
 
-async fn export_form(store: &DynStore, cv: i64) -> (Vec<Question>, HashMap<String, String>) {
+pub(crate) async fn export_form(store: &DynStore, cv: i64) -> (Vec<Question>, HashMap<String, String>) {
     let (_, bytes) = field::xlsform(store, &Actor::Operator, cv, None).await.unwrap();
     read_form(&bytes)
 }
@@ -342,6 +342,10 @@ async fn kobo_and_odk_round_trip(store: DynStore) {
     let (form, settings) = export_form(&store, cv).await;
     let subs = stories_of_the_field();
     let kobo = kobo_csv(&form, &settings, &subs, true);
+    let before = store.participants(cv).await.unwrap().len();
+    let dry = import(&store, cv, &kobo, &ImportOptions { dry_run: true, ..opts() }).await.unwrap();
+    assert_eq!((dry.created, dry.committed), (2, false), "{dry:?}");
+    assert_eq!(store.participants(cv).await.unwrap().len(), before, "a dry run adds no guest");
     let r = import(&store, cv, &kobo, &opts()).await.unwrap();
     assert_eq!((r.source, r.rows, r.created, r.bad_rows, r.committed), ("kobo", 2, 2, 0, true), "{r:?}");
     assert_eq!(r.file_versions, [settings["version"].clone()]);
@@ -368,9 +372,17 @@ async fn kobo_and_odk_round_trip(store: DynStore) {
     let r = import(&store, third, &kobo_csv(&form3, &settings3, &subs, false), &opts()).await.unwrap();
     assert_eq!(r.created, 2);
     assert_eq!(comparable(&store, third).await, a);
-    // Guests became named participants: the base of the matrix counts them.
-    let names: Vec<String> = store.participants(cv).await.unwrap().into_iter().map(|p| p.name).collect();
-    assert!(names.contains(&"Kofi".to_string()), "{names:?}");
+    // Each submission without a code added one guest, a participant without an account
+    // named as in the form, who tells its story: the base of the matrix counts them.
+    let participants = store.participants(cv).await.unwrap();
+    assert_eq!(participants.len(), before + 2, "one guest per submission without a code");
+    for s in store.stories(cv).await.unwrap() {
+        let guest = participants.iter().find(|p| Some(p.id) == s.participant_id).expect("the story's guest");
+        assert_eq!((guest.user_id, guest.name.as_str(), s.teller_user_id), (None, s.teller_name.as_str(), None));
+    }
+    // Importing the file again adds no guest.
+    import(&store, cv, &kobo, &opts()).await.unwrap();
+    assert_eq!(store.participants(cv).await.unwrap().len(), before + 2);
 }
 
 #[tokio::test]
@@ -488,6 +500,7 @@ async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
         ],
     ));
     let csv = kobo_csv(&form, &settings, &subs, true);
+    let participants = store.participants(cv).await.unwrap().len();
     let r = import(&store, cv, &csv, &opts()).await.unwrap();
     assert!(!r.committed);
     assert_eq!((r.rows, r.bad_rows), (5, 3), "{r:?}");
@@ -497,6 +510,12 @@ async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
     assert!(r.errors.iter().any(|e| e.row == 6 && e.message.contains("row 3")), "{:?}", r.errors);
     assert!(at.contains(&(7, "participant_code")), "{at:?}");
     assert!(store.stories(cv).await.unwrap().is_empty(), "nothing written");
+    assert_eq!(store.participants(cv).await.unwrap().len(), participants, "no guest either");
+    let codes: Vec<&str> = r.errors.iter().map(|e| e.code).collect();
+    assert!(
+        codes.contains(&"err-fieldwork-row-future") && codes.contains(&"err-fieldwork-row-unknown-code"),
+        "each error has a stable code: {codes:?}"
+    );
     // Asked to, the good rows go in and the bad ones are listed.
     let r = import(&store, cv, &csv, &ImportOptions { skip_bad: true, ..opts() }).await.unwrap();
     assert!(r.committed);
@@ -516,8 +535,10 @@ async fn bad_files_are_refused_whole_with_every_error_and_nothing_written() {
         ],
     );
     let csv = kobo_csv(&form, &settings, &[coded], true).replace("\"CODE\"", &format!("\"{code}\""));
+    let before = store.participants(cv).await.unwrap().len();
     let r = import(&store, cv, &csv, &opts()).await.unwrap();
     assert_eq!(r.created, 1, "{r:?}");
+    assert_eq!(store.participants(cv).await.unwrap().len(), before, "a code adds no guest");
     let mine = store.stories(cv).await.unwrap().into_iter().find(|s| s.title == "Mine").unwrap();
     assert_eq!(
         (mine.teller_user_id, mine.participant_id, mine.teller_name.as_str()),
@@ -589,6 +610,8 @@ async fn the_api_imports_the_body_as_a_stream_with_a_dry_run_and_a_size_limit() 
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_rows");
     assert_eq!(body["report"]["errors"][0]["column"], "_submission_time");
+    assert_eq!(body["report"]["errors"][0]["code"], "fieldwork_row_future");
+    assert!(body["report"]["errors"][0]["message"].as_str().unwrap().contains("is in the future"));
     let r = post(Some(s.clone()), "?skip_bad=true", bad).await.unwrap();
     assert_eq!(r.status(), 200);
     // Garbage: the JSON error with its code.
@@ -776,6 +799,33 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     assert!(page.contains("Ce n’est pas un fichier CSV"));
     assert!(page.contains("name=\"skip_bad\" value=\"1\" checked"), "the steward's choice is kept");
     assert!(!page.contains("name=\"other_version\" value=\"1\" checked"));
+    // Errors by row, and what the file has that the form has not, in the reader's language.
+    let mut subs = stories_of_the_field();
+    subs.push(sub(
+        "f9",
+        "2099-01-01T00:00:00Z",
+        &[
+            ("participant_name", "Zed"),
+            ("story_title", "Later"),
+            ("story_visibility", "public"),
+            ("immediate_text", "x"),
+        ],
+    ));
+    let bad = kobo_csv(&form, &settings, &subs, false).replacen("\"_id\"", "\"couleur\"", 1);
+    let (ctype, body) = multipart(&[("other_version", "1")], bad.as_bytes());
+    let r = c
+        .post(app.url(&action))
+        .header("content-type", &ctype)
+        .header("accept-language", "fr")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("La date de soumission 2099-01-01T00:00:00Z est dans le futur."), "{page}");
+    assert!(!page.contains("is in the future"), "no English left on the page");
+    assert!(page.contains("Colonnes qui ne correspondent à aucune question de ce formulaire : couleur"), "{page}");
     // A member sees the page without the steward's tools, and may not upload.
     let m = app.client();
     sign_in(&app, &m, &member.email).await;

@@ -267,6 +267,7 @@ pub fn request(args: &PlanArgs) -> Result<PlanRequest> {
                 SpreadArg::Region => planner::Spread::Region,
             }),
         }),
+        hybrid_point: None,
     })
 }
 

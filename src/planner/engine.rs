@@ -64,15 +64,16 @@ struct GroupBound {
 }
 
 impl HubCosts {
-    /// The table for these member groups and candidates (candidates in the caller's order).
-    pub(crate) fn new(model: &TravelModel, q: Quantity, groups: &[LatLon], candidates: &[LatLon]) -> Self {
+    /// The table for these member groups and candidates (their access airports,
+    /// [`TravelModel::access`], in the caller's order).
+    pub(crate) fn new(model: &TravelModel, q: Quantity, groups: &[LatLon], cand_access: Vec<[(u32, f64); 2]>) -> Self {
         let h = hubs();
         let quotes = model.quotes();
         let air_cost = model.air_metric(Quantity::Cost);
         let air = model.air_metric(q);
         let mut member_ids: HashMap<u32, u32> = HashMap::new();
         let mut member_hubs: Vec<u32> = Vec::new();
-        let mut local = |ids: &mut HashMap<u32, u32>, list: &mut Vec<u32>, hub: u32| {
+        let local = |ids: &mut HashMap<u32, u32>, list: &mut Vec<u32>, hub: u32| {
             *ids.entry(hub).or_insert_with(|| {
                 list.push(hub);
                 u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
@@ -85,9 +86,9 @@ impl HubCosts {
             .collect();
         let mut cand_ids: HashMap<u32, u32> = HashMap::new();
         let mut cand_hubs: Vec<u32> = Vec::new();
-        let cand_air = candidates
-            .iter()
-            .map(|&p| model.access(p).map(|(hub, km)| (local(&mut cand_ids, &mut cand_hubs, hub), km)))
+        let cand_air = cand_access
+            .into_iter()
+            .map(|acc| acc.map(|(hub, km)| (local(&mut cand_ids, &mut cand_hubs, hub), km)))
             .collect();
         let quoted_hub = |hub: u32| quotes.keys().any(|&(a, _)| a == hub);
         let group_bound = group_access

@@ -217,6 +217,7 @@ pub fn choose(plan: &Plan, model: &TravelModel, in_person: u64) -> Result<Hybrid
 
 #[cfg(test)]
 mod tests {
+    use super::super::PlanError;
     use super::*;
     use crate::planner::{PlanRequest, Traveller, plan};
 
@@ -250,5 +251,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_saved_frontier_point_has_the_frontiers_totals_and_says_who_joins_online() {
+        let places = ["Nairobi, KE", "Accra, GH", "Berlin, DE", "Lima, PE", "Dhaka, BD", "Kampala, UG"];
+        let travellers: Vec<Traveller> = places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let place = crate::planner::resolve(p).unwrap();
+                Traveller { weight: 1 + u32::try_from(i % 2).unwrap(), ..Traveller::new(*p, place.position()) }
+            })
+            .collect();
+        let r = PlanRequest { travellers, hybrid: true, ..PlanRequest::default() };
+        let answer = plan(&r, &mut |_| {}).unwrap();
+        assert_eq!(answer.frontier_hosts.iter().map(|h| h.k).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        for p in &answer.frontier {
+            let c = crate::planner::choose_point(&r, &answer, HybridPoint { k: p.k, in_person: p.in_person }).unwrap();
+            assert_eq!((c.k, c.in_person, c.online), (p.k, p.in_person, 9 - p.in_person));
+            assert!((c.cost - p.cost).abs() < 0.01, "k={} {}: {} vs {}", p.k, p.in_person, c.cost, p.cost);
+            assert!((c.co2_kg - p.co2_kg).abs() < 0.1);
+            let online: u32 = c.rows.iter().map(|x| x.online).sum();
+            assert_eq!(u64::from(online), c.online);
+            // Those online are the dearest trips: nobody travelling costs more than someone online.
+            let dearest_travelling = c.rows.iter().filter(|x| x.in_person > 0).map(|x| x.trip_cost).fold(0.0, f64::max);
+            let cheapest_online =
+                c.rows.iter().filter(|x| x.online > 0).map(|x| x.trip_cost).fold(f64::INFINITY, f64::min);
+            assert!(dearest_travelling <= cheapest_online + 1e-9);
+        }
+        let too_many = crate::planner::choose_point(&r, &answer, HybridPoint { k: 2, in_person: 10 });
+        assert!(matches!(too_many, Err(PlanError::HybridPoint { people: 9, .. })));
+        let no_such_k = crate::planner::choose_point(&r, &answer, HybridPoint { k: 7, in_person: 9 });
+        assert!(matches!(no_such_k, Err(PlanError::HybridPoint { .. })));
     }
 }

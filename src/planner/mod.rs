@@ -27,6 +27,7 @@ pub mod alternates;
 mod bisect;
 pub mod budget;
 pub mod candidates;
+mod capacity;
 mod center;
 mod cover;
 mod engine;

@@ -149,6 +149,18 @@ pub(crate) fn prepare(
     objective: Objective,
     model: &TravelModel,
 ) -> Prepared {
+    prepare_with(travellers, candidates, objective, model, None)
+}
+
+/// [`prepare`], with the candidates' access airports already looked up
+/// ([`TravelModel::access`], in the candidates' order) when the caller has them.
+pub(crate) fn prepare_with(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    objective: Objective,
+    model: &TravelModel,
+    cand_access: Option<Vec<[(u32, f64); 2]>>,
+) -> Prepared {
     let mut unused = Vec::new();
     let fares = match_known_fares(travellers, candidates, model, &mut unused);
 
@@ -189,7 +201,8 @@ pub(crate) fn prepare(
     let q = objective.quantity();
     let hub = (model.hub_aware && q != Quantity::Distance).then(|| {
         let at: Vec<LatLon> = candidates.iter().map(|c| c.position).collect();
-        HubCosts::new(&TravelModel { known_fares: Vec::new(), ..model.clone() }, q, &group_at, &at)
+        let access = cand_access.unwrap_or_else(|| at.iter().map(|&p| model.access(p)).collect());
+        HubCosts::new(&TravelModel { known_fares: Vec::new(), ..model.clone() }, q, &group_at, access)
     });
     let visa = (q == Quantity::Cost && model.visa_aware).then(|| visa_costs(&group_passports, candidates, model));
     let inst = Instance::new(pos, weight, model.bound_metric(q), &cand_pos, objective.aggregate(), &overrides)

@@ -133,16 +133,16 @@ async fn read_form(state: &AppState, request: axum::extract::Request) -> Result<
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let bad = |_| AppError::Invalid("err-bad-request".into());
+    let bad = || AppError::Invalid("err-bad-request".into());
     if !multipart {
-        let Form(form) = Form::<PlanForm>::from_request(request, state).await.map_err(bad)?;
+        let Form(form) = Form::<PlanForm>::from_request(request, state).await.map_err(|_| bad())?;
         return Ok(form);
     }
-    let mut parts = Multipart::from_request(request, state).await.map_err(bad)?;
+    let mut parts = Multipart::from_request(request, state).await.map_err(|_| bad())?;
     let mut form = PlanForm::default();
-    while let Some(field) = parts.next_field().await.map_err(|_| AppError::Invalid("err-bad-request".into()))? {
+    while let Some(field) = parts.next_field().await.map_err(|_| bad())? {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|_| AppError::Invalid("err-bad-request".into()))?;
+        let bytes = field.bytes().await.map_err(|_| bad())?;
         // A file that is not text is kept as far as it is: its rows are then refused by number.
         form.set(&name, String::from_utf8_lossy(&bytes).into_owned());
     }

@@ -10,7 +10,8 @@
 //!
 //! Run with `cargo bench --bench planner` (add `-- --quick` for k ≤ 3 only;
 //! `-- --second` for the second stage's figures only, `-- --linked` for the
-//! linked hubs and the budget only).
+//! linked hubs and the budget only; `-- --only visa|frontier|slots|linked|budget`
+//! for one second-stage figure).
 
 use std::time::{Duration, Instant};
 
@@ -77,16 +78,27 @@ fn peak_memory_mib() -> Option<f64> {
 }
 
 /// The second stage's figures with the default model (hub-aware, visas).
-fn second_stage(travellers: &[Traveller], cities: &[Candidate], options: &SolveOptions, linked_only: bool) {
+fn second_stage(travellers: &[Traveller], cities: &[Candidate], options: &SolveOptions, only: &dyn Fn(&str) -> bool) {
     println!("\nsecond stage, default model (hub-aware travel, visas in the cost)");
     let model = TravelModel::default();
-    if !linked_only {
-        visa_frontier_slots(travellers, cities, options, &model);
+    if only("visa") {
+        visa_k1(travellers, cities, options, &model);
     }
-    linked_and_budget(travellers, cities, &model);
+    if only("frontier") {
+        frontier(travellers, cities, options);
+    }
+    if only("slots") {
+        slots(travellers);
+    }
+    if only("linked") {
+        linked(travellers, cities, &model);
+    }
+    if only("budget") {
+        budget(travellers, &model);
+    }
 }
 
-fn visa_frontier_slots(travellers: &[Traveller], cities: &[Candidate], options: &SolveOptions, model: &TravelModel) {
+fn visa_k1(travellers: &[Traveller], cities: &[Candidate], options: &SolveOptions, model: &TravelModel) {
     let start = Instant::now();
     let plan = planner::solve(travellers, cities, 1, Objective::TotalCost, model, options).expect("visa-aware k = 1");
     let refused = plan.breakdown.first().map_or(0, |b| b.refused);
@@ -99,6 +111,9 @@ fn visa_frontier_slots(travellers: &[Traveller], cities: &[Candidate], options: 
         plan.breakdown.first().map_or(0.0, |b| b.visas),
         refused
     );
+}
+
+fn frontier(travellers: &[Traveller], cities: &[Candidate], options: &SolveOptions) {
     let request = PlanRequest {
         travellers: travellers.to_vec(),
         candidates: CandidateSource::Listed,
@@ -131,6 +146,9 @@ fn visa_frontier_slots(travellers: &[Traveller], cities: &[Candidate], options: 
             p.co2_kg
         );
     }
+}
+
+fn slots(travellers: &[Traveller]) {
     let slots = SlotRequest { hours: 2.0, on: "2025-06-10".into(), window: "08:00-20:00".into() };
     let start = Instant::now();
     let best = planner::slots::best_slots(travellers, &slots).expect("slots");
@@ -143,7 +161,7 @@ fn visa_frontier_slots(travellers: &[Traveller], cities: &[Candidate], options: 
     );
 }
 
-fn linked_and_budget(travellers: &[Traveller], cities: &[Candidate], model: &TravelModel) {
+fn linked(travellers: &[Traveller], cities: &[Candidate], model: &TravelModel) {
     // The figure: k = 3 within 2 % in under 10 s, so 10 s is the limit.
     let options = SolveOptions { target_gap: 0.02, time_limit: Duration::from_secs(10), ..SolveOptions::default() };
     let linked = planner::LinkedRequest {
@@ -174,6 +192,9 @@ fn linked_and_budget(travellers: &[Traveller], cities: &[Candidate], model: &Tra
         }
         Err(e) => println!("linked k = 3: {e}"),
     }
+}
+
+fn budget(travellers: &[Traveller], model: &TravelModel) {
     let hosts = planner::reachable_candidates(travellers, planner::DEFAULT_MERGE_KM);
     let start = Instant::now();
     let budget = planner::budget::bring(travellers, &hosts, model, &BudgetRequest { amount: 100_000.0, spread: None })
@@ -190,8 +211,14 @@ fn linked_and_budget(travellers: &[Traveller], cities: &[Candidate], model: &Tra
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let linked_only = std::env::args().any(|a| a == "--linked");
-    let second_only = linked_only || std::env::args().any(|a| a == "--second");
+    let args: Vec<String> = std::env::args().collect();
+    let linked_only = args.iter().any(|a| a == "--linked");
+    let chosen = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let second_only = linked_only || chosen.is_some() || args.iter().any(|a| a == "--second");
+    let only = |figure: &str| match &chosen {
+        Some(c) => c == figure,
+        None => !linked_only || figure == "linked" || figure == "budget",
+    };
     let t0 = Instant::now();
     let cities = planner::city_candidates(0, 0.0);
     let travellers = members(&cities, 4000, 2024);
@@ -241,7 +268,7 @@ fn main() {
             break;
         }
     }
-    second_stage(&travellers, &cities, &options, linked_only);
+    second_stage(&travellers, &cities, &options, &only);
     if let Some(mib) = peak_memory_mib() {
         println!("\npeak memory (VmHWM): {mib:.0} MiB");
     }

@@ -267,6 +267,7 @@ pub fn request(args: &PlanArgs) -> Result<PlanRequest> {
                 SpreadArg::Region => planner::Spread::Region,
             }),
         }),
+        hybrid_point: None,
     })
 }
 
@@ -332,6 +333,9 @@ pub fn english(e: &PlanError) -> anyhow::Error {
         PlanError::BadDate(d) => format!("--on \"{d}\" is not a date (YYYY-MM-DD)"),
         PlanError::BadWindow(w) => format!("--window \"{w}\" is not HH:MM-HH:MM with the end after the start"),
         PlanError::BadSlotLength(h) => format!("--slots must be above 0 and at most 24 hours (got {h})"),
+        PlanError::HybridPoint { k, in_person, fewest, people } => format!(
+            "the hybrid frontier for k = {k} goes from {people} down to {fewest} people in person, not {in_person}"
+        ),
         PlanError::Input { list, errors } => format!(
             "{} has {} problem{}:\n{}",
             match list {

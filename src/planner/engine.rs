@@ -6,28 +6,207 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use super::geo::UnitVec;
-use super::hubs::Hub;
-use super::index::{CandidateIndex, Node};
-use super::travel::{Metric, TravelModel};
+use std::collections::HashMap;
 
-/// Hub-aware travel in the solver: each member group's and candidate's
-/// nearest airport with scheduled service and the ground km to it. `metric`
-/// of the instance is then only a lower bound ([`super::travel::TravelModel::bound_metric`]).
+use super::geo::{EARTH_RADIUS_KM, LatLon, UnitVec};
+use super::hubs::hubs;
+use super::index::{CandidateIndex, Node, NodeExtra};
+use super::travel::{Metric, Quantity, TravelModel};
+
+/// Hub-aware travel in the solver. Each member group and each candidate has up
+/// to two access airports ([`TravelModel::access`]) with their ground km; the
+/// flights between every member airport and every candidate airport are
+/// priced once, in a table (airport pairs are far fewer than member ×
+/// candidate pairs: people cluster around a few hundred airports), so a
+/// per-person cost is four table lookups. `metric` of the instance is then
+/// only a lower bound ([`TravelModel::bound_metric`]); [`HubCosts::air_lower`]
+/// tightens it per member.
 pub(crate) struct HubCosts {
-    pub hubs: &'static [Hub],
-    /// Per member group: access airports and the km to them ([`TravelModel::access`]).
-    pub group_hub: Vec<[(u32, f64); 2]>,
-    /// Per candidate, in the caller's order (mapped to tree order on build).
-    pub cand_hub: Vec<[(u32, f64); 2]>,
-    pub model: TravelModel,
-    /// Money of one flight, and the optimised quantity's.
-    pub air_cost: Metric,
-    pub air: Metric,
-    pub ground_slope: f64,
-    pub connection: f64,
-    pub is_cost: bool,
-    pub quotes: super::travel::Quotes,
+    /// Per member group: access airports (index into the member airports) and ground km.
+    group_air: Vec<[(u32, f64); 2]>,
+    /// Per candidate (caller's order, tree order once built): access airports
+    /// (index into the candidate airports) and ground km.
+    cand_air: Vec<[(u32, f64); 2]>,
+    /// Per candidate airport, whether it is a large one.
+    cand_airport_large: Vec<bool>,
+    /// Number of member airports (the table's row length).
+    member_airports: usize,
+    /// `money[b * member_airports + a]`: the flight's fare and connection (or
+    /// the quote) between member airport `a` and candidate airport `b`; +∞ for the same airport.
+    money: Vec<f64>,
+    /// The optimised quantity of the same flight (connection included), when it is not money.
+    quantity: Vec<f64>,
+    /// Per member group, what bounds its trips from below.
+    group_bound: Vec<GroupBound>,
+    ground_max_km: f64,
+    /// Below this cosine of the central angle a trip may be by ground (with a margin).
+    ground_cos: f64,
+    /// Money per ground km, and the quantity's.
+    ground_fare: f64,
+    ground_slope: f64,
+    /// The flight's quantity is at least `air_line.0 + air_line.1 × airport-to-airport km`.
+    air_line: (f64, f64),
+    connection: f64,
+    direct_max_km: f64,
+    is_cost: bool,
+}
+
+/// A member group's access airports, for bounds.
+#[derive(Clone, Copy, Debug)]
+struct GroupBound {
+    /// Least and most ground km to its airports.
+    ground_min_km: f64,
+    ground_max_km: f64,
+    /// Whether one of its airports is large.
+    large: bool,
+    /// Whether a quoted fare touches one of its airports (a quote ignores the flight's estimate).
+    quoted: bool,
+}
+
+impl HubCosts {
+    /// The table for these member groups and candidates (their access airports,
+    /// [`TravelModel::access`], in the caller's order).
+    pub(crate) fn new(model: &TravelModel, q: Quantity, groups: &[LatLon], cand_access: Vec<[(u32, f64); 2]>) -> Self {
+        let h = hubs();
+        let quotes = model.quotes();
+        let air_cost = model.air_metric(Quantity::Cost);
+        let air = model.air_metric(q);
+        let mut member_ids: HashMap<u32, u32> = HashMap::new();
+        let mut member_hubs: Vec<u32> = Vec::new();
+        let local = |ids: &mut HashMap<u32, u32>, list: &mut Vec<u32>, hub: u32| {
+            *ids.entry(hub).or_insert_with(|| {
+                list.push(hub);
+                u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
+            })
+        };
+        let group_access: Vec<[(u32, f64); 2]> = groups.iter().map(|&p| model.access(p)).collect();
+        let group_air = group_access
+            .iter()
+            .map(|acc| acc.map(|(hub, km)| (local(&mut member_ids, &mut member_hubs, hub), km)))
+            .collect();
+        let mut cand_ids: HashMap<u32, u32> = HashMap::new();
+        let mut cand_hubs: Vec<u32> = Vec::new();
+        let cand_air = cand_access
+            .into_iter()
+            .map(|acc| acc.map(|(hub, km)| (local(&mut cand_ids, &mut cand_hubs, hub), km)))
+            .collect();
+        let quoted_hub = |hub: u32| quotes.keys().any(|&(a, _)| a == hub);
+        let group_bound = group_access
+            .iter()
+            .map(|acc| GroupBound {
+                ground_min_km: acc[0].1.min(acc[1].1),
+                ground_max_km: acc[0].1.max(acc[1].1),
+                large: acc.iter().any(|&(hub, _)| h.list[hub as usize].large),
+                quoted: acc.iter().any(|&(hub, _)| quoted_hub(hub)),
+            })
+            .collect();
+        let ma = member_hubs.len();
+        let is_cost = q == Quantity::Cost;
+        let mut money = Vec::with_capacity(ma * cand_hubs.len());
+        let mut quantity = Vec::with_capacity(if is_cost { 0 } else { ma * cand_hubs.len() });
+        for &b in &cand_hubs {
+            let hb = &h.list[b as usize];
+            for &a in &member_hubs {
+                if a == b {
+                    money.push(f64::INFINITY);
+                    if !is_cost {
+                        quantity.push(f64::INFINITY);
+                    }
+                    continue;
+                }
+                let ha = &h.list[a as usize];
+                let km = ha.unit.distance_km(hb.unit);
+                let connection = model.needs_connection(ha.large && hb.large, km);
+                money.push(match quotes.get(&(a, b)) {
+                    Some(&price) => price,
+                    None => air_cost.eval(km) + if connection { model.connection_fare } else { 0.0 },
+                });
+                if !is_cost {
+                    quantity.push(air.eval(km) + if connection { model.connection_penalty(q) } else { 0.0 });
+                }
+            }
+        }
+        let air_line = match q {
+            Quantity::Cost => (model.air_fare_base, model.air_fare_per_km),
+            Quantity::Hours => (model.air_overhead_hours, model.air_distance_uplift / model.air_speed_kmh),
+            Quantity::Co2 | Quantity::Distance => {
+                let least = model
+                    .air_co2_short_kg_per_pkm
+                    .min(model.air_co2_medium_kg_per_pkm)
+                    .min(model.air_co2_long_kg_per_pkm);
+                (0.0, 2.0 * model.air_distance_uplift * least)
+            }
+        };
+        Self {
+            group_air,
+            cand_air,
+            cand_airport_large: cand_hubs.iter().map(|&b| h.list[b as usize].large).collect(),
+            member_airports: ma,
+            money,
+            quantity,
+            group_bound,
+            ground_max_km: model.ground_max_km,
+            ground_cos: (model.ground_max_km / EARTH_RADIUS_KM).min(std::f64::consts::PI).cos() - 1e-9,
+            ground_fare: model.ground_fare_per_km,
+            ground_slope: model.ground_slope(q),
+            air_line,
+            connection: model.connection_penalty(q),
+            direct_max_km: model.direct_max_km,
+            is_cost,
+        }
+    }
+
+    /// Per-person travel of group `i` at candidate `j` (tree position), the
+    /// cheapest route in money as [`TravelModel::choose_route`] picks it, `d`
+    /// the home–host km (computed only when needed).
+    #[inline]
+    fn travel(&self, i: usize, j: usize, d: impl Fn() -> f64) -> f64 {
+        let (ga, cb) = (&self.group_air[i], &self.cand_air[j]);
+        let mut best = (f64::INFINITY, f64::INFINITY);
+        for (x, a) in ga.iter().enumerate() {
+            if x == 1 && a.0 == ga[0].0 {
+                continue;
+            }
+            for (y, b) in cb.iter().enumerate() {
+                if y == 1 && b.0 == cb[0].0 {
+                    continue;
+                }
+                let at = b.0 as usize * self.member_airports + a.0 as usize;
+                let money = self.ground_fare * (a.1 + b.1) + self.money[at];
+                if money < best.0 {
+                    let value = if self.is_cost { money } else { self.ground_slope * (a.1 + b.1) + self.quantity[at] };
+                    best = (money, value);
+                }
+            }
+        }
+        if best.0.is_finite() { best.1 } else { self.ground_slope * d() }
+    }
+
+    /// A lower bound on group `i`'s per-person travel (no visa) at any
+    /// candidate `d_lower` km or more away whose node facts are `node`: the
+    /// flight's fixed part, its least per-km rate over the whole distance (the
+    /// triangle inequality over the legs), the dearer ground km to the airports,
+    /// and the connection when no direct flight is possible. 0 when the trip
+    /// might be by ground or a quote might apply.
+    #[inline]
+    fn air_lower(&self, i: usize, d_lower: f64, node: &NodeExtra) -> f64 {
+        let g = &self.group_bound[i];
+        if d_lower < self.ground_max_km || (self.is_cost && g.quoted) {
+            return 0.0;
+        }
+        // Within reach of both sides' airports, both could share one: the trip is then by ground.
+        if d_lower <= g.ground_max_km + node.ground_max_km {
+            return 0.0;
+        }
+        let (intercept, rate) = self.air_line;
+        let mut lb = intercept
+            + rate.min(self.ground_slope) * d_lower
+            + (self.ground_slope - rate).max(0.0) * (g.ground_min_km + node.ground_min_km);
+        if !g.large || !node.large || d_lower - g.ground_max_km - node.ground_max_km > self.direct_max_km {
+            lb += self.connection;
+        }
+        lb
+    }
 }
 
 /// Visa costs in the solver: per member group a passport set, per candidate a
@@ -125,46 +304,68 @@ impl Instance {
         }
     }
 
-    /// Adds hub-aware travel and visa costs (candidate data in the caller's order).
+    /// Adds hub-aware travel and visa costs (candidate data in the caller's
+    /// order), and the node facts that tighten the tree's bounds.
     pub(crate) fn with_extras(mut self, hub: Option<HubCosts>, visa: Option<VisaCosts>) -> Self {
         let original = &self.index.original;
         self.hub = hub.map(|mut h| {
-            h.cand_hub = original.iter().map(|&o| h.cand_hub[o]).collect();
+            h.cand_air = original.iter().map(|&o| h.cand_air[o]).collect();
             h
         });
         self.visa = visa.map(|mut v| {
             v.cand_country = original.iter().map(|&o| v.cand_country[o]).collect();
             v
         });
+        let (hub, visa) = (&self.hub, &self.visa);
+        for node in &mut self.index.nodes {
+            let mut extra = NodeExtra::default();
+            if let Some(h) = hub {
+                extra.ground_min_km = f64::INFINITY;
+                extra.ground_max_km = 0.0;
+                extra.large = false;
+                for access in &h.cand_air[node.start..node.end] {
+                    for &(airport, km) in access {
+                        extra.ground_min_km = extra.ground_min_km.min(km);
+                        extra.ground_max_km = extra.ground_max_km.max(km);
+                        extra.large |= h.cand_airport_large[airport as usize];
+                    }
+                }
+            }
+            if let Some(v) = visa {
+                let first = v.cand_country.get(node.start).copied().unwrap_or(u32::MAX);
+                if v.cand_country[node.start..node.end].iter().all(|&c| c == first) {
+                    extra.country = first;
+                }
+            }
+            node.extra = extra;
+        }
         self
     }
 
     /// Per-person travel (no visa) of group `i` at candidate `j` (tree position).
     #[inline]
     fn travel(&self, i: usize, j: usize) -> f64 {
-        let d = self.pos[i].distance_km(self.index.points[j]);
+        let (p, q) = (self.pos[i], self.index.points[j]);
         let Some(h) = &self.hub else {
-            return self.metric.eval(d);
+            return self.metric.eval(p.distance_km(q));
         };
-        if d < h.model.ground_max_km {
-            return h.ground_slope * d;
-        }
-        let hubs = h.hubs;
-        let route = h.model.choose_route(
-            &h.group_hub[i],
-            &h.cand_hub[j],
-            |a, b| hubs[a as usize].unit.distance_km(hubs[b as usize].unit),
-            |a, b| hubs[a as usize].large && hubs[b as usize].large,
-            &h.air_cost,
-            &h.quotes,
-        );
-        match route {
-            None => h.ground_slope * d,
-            Some(r) if h.is_cost => r.money,
-            Some(r) => {
-                let connection = if r.connection { h.connection } else { 0.0 };
-                h.ground_slope * (r.from.1 + r.to.1) + h.air.eval(r.hub_km) + connection
+        if p.dot(q) > h.ground_cos {
+            let d = p.distance_km(q);
+            if d < h.ground_max_km {
+                return h.ground_slope * d;
             }
+        }
+        h.travel(i, j, || p.distance_km(q))
+    }
+
+    /// A lower bound on group `i`'s visa cost at any candidate of a node.
+    #[inline]
+    fn visa_lower(&self, i: usize, node: &NodeExtra) -> f64 {
+        match &self.visa {
+            Some(v) if node.country != u32::MAX => {
+                v.table[v.group_set[i] as usize * v.countries + node.country as usize]
+            }
+            _ => 0.0,
         }
     }
 
@@ -198,7 +399,11 @@ impl Instance {
     #[inline]
     pub(crate) fn lower_in(&self, i: usize, node: &Node) -> f64 {
         let d = self.pos[i].distance_km_lower(node.centre) - node.radius_km;
-        self.metric.lower(d).min(self.min_override[i])
+        let mut travel = self.metric.lower(d);
+        if let Some(h) = &self.hub {
+            travel = travel.max(h.air_lower(i, d, &node.extra));
+        }
+        travel.min(self.min_override[i]) + self.visa_lower(i, &node.extra)
     }
 
     /// A lower bound (within a fraction of a cent) on [`Instance::cost`], cheaper to compute.

@@ -234,6 +234,19 @@ pub enum PlanError {
     /// A meeting length is not above 0 and at most 24 hours.
     #[error("meeting length {0} h outside 0..=24")]
     BadSlotLength(f64),
+    /// A hybrid point the frontier of that k does not reach: more people than
+    /// the list, or fewer in person than going online still saves for.
+    #[error("k = {k}: {in_person} in person outside {fewest}..={people}")]
+    HybridPoint {
+        /// Hubs.
+        k: usize,
+        /// People in person asked for.
+        in_person: u64,
+        /// The fewest the frontier reaches.
+        fewest: u64,
+        /// Everyone.
+        people: u64,
+    },
     /// An input list has problems; all of them (up to a limit) are listed.
     #[error("{list:?}: {} problem(s)", .errors.len())]
     Input {

@@ -20,6 +20,30 @@ pub(crate) struct Node {
     pub end: usize,
     /// Child node indices, `None` for a leaf.
     pub children: Option<(usize, usize)>,
+    /// What the instance knows about the node's candidates beyond their
+    /// positions (filled in by [`super::engine::Instance::with_extras`]).
+    pub extra: NodeExtra,
+}
+
+/// Facts shared by all of a node's candidates that tighten cost bounds:
+/// the ground km to their airports, whether any flies from a large airport,
+/// and their country when they all share one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NodeExtra {
+    /// Least ground km from a candidate of the node to one of its airports.
+    pub ground_min_km: f64,
+    /// Most ground km from a candidate of the node to one of its airports.
+    pub ground_max_km: f64,
+    /// Whether some candidate of the node has a large airport among its airports.
+    pub large: bool,
+    /// The country (visa table index) of every candidate of the node, `u32::MAX` when they differ.
+    pub country: u32,
+}
+
+impl Default for NodeExtra {
+    fn default() -> Self {
+        Self { ground_min_km: 0.0, ground_max_km: f64::INFINITY, large: true, country: u32::MAX }
+    }
 }
 
 /// Candidates reordered so that every node's candidates are contiguous.
@@ -57,7 +81,7 @@ fn build_node(points: &[UnitVec], order: &mut [usize], start: usize, end: usize,
     // A tiny margin keeps rounding from putting a candidate outside its cap.
     let radius_km = members.iter().map(|p| centre.distance_km(*p)).fold(0.0, f64::max) * (1.0 + 1e-12) + 1e-9;
     let id = nodes.len();
-    nodes.push(Node { centre, radius_km, start, end, children: None });
+    nodes.push(Node { centre, radius_km, start, end, children: None, extra: NodeExtra::default() });
     if end - start > LEAF_SIZE && radius_km > 1e-6 {
         let mut lo = [f64::INFINITY; 3];
         let mut hi = [f64::NEG_INFINITY; 3];

@@ -40,6 +40,14 @@ pub(crate) trait Relaxation {
     fn evaluate(&mut self, u: &[f64]) -> (f64, Vec<usize>);
     /// Whether member `i` gains at candidate `j` at price `ui` (its cost there is below `ui`).
     fn gains(&self, i: usize, j: usize, ui: f64) -> bool;
+    /// People of member `i` the relaxation's `chosen` candidates take (the
+    /// subgradient is `w_i − assigned`): by default all of them at each chosen
+    /// candidate where `i` gains; a relaxation with capacities may take part of a member.
+    fn assigned(&self, i: usize, chosen: &[usize], ui: f64) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let covered = chosen.iter().filter(|&&j| self.gains(i, j, ui)).count() as f64;
+        self.weights()[i] * covered
+    }
     /// The best value of hosts known (the ascent's target).
     fn upper(&self) -> f64;
     /// Whether the bound `best` is good enough, or time is up.
@@ -87,9 +95,7 @@ pub(crate) fn ascend(r: &mut impl Relaxation, u: &mut [f64], schedule: &Schedule
         let weights = r.weights();
         let mut norm = 0.0;
         for (i, d) in direction.iter_mut().enumerate() {
-            let covered = chosen.iter().filter(|&&j| r.gains(i, j, u[i])).count();
-            #[allow(clippy::cast_precision_loss)]
-            let g = weights[i] * (1.0 - covered as f64);
+            let g = weights[i] - r.assigned(i, &chosen, u[i]);
             *d = g + schedule.deflection * *d;
             norm += *d * *d;
         }

@@ -111,7 +111,7 @@ fn swap_improve(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadlin
 const RESTARTS: u64 = 2;
 /// The ascent of the certified bound: Polyak factor 2, halved after 10 steps
 /// without a better bound, directions deflected by half the previous one.
-const SCHEDULE: Schedule = Schedule {
+pub(crate) const SCHEDULE: Schedule = Schedule {
     theta: 2.0,
     stall: 10,
     min_theta: 1e-5,
@@ -121,8 +121,8 @@ const SCHEDULE: Schedule = Schedule {
     max_steps: 5000,
 };
 
-/// Heuristic hosts with a certified lower bound for the sum objective.
-pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'_>) -> Outcome {
+/// Heuristic hosts for the sum objective (seeded Lloyd restarts, then swaps): value and hosts.
+pub(crate) fn heuristic(inst: &Instance, k: usize, limits: &Limits) -> (f64, Vec<usize>) {
     let starts: Vec<(f64, Vec<usize>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..RESTARTS)
             .map(|r| {
@@ -138,6 +138,12 @@ pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'
     let (mut ub, mut best_hosts) =
         starts.into_iter().min_by(|a, b| a.0.total_cmp(&b.0)).unwrap_or_else(|| (f64::INFINITY, (0..k).collect()));
     ub = swap_improve(inst, &mut best_hosts, ub, limits.deadline);
+    (ub, best_hosts)
+}
+
+/// Heuristic hosts with a certified lower bound for the sum objective.
+pub(crate) fn solve(inst: &Instance, k: usize, limits: &Limits, report: Report<'_>) -> Outcome {
+    let (ub, best_hosts) = heuristic(inst, k, limits);
     report(0.1, ub, 0.0);
 
     // Deflected subgradient ascent on the Lagrangian prices, from the assignment costs.

@@ -27,6 +27,7 @@ pub mod alternates;
 mod bisect;
 pub mod budget;
 pub mod candidates;
+mod capacity;
 mod center;
 mod cover;
 mod engine;
@@ -59,7 +60,7 @@ pub use budget::{BudgetAnswer, BudgetRequest, Spread};
 pub use candidates::{airport_candidates, city_candidates, exclude, reachable_candidates};
 pub use error::{InputList, PlanError, RowError, RowProblem};
 pub use geo::{CoordinateError, EARTH_RADIUS_KM, LatLon, haversine_km};
-pub use hybrid::FrontierPoint;
+pub use hybrid::{FrontierHosts, FrontierPoint, HybridChoice, HybridPoint, HybridRow};
 pub use input::{read_candidates, read_known_fares, read_quoted_fares, read_travellers};
 pub use linked::{LinkedAnswer, LinkedAssignment, LinkedRequest};
 pub use map::{MapOptions, render_svg};
@@ -70,7 +71,7 @@ pub use plan::{
 pub use report::{PlanJson, write_budget_csv};
 pub use request::{
     CandidateSource, DEFAULT_CURVE_TO, DEFAULT_MERGE_KM, DEFAULT_MIN_POPULATION, DEFAULT_TARGET_GAP,
-    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, VisaPolicy, plan,
+    DEFAULT_TIME_LIMIT_SECS, PlanAnswer, PlanRequest, VisaPolicy, choose_point, plan,
 };
 pub use scenario::{Comparison, CurvePoint, Scenario, ScenarioKind};
 pub use slots::{Slot, SlotRequest};

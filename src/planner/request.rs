@@ -17,7 +17,7 @@ use super::budget::{BudgetAnswer, BudgetRequest, bring};
 use super::candidates::{airport_candidates, city_candidates, exclude, reachable_candidates};
 use super::error::PlanError;
 use super::geo::LatLon;
-use super::hybrid::{FrontierPoint, frontier};
+use super::hybrid::{FrontierHosts, FrontierPoint, HybridChoice, HybridPoint, choose, frontier};
 use super::linked::{LinkedAnswer, LinkedRequest, linked};
 use super::places::resolve;
 use super::plan::{Candidate, Objective, Plan, Traveller};
@@ -108,6 +108,9 @@ pub struct PlanRequest {
     /// Also plan a linked multi-hub gathering.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked: Option<LinkedRequest>,
+    /// The frontier point this plan was saved from (its answer's `hybrid_choice`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hybrid_point: Option<HybridPoint>,
 }
 
 impl Default for PlanRequest {
@@ -132,6 +135,7 @@ impl Default for PlanRequest {
             hybrid: false,
             budget: None,
             linked: None,
+            hybrid_point: None,
         }
     }
 }
@@ -180,6 +184,12 @@ pub struct PlanAnswer {
     /// The hybrid frontier (when asked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frontier: Vec<FrontierPoint>,
+    /// The hosts of each k on the frontier (so that a point can be saved as a plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frontier_hosts: Vec<FrontierHosts>,
+    /// The frontier point this plan was saved from: who travels where, who joins online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hybrid_choice: Option<HybridChoice>,
     /// Who a budget brings (when asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetAnswer>,
@@ -383,11 +393,12 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
     } else {
         std::iter::once(&one).chain(rest.iter()).filter(|p| p.k <= curve_to).map(CurvePoint::of_plan).collect()
     };
-    let frontier_points = if request.hybrid {
+    let (frontier_points, frontier_hosts) = if request.hybrid {
         let all: Vec<Plan> = std::iter::once(one.clone()).chain(rest.iter().cloned()).collect();
-        frontier(&all, model)
+        let hosts = all.iter().map(|p| FrontierHosts { k: p.k, hosts: p.hosts.clone() }).collect();
+        (frontier(&all, model), hosts)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let budget = match &request.budget {
         Some(b) => Some(bring(travellers, &candidates, model, b)?),
@@ -410,6 +421,8 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
         visa_data: VISA_DATA_DATE.to_owned(),
         slots,
         frontier: frontier_points,
+        frontier_hosts,
+        hybrid_choice: None,
         budget,
         linked: linked_answer,
         tz_spread_hours,
@@ -417,6 +430,44 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
     let chosen = answer.plan();
     progress(Progress { fraction: 1.0, value: chosen.value, lower_bound: chosen.lower_bound });
     Ok(answer)
+}
+
+/// A frontier point of an answered request as a hybrid gathering: the plan of
+/// that k (kept in the answer, or solved again on its hubs, which gives the
+/// same assignments) cut at the point's people in person.
+///
+/// # Errors
+/// [`PlanError::HybridPoint`] when the answer has no frontier for that k or
+/// the frontier does not reach that many people; the solver's errors.
+pub fn choose_point(request: &PlanRequest, answer: &PlanAnswer, point: HybridPoint) -> Result<HybridChoice, PlanError> {
+    let unknown = || PlanError::HybridPoint { k: point.k, in_person: point.in_person, fewest: 0, people: 0 };
+    let kept =
+        std::iter::once(&answer.comparison.one).chain(answer.comparison.regional.as_ref()).find(|p| p.k == point.k);
+    if let Some(p) = kept {
+        return choose(p, &request.model, point.in_person);
+    }
+    let hosts = answer.frontier_hosts.iter().find(|h| h.k == point.k).ok_or_else(unknown)?;
+    let candidates = hosts
+        .hosts
+        .iter()
+        .map(|h| {
+            Ok(Candidate {
+                name: h.name.clone(),
+                country: h.country.clone(),
+                position: LatLon::new(h.lat, h.lon).map_err(|_| unknown())?,
+                population: None,
+            })
+        })
+        .collect::<Result<Vec<_>, PlanError>>()?;
+    let plan = super::solve::solve(
+        &request.travellers,
+        &candidates,
+        point.k,
+        request.objective,
+        &request.model,
+        &request.solve_options(),
+    )?;
+    choose(&plan, &request.model, point.in_person)
 }
 
 #[cfg(test)]

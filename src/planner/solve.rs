@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use super::engine::{Aggregate, HubCosts, Instance, VisaCosts};
 use super::error::PlanError;
 use super::geo::{LatLon, UnitVec};
-use super::hubs::hubs;
 use super::places::fold;
 use super::plan::{Assignment, Candidate, FareEnd, Host, HostCost, Objective, Plan, Totals, Traveller, UnusedFare};
 use super::request::{CandidateSource, DEFAULT_TARGET_GAP, DEFAULT_TIME_LIMIT_SECS, validate_travellers};
@@ -150,6 +149,18 @@ pub(crate) fn prepare(
     objective: Objective,
     model: &TravelModel,
 ) -> Prepared {
+    prepare_with(travellers, candidates, objective, model, None)
+}
+
+/// [`prepare`], with the candidates' access airports already looked up
+/// ([`TravelModel::access`], in the candidates' order) when the caller has them.
+pub(crate) fn prepare_with(
+    travellers: &[Traveller],
+    candidates: &[Candidate],
+    objective: Objective,
+    model: &TravelModel,
+    cand_access: Option<Vec<[(u32, f64); 2]>>,
+) -> Prepared {
     let mut unused = Vec::new();
     let fares = match_known_fares(travellers, candidates, model, &mut unused);
 
@@ -188,17 +199,10 @@ pub(crate) fn prepare(
     let cand_pos: Vec<UnitVec> = candidates.iter().map(|c| UnitVec::from_latlon(c.position)).collect();
     let places = pos.len();
     let q = objective.quantity();
-    let hub = (model.hub_aware && q != Quantity::Distance).then(|| HubCosts {
-        hubs: &hubs().list,
-        group_hub: group_at.iter().map(|&p| model.access(p)).collect(),
-        cand_hub: candidates.iter().map(|c| model.access(c.position)).collect(),
-        model: TravelModel { known_fares: Vec::new(), ..model.clone() },
-        air_cost: model.air_metric(Quantity::Cost),
-        air: model.air_metric(q),
-        ground_slope: model.ground_slope(q),
-        connection: model.connection_penalty(q),
-        is_cost: q == Quantity::Cost,
-        quotes: model.quotes(),
+    let hub = (model.hub_aware && q != Quantity::Distance).then(|| {
+        let at: Vec<LatLon> = candidates.iter().map(|c| c.position).collect();
+        let access = cand_access.unwrap_or_else(|| at.iter().map(|&p| model.access(p)).collect());
+        HubCosts::new(&TravelModel { known_fares: Vec::new(), ..model.clone() }, q, &group_at, access)
     });
     let visa = (q == Quantity::Cost && model.visa_aware).then(|| visa_costs(&group_passports, candidates, model));
     let inst = Instance::new(pos, weight, model.bound_metric(q), &cand_pos, objective.aggregate(), &overrides)

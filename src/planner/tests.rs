@@ -357,3 +357,59 @@ fn the_max_cost_bound_is_tight_on_a_mid_sized_instance() {
         }
     }
 }
+
+/// The airport-pair table gives every member's cost at every candidate as the
+/// travel model does, and every bound of the candidate tree (connections,
+/// ground legs, one country's visas) is below every candidate it covers.
+#[test]
+fn the_fare_table_matches_the_travel_model_and_tree_bounds_stay_below_every_cost() {
+    let (mut t, mut c) = instance(41, 40, 160);
+    // Some members and candidates share cities (ground trips, shared airports).
+    for (i, j) in [(0, 3), (5, 17), (9, 40)] {
+        c[j].position = t[i].position;
+    }
+    t[2].passports = vec!["NG".into(), "GB".into()];
+    let quoted = TravelModel {
+        quoted_fares: vec![QuotedFare {
+            from_iata: "NBO".into(),
+            to_iata: "LOS".into(),
+            price: 90.0,
+            quoted_on: String::new(),
+        }],
+        ..TravelModel::default()
+    };
+    // A Nairobi member and a Lagos candidate, so that the quote is used.
+    t[1].position = LatLon::new(-1.2833, 36.8167).unwrap();
+    c[5].position = LatLon::new(6.4541, 3.3947).unwrap();
+    for model in [TravelModel::default(), quoted, TravelModel { visa_aware: false, ..TravelModel::default() }] {
+        for objective in Objective::ALL {
+            let p = super::solve::prepare(&t, &c, objective, &model);
+            let inst = &p.inst;
+            for (row, tr) in t.iter().enumerate() {
+                let i = p.group_of[row];
+                for j in 0..inst.m() {
+                    let cand = &c[inst.index.original[j]];
+                    let mut trip = model.journey(tr.position, cand.position, None);
+                    if model.visa_aware && objective.quantity() == super::travel::Quantity::Cost {
+                        let passports = super::visas::passports_of(tr);
+                        trip.cost += model.visa.fact(&passports, &cand.country).map_or(0.0, |v| v.cost);
+                    }
+                    let want = objective.of_trip(&trip);
+                    assert!(
+                        close(inst.cost(i, j), want),
+                        "{objective} {}→{}: {} vs {want}",
+                        tr.name,
+                        cand.name,
+                        inst.cost(i, j)
+                    );
+                }
+                for node in &inst.index.nodes {
+                    let lb = inst.lower_in(i, node);
+                    for j in node.start..node.end {
+                        assert!(lb <= inst.cost(i, j) + 1e-9, "{objective}: bound {lb} above {}", inst.cost(i, j));
+                    }
+                }
+            }
+        }
+    }
+}

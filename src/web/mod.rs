@@ -10,6 +10,7 @@ mod evidence;
 mod fieldwork;
 mod metrics;
 mod plan;
+mod plan_hybrid;
 mod plan_jobs;
 mod plan_options;
 mod plan_view;

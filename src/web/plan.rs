@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/map.svg", get(plan_map))
         .route("/plans/{id}/budget.csv", get(plan_csv))
         .route("/plans/{id}/adopt", post(adopt))
+        .route("/plans/{id}/hybrid", post(super::plan_hybrid::save_point))
         .route("/plans/{id}/delete", post(delete_plan))
 }
 
@@ -79,6 +80,73 @@ pub struct PlanForm {
     pub min_per_hub: String,
     #[serde(default)]
     pub max_per_hub: String,
+    /// Quoted fares (`from_iata,to_iata,price,currency,quoted_on`) or known fares
+    /// (`member,host,fare`) as CSV, typed or pasted; an uploaded file lands here
+    /// too, so that a refused form shows it again.
+    #[serde(default)]
+    pub fares: String,
+}
+
+impl PlanForm {
+    /// Sets one field by its form name (a multipart upload's text fields); unknown names are ignored.
+    fn set(&mut self, name: &str, value: String) {
+        let field = match name {
+            "people" => &mut self.people,
+            "objective" => &mut self.objective,
+            "k" => &mut self.k,
+            "candidates" => &mut self.candidates,
+            "min_population" => &mut self.min_population,
+            "exclude" => &mut self.exclude,
+            "name" => &mut self.name,
+            "pin" => &mut self.pin,
+            "visa_policy" => &mut self.visa_policy,
+            "max_advance_visas" => &mut self.max_advance_visas,
+            "slot_hours" => &mut self.slot_hours,
+            "slot_on" => &mut self.slot_on,
+            "slot_window" => &mut self.slot_window,
+            "hybrid" => &mut self.hybrid,
+            "budget" => &mut self.budget,
+            "spread" => &mut self.spread,
+            "linked_k" => &mut self.linked_k,
+            "overlap_hours" => &mut self.overlap_hours,
+            "min_per_hub" => &mut self.min_per_hub,
+            "max_per_hub" => &mut self.max_per_hub,
+            "fares" | "fares_file" => {
+                // A file adds to what was pasted, on a line of its own.
+                if !self.fares.trim().is_empty() && !value.trim().is_empty() {
+                    self.fares.push('\n');
+                }
+                self.fares.push_str(&value);
+                return;
+            }
+            _ => return,
+        };
+        *field = value;
+    }
+}
+
+/// The planner form, sent as a plain form or, with a fares file, as multipart.
+async fn read_form(state: &AppState, request: axum::extract::Request) -> Result<PlanForm, AppError> {
+    use axum::extract::{FromRequest, Multipart};
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let bad = || AppError::Invalid("err-bad-request".into());
+    if !multipart {
+        let Form(form) = Form::<PlanForm>::from_request(request, state).await.map_err(|_| bad())?;
+        return Ok(form);
+    }
+    let mut parts = Multipart::from_request(request, state).await.map_err(|_| bad())?;
+    let mut form = PlanForm::default();
+    while let Some(field) = parts.next_field().await.map_err(|_| bad())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|_| bad())?;
+        // A file that is not text is kept as far as it is: its rows are then refused by number.
+        form.set(&name, String::from_utf8_lossy(&bytes).into_owned());
+    }
+    Ok(form)
 }
 
 /// A message for the form, translated when the page is drawn.
@@ -162,9 +230,10 @@ async fn create_plan(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(form): Form<PlanForm>,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let (convening, community) = steward_convening(&state, &ctx, id).await?;
+    let form = read_form(&state, request).await?;
     let result =
         super::plan_options::parse_form(&form, community_model(&state, community.id).await?, &state.config.planner);
     match result {
@@ -255,7 +324,7 @@ async fn job_page(State(state): State<AppState>, ctx: Ctx, Path(job): Path<Strin
 }
 
 /// A saved plan, its convening, and its decoded parts — for stewards only.
-async fn load_plan(
+pub(super) async fn load_plan(
     state: &AppState,
     ctx: &Ctx,
     id: i64,

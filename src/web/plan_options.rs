@@ -6,8 +6,8 @@
 
 use super::plan::{MAX_K, Msg, PlanForm};
 use crate::planner::{
-    self, BudgetRequest, CandidateSource, Objective, PlaceLookupError, PlanError, PlanRequest, SlotRequest, Spread,
-    Traveller, VisaPolicy,
+    self, BudgetRequest, CandidateSource, Objective, PlaceLookupError, PlanError, PlanRequest, RowError, RowProblem,
+    SlotRequest, Spread, TravelModel, Traveller, VisaPolicy,
 };
 
 impl PlanForm {
@@ -247,6 +247,10 @@ pub(super) fn parse_form(
     if min_population.is_none() {
         errors.push(Msg::new("plan-err-population", &[]));
     }
+    let mut model = model;
+    if let Err(e) = add_fares(&f.fares, &mut model) {
+        errors.extend(e);
+    }
     match (people, objective, min_population, options) {
         (Ok(travellers), Ok(objective), Some(min_population), Ok(options)) if errors.is_empty() => {
             let exclude = f.exclude.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
@@ -263,6 +267,43 @@ pub(super) fn parse_form(
             })
         }
         _ => Err(errors),
+    }
+}
+
+/// Adds the fares typed, pasted or uploaded with the form to the model: quoted
+/// fares between airports (`from_iata,to_iata,price,currency,quoted_on`) or
+/// known fares per member and host (`member,host,fare`), the header tells, as
+/// on the command line. Every bad row is named with its number.
+pub(super) fn add_fares(text: &str, model: &mut TravelModel) -> Result<(), Vec<Msg>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(());
+    }
+    let header = text.lines().next().unwrap_or_default().to_ascii_lowercase();
+    let read = if header.contains("from_iata") {
+        planner::read_quoted_fares(text.as_bytes(), &model.currency).map(|q| model.quoted_fares.extend(q))
+    } else {
+        planner::read_known_fares(text.as_bytes()).map(|f| model.known_fares.extend(f))
+    };
+    read.map_err(|e| match e {
+        PlanError::Input { errors, .. } => errors.iter().map(fare_row).collect(),
+        other => vec![refusal(&other)],
+    })
+}
+
+/// One bad row of a fares list, for the form.
+fn fare_row(e: &RowError) -> Msg {
+    let row = e.row.to_string();
+    match &e.problem {
+        RowProblem::MissingColumn { have } => {
+            Msg::new("plan-err-fares-column", &[("column", &e.column), ("have", &have.join(", "))])
+        }
+        RowProblem::UnknownAirport(code) => Msg::new("plan-err-fares-airport", &[("row", &row), ("code", code)]),
+        RowProblem::Currency { found, expected } => {
+            Msg::new("plan-err-fares-currency", &[("row", &row), ("found", found), ("expected", expected)])
+        }
+        RowProblem::BadFare(value) => Msg::new("plan-err-fares-price", &[("row", &row), ("value", value)]),
+        _ => Msg::new("plan-err-fares-row", &[("row", &row)]),
     }
 }
 
@@ -324,6 +365,10 @@ fn more_refusals(e: &PlanError) -> Option<Msg> {
         PlanError::BadDate(d) => Msg::new("plan-err-date", &[("value", d)]),
         PlanError::BadWindow(w) => Msg::new("plan-err-window", &[("value", w)]),
         PlanError::BadSlotLength(_) => Msg::new("plan-err-slot-length", &[]),
+        PlanError::HybridPoint { .. } => Msg::new("plan-err-hybrid-point", &[]),
+        PlanError::Input { errors, .. } => {
+            errors.first().map_or_else(|| Msg::new("plan-err-fares-row", &[("row", "1")]), fare_row)
+        }
         _ => return None,
     })
 }

@@ -169,12 +169,7 @@ impl PlanPage {
 
     /// "80 % in person for 35 % of the CO2" (or of the cost), against everyone travelling at the same k.
     pub(super) fn frontier_label(&self, p: &FrontierPoint) -> String {
-        let Some(full) = self.result.frontier.iter().find(|f| f.k == p.k) else { return String::new() };
-        let by_co2 = self.params.objective == Objective::Co2;
-        let (v, all) = if by_co2 { (p.co2_kg, full.co2_kg) } else { (p.cost, full.cost) };
-        let share = if all > 0.0 { v / all } else { 1.0 };
-        let key = if by_co2 { "plan-frontier-point-co2" } else { "plan-frontier-point-cost" };
-        self.ctx.ta(key, &[("share", &self.pct(&p.in_person_share)), ("of", &self.pct(&share))])
+        super::plan_hybrid::point_label(&self.ctx, &self.params, &self.result.frontier, p)
     }
 
     /// The frontier as an SVG line chart: in-person share (x, 100 % on the

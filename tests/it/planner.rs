@@ -474,4 +474,113 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
     let svg = s.get(app.url(&format!("{url}/map.svg"))).header("accept-language", "fr").send().await.unwrap();
     let svg = svg.text().await.unwrap();
     assert!(svg.contains("où vivent les membres") && !svg.contains("viewBox=\"0 0 "), "{}", &svg[..300]);
+    // The steward keeps one point of the frontier (k = 2, the fewest in person) as a plan of its own.
+    let point = result["frontier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["k"] == 2)
+        .min_by_key(|p| p["in_person"].as_u64().unwrap())
+        .unwrap()
+        .clone();
+    let value = format!("2:{}", point["in_person"]);
+    assert!(page.contains(&format!("<option value=\"{value}\">")), "the page offers every point");
+    let hybrid = format!("{url}/hybrid");
+    // Not without the form's token, not for a member, not for a point that is not on the frontier.
+    let r = post_form(&s, app.url(&hybrid), &[("point", value.as_str())]).await;
+    assert_eq!(r.status(), 403);
+    let r = post_form(&s, app.url(&hybrid), &[("csrf", csrf.as_str()), ("point", "2:100000")]).await;
+    assert_eq!(r.status(), 422);
+    let r = post_form(&s, app.url(&hybrid), &[("csrf", csrf.as_str()), ("point", value.as_str())]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let saved = r.headers()["location"].to_str().unwrap().to_string();
+    assert_ne!(saved, url);
+    let page = s.get(app.url(&saved)).header("accept-language", "es").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Este encuentro híbrido") && page.contains("En línea"), "{page}");
+    let in_person = point["in_person"].as_u64().unwrap();
+    assert!(page.contains(&format!("{in_person} personas se reúnen en persona")), "{page}");
+    let plans = app.store.plans(id).await.unwrap();
+    let kept = plans.iter().find(|p| saved.ends_with(&format!("/{}", p.id))).unwrap();
+    let choice: Value = serde_json::from_str(&kept.result).unwrap();
+    let choice = &choice["hybrid_choice"];
+    assert_eq!((choice["k"].as_u64(), choice["in_person"].as_u64()), (Some(2), Some(in_person)));
+    assert!((choice["cost"].as_f64().unwrap() - point["cost"].as_f64().unwrap()).abs() < 0.01, "{choice}");
+    let params: Value = serde_json::from_str(&kept.params).unwrap();
+    assert_eq!(params["hybrid_point"]["in_person"].as_u64(), Some(in_person));
+}
+
+/// A multipart body with text fields and one file, as a browser sends the planner form.
+fn multipart(fields: &[(&str, &str)], file: (&str, &str)) -> (String, String) {
+    let boundary = "convene-test-boundary-7f3a";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"fares.csv\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
+        file.0, file.1
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn quoted_fares_are_uploaded_with_the_form_bad_rows_named_and_nothing_typed_lost() {
+    let app = spawn_app().await;
+    let (steward, member, id) = community_with_convening(&app.store, "quotes").await;
+    let s = app.client();
+    sign_in(&app, &s, &steward.email).await;
+    let (form, csrf) = get_page(&s, &app.url(&format!("/convenings/{id}/plan"))).await;
+    assert!(form.contains("enctype=\"multipart/form-data\"") && form.contains("name=\"fares_file\""), "{form}");
+    let people = "Amina; Nairobi, KE\nKofi; Accra, GH; 2\nAwa; Dakar, SN\n";
+    let bad = "from_iata,to_iata,price,currency,quoted_on\nNBO,QQZ,300,USD,2025-01-10\nNBO,ACC,cheap,USD,\nNBO,DKR,200,EUR,\n";
+    let url = app.url(&format!("/convenings/{id}/plan?csrf={csrf}"));
+    let (kind, body) = multipart(&[("people", people), ("k", "1")], ("fares_file", bad));
+    let r = s.post(url.clone()).header("content-type", kind).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    for text in ["Fares, row 2", "QQZ", "Fares, row 3", "cheap", "Fares, row 4", "EUR"] {
+        assert!(page.contains(text), "missing {text:?} in {page}");
+    }
+    // What was typed and what the file held both come back, so nothing is lost.
+    assert!(page.contains("Kofi; Accra, GH; 2") && page.contains("NBO,DKR,200,EUR,"), "{page}");
+    // Without the form's token (in the action's query for a file upload), refused.
+    let (kind, body) = multipart(&[("people", people), ("k", "1")], ("fares_file", "from_iata,to_iata,price\n"));
+    let r = s
+        .post(app.url(&format!("/convenings/{id}/plan")))
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A member may not plan.
+    let m = app.client();
+    sign_in(&app, &m, &member.email).await;
+    let (_, member_csrf) = get_page(&m, &app.url("/me")).await;
+    let (kind, body) = multipart(&[("people", people), ("k", "1")], ("fares_file", ""));
+    let r = m
+        .post(app.url(&format!("/convenings/{id}/plan?csrf={member_csrf}")))
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A good quote, uploaded: the plan uses it and says which costs are quotes.
+    let good = "from_iata,to_iata,price,currency,quoted_on\nNBO,ACC,120,USD,2025-01-10\n";
+    let (kind, body) =
+        multipart(&[("people", people), ("k", "1"), ("pin", "Accra, GH"), ("fares", "")], ("fares_file", good));
+    let r = s.post(url).header("content-type", kind).body(body).send().await.unwrap();
+    let r = crate::helpers::finish_plan(&s, &app, r, "en").await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let saved = &app.store.plans(id).await.unwrap()[0];
+    let params: Value = serde_json::from_str(&saved.params).unwrap();
+    assert_eq!(params["model"]["quoted_fares"][0]["price"], 120.0);
+    let result: Value = serde_json::from_str(&saved.result).unwrap();
+    let quoted = result["comparison"]["one"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["trip"]["known_fare"] == true && a["trip"]["air_cost"] == 120.0);
+    assert!(quoted, "{}", result["comparison"]["one"]["assignments"]);
 }

@@ -55,6 +55,10 @@ fn in_order(mut ids: Vec<i64>, expected: usize, what: &str) -> Result<Vec<i64>> 
     Ok(ids)
 }
 
+/// A story row of a bulk insert: user, participant, teller, title, language, visibility,
+/// show_name, told at, wave.
+type StoryRow<'a> = (Option<i64>, i64, &'a str, &'a str, &'a str, &'a str, bool, &'a str, Option<i64>);
+
 impl Store {
     /// The submissions of a convening among `keys`.
     pub async fn field_submissions(&self, convening_id: i64, keys: &[String]) -> Result<Vec<FieldSubmission>> {
@@ -139,8 +143,6 @@ impl Store {
             guest_ids.extend(in_order(ids, part.len(), "guests")?);
         }
         let mut guest_ids = guest_ids.into_iter();
-        // Stories: [user, participant, teller, title, language, visibility, show_name, told at, wave].
-        type StoryRow<'a> = (Option<i64>, i64, &'a str, &'a str, &'a str, &'a str, bool, &'a str, Option<i64>);
         let rows: Vec<StoryRow> = batch
             .iter()
             .map(|s| {

@@ -201,7 +201,10 @@ async fn main() -> anyhow::Result<()> {
     }
     cold.sort_by(f64::total_cmp);
     let (community, _, fw) = last.expect("ran");
-    println!("community report ({} stories), nothing kept: {:.0} ms to compute (median of 3)", community.n_stories, cold[1]);
+    println!(
+        "community report ({} stories), nothing kept: {:.0} ms to compute (median of 3)",
+        community.n_stories, cold[1]
+    );
     let store = convene::store::open(&path).await?;
     let cid = store.community("bench").await?.expect("community").id;
     let (t_load, facts) =

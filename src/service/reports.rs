@@ -9,6 +9,7 @@
 //! so), quotes from public stories only, names only where the teller allowed.
 
 use super::{Actor, Result, ServiceError, convening, current_framework, stewarded, stewarded_convening};
+use crate::analysis::matrix::{Matrix, matrix, matrix_as_of};
 use crate::analysis::report::{
     self, CommunityRef, CommunityReport, ConveningInput, ConveningRef, ConveningReport, CostInput, CostSource,
 };
@@ -16,7 +17,6 @@ use crate::domain::Viewer;
 use crate::domain::convening::Mode;
 use crate::domain::evidence::{CostDraft, Costs, ObservationDraft};
 use crate::domain::framework::Framework;
-use crate::analysis::matrix::{Matrix, matrix, matrix_as_of};
 use crate::domain::story::Story;
 use crate::store::{Community, Convening, FrameworkVersion, Observation, Scope, Store};
 use std::collections::HashMap;
@@ -195,7 +195,14 @@ fn memo_get<T: std::any::Any + Send + Sync>(store: &Store, kind: &'static str, i
     store.memo()?.get(kind, id, v)
 }
 
-fn memo_put<T: std::any::Any + Send + Sync>(store: &Store, kind: &'static str, id: i64, v: &[i64], x: &Arc<T>, w: usize) {
+fn memo_put<T: std::any::Any + Send + Sync>(
+    store: &Store,
+    kind: &'static str,
+    id: i64,
+    v: &[i64],
+    x: &Arc<T>,
+    w: usize,
+) {
     if let Some(m) = store.memo() {
         m.put(kind, id, v, x.clone(), w);
     }
@@ -238,7 +245,8 @@ async fn facts_of(
     }
     let mut loaded: HashMap<i64, Vec<Story>> = HashMap::new();
     if missing.len() > 4 {
-        loaded = group(store.story_facts(Scope::Community(community_id)).await?.into_iter().map(|s| (s.convening_id, s)));
+        loaded =
+            group(store.story_facts(Scope::Community(community_id)).await?.into_iter().map(|s| (s.convening_id, s)));
     } else {
         for &(id, _) in &missing {
             loaded.insert(id, store.story_facts(Scope::Convening(id)).await?);
@@ -525,7 +533,8 @@ pub async fn full_matrix(
                 .count()
         })
         .collect();
-    let mut readable: Vec<&Story> = matching.iter().copied().filter(|s| super::stories::may_read(actor, viewer, s)).collect();
+    let mut readable: Vec<&Story> =
+        matching.iter().copied().filter(|s| super::stories::may_read(actor, viewer, s)).collect();
     readable.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     let pages = readable.len().div_ceil(ROWS_PER_PAGE).max(1);
     let page = page.clamp(1, pages);

@@ -339,8 +339,23 @@ fn optional(v: &str, what: &str, line: &str) -> Result<Option<i64>> {
 fn unpack(convening_id: i64, packed: &str, out: &mut Vec<Story>) -> Result<()> {
     for line in packed.split('\n') {
         let f: Vec<&str> = line.split('\u{1f}').collect();
-        let [id, teller, participant, framework, language, visibility, show_name, created_at, revision, updated_at, hidden, via_link, wave, steps, outcomes] =
-            f.as_slice()
+        let [
+            id,
+            teller,
+            participant,
+            framework,
+            language,
+            visibility,
+            show_name,
+            created_at,
+            revision,
+            updated_at,
+            hidden,
+            via_link,
+            wave,
+            steps,
+            outcomes,
+        ] = f.as_slice()
         else {
             return Err(corrupt("field count", line));
         };
@@ -353,8 +368,7 @@ fn unpack(convening_id: i64, packed: &str, out: &mut Vec<Story>) -> Result<()> {
             teller_name: String::new(),
             title: String::new(),
             language: (*language).to_string(),
-            visibility: crate::domain::story::Visibility::parse(visibility)
-                .map_err(|_| corrupt("visibility", line))?,
+            visibility: crate::domain::story::Visibility::parse(visibility).map_err(|_| corrupt("visibility", line))?,
             show_name: *show_name != "0",
             created_at: (*created_at).to_string(),
             steps: Vec::new(),

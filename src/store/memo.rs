@@ -58,7 +58,14 @@ impl Memo {
 
     /// Keeps `value`, computed at `version`, replacing what was kept for `id`; evicts the
     /// least recently used values while the memo holds more than its capacity.
-    pub fn put<T: Any + Send + Sync>(&self, kind: &'static str, id: i64, version: &[i64], value: Arc<T>, weight: usize) {
+    pub fn put<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        id: i64,
+        version: &[i64],
+        value: Arc<T>,
+        weight: usize,
+    ) {
         let tick = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let weight = weight.max(1);
         if weight > self.capacity {

@@ -284,8 +284,12 @@ async fn render(
     };
     let waves = service::waves::waves(&state.store, &actor, id).await?;
     let stories = story_views(state, &actor, viewer, &shown).await?;
-    let hidden_stories =
-        facts.stories.iter().filter(|s| !s.hidden).count().saturating_sub(readable.iter().filter(|s| !s.hidden).count());
+    let hidden_stories = facts
+        .stories
+        .iter()
+        .filter(|s| !s.hidden)
+        .count()
+        .saturating_sub(readable.iter().filter(|s| !s.hidden).count());
     let readable = readable.len();
     let steward = viewer == Viewer::Steward;
     let members = if steward { state.store.members(community.id).await? } else { Vec::new() };
@@ -340,7 +344,8 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> R
     let version = service::reports::anonymous_versions(&state.store, id).await?;
     let key = format!("page:{}:{}", ctx.lang.code(), ctx.path);
     let html = |body: Bytes| {
-        ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+            .into_response()
     };
     if let Some(body) = state.rendered.get(&key, &version) {
         return Ok(html(body));

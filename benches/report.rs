@@ -171,6 +171,46 @@ async fn add_story(store: &convene::store::Store, convening: i64, framework: i64
         .expect("step");
 }
 
+/// Over HTTP, as a member's script (API token) or an anonymous browser would ask.
+async fn over_http(store: &convene::store::DynStore) -> anyhow::Result<()> {
+    // Over HTTP, as a member's browser or a script would ask.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(convene::web::serve(listener, convene::web::AppState::new(store.clone())));
+    let admin = store.create_user("bench@x.org", "Bench", None, true).await?;
+    let token = convene::web::new_token();
+    store.create_api_token(&convene::web::hash_token(&token), admin.id, "bench", None).await?;
+    let client = reqwest::Client::new();
+    for path in ["/api/v1/convenings/1/matrix", "/api/v1/convenings/1/report", "/api/v1/communities/bench/report"] {
+        let url = format!("{base}{path}");
+        let (t, len) = median(9, || async {
+            let r = client.get(&url).bearer_auth(&token).send().await.expect("get");
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            r.bytes().await.expect("body").len()
+        })
+        .await;
+        println!("GET {path:<36} {t:>8.2} ms  {len:>8} bytes (API token)");
+    }
+    for path in ["/api/v1/convenings/1/matrix", "/convenings/1"] {
+        let url = format!("{base}{path}");
+        let (t, len) = median(9, || async {
+            let r = client.get(&url).send().await.expect("get");
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            r.bytes().await.expect("body").len()
+        })
+        .await;
+        println!("GET {path:<36} {t:>8.2} ms  {len:>8} bytes (anonymous)");
+    }
+    let url = format!("{base}/convenings/1");
+    let (t, len) = median(5, || async {
+        add_story(store, 1, fw_id(store).await).await;
+        client.get(&url).send().await.expect("get").bytes().await.expect("body").len()
+    })
+    .await;
+    println!("GET {:<36} {t:>8.1} ms  {len:>8} bytes (anonymous, after a new story)", "/convenings/1");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -258,41 +298,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  community report as HTML: {t:.2} ms, {} bytes", out.len());
 
     mem("after rendering");
-    // Over HTTP, as a member's browser or a script would ask.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(convene::web::serve(listener, convene::web::AppState::new(store.clone())));
-    let admin = store.create_user("bench@x.org", "Bench", None, true).await?;
-    let token = convene::web::new_token();
-    store.create_api_token(&convene::web::hash_token(&token), admin.id, "bench", None).await?;
-    let client = reqwest::Client::new();
-    for path in ["/api/v1/convenings/1/matrix", "/api/v1/convenings/1/report", "/api/v1/communities/bench/report"] {
-        let url = format!("{base}{path}");
-        let (t, len) = median(9, || async {
-            let r = client.get(&url).bearer_auth(&token).send().await.expect("get");
-            assert!(r.status().is_success(), "{path}: {}", r.status());
-            r.bytes().await.expect("body").len()
-        })
-        .await;
-        println!("GET {path:<36} {t:>8.2} ms  {len:>8} bytes (API token)");
-    }
-    for path in ["/api/v1/convenings/1/matrix", "/convenings/1"] {
-        let url = format!("{base}{path}");
-        let (t, len) = median(9, || async {
-            let r = client.get(&url).send().await.expect("get");
-            assert!(r.status().is_success(), "{path}: {}", r.status());
-            r.bytes().await.expect("body").len()
-        })
-        .await;
-        println!("GET {path:<36} {t:>8.2} ms  {len:>8} bytes (anonymous)");
-    }
-    let url = format!("{base}/convenings/1");
-    let (t, len) = median(5, || async {
-        add_story(&store, 1, fw_id(&store).await).await;
-        client.get(&url).send().await.expect("get").bytes().await.expect("body").len()
-    })
-    .await;
-    println!("GET {:<36} {t:>8.1} ms  {len:>8} bytes (anonymous, after a new story)", "/convenings/1");
+    over_http(&store).await?;
     if let Some(mib) = peak_memory_mib() {
         println!("peak memory: {mib:.0} MiB");
     }

@@ -70,11 +70,25 @@ pub fn matrix_as_of(
     n_participants: usize,
     as_of: Option<&str>,
 ) -> Matrix {
+    count(framework, stories.iter(), revisions, n_participants, as_of)
+}
+
+/// [`matrix`] over borrowed stories (a selection of several convenings' stories).
+pub fn matrix_of(framework: &Framework, stories: &[&Story], n_participants: usize) -> Matrix {
+    count(framework, stories.iter().copied(), &[], n_participants, None)
+}
+
+fn count<'a>(
+    framework: &Framework,
+    stories: impl Iterator<Item = &'a Story>,
+    revisions: &'a [(i64, StoryRevision)],
+    n_participants: usize,
+    as_of: Option<&str>,
+) -> Matrix {
     let end = as_of.map(|d| format!("{d}T23:59:59Z"));
     let end = end.as_deref();
     // Hidden stories are kept for stewards but left out of every count.
     let told: Vec<(&Story, &[Step])> = stories
-        .iter()
         .filter(|s| !s.hidden && end.is_none_or(|e| s.created_at.as_str() <= e))
         .map(|s| (s, steps_at(s, revisions, end)))
         .collect();

@@ -9,6 +9,7 @@
 //! so), quotes from public stories only, names only where the teller allowed.
 
 use super::{Actor, Result, ServiceError, convening, current_framework, stewarded, stewarded_convening};
+use crate::analysis::matrix::{Matrix, matrix, matrix_as_of};
 use crate::analysis::report::{
     self, CommunityRef, CommunityReport, ConveningInput, ConveningRef, ConveningReport, CostInput, CostSource,
 };
@@ -16,8 +17,10 @@ use crate::domain::Viewer;
 use crate::domain::convening::Mode;
 use crate::domain::evidence::{CostDraft, Costs, ObservationDraft};
 use crate::domain::framework::Framework;
-use crate::store::{Community, Convening, Observation, Scope, Store};
+use crate::domain::story::Story;
+use crate::store::{Community, Convening, FrameworkVersion, Observation, Scope, Store};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Quotes per cycle in a report.
 pub const QUOTES_PER_CYCLE: usize = 2;
@@ -83,7 +86,8 @@ pub async fn costs(store: &Store, actor: &Actor, id: i64) -> Result<CostView> {
     let recorded = store.costs(Scope::Convening(id)).await?.into_iter().next().map(|(_, c)| c);
     let n = store.attendance(Scope::Convening(id)).await?.len();
     let model = travel_model(store, c.id).await?;
-    let estimate = estimate(store, &cv, &model, n).await?;
+    let plans = plans_needed(store, std::slice::from_ref(&cv), Scope::Convening(id)).await?;
+    let estimate = estimate(&cv, &model, n, &plans);
     Ok(CostView { recorded, estimate })
 }
 
@@ -96,19 +100,28 @@ async fn travel_model(store: &Store, community_id: i64) -> Result<crate::planner
         .map_err(|e| ServiceError::Store(crate::store::StoreError::Corrupt(format!("travel model: {e}"))))
 }
 
+/// The saved plans' results of the convenings that may need them for an estimate (not
+/// virtual, with a place), by convening, newest first — one query for the whole scope.
+async fn plans_needed(store: &Store, convenings: &[Convening], scope: Scope) -> Result<HashMap<i64, Vec<String>>> {
+    if !convenings.iter().any(|cv| cv.mode != Mode::Virtual.as_str() && !cv.place.trim().is_empty()) {
+        return Ok(HashMap::new());
+    }
+    Ok(group(store.plan_results(scope).await?))
+}
+
 /// The estimate for a convening without recorded costs: a virtual one costs each
 /// participant the travel model's connectivity; otherwise the newest saved plan whose
 /// single-gathering host became the convening's place gives its travel cost and CO2.
-async fn estimate(
-    store: &Store,
+fn estimate(
     cv: &Convening,
     model: &crate::planner::TravelModel,
     participants: usize,
-) -> Result<Option<CostInput>> {
+    plans: &HashMap<i64, Vec<String>>,
+) -> Option<CostInput> {
     if cv.mode == Mode::Virtual.as_str() {
         #[allow(clippy::cast_precision_loss)]
         let n = participants as f64;
-        return Ok(Some(CostInput {
+        return Some(CostInput {
             currency: model.currency.clone(),
             travel: 0.0,
             venue: 0.0,
@@ -116,17 +129,12 @@ async fn estimate(
             co2_kg: Some(model.virtual_co2_kg_per_person * n),
             source: CostSource::Connectivity,
             co2_estimated: true,
-        }));
+        });
     }
     if cv.place.trim().is_empty() {
-        return Ok(None);
+        return None;
     }
-    for plan in store.plans(cv.id).await? {
-        if let Some(e) = plan_estimate(&plan.result, &cv.place) {
-            return Ok(Some(e));
-        }
-    }
-    Ok(None)
+    plans.get(&cv.id)?.iter().find_map(|result| plan_estimate(result, &cv.place))
 }
 
 /// The one-gathering scenario of a saved plan's result whose host is `place`.
@@ -169,11 +177,122 @@ async fn may_read_report(store: &Store, actor: &Actor, c: &Community) -> Result<
     }
 }
 
+/// A convening's stories without their words and its matrix now: what the convening
+/// page, the matrix API and the reports count from. Kept in the store's memo while the
+/// convening's data version and the framework are unchanged.
+#[derive(Debug)]
+pub struct ConveningFacts {
+    /// Hidden stories included (the counts leave them out), ordered by id.
+    pub stories: Vec<Story>,
+    pub matrix: Matrix,
+}
+
+const FACTS: &str = "facts";
+const CONVENING_REPORT: &str = "convening-report";
+const COMMUNITY_REPORT: &str = "community-report";
+
+fn memo_get<T: std::any::Any + Send + Sync>(store: &Store, kind: &'static str, id: i64, v: &[i64]) -> Option<Arc<T>> {
+    store.memo()?.get(kind, id, v)
+}
+
+fn memo_put<T: std::any::Any + Send + Sync>(
+    store: &Store,
+    kind: &'static str,
+    id: i64,
+    v: &[i64],
+    x: &Arc<T>,
+    w: usize,
+) {
+    if let Some(m) = store.memo() {
+        m.put(kind, id, v, x.clone(), w);
+    }
+}
+
+/// A convening's facts (from the memo when its data has not changed since).
+pub async fn convening_facts(store: &Store, id: i64, framework: &FrameworkVersion) -> Result<Arc<ConveningFacts>> {
+    // The version first: data read after it is at least as new.
+    let v = store.convening_versions(id).await?.ok_or(ServiceError::NotFound)?;
+    let key = [v.convening, framework.id];
+    if let Some(f) = memo_get(store, FACTS, id, &key) {
+        return Ok(f);
+    }
+    let stories = store.story_facts(Scope::Convening(id)).await?;
+    let n = store.participants(id).await?.len();
+    let f = Arc::new(ConveningFacts { matrix: matrix(&framework.framework, &stories, n), stories });
+    memo_put(store, FACTS, id, &key, &f, f.stories.len());
+    Ok(f)
+}
+
+/// The facts of several convenings of a community at the versions given (read before
+/// calling): those the memo holds, and the rest loaded in one pass (the whole community
+/// when many changed, else convening by convening).
+async fn facts_of(
+    store: &Store,
+    community_id: i64,
+    framework: &FrameworkVersion,
+    versions: &[(i64, i64)],
+    participants: &HashMap<i64, usize>,
+) -> Result<HashMap<i64, Arc<ConveningFacts>>> {
+    let mut out = HashMap::new();
+    let mut missing = Vec::new();
+    for &(id, v) in versions {
+        match memo_get(store, FACTS, id, &[v, framework.id]) {
+            Some(f) => {
+                out.insert(id, f);
+            }
+            None => missing.push((id, v)),
+        }
+    }
+    let mut loaded: HashMap<i64, Vec<Story>> = HashMap::new();
+    if missing.len() > 4 {
+        loaded =
+            group(store.story_facts(Scope::Community(community_id)).await?.into_iter().map(|s| (s.convening_id, s)));
+    } else {
+        for &(id, _) in &missing {
+            loaded.insert(id, store.story_facts(Scope::Convening(id)).await?);
+        }
+    }
+    for (id, v) in missing {
+        let stories = loaded.remove(&id).unwrap_or_default();
+        let n = participants.get(&id).copied().unwrap_or(0);
+        let f = Arc::new(ConveningFacts { matrix: matrix(&framework.framework, &stories, n), stories });
+        memo_put(store, FACTS, id, &[v, framework.id], &f, f.stories.len());
+        out.insert(id, f);
+    }
+    Ok(out)
+}
+
+/// The matrix of a convening for anyone who may see the convening: now (from the
+/// memo when nothing changed) or as of a date (YYYY-MM-DD, checked by the caller).
+pub async fn convening_matrix(store: &Store, actor: &Actor, id: i64, as_of: Option<&str>) -> Result<Matrix> {
+    let (_, c, _) = convening(store, actor, id).await?;
+    let fw = current_framework(store, &c).await?;
+    if as_of.is_none() {
+        return Ok(convening_facts(store, id, &fw).await?.matrix.clone());
+    }
+    // As of a date: the revisions the stories had then.
+    let stories = store.stories(id).await?;
+    let revisions = store.convening_revisions(id).await?;
+    let n = store.participants(id).await?.len();
+    Ok(matrix_as_of(&fw.framework, &stories, &revisions, n, as_of))
+}
+
+/// What an anonymous reading of a convening (its page, its matrix) depends on: the
+/// convening's and its community's data versions. Anyone may see any convening today
+/// (communities are public; a story shows only as its teller chose), so this is the whole
+/// check for a reader who is not signed in: a rendered response kept at these versions
+/// may be served to any other anonymous reader. A community that could hide its
+/// convenings would have to refuse here.
+pub async fn anonymous_versions(store: &Store, id: i64) -> Result<[i64; 2]> {
+    let v = store.convening_versions(id).await?.ok_or(ServiceError::NotFound)?;
+    Ok([v.convening, v.community])
+}
+
 /// Everything a community's reports are computed from, loaded once.
 struct Inputs {
     framework: Framework,
     convenings: Vec<Convening>,
-    stories: HashMap<i64, Vec<crate::domain::story::Story>>,
+    facts: HashMap<i64, Arc<ConveningFacts>>,
     attendees: HashMap<i64, Vec<crate::store::Attendee>>,
     aspirations: HashMap<i64, Vec<crate::store::Aspiration>>,
     observations: HashMap<i64, Vec<Observation>>,
@@ -200,12 +319,14 @@ fn group<T>(v: impl IntoIterator<Item = (i64, T)>) -> HashMap<i64, Vec<T>> {
     m
 }
 
-async fn load(store: &Store, c: &Community, only: Option<i64>) -> Result<Inputs> {
-    let framework = current_framework(store, c).await?.framework;
+/// Loads a report's inputs; `versions` are the convenings' data versions, read before.
+async fn load(store: &Store, c: &Community, only: Option<i64>, versions: &[(i64, i64)]) -> Result<Inputs> {
+    // Read again after the versions: the caller's copy may be older than them.
+    let c = &store.community_by_id(c.id).await?.ok_or(ServiceError::NotFound)?;
+    let fw = current_framework(store, c).await?;
     let mut convenings = store.convenings(c.id).await?;
     convenings.sort_by(|a, b| a.starts_on.cmp(&b.starts_on).then(a.id.cmp(&b.id)));
     let scope = only.map_or(Scope::Community(c.id), Scope::Convening);
-    let stories = group(store.story_facts(scope).await?.into_iter().map(|s| (s.convening_id, s)));
     // New pairs need every earlier convening's attendance, whatever the scope.
     let all_attendance = store.attendance(Scope::Community(c.id)).await?;
     let order: HashMap<i64, usize> = convenings.iter().enumerate().map(|(i, cv)| (cv.id, i)).collect();
@@ -219,16 +340,21 @@ async fn load(store: &Store, c: &Community, only: Option<i64>) -> Result<Inputs>
     let fresh = report::new_pairs(convenings.len(), &pairs_in);
     let new_pairs = convenings.iter().zip(fresh).map(|(cv, n)| (cv.id, n)).collect();
     let attendees = group(all_attendance.into_iter().map(|a| (a.convening_id, a)));
+    let counts: HashMap<i64, usize> = attendees.iter().map(|(id, a)| (*id, a.len())).collect();
+    let wanted: Vec<(i64, i64)> = versions.iter().copied().filter(|(id, _)| only.is_none_or(|o| o == *id)).collect();
+    let facts = facts_of(store, c.id, &fw, &wanted, &counts).await?;
     let aspirations = group(store.aspirations_in(scope).await?.into_iter().map(|a| (a.convening_id, a)));
     let observations = group(store.observations(scope).await?.into_iter().map(|o| (o.convening_id, o)));
     let recorded: HashMap<i64, Costs> = store.costs(scope).await?.into_iter().collect();
     let model = travel_model(store, c.id).await?;
+    let in_scope: Vec<Convening> = convenings.iter().filter(|cv| only.is_none_or(|id| id == cv.id)).cloned().collect();
+    let plans = plans_needed(store, &in_scope, scope).await?;
     let mut costs = HashMap::new();
-    for cv in convenings.iter().filter(|cv| only.is_none_or(|id| id == cv.id)) {
-        let n = attendees.get(&cv.id).map_or(0, Vec::len);
+    for cv in &in_scope {
+        let n = counts.get(&cv.id).copied().unwrap_or(0);
         let cost = match recorded.get(&cv.id) {
             Some(r) => {
-                let est = if r.co2_kg.is_none() { estimate(store, cv, &model, n).await? } else { None };
+                let est = if r.co2_kg.is_none() { estimate(cv, &model, n, &plans) } else { None };
                 let co2 = est.as_ref().and_then(|e| e.co2_kg);
                 Some(CostInput {
                     currency: r.currency.clone(),
@@ -240,26 +366,25 @@ async fn load(store: &Store, c: &Community, only: Option<i64>) -> Result<Inputs>
                     co2_estimated: r.co2_kg.is_none() && co2.is_some(),
                 })
             }
-            None => estimate(store, cv, &model, n).await?,
+            None => estimate(cv, &model, n, &plans),
         };
         if let Some(cost) = cost {
             costs.insert(cv.id, cost);
         }
     }
-    Ok(Inputs { framework, convenings, stories, attendees, aspirations, observations, costs, new_pairs })
+    Ok(Inputs { framework: fw.framework, convenings, facts, attendees, aspirations, observations, costs, new_pairs })
 }
 
 fn one(inputs: &Inputs, cv: &Convening) -> ConveningReport {
     let r = convening_ref(cv);
-    let empty = Vec::new();
     report::convening_report(
         &ConveningInput {
             convening: &r,
             framework: &inputs.framework,
-            stories: inputs.stories.get(&cv.id).unwrap_or(&Vec::new()),
-            attendees: inputs.attendees.get(&cv.id).unwrap_or(&Vec::new()),
-            aspirations: inputs.aspirations.get(&cv.id).unwrap_or(&empty),
-            observations: inputs.observations.get(&cv.id).unwrap_or(&Vec::new()),
+            stories: inputs.facts.get(&cv.id).map_or(&[][..], |f| &f.stories),
+            attendees: inputs.attendees.get(&cv.id).map_or(&[][..], Vec::as_slice),
+            aspirations: inputs.aspirations.get(&cv.id).map_or(&[][..], Vec::as_slice),
+            observations: inputs.observations.get(&cv.id).map_or(&[][..], Vec::as_slice),
             cost: inputs.costs.get(&cv.id),
         },
         inputs.new_pairs.get(&cv.id).copied().unwrap_or(0),
@@ -272,21 +397,33 @@ async fn quotes(store: &Store, framework: &Framework, scope: Scope) -> Result<Ve
     Ok(report::quotes(framework, &stories, QUOTES_PER_CYCLE))
 }
 
-/// One convening's report, with the community it belongs to.
+/// One convening's report, with the community it belongs to. The report is the same for
+/// every reader, so it is kept in the memo until the community's data changes (a
+/// convening's report also counts who met for the first time, which needs the others).
 pub async fn convening_report(
     store: &Store,
     actor: &Actor,
     id: i64,
 ) -> Result<(ConveningReport, Community, Framework)> {
-    let (cv, c, _) = convening(store, actor, id).await?;
+    let (_, c, _) = convening(store, actor, id).await?;
     may_read_report(store, actor, &c).await?;
-    let inputs = load(store, &c, Some(id)).await?;
-    let mut r = one(&inputs, &cv);
+    let (version, versions) = store.community_versions(c.id).await?;
+    let key = [version];
+    if let Some(hit) = memo_get::<(ConveningReport, Framework)>(store, CONVENING_REPORT, id, &key) {
+        let (r, fw) = (*hit).clone();
+        return Ok((r, c, fw));
+    }
+    let inputs = load(store, &c, Some(id), &versions).await?;
+    let cv = inputs.convenings.iter().find(|cv| cv.id == id).ok_or(ServiceError::NotFound)?;
+    let mut r = one(&inputs, cv);
     r.quotes = quotes(store, &inputs.framework, Scope::Convening(id)).await?;
+    memo_put(store, CONVENING_REPORT, id, &key, &Arc::new((r.clone(), inputs.framework.clone())), 1);
     Ok((r, c, inputs.framework))
 }
 
-/// The community's headline report: every convening, by mode, compared.
+/// The community's headline report: every convening, by mode, compared. Kept in the
+/// memo until the community's data changes; when one convening changed, only its
+/// stories are loaded again.
 pub async fn community_report(
     store: &Store,
     actor: &Actor,
@@ -294,7 +431,13 @@ pub async fn community_report(
 ) -> Result<(CommunityReport, Community, Framework)> {
     let (c, _) = super::community(store, actor, slug).await?;
     may_read_report(store, actor, &c).await?;
-    let inputs = load(store, &c, None).await?;
+    let (version, versions) = store.community_versions(c.id).await?;
+    let key = [version];
+    if let Some(hit) = memo_get::<(CommunityReport, Framework)>(store, COMMUNITY_REPORT, c.id, &key) {
+        let (r, fw) = (*hit).clone();
+        return Ok((r, c, fw));
+    }
+    let inputs = load(store, &c, None, &versions).await?;
     let reports: Vec<ConveningReport> = inputs.convenings.iter().map(|cv| one(&inputs, cv)).collect();
     let mut r = report::community_report(
         CommunityRef { slug: c.slug.clone(), name: c.name.clone() },
@@ -302,6 +445,7 @@ pub async fn community_report(
         &reports,
     );
     r.quotes = quotes(store, &inputs.framework, Scope::Community(c.id)).await?;
+    memo_put(store, COMMUNITY_REPORT, c.id, &key, &Arc::new((r.clone(), inputs.framework.clone())), 1);
     Ok((r, c, inputs.framework))
 }
 
@@ -351,24 +495,33 @@ pub async fn full_matrix(
 ) -> Result<FullMatrix> {
     let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
     let viewer = may_read_report(store, actor, &c).await?;
-    let framework = current_framework(store, &c).await?.framework;
+    // The versions first, then the data (stories without their words from the memo).
+    let (_, versions) = store.community_versions(c.id).await?;
+    let c = store.community_by_id(c.id).await?.ok_or(ServiceError::NotFound)?;
+    let fw = current_framework(store, &c).await?;
     let convenings = store.convenings(c.id).await?;
     let mode: HashMap<i64, Mode> =
         convenings.iter().map(|cv| (cv.id, Mode::parse(&cv.mode).unwrap_or(Mode::InPerson))).collect();
-    let mut waves = Vec::new();
-    for cv in &convenings {
-        waves.extend(store.waves(cv.id).await?);
+    let waves = store.waves_in(Scope::Community(c.id)).await?;
+    let attendance = store.attendance(Scope::Community(c.id)).await?;
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for a in &attendance {
+        *counts.entry(a.convening_id).or_default() += 1;
     }
-    let facts = store.story_facts(Scope::Community(c.id)).await?;
-    let matching: Vec<crate::domain::story::Story> = facts
-        .into_iter()
-        .filter(|s| filter.matches(s, mode.get(&s.convening_id).copied().unwrap_or(Mode::InPerson)))
-        .collect();
+    let facts = facts_of(store, c.id, &fw, &versions, &counts).await?;
     let in_scope =
         |id: i64| filter.convening.is_none_or(|c| c == id) && filter.mode.is_none_or(|m| mode.get(&id) == Some(&m));
-    let participants =
-        store.attendance(Scope::Community(c.id)).await?.iter().filter(|a| in_scope(a.convening_id)).count();
-    let summary = crate::analysis::matrix::matrix(&framework, &matching, participants);
+    let mut matching: Vec<&Story> = versions
+        .iter()
+        .filter(|(id, _)| in_scope(*id))
+        .filter_map(|(id, _)| facts.get(id))
+        .flat_map(|f| &f.stories)
+        .filter(|s| filter.matches(s, mode.get(&s.convening_id).copied().unwrap_or(Mode::InPerson)))
+        .collect();
+    matching.sort_by_key(|s| s.id);
+    let framework = fw.framework;
+    let participants = attendance.iter().filter(|a| in_scope(a.convening_id)).count();
+    let summary = crate::analysis::matrix::matrix_of(&framework, &matching, participants);
     let observations_all = store.observations(Scope::Community(c.id)).await?;
     let observations = framework
         .cycles
@@ -380,8 +533,8 @@ pub async fn full_matrix(
                 .count()
         })
         .collect();
-    let mut readable: Vec<&crate::domain::story::Story> =
-        matching.iter().filter(|s| super::stories::may_read(actor, viewer, s)).collect();
+    let mut readable: Vec<&Story> =
+        matching.iter().copied().filter(|s| super::stories::may_read(actor, viewer, s)).collect();
     readable.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     let pages = readable.len().div_ceil(ROWS_PER_PAGE).max(1);
     let page = page.clamp(1, pages);

@@ -53,6 +53,46 @@ impl Scope {
 }
 
 impl Store {
+    /// A convening's data version, its community's id and the community's data version
+    /// (migration 0010), in one query; `None` for an unknown convening.
+    pub async fn convening_versions(&self, convening_id: i64) -> Result<Option<DataVersions>> {
+        let row = sqlx::query(
+            "SELECT cv.data_version AS convening, c.id AS community_id, c.data_version AS community \
+             FROM convenings cv JOIN communities c ON c.id = cv.community_id WHERE cv.id = $1",
+        )
+        .bind(convening_id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.map(|r| {
+            Ok(DataVersions {
+                convening: r.try_get("convening")?,
+                community_id: r.try_get("community_id")?,
+                community: r.try_get("community")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A community's data version and each of its convenings' (by id), in one query.
+    pub async fn community_versions(&self, community_id: i64) -> Result<(i64, Vec<(i64, i64)>)> {
+        let rows = sqlx::query(
+            "SELECT c.data_version AS community, cv.id, cv.data_version FROM communities c \
+             LEFT JOIN convenings cv ON cv.community_id = c.id WHERE c.id = $1 ORDER BY cv.id",
+        )
+        .bind(community_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let first = rows.first().ok_or(StoreError::NotFound)?;
+        let community = first.try_get("community")?;
+        let mut convenings = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Some(id) = r.try_get::<Option<i64>, _>("id")? {
+                convenings.push((id, r.try_get("data_version")?));
+            }
+        }
+        Ok((community, convenings))
+    }
+
     pub async fn add_observation(&self, convening_id: i64, o: &NewObservation, by: Option<i64>) -> Result<Observation> {
         let sql = format!(
             "INSERT INTO observations (convening_id, indicator, value, unit, observed_on, source, note, recorded_by, created_at) \
@@ -174,74 +214,60 @@ impl Store {
     /// Stories without their words: the head (no title), steps with empty text, and
     /// outcomes with empty text — what every count needs. Hidden stories included
     /// (the analysis leaves them out); ordered by id.
+    ///
+    /// The database packs each convening's stories into one text value (fields split by
+    /// control characters that no key, date or language tag can hold), so the driver
+    /// hands over one row per convening instead of a row per story, step and outcome —
+    /// about ten times faster through sqlx's `Any` driver. [`unpack`] reads it back.
     pub async fn story_facts(&self, scope: Scope) -> Result<Vec<Story>> {
-        let mut c = self.conn().await?;
+        let (agg, ch) = match self.backend() {
+            super::Backend::Sqlite => ("group_concat", "char"),
+            super::Backend::Postgres => ("string_agg", "chr"),
+        };
         let (filter, id) = scope.stories();
-        let sql = format!(
-            "SELECT s.id, s.convening_id, s.framework_id, s.teller_user_id, s.participant_id, '' AS teller_name, '' AS title, \
-             s.language, s.visibility, CAST(s.show_name AS INTEGER) AS show_name, s.created_at, s.revision, s.updated_at, \
-             s.hidden, s.via_link, s.wave_id FROM stories s WHERE {filter} ORDER BY s.id"
+        let text = |col: &str| format!("COALESCE(CAST({col} AS TEXT), '')");
+        let f = format!(" || {ch}(31) || ");
+        let steps = format!(
+            "(SELECT {agg}(p.cycle || {ch}(29) || p.kind || {ch}(29) || p.indicators, {ch}(30) ORDER BY p.position) \
+             FROM story_steps p WHERE p.story_id = s.id)"
         );
-        // Rows are read as they come (not collected first): memory holds the stories, not
-        // the driver's rows as well.
+        let outcomes = format!(
+            "(SELECT {agg}(o.cycle || {ch}(29) || o.status || {ch}(29) || {} || {ch}(29) || {} || {ch}(29) || o.recorded_at, \
+             {ch}(30) ORDER BY o.id) FROM step_outcomes o WHERE o.story_id = s.id)",
+            text("o.wave_id"),
+            text("o.revision")
+        );
+        let line = [
+            text("s.id"),
+            text("s.teller_user_id"),
+            text("s.participant_id"),
+            text("s.framework_id"),
+            "s.language".into(),
+            "s.visibility".into(),
+            text("CAST(s.show_name AS INTEGER)"),
+            "s.created_at".into(),
+            text("s.revision"),
+            "s.updated_at".into(),
+            text("s.hidden"),
+            text("s.via_link"),
+            text("s.wave_id"),
+            format!("COALESCE({steps}, '')"),
+            format!("COALESCE({outcomes}, '')"),
+        ]
+        .join(&f);
+        let sql = format!(
+            "SELECT s.convening_id, {agg}({line}, {ch}(10) ORDER BY s.id) AS packed FROM stories s WHERE {filter} \
+             GROUP BY s.convening_id ORDER BY s.convening_id"
+        );
         let mut stories = Vec::new();
-        {
-            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
-            while let Some(r) = rows.try_next().await? {
-                stories.push(super::stories::head(&r)?);
-            }
-        }
-        let sql = format!(
-            "SELECT p.story_id, p.cycle, p.kind, p.indicators FROM story_steps p JOIN stories s ON s.id = p.story_id \
-             WHERE {filter} ORDER BY p.story_id, p.position"
-        );
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
-        let mut at = 0;
-        while let Some(r) = rows.try_next().await? {
-            let r = &r;
-            let story_id: i64 = r.try_get("story_id")?;
-            let kind: String = r.try_get("kind")?;
-            let indicators: String = r.try_get("indicators")?;
-            let step = Step {
-                cycle: r.try_get("cycle")?,
-                kind: StepKind::parse(&kind, "kind").map_err(|_| StoreError::Corrupt(format!("kind '{kind}'")))?,
-                text: String::new(),
-                indicators: if indicators == "[]" {
-                    Vec::new()
-                } else {
-                    serde_json::from_str(&indicators).map_err(|e| StoreError::Corrupt(format!("indicators: {e}")))?
-                },
-            };
-            // Both lists are ordered by story id: walk them together.
-            while at < stories.len() && stories[at].id < story_id {
-                at += 1;
-            }
-            if let Some(s) = stories.get_mut(at).filter(|s| s.id == story_id) {
-                s.steps.push(step);
-            }
-        }
-        let sql = format!(
-            "SELECT o.story_id, o.cycle, o.status, o.wave_id, o.revision, o.recorded_at FROM step_outcomes o \
-             JOIN stories s ON s.id = o.story_id WHERE {filter} ORDER BY o.story_id, o.id"
-        );
-        drop(rows);
+        let mut c = self.conn().await?;
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
         while let Some(r) = rows.try_next().await? {
-            let story_id: i64 = r.try_get("story_id")?;
-            let status: String = r.try_get("status")?;
-            let outcome = StepOutcome {
-                cycle: r.try_get("cycle")?,
-                status: OutcomeStatus::parse(&status)
-                    .map_err(|_| StoreError::Corrupt(format!("outcome '{status}'")))?,
-                text: String::new(),
-                wave_id: r.try_get("wave_id")?,
-                revision: r.try_get("revision")?,
-                recorded_at: r.try_get("recorded_at")?,
-            };
-            if let Ok(i) = stories.binary_search_by_key(&story_id, |s| s.id) {
-                stories[i].outcomes.push(outcome);
-            }
+            let convening_id: i64 = r.try_get("convening_id")?;
+            let packed: String = r.try_get("packed")?;
+            unpack(convening_id, &packed, &mut stories)?;
         }
+        stories.sort_by_key(|s| s.id);
         Ok(stories)
     }
 
@@ -255,6 +281,23 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *self.conn().await?).await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// The saved plans' results in a scope, by convening then newest first (one query for
+    /// every convening's cost estimate).
+    pub async fn plan_results(&self, scope: Scope) -> Result<Vec<(i64, String)>> {
+        let (filter, id) = scope.rows();
+        let sql = format!("SELECT convening_id, result FROM plans WHERE {filter} ORDER BY convening_id, id DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *self.conn().await?).await?;
+        rows.iter().map(|r| Ok((r.try_get("convening_id")?, r.try_get("result")?))).collect()
+    }
+
+    /// The follow-up waves of every convening in a scope, by opening date (one query).
+    pub async fn waves_in(&self, scope: Scope) -> Result<Vec<super::Wave>> {
+        let (filter, id) = scope.rows();
+        let sql = format!("SELECT {} FROM waves WHERE {filter} ORDER BY opens_on, id", super::waves::WAVE);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *self.conn().await?).await?;
+        rows.iter().map(super::waves::wave).collect()
     }
 
     /// Who takes part in the convenings of a scope (removed participants left out).
@@ -278,6 +321,103 @@ impl Store {
             })
             .collect()
     }
+}
+
+fn corrupt(what: &str, line: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} in packed story '{}'", line.chars().take(40).collect::<String>()))
+}
+
+fn number<T: std::str::FromStr>(v: &str, what: &str, line: &str) -> Result<T> {
+    v.parse().map_err(|_| corrupt(what, line))
+}
+
+fn optional(v: &str, what: &str, line: &str) -> Result<Option<i64>> {
+    if v.is_empty() { Ok(None) } else { number(v, what, line).map(Some) }
+}
+
+/// Reads one convening's packed stories (see [`Store::story_facts`]) into `out`.
+fn unpack(convening_id: i64, packed: &str, out: &mut Vec<Story>) -> Result<()> {
+    for line in packed.split('\n') {
+        let f: Vec<&str> = line.split('\u{1f}').collect();
+        let [
+            id,
+            teller,
+            participant,
+            framework,
+            language,
+            visibility,
+            show_name,
+            created_at,
+            revision,
+            updated_at,
+            hidden,
+            via_link,
+            wave,
+            steps,
+            outcomes,
+        ] = f.as_slice()
+        else {
+            return Err(corrupt("field count", line));
+        };
+        let mut story = Story {
+            id: number(id, "id", line)?,
+            convening_id,
+            framework_id: number(framework, "framework", line)?,
+            teller_user_id: optional(teller, "teller", line)?,
+            participant_id: optional(participant, "participant", line)?,
+            teller_name: String::new(),
+            title: String::new(),
+            language: (*language).to_string(),
+            visibility: crate::domain::story::Visibility::parse(visibility).map_err(|_| corrupt("visibility", line))?,
+            show_name: *show_name != "0",
+            created_at: (*created_at).to_string(),
+            steps: Vec::new(),
+            revision: number(revision, "revision", line)?,
+            updated_at: (*updated_at).to_string(),
+            hidden: *hidden != "0",
+            via_link: *via_link != "0",
+            wave_id: optional(wave, "wave", line)?,
+            outcomes: Vec::new(),
+        };
+        for step in steps.split('\u{1e}').filter(|x| !x.is_empty()) {
+            let [cycle, kind, indicators] = step.split('\u{1d}').collect::<Vec<_>>()[..] else {
+                return Err(corrupt("step", line));
+            };
+            story.steps.push(Step {
+                cycle: cycle.to_string(),
+                kind: StepKind::parse(kind, "kind").map_err(|_| corrupt("kind", line))?,
+                text: String::new(),
+                indicators: if indicators == "[]" {
+                    Vec::new()
+                } else {
+                    serde_json::from_str(indicators).map_err(|_| corrupt("indicators", line))?
+                },
+            });
+        }
+        for outcome in outcomes.split('\u{1e}').filter(|x| !x.is_empty()) {
+            let [cycle, status, wave, revision, recorded_at] = outcome.split('\u{1d}').collect::<Vec<_>>()[..] else {
+                return Err(corrupt("outcome", line));
+            };
+            story.outcomes.push(StepOutcome {
+                cycle: cycle.to_string(),
+                status: OutcomeStatus::parse(status).map_err(|_| corrupt("outcome status", line))?,
+                text: String::new(),
+                wave_id: optional(wave, "outcome wave", line)?,
+                revision: number(revision, "outcome revision", line)?,
+                recorded_at: recorded_at.to_string(),
+            });
+        }
+        out.push(story);
+    }
+    Ok(())
+}
+
+/// The data versions a cached value of a convening depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataVersions {
+    pub convening: i64,
+    pub community_id: i64,
+    pub community: i64,
 }
 
 /// One participant of a convening, as the report counts people.

@@ -23,6 +23,7 @@ mod evidence;
 mod field;
 mod invitations;
 mod links;
+mod memo;
 mod outbox;
 mod plans;
 mod stories;
@@ -33,10 +34,11 @@ pub use comments::{Comment, CommentAction, NewComment};
 pub use communities::{Community, FrameworkVersion, Member};
 pub use connect::{PublicSettings, UserPrefs};
 pub use convenings::{Aspiration, Convening, Participant};
-pub use evidence::{Attendee, Observation, Scope};
+pub use evidence::{Attendee, DataVersions, Observation, Scope};
 pub use field::{FieldStory, FieldSubmission};
 pub use invitations::Invitation;
 pub use links::AnswerLink;
+pub use memo::Memo;
 pub use outbox::{NewMessage, OutboxMessage};
 pub use plans::Plan;
 pub use stories::{StoryRevision, Teller, revision_of};
@@ -108,6 +110,8 @@ enum Handle {
 pub struct Store {
     handle: Handle,
     backend: Backend,
+    /// Computed values kept while their data is unchanged; `None` inside a transaction.
+    memo: Option<Arc<Memo>>,
 }
 
 /// The store shared by the app (named for the trait object it once was).
@@ -175,7 +179,7 @@ pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
         })
         .connect(&any_url)
         .await?;
-    let store = Store { handle: Handle::Pool(pool), backend };
+    let store = Store { handle: Handle::Pool(pool), backend, memo: Some(Arc::new(Memo::new(memo::DEFAULT_CAPACITY))) };
     store.migrate().await?;
     Ok(Arc::new(store))
 }
@@ -183,6 +187,11 @@ pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
 impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The memo of computed values (none inside a transaction).
+    pub fn memo(&self) -> Option<&Memo> {
+        self.memo.as_deref()
     }
 
     pub(crate) async fn conn(&self) -> Result<Conn<'_>> {
@@ -234,7 +243,7 @@ impl Store {
         };
         let tx = pool.begin_with(begin).await.map_err(|e| E::from(e.into()))?;
         let shared = Arc::new(Mutex::new(tx));
-        let inner = Store { handle: Handle::Tx(shared.clone()), backend: self.backend };
+        let inner = Store { handle: Handle::Tx(shared.clone()), backend: self.backend, memo: None };
         let out = f(&inner).await;
         drop(inner);
         let tx = Arc::try_unwrap(shared)

@@ -36,9 +36,9 @@ impl Wave {
     }
 }
 
-const WAVE: &str = "id, convening_id, name, opens_on, closes_on, cycles, created_at";
+pub(super) const WAVE: &str = "id, convening_id, name, opens_on, closes_on, cycles, created_at";
 
-fn wave(r: &AnyRow) -> Result<Wave> {
+pub(super) fn wave(r: &AnyRow) -> Result<Wave> {
     let cycles: String = r.try_get("cycles")?;
     Ok(Wave {
         id: r.try_get("id")?,

@@ -17,7 +17,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -259,19 +259,19 @@ async fn render(
     refused: Refused,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor();
-    let (convening, _, viewer) = service::convening(&state.store, &actor, id).await?;
-    // Stories without their words for the counts; words only for the page shown.
-    let facts = state.store.story_facts(crate::store::Scope::Convening(id)).await?;
+    let (convening, community, viewer) = service::convening(&state.store, &actor, id).await?;
+    let framework = service::current_framework(&state.store, &community).await?;
+    // Stories without their words for the counts (kept while nothing changes); words only
+    // for the page shown.
+    let facts = service::reports::convening_facts(&state.store, id, &framework).await?;
     let mut readable: Vec<&crate::domain::story::Story> =
-        facts.iter().filter(|s| service::stories::may_read(&actor, viewer, s)).collect();
+        facts.stories.iter().filter(|s| service::stories::may_read(&actor, viewer, s)).collect();
     readable.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     let pages = readable.len().div_ceil(STORIES_PER_PAGE).max(1);
     let page = query_param(&ctx.path, "page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, pages);
     let ids: Vec<i64> =
         readable.iter().skip((page - 1) * STORIES_PER_PAGE).take(STORIES_PER_PAGE).map(|s| s.id).collect();
     let shown = state.store.stories_by_id(&ids).await?;
-    let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
-    let framework = service::current_framework(&state.store, &community).await?;
     let aspirations = state.store.aspirations(id).await?;
     let participants = state.store.participants(id).await?;
     // `?as_of=YYYY-MM-DD` reads the matrix as it stood then; a bad date reads it now.
@@ -281,12 +281,16 @@ async fn render(
         let revisions = state.store.convening_revisions(id).await?;
         matrix_as_of(&framework.framework, &all, &revisions, participants.len(), as_of.as_deref())
     } else {
-        matrix_as_of(&framework.framework, &facts, &[], participants.len(), None)
+        facts.matrix.clone()
     };
     let waves = service::waves::waves(&state.store, &actor, id).await?;
     let stories = story_views(state, &actor, viewer, &shown).await?;
-    let hidden_stories =
-        facts.iter().filter(|s| !s.hidden).count().saturating_sub(readable.iter().filter(|s| !s.hidden).count());
+    let hidden_stories = facts
+        .stories
+        .iter()
+        .filter(|s| !s.hidden)
+        .count()
+        .saturating_sub(readable.iter().filter(|s| !s.hidden).count());
     let readable = readable.len();
     let steward = viewer == Viewer::Steward;
     let members = if steward { state.store.members(community.id).await? } else { Vec::new() };
@@ -334,8 +338,38 @@ fn as_of_param(path: &str) -> Option<String> {
     crate::domain::convening::parse_date("as_of", &v).ok().map(crate::domain::convening::format_date)
 }
 
+/// The convening page. For a reader who is not signed in, the page rendered for the
+/// same address and language is served again while the convening's and its community's
+/// data versions are unchanged (one query); signed-in readers get theirs rendered.
 async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    render(&state, ctx, id, None, Refused::default()).await
+    if ctx.user.is_some() {
+        return render(&state, ctx, id, None, Refused::default()).await;
+    }
+    let version = service::reports::anonymous_versions(&state.store, id).await?;
+    let key = format!("page:{}:{}", ctx.lang.code(), ctx.path);
+    let html = |body: Bytes| {
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+            .into_response()
+    };
+    if let Some(body) = state.rendered.get(&key, &version) {
+        return Ok(html(body));
+    }
+    let csrf = ctx.csrf.clone();
+    let resp = render(&state, ctx, id, None, Refused::default()).await?;
+    if resp.status() != StatusCode::OK {
+        return Ok(resp);
+    }
+    let (parts, body) = resp.into_parts();
+    // The body is the rendered page in memory: reading it cannot fail short of a bug.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    };
+    // A page holding this visitor's form token is theirs alone (none does today).
+    let own = !csrf.is_empty() && body.windows(csrf.len()).any(|w| w == csrf.as_bytes());
+    if !own {
+        state.rendered.put(key, &version, body.clone());
+    }
+    Ok(Response::from_parts(parts, axum::body::Body::from(body)))
 }
 
 /// The convening and its community, if the signed-in viewer is a steward there.

@@ -17,6 +17,7 @@ mod plan_view;
 mod profile;
 mod public;
 mod rate_limit;
+mod rendered;
 mod report;
 pub mod security;
 mod settings;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Planner runs in the background.
     pub jobs: Arc<plan_jobs::PlanJobs>,
+    /// Anonymous responses kept while their data is unchanged.
+    pub rendered: Arc<rendered::Rendered>,
 }
 
 impl AppState {
@@ -65,7 +68,7 @@ impl AppState {
 
     pub fn with_config(store: DynStore, config: Config) -> Self {
         let jobs = Arc::new(plan_jobs::PlanJobs::new(config.planner.max_jobs));
-        Self { store, config: Arc::new(config), jobs }
+        Self { store, config: Arc::new(config), jobs, rendered: Arc::default() }
     }
 }
 

@@ -446,3 +446,114 @@ async fn the_full_matrix_lists_the_stories_a_reader_may_see_and_counts_every_mat
         get_page(&client, &app.url(&format!("/c/rep/matrix?convening={cv}&from=2020-13-45&to=2999-01-01"))).await;
     assert!(page.contains("Not understood and left out: from") && page.contains("3 matching stories"));
 }
+
+/// Two server processes over one database: two stores (each with its own memory of
+/// computed values) and two apps.
+async fn two_processes() -> (crate::helpers::TestApp, crate::helpers::TestApp) {
+    if std::env::var("CONVENE_TEST_BACKEND").is_ok_and(|b| b == "postgres") {
+        let url = crate::helpers::postgres_url().await.expect("CONVENE_TEST_BACKEND=postgres needs the URL");
+        let a = convene::store::open(&url).await.unwrap();
+        let b = convene::store::open(&url).await.unwrap();
+        return (spawn_with(a, None).await, spawn_with(b, None).await);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("convene.db");
+    let a = convene::store::open(path.to_str().unwrap()).await.unwrap();
+    let b = convene::store::open(path.to_str().unwrap()).await.unwrap();
+    (spawn_with(a, Some(dir)).await, spawn_with(b, None).await)
+}
+
+async fn n_stories(app: &crate::helpers::TestApp, path: &str, token: Option<&str>) -> u64 {
+    let (status, v) = call(app, "GET", path, token, None).await;
+    assert_eq!(status, 200, "{path}: {v}");
+    v["n_stories"].as_u64().unwrap_or_else(|| panic!("{path}: n_stories in {v}"))
+}
+
+/// Reads are kept while nothing changes, so a kept read that outlived a write would be
+/// a defect: a new story, a hidden story and a follow-up outcome written through one
+/// process each change the very next read of the other process — the anonymous page,
+/// the matrix API, both reports — and no reader class is served another's page.
+#[tokio::test]
+async fn a_write_changes_the_next_read_in_every_process_and_no_reader_gets_anothers_page() {
+    let (a, b) = two_processes().await;
+    let (steward, member, cv) = community_with_convening(&a.store, "fresh").await;
+    let m = Actor::User(member.clone());
+    let s = Actor::User(steward.clone());
+    let open = story("Open words", "public", &[("immediate", "realized", "We met."), ("applied", "realized", "Used.")]);
+    stories::tell_story(&a.store, &m, cv, &open).await.unwrap();
+    let members_only = story("Members only", "community", &[("immediate", "realized", "Community words")]);
+    stories::tell_story(&a.store, &s, cv, &members_only).await.unwrap();
+    let hoped = story("Stewards only", "stewards", &[("applied", "aspirational", "We hope to use it.")]);
+    let hoped = stories::tell_story(&a.store, &s, cv, &hoped).await.unwrap();
+    let token = token_for(&b, member.id).await;
+    let page = format!("/convenings/{cv}");
+    let matrix = format!("/api/v1/convenings/{cv}/matrix");
+    let report = format!("/api/v1/convenings/{cv}/report");
+    let community = "/api/v1/communities/fresh/report";
+    let anonymous = || async { fetch(&b, &page, None).await.1 };
+
+    // Read everything once in process B (now kept there), twice to be sure.
+    for _ in 0..2 {
+        assert!(anonymous().await.contains("Open words"));
+        assert_eq!(n_stories(&b, &matrix, None).await, 3);
+        assert_eq!(n_stories(&b, &matrix, Some(&token)).await, 3);
+        assert_eq!(n_stories(&b, &report, Some(&token)).await, 3);
+        assert_eq!(n_stories(&b, community, Some(&token)).await, 3);
+    }
+
+    // A new story, told through process A.
+    let new = story("Freshly told", "public", &[("potential", "realized", "Something new.")]);
+    let new = stories::tell_story(&a.store, &m, cv, &new).await.unwrap();
+    assert!(anonymous().await.contains("Freshly told"), "the page shows the new story");
+    assert_eq!(n_stories(&b, &matrix, None).await, 4, "the anonymous matrix counts it");
+    assert_eq!(n_stories(&b, &matrix, Some(&token)).await, 4);
+    assert_eq!(n_stories(&b, &report, Some(&token)).await, 4);
+    assert_eq!(n_stories(&b, community, Some(&token)).await, 4);
+
+    // Hidden by a steward: gone from the page and from every count.
+    stories::set_hidden(&a.store, &s, new.id, true).await.unwrap();
+    assert!(!anonymous().await.contains("Freshly told"), "a hidden story leaves the kept page");
+    assert_eq!(n_stories(&b, &matrix, None).await, 3);
+    assert_eq!(n_stories(&b, &report, Some(&token)).await, 3);
+    assert_eq!(n_stories(&b, community, Some(&token)).await, 3);
+
+    // A follow-up says the hope happened: applied value that happened goes from 1 to 2.
+    let applied = |v: &Value| {
+        let c = v["cycles"].as_array().unwrap().iter().find(|c| c["key"] == "applied").unwrap().clone();
+        (c["realized"].as_u64().unwrap(), c["aspirational"].as_u64().unwrap())
+    };
+    assert_eq!(applied(&call(&b, "GET", &matrix, None, None).await.1), (1, 1));
+    let outcome = convene::domain::wave::OutcomeDraft {
+        cycle: "applied".into(),
+        status: "happened".into(),
+        text: "We did use it.".into(),
+    };
+    convene::service::waves::record_outcome(&a.store, &s, hoped.id, &outcome).await.unwrap();
+    assert_eq!(applied(&call(&b, "GET", &matrix, None, None).await.1), (2, 0), "the outcome counts at once");
+    assert_eq!(applied(&call(&b, "GET", &report, Some(&token), None).await.1), (2, 0));
+
+    // As of a date before anything was told, and in another language: other responses.
+    assert_eq!(n_stories(&b, &format!("{matrix}?as_of=2000-01-01"), None).await, 0);
+    assert_eq!(n_stories(&b, &matrix, None).await, 3);
+    let french = reqwest::Client::new().get(b.url(&page)).header("Accept-Language", "fr").send().await.unwrap();
+    let french = french.text().await.unwrap();
+    assert!(french.contains("lang=\"fr\"") && anonymous().await.contains("lang=\"en\""), "one kept page per language");
+
+    // Reader classes: a member's and a steward's pages are theirs; the anonymous page,
+    // read before and after them, never shows what only they may see.
+    assert!(!anonymous().await.contains("Members only"));
+    let client = b.client();
+    sign_in(&b, &client, &member.email).await;
+    let (as_member, _) = get_page(&client, &b.url(&page)).await;
+    assert!(as_member.contains("Members only") && !as_member.contains("Stewards only"));
+    let anon = anonymous().await;
+    assert!(!anon.contains("Members only") && !anon.contains("Stewards only"), "not the member's page");
+    let client = b.client();
+    sign_in(&b, &client, &steward.email).await;
+    let (as_steward, _) = get_page(&client, &b.url(&page)).await;
+    assert!(as_steward.contains("Stewards only"));
+    let anon = anonymous().await;
+    assert!(!anon.contains("Members only") && !anon.contains("Stewards only"), "not the steward's page");
+    let (as_member_again, _) = get_page(&b.client(), &b.url(&page)).await;
+    assert!(!as_member_again.contains("Members only"), "a signed-out client reads the anonymous page");
+}

@@ -33,6 +33,7 @@ contract!(
     tokens_are_named_listed_expire_and_are_revoked,
     a_failing_write_inside_a_transaction_leaves_nothing_behind,
     plans_are_saved_whole_and_a_host_can_become_the_place,
+    lean_stories_are_the_stories_without_their_words_and_every_write_moves_the_versions,
 );
 
 /// A one-day convening of the given mode, stored.
@@ -355,4 +356,86 @@ async fn plans_are_saved_whole_and_a_host_can_become_the_place(s: DynStore) {
     s.set_convening_place(cv.id, "Nairobi, KE").await.unwrap();
     assert_eq!(s.convening(cv.id).await.unwrap().unwrap().place, "Nairobi, KE");
     assert!(matches!(s.set_convening_place(9999, "x").await, Err(StoreError::NotFound)));
+}
+
+/// What the reports count from — stories without their words, packed by the database —
+/// equals the stories with their words taken out, and every write that changes what a
+/// page or a report shows moves the data versions that kept values are checked against.
+async fn lean_stories_are_the_stories_without_their_words_and_every_write_moves_the_versions(s: DynStore) {
+    use convene::domain::wave::OutcomeStatus;
+    use convene::store::Scope;
+    let u = s.create_user("lean@x.org", "Lean", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("lean", "Lean", "", fw, Some(u.id)).await.unwrap();
+    let cv = convening(&s, c.id, "in_person").await;
+    let other = convening(&s, c.id, "virtual").await;
+    let mut last = versions(&s, cv.id).await;
+    let g = s.add_participant(cv.id, None, "Guest", "").await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "a participant", true);
+    let member =
+        Teller { user_id: Some(u.id), participant_id: None, name: "Lean".into(), via_link: false, wave_id: None };
+    let guest =
+        Teller { user_id: None, participant_id: Some(g.id), name: "Guest".into(), via_link: true, wave_id: None };
+    let new = story("A").validate(fw).unwrap();
+    let a = s.create_story(cv.id, c.framework_id, &member, &new, "2026-01-02T00:00:00Z").await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "a story", true);
+    let new = story("B").validate(fw).unwrap();
+    let b = s.create_story(cv.id, c.framework_id, &guest, &new, "2026-01-03T00:00:00Z").await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "a guest's story", true);
+    let mut bare = story("C");
+    bare.steps.truncate(1);
+    s.create_story(other.id, c.framework_id, &member, &bare.validate(fw).unwrap(), "2026-01-04T00:00:00Z")
+        .await
+        .unwrap();
+    let (here, community) = versions(&s, cv.id).await;
+    assert_eq!(here, last.0, "a story in another convening leaves this one's version");
+    assert!(community > last.1, "but moves the community's");
+    last = (here, community);
+    s.record_outcome(a.id, "applied", OutcomeStatus::Happened, "Done", None, Some(u.id), "2026-04-01T00:00:00Z")
+        .await
+        .unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "an outcome", true);
+    s.set_story_hidden(b.id, true).await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "hiding a story", true);
+    s.add_aspiration(cv.id, "applied", "Use it", Some(u.id)).await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "an aspiration", true);
+    s.set_travel_model(c.id, "").await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "the travel model", false);
+    s.update_story(a.id, 2, c.framework_id, &story("A2").validate(fw).unwrap(), "2026-05-01T00:00:00Z").await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "an edit", true);
+
+    let strip = |mut v: Vec<convene::domain::story::Story>| {
+        for x in &mut v {
+            x.title.clear();
+            x.teller_name.clear();
+            x.steps.iter_mut().for_each(|st| st.text.clear());
+            x.outcomes.iter_mut().for_each(|o| o.text.clear());
+        }
+        v
+    };
+    let full = strip(s.stories(cv.id).await.unwrap());
+    assert_eq!(full.len(), 2);
+    assert!(full.iter().any(|x| x.hidden) && full.iter().any(|x| !x.outcomes.is_empty()), "the cases are there");
+    assert!(full.iter().any(|x| x.participant_id.is_some() && x.via_link), "a guest's story too");
+    assert_eq!(s.story_facts(Scope::Convening(cv.id)).await.unwrap(), full);
+    let mut all = full.clone();
+    all.extend(strip(s.stories(other.id).await.unwrap()));
+    all.sort_by_key(|x| x.id);
+    assert_eq!(s.story_facts(Scope::Community(c.id)).await.unwrap(), all);
+    assert!(s.story_facts(Scope::Convening(other.id + 100)).await.unwrap().is_empty());
+}
+
+async fn versions(s: &DynStore, id: i64) -> (i64, i64) {
+    let v = s.convening_versions(id).await.unwrap().unwrap();
+    (v.convening, v.community)
+}
+
+fn moved(last: &mut (i64, i64), now: (i64, i64), what: &str, convening_too: bool) {
+    assert!(now.1 > last.1, "{what}: the community's version moves");
+    if convening_too {
+        assert!(now.0 > last.0, "{what}: the convening's version moves");
+    } else {
+        assert_eq!(now.0, last.0, "{what}: the convening's version stays");
+    }
+    *last = now;
 }

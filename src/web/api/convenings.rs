@@ -1,7 +1,6 @@
 //! The API's communities, convenings, participants and the matrix.
 
 use super::{ApiError, ApiJson, ApiPath, Caller};
-use crate::analysis::matrix::matrix_as_of;
 use crate::domain::Viewer;
 use crate::domain::convening::ConveningDraft;
 use crate::service;
@@ -221,21 +220,23 @@ pub(super) async fn get_matrix(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     axum::extract::Query(q): axum::extract::Query<MatrixQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (c, community, _) = service::convening(&state.store, &caller.actor(), id).await?;
-    let fw = service::current_framework(&state.store, &community).await?;
+) -> Result<Response, ApiError> {
     let as_of = match q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
         Some(d) => Some(crate::domain::convening::format_date(crate::domain::convening::parse_date("as_of", d)?)),
     };
-    // Now: stories without their words suffice; as of a date: the revisions they had then.
-    let (stories, revisions) = if as_of.is_some() {
-        (state.store.stories(c.id).await?, state.store.convening_revisions(c.id).await?)
+    // Anonymous callers share one rendering per convening, date and data version.
+    let kept = if caller.0.is_none() {
+        let version = service::reports::anonymous_versions(&state.store, id).await?;
+        let key = format!("api-matrix:{id}:{}", as_of.as_deref().unwrap_or_default());
+        if let Some(body) = state.rendered.get(&key, &version) {
+            return Ok(json_bytes(body));
+        }
+        Some((key, version))
     } else {
-        (state.store.story_facts(crate::store::Scope::Convening(c.id)).await?, Vec::new())
+        None
     };
-    let n = state.store.participants(id).await?.len();
-    let m = matrix_as_of(&fw.framework, &stories, &revisions, n, as_of.as_deref());
+    let m = service::reports::convening_matrix(&state.store, &caller.actor(), id, as_of.as_deref()).await?;
     let cycles: Vec<Value> = m
         .cycles
         .iter()
@@ -245,8 +246,15 @@ pub(super) async fn get_matrix(
                    "outcomes": cy.outcomes})
         })
         .collect();
-    Ok(Json(
-        json!({"n_stories": m.n_stories, "n_tellers": m.n_tellers, "n_participants": m.n_participants, "cycles": cycles,
-               "as_of": m.as_of}),
-    ))
+    let body = json!({"n_stories": m.n_stories, "n_tellers": m.n_tellers, "n_participants": m.n_participants,
+                      "cycles": cycles, "as_of": m.as_of});
+    let body = axum::body::Bytes::from(body.to_string());
+    if let Some((key, version)) = kept {
+        state.rendered.put(key, &version, body.clone());
+    }
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }

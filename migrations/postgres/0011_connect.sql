@@ -51,3 +51,18 @@ CREATE TABLE comment_actions (
     at TEXT NOT NULL
 );
 CREATE INDEX comment_actions_comment ON comment_actions (comment_id);
+
+-- A comment on a convening is shown on its page: it moves the convening's data version
+-- (migration 0010), so a page kept for anonymous readers is made again.
+CREATE FUNCTION convene_bump_comment_convening() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.target_kind = 'convening' THEN
+        UPDATE convenings SET data_version = GREATEST(data_version + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) WHERE id = OLD.target_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.target_kind = 'convening' THEN
+        UPDATE convenings SET data_version = GREATEST(data_version + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) WHERE id = NEW.target_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER comments_bump AFTER INSERT OR UPDATE OR DELETE ON comments
+    FOR EACH ROW EXECUTE FUNCTION convene_bump_comment_convening();

@@ -77,3 +77,15 @@ CREATE TABLE comment_actions (
     at TEXT NOT NULL
 );
 CREATE INDEX comment_actions_comment ON comment_actions (comment_id);
+
+-- A comment on a convening is shown on its page: it moves the convening's data version
+-- (migration 0010), so a page kept for anonymous readers is made again.
+CREATE TRIGGER comments_bump_i AFTER INSERT ON comments WHEN NEW.target_kind = 'convening' BEGIN
+    UPDATE convenings SET data_version = MAX(data_version + 1, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)) WHERE id = NEW.target_id;
+END;
+CREATE TRIGGER comments_bump_u AFTER UPDATE ON comments WHEN NEW.target_kind = 'convening' BEGIN
+    UPDATE convenings SET data_version = MAX(data_version + 1, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)) WHERE id = NEW.target_id;
+END;
+CREATE TRIGGER comments_bump_d AFTER DELETE ON comments WHEN OLD.target_kind = 'convening' BEGIN
+    UPDATE convenings SET data_version = MAX(data_version + 1, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)) WHERE id = OLD.target_id;
+END;

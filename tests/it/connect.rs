@@ -397,3 +397,23 @@ async fn a_refused_comment_comes_back_with_what_was_typed() {
     let (page, _) = get_page(&client, &app.url(&format!("/convenings/{cv}"))).await;
     assert!(page.contains("Well said"));
 }
+
+#[tokio::test]
+async fn a_page_kept_for_anonymous_readers_follows_new_comments_and_turning_private() {
+    let (app, steward, member, cv, _) = seeded("kept1").await;
+    let (s, m) = (Actor::User(steward), Actor::User(member));
+    let path = format!("/convenings/{cv}");
+    assert_eq!(fetch(&app, &path).await.0, 200, "kept now");
+    let c = comments::add_comment(&app.store, &m, comments::Target::Convening(cv), None, "Seen by all KEPTWORDS")
+        .await
+        .unwrap();
+    assert!(fetch(&app, &path).await.2.contains("KEPTWORDS"), "a new comment shows at once");
+    comments::set_hidden(&app.store, &s, c.id, true).await.unwrap();
+    assert!(!fetch(&app, &path).await.2.contains("KEPTWORDS"), "a hidden one goes at once");
+    connect::save_settings(&app.store, &s, "kept1", &PublicSettings { private: true, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(fetch(&app, &path).await.0, 404, "a private community's page is never served from what was kept");
+    let (status, _) = call(&app, "GET", &format!("/api/v1/convenings/{cv}/matrix"), None, None).await;
+    assert_eq!(status, 404);
+}

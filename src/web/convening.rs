@@ -270,7 +270,8 @@ async fn render(
         readable.iter().skip((page - 1) * STORIES_PER_PAGE).take(STORIES_PER_PAGE).map(|s| s.id).collect();
     let shown = state.store.stories_by_id(&ids).await?;
     let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
-    let framework = service::current_framework(&state.store, &community).await?;
+    let mut framework = service::current_framework(&state.store, &community).await?;
+    framework.framework = framework.framework.localized(ctx.lang);
     let aspirations = state.store.aspirations(id).await?;
     let participants = state.store.participants(id).await?;
     // `?as_of=YYYY-MM-DD` reads the matrix as it stood then; a bad date reads it now.
@@ -283,7 +284,7 @@ async fn render(
         matrix_as_of(&framework.framework, &facts, &[], participants.len(), None)
     };
     let waves = service::waves::waves(&state.store, &actor, id).await?;
-    let stories = story_views(state, &actor, viewer, &shown).await?;
+    let stories = story_views(state, &actor, viewer, &shown, ctx.lang).await?;
     let hidden_stories =
         facts.iter().filter(|s| !s.hidden).count().saturating_sub(readable.iter().filter(|s| !s.hidden).count());
     let readable = readable.len();

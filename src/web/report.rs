@@ -73,8 +73,11 @@ async fn community_page(
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, AppError> {
     let format = parse_format(&q)?;
-    let (r, c, fw) = service::reports::community_report(&state.store, &ctx.actor(), &slug).await?;
-    let doc = report_doc::community_doc(&r, &report_doc::names(&fw), ctx.lang, &today());
+    let (mut r, c, fw) = service::reports::community_report(&state.store, &ctx.actor(), &slug).await?;
+    let rl = service::proposals::report_language(&state.store, c.id, &fw, ctx.lang).await?;
+    rl.relabel_community(&mut r);
+    let mut doc = report_doc::community_doc(&r, &rl.names, ctx.lang, &today());
+    rl.note_versions(&mut doc);
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
         let body = report_doc::render(f, &doc, &json, &state.config.base_url);
@@ -100,8 +103,11 @@ async fn convening_page(
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, AppError> {
     let format = parse_format(&q)?;
-    let (r, _, fw) = service::reports::convening_report(&state.store, &ctx.actor(), id).await?;
-    let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), ctx.lang, &today());
+    let (mut r, c, fw) = service::reports::convening_report(&state.store, &ctx.actor(), id).await?;
+    let rl = service::proposals::report_language(&state.store, c.id, &fw, ctx.lang).await?;
+    rl.relabel_convening(&mut r);
+    let mut doc = report_doc::convening_doc(&r, &rl.names, ctx.lang, &today());
+    rl.note_versions(&mut doc);
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
         let body = report_doc::render(f, &doc, &json, &state.config.base_url);

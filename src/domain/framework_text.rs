@@ -269,7 +269,7 @@ mod tests {
         let f = Framework::from_toml(text).unwrap();
         assert_eq!(f.languages(), [Lang::En]);
         assert_eq!(f.localized(Lang::Pt), f);
-        assert_eq!(f.missing_texts(Lang::Fr), ["cycles.a.name", "cycles.a.definition", "cycles.a.questions.1"]);
+        assert_eq!(f.missing_texts(Lang::Fr), ["name", "cycles.a.name", "cycles.a.definition", "cycles.a.questions.1"]);
     }
 
     #[test]

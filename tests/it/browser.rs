@@ -609,7 +609,7 @@ fn propose_accept_and_tell(path: PathBuf, base: &str, member: &str, steward: &st
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| anyhow!("redirected to {url}, not a proposal"))?;
     tab.find_element("form[action$='/support'] button")?.click()?;
-    tab.wait_until_navigated()?;
+    tab.wait_for_element("#supported").context("supported")?;
     let main = js(&tab, "document.querySelector('main').innerText")?;
     assert!(main.as_str().unwrap_or_default().contains("1 supporter"), "{main}");
 
@@ -622,7 +622,7 @@ fn propose_accept_and_tell(path: PathBuf, base: &str, member: &str, steward: &st
     open(&st, &format!("{base}/proposals/{id}"), "#pr-note")?;
     type_into(&st, "#pr-note", "Oui — merci !")?;
     st.find_element("button[name=decision][value=accept]")?.click()?;
-    st.wait_until_navigated()?;
+    st.wait_for_element("#decided").context("decided")?;
     let page = js(&st, "document.querySelector('main').innerText")?;
     assert!(page.as_str().unwrap_or_default().contains("version 2"), "accepted into version 2: {page}");
     open(&st, &format!("{base}/c/fwb/framework?from=1&to=2"), "#diff")?;

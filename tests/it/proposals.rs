@@ -31,20 +31,41 @@ async fn a_members_proposal_is_supported_accepted_and_used_by_the_next_story() {
 
     // Refused proposals, each with its reason.
     let refused = [
-        (json!({"action": "add", "target": "indicator", "cycle": "reframing", "key": "x", "name": "X", "reason": "r"}),
-         422, "proposal_target_gone"),
-        (json!({"action": "remove", "target": "question", "cycle": "applied", "key": "7", "reason": "r"}),
-         422, "proposal_target_gone"),
-        (json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "networking", "name": "N", "reason": "r"}),
-         422, "proposal_key_taken"),
-        (json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "peer_review", "name": "P"}),
-         422, "required"),
-        (json!({"action": "rename", "target": "indicator", "cycle": "applied", "key": "networking", "reason": "r"}),
-         422, "proposal_action"),
-        (json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "p", "name": "P", "reason": "r", "lang": "de"}),
-         422, "lang"),
-        (json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "p", "name": {"de": "P"}, "reason": "r"}),
-         400, "bad_json"),
+        (
+            json!({"action": "add", "target": "indicator", "cycle": "reframing", "key": "x", "name": "X", "reason": "r"}),
+            422,
+            "proposal_target_gone",
+        ),
+        (
+            json!({"action": "remove", "target": "question", "cycle": "applied", "key": "7", "reason": "r"}),
+            422,
+            "proposal_target_gone",
+        ),
+        (
+            json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "networking", "name": "N", "reason": "r"}),
+            422,
+            "proposal_key_taken",
+        ),
+        (
+            json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "peer_review", "name": "P"}),
+            422,
+            "required",
+        ),
+        (
+            json!({"action": "rename", "target": "indicator", "cycle": "applied", "key": "networking", "reason": "r"}),
+            422,
+            "proposal_action",
+        ),
+        (
+            json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "p", "name": "P", "reason": "r", "lang": "de"}),
+            422,
+            "lang",
+        ),
+        (
+            json!({"action": "add", "target": "indicator", "cycle": "applied", "key": "p", "name": {"de": "P"}, "reason": "r"}),
+            400,
+            "bad_json",
+        ),
     ];
     for (body, status, code) in refused {
         let (st, e) = call(&app, "POST", "/api/v1/communities/prop/proposals", Some(&m), Some(body.clone())).await;
@@ -67,16 +88,23 @@ async fn a_members_proposal_is_supported_accepted_and_used_by_the_next_story() {
     let (_, list) = call(&app, "GET", "/api/v1/communities/prop/proposals", Some(&m), None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     let decide = |d: &str| json!({"decision": d, "note": "Agreed at the monthly call"});
-    let (st, _) = call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&m), Some(decide("accept"))).await;
+    let (st, _) =
+        call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&m), Some(decide("accept"))).await;
     assert_eq!(st, 403, "members do not decide");
-    let (st, e) = call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&s), Some(decide("maybe"))).await;
+    let (st, e) =
+        call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&s), Some(decide("maybe"))).await;
     assert_eq!((st, e["error"]["code"].as_str()), (422, Some("proposal_decision")));
-    let (st, v2) = call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&s), Some(decide("accept"))).await;
+    let (st, v2) =
+        call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&s), Some(decide("accept"))).await;
     assert_eq!(st, 200, "{v2}");
     assert_eq!(v2["version"], 2);
-    assert_eq!((v2["proposal"]["status"].as_str(), v2["proposal"]["result_version"].as_i64()), (Some("accepted"), Some(2)));
+    assert_eq!(
+        (v2["proposal"]["status"].as_str(), v2["proposal"]["result_version"].as_i64()),
+        (Some("accepted"), Some(2))
+    );
     assert!(indicator_keys(&v2, "applied").contains(&"peer_review".to_string()));
-    let (st, e) = call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&s), Some(decide("accept"))).await;
+    let (st, e) =
+        call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&s), Some(decide("accept"))).await;
     assert_eq!((st, e["error"]["code"].as_str()), (409, Some("already_decided")), "accepting twice");
     let (_, old) = call(&app, "GET", "/api/v1/communities/prop/framework?version=1", None, None).await;
     assert!(!indicator_keys(&old, "applied").contains(&"peer_review".to_string()), "version 1 is kept as it was");

@@ -185,7 +185,7 @@ impl Framework {
                 .chain(&c.questions)
                 .chain(c.translations().flat_map(|t| [&t.name, &t.definition].into_iter().chain(&t.questions)))
                 .chain(c.indicators.iter().flat_map(|i| [&i.name, &i.description]))
-                .chain(c.indicators.iter().flat_map(|i| i.translations()).flat_map(|t| [&t.name, &t.description]));
+                .chain(c.indicators.iter().flat_map(Indicator::translations).flat_map(|t| [&t.name, &t.description]));
             if texts.into_iter().any(|t| too_long(t)) {
                 return too_large(format!(
                     "cycle '{}' has a text longer than {} characters",

@@ -142,6 +142,7 @@ impl Framework {
     /// The framework as a reader of `lang` sees it: every text in `lang` where the
     /// framework has one, in English otherwise; keys, order and roles unchanged. The
     /// copy carries no language blocks (it is for showing, not for saving).
+    #[must_use]
     pub fn localized(&self, lang: Lang) -> Framework {
         let mut f = self.clone();
         if let Some(t) = self.text(lang).cloned() {

@@ -273,127 +273,122 @@ impl Change {
     /// The item it touches must be in `current` as it was in `base`.
     pub fn apply(&self, base: &Framework, current: &Framework) -> Result<Framework, Clash> {
         let mut next = current.clone();
-        let clash = |m: String| Err(Clash(m));
         match self.target {
-            Target::Cycle => match self.action {
-                Action::Add => {
-                    if current.cycle(&self.key).is_some() {
-                        return clash(format!("a cycle '{}' was added since this proposal was made", self.key));
-                    }
-                    let mut c = Cycle {
-                        key: self.key.clone(),
-                        name: self.name.fallback().to_string(),
-                        role: CycleRole::Flow,
-                        definition: self.text.fallback().to_string(),
-                        questions: Vec::new(),
-                        fr: None,
-                        es: None,
-                        pt: None,
-                        indicators: Vec::new(),
-                    };
-                    set_cycle_texts(&mut c, &self.name, &self.text);
-                    // New cycles join the flowing ones, before any supporting cycle.
-                    let at =
-                        next.cycles.iter().position(|c| c.role == CycleRole::Supporting).unwrap_or(next.cycles.len());
-                    next.cycles.insert(at, c);
-                }
-                Action::Change | Action::Remove => {
-                    let (Some(was), Some(now)) = (base.cycle(&self.key), current.cycle(&self.key)) else {
-                        return clash(format!("the cycle '{}' no longer exists", self.key));
-                    };
-                    let same =
-                        if self.action == Action::Remove { was == now } else { cycle_texts(was) == cycle_texts(now) };
-                    if !same {
-                        return clash(format!("the cycle '{}' was changed since this proposal was made", self.key));
-                    }
-                    let i = next.cycle_index(&self.key).unwrap_or_default();
-                    if self.action == Action::Remove {
-                        next.cycles.remove(i);
-                    } else {
-                        set_cycle_texts(&mut next.cycles[i], &self.name, &self.text);
-                    }
-                }
-            },
-            Target::Indicator => {
-                let Some(ci) = next.cycle_index(&self.cycle) else {
-                    return clash(format!("the cycle '{}' no longer exists", self.cycle));
-                };
-                match self.action {
-                    Action::Add => {
-                        if current.indicator(&self.key).is_some() {
-                            return clash(format!(
-                                "an indicator '{}' was added since this proposal was made",
-                                self.key
-                            ));
-                        }
-                        let mut i = Indicator {
-                            key: self.key.clone(),
-                            name: self.name.fallback().to_string(),
-                            description: self.text.fallback().to_string(),
-                            connections: false,
-                            fr: None,
-                            es: None,
-                            pt: None,
-                        };
-                        set_indicator_texts(&mut i, &self.name, &self.text);
-                        next.cycles[ci].indicators.push(i);
-                    }
-                    Action::Change | Action::Remove => {
-                        let (Some(was), Some(now)) = (base.indicator(&self.key), current.indicator(&self.key)) else {
-                            return clash(format!("the indicator '{}' no longer exists", self.key));
-                        };
-                        let Some(ii) = next.cycles[ci].indicators.iter().position(|i| i.key == self.key) else {
-                            return clash(format!("the indicator '{}' was moved to another cycle", self.key));
-                        };
-                        if was != now {
-                            return clash(format!(
-                                "the indicator '{}' was changed since this proposal was made",
-                                self.key
-                            ));
-                        }
-                        if self.action == Action::Remove {
-                            next.cycles[ci].indicators.remove(ii);
-                        } else {
-                            set_indicator_texts(&mut next.cycles[ci].indicators[ii], &self.name, &self.text);
-                        }
-                    }
-                }
-            }
-            Target::Question => {
-                let Some(ci) = next.cycle_index(&self.cycle) else {
-                    return clash(format!("the cycle '{}' no longer exists", self.cycle));
-                };
-                let c = &mut next.cycles[ci];
-                if self.action == Action::Add {
-                    let n = c.questions.len();
-                    c.questions.push(self.text.fallback().to_string());
-                    set_question(c, n, &self.text);
-                } else {
-                    let was =
-                        base.cycle(&self.cycle).and_then(|b| question_index(&self.key, b).ok().map(|n| question(b, n)));
-                    let now = question_index(&self.key, c).ok().map(|n| question(c, n));
-                    if was.is_none() || was != now {
-                        return clash(format!(
-                            "question {} of cycle '{}' was changed or removed since this proposal was made",
-                            self.key, self.cycle
-                        ));
-                    }
-                    let n = question_index(&self.key, c).map_err(Clash)?;
-                    if self.action == Action::Remove {
-                        c.questions.remove(n);
-                        for t in [&mut c.fr, &mut c.es, &mut c.pt].into_iter().flatten() {
-                            if n < t.questions.len() {
-                                t.questions.remove(n);
-                            }
-                        }
-                        c.prune_texts();
-                    } else {
-                        set_question(c, n, &self.text);
-                    }
-                }
-            }
+            Target::Cycle => self.apply_to_cycle(base, current, &mut next)?,
+            Target::Indicator => self.apply_to_indicator(base, current, &mut next)?,
+            Target::Question => self.apply_to_question(base, &mut next)?,
         }
         Ok(next)
+    }
+
+    fn apply_to_cycle(&self, base: &Framework, current: &Framework, next: &mut Framework) -> Result<(), Clash> {
+        if self.action == Action::Add {
+            if current.cycle(&self.key).is_some() {
+                return Err(Clash(format!("a cycle '{}' was added since this proposal was made", self.key)));
+            }
+            let mut c = Cycle {
+                key: self.key.clone(),
+                name: self.name.fallback().to_string(),
+                role: CycleRole::Flow,
+                definition: self.text.fallback().to_string(),
+                questions: Vec::new(),
+                fr: None,
+                es: None,
+                pt: None,
+                indicators: Vec::new(),
+            };
+            set_cycle_texts(&mut c, &self.name, &self.text);
+            // New cycles join the flowing ones, before any supporting cycle.
+            let at = next.cycles.iter().position(|c| c.role == CycleRole::Supporting).unwrap_or(next.cycles.len());
+            next.cycles.insert(at, c);
+            return Ok(());
+        }
+        let (Some(was), Some(now)) = (base.cycle(&self.key), current.cycle(&self.key)) else {
+            return Err(Clash(format!("the cycle '{}' no longer exists", self.key)));
+        };
+        let same = if self.action == Action::Remove { was == now } else { cycle_texts(was) == cycle_texts(now) };
+        if !same {
+            return Err(Clash(format!("the cycle '{}' was changed since this proposal was made", self.key)));
+        }
+        let i = next.cycle_index(&self.key).unwrap_or_default();
+        if self.action == Action::Remove {
+            next.cycles.remove(i);
+        } else {
+            set_cycle_texts(&mut next.cycles[i], &self.name, &self.text);
+        }
+        Ok(())
+    }
+
+    fn apply_to_indicator(&self, base: &Framework, current: &Framework, next: &mut Framework) -> Result<(), Clash> {
+        let Some(ci) = next.cycle_index(&self.cycle) else {
+            return Err(Clash(format!("the cycle '{}' no longer exists", self.cycle)));
+        };
+        if self.action == Action::Add {
+            if current.indicator(&self.key).is_some() {
+                return Err(Clash(format!("an indicator '{}' was added since this proposal was made", self.key)));
+            }
+            let mut i = Indicator {
+                key: self.key.clone(),
+                name: self.name.fallback().to_string(),
+                description: self.text.fallback().to_string(),
+                connections: false,
+                fr: None,
+                es: None,
+                pt: None,
+            };
+            set_indicator_texts(&mut i, &self.name, &self.text);
+            next.cycles[ci].indicators.push(i);
+            return Ok(());
+        }
+        let (Some(was), Some(now)) = (base.indicator(&self.key), current.indicator(&self.key)) else {
+            return Err(Clash(format!("the indicator '{}' no longer exists", self.key)));
+        };
+        let Some(ii) = next.cycles[ci].indicators.iter().position(|i| i.key == self.key) else {
+            return Err(Clash(format!("the indicator '{}' was moved to another cycle", self.key)));
+        };
+        if was != now {
+            return Err(Clash(format!("the indicator '{}' was changed since this proposal was made", self.key)));
+        }
+        if self.action == Action::Remove {
+            next.cycles[ci].indicators.remove(ii);
+        } else {
+            set_indicator_texts(&mut next.cycles[ci].indicators[ii], &self.name, &self.text);
+        }
+        Ok(())
+    }
+
+    fn apply_to_question(&self, base: &Framework, next: &mut Framework) -> Result<(), Clash> {
+        let Some(ci) = next.cycle_index(&self.cycle) else {
+            return Err(Clash(format!("the cycle '{}' no longer exists", self.cycle)));
+        };
+        let c = &mut next.cycles[ci];
+        if self.action == Action::Add {
+            let n = c.questions.len();
+            c.questions.push(self.text.fallback().to_string());
+            set_question(c, n, &self.text);
+            return Ok(());
+        }
+        let was = base.cycle(&self.cycle).and_then(|b| question_index(&self.key, b).ok().map(|n| question(b, n)));
+        let now = question_index(&self.key, c).ok().map(|n| question(c, n));
+        if was.is_none() || was != now {
+            return Err(Clash(format!(
+                "question {} of cycle '{}' was changed or removed since this proposal was made",
+                self.key, self.cycle
+            )));
+        }
+        let n = question_index(&self.key, c).map_err(Clash)?;
+        if self.action == Action::Remove {
+            c.questions.remove(n);
+            for t in [&mut c.fr, &mut c.es, &mut c.pt].into_iter().flatten() {
+                if n < t.questions.len() {
+                    t.questions.remove(n);
+                }
+            }
+            c.prune_texts();
+        } else {
+            set_question(c, n, &self.text);
+        }
+        Ok(())
     }
 }
 
@@ -566,18 +561,10 @@ pub fn cycle_history(versions: &[(i64, &Framework)], lang: Lang) -> Vec<CycleHis
     let mut prev: Option<&Framework> = None;
     for &(v, f) in versions {
         for c in &f.cycles {
-            let entry = match out.iter_mut().position(|h| h.key == c.key) {
-                Some(i) => &mut out[i],
-                None => {
-                    out.push(CycleHistory {
-                        key: c.key.clone(),
-                        name: String::new(),
-                        added_in: None,
-                        removed_in: None,
-                    });
-                    out.last_mut().expect("just pushed")
-                }
-            };
+            if !out.iter().any(|h| h.key == c.key) {
+                out.push(CycleHistory { key: c.key.clone(), name: String::new(), added_in: None, removed_in: None });
+            }
+            let Some(entry) = out.iter_mut().find(|h| h.key == c.key) else { continue };
             entry.name = c.name_in(lang).to_string();
             if prev.is_some_and(|p| p.cycle(&c.key).is_none()) && v != first {
                 entry.added_in = Some(v);

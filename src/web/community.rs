@@ -157,7 +157,8 @@ async fn render_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let (community, viewer) = load(state, &ctx, slug).await?;
-    let framework = service::current_framework(&state.store, &community).await?;
+    let mut framework = service::current_framework(&state.store, &community).await?;
+    framework.framework = framework.framework.localized(ctx.lang);
     let convenings = state.store.convenings(community.id).await?;
     let members = if viewer >= Viewer::Member { state.store.members(community.id).await? } else { Vec::new() };
     let invitations = if viewer == Viewer::Steward {

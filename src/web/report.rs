@@ -262,7 +262,8 @@ async fn matrix_page(
     let mut ignored = Vec::new();
     let filter = read_filter(&q, &mut ignored);
     let page = q.page.trim().parse().unwrap_or(1);
-    let m = service::reports::full_matrix(&state.store, &ctx.actor(), &slug, &filter, page).await?;
+    let mut m = service::reports::full_matrix(&state.store, &ctx.actor(), &slug, &filter, page).await?;
+    m.framework = m.framework.localized(ctx.lang);
     let filtered = !filter.is_empty();
     Ok(Page(MatrixPage { ctx, m, q, ignored, filtered }).into_response())
 }

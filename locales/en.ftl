@@ -721,6 +721,73 @@ plan-linked-offset = Time zone
 plan-linked-result = { $k } linked hubs cost { $value } against { $one } for one venue; every pair shares at least { $hours } working hours. No such hubs can cost less than { $bound } (gap { $gap }).
 plan-tz-spread = Time-zone spread inside each regional gathering: { $list }.
 
+## Connecting to the wider community: comments, public face, feeds, digest (issue 10)
+comments = Comments
+comments-visibility = Comments can be read by everyone who can see this page.
+comments-none = No comments yet.
+comment-hidden = A steward hid this comment.
+comment-gone = (account removed)
+comment-hidden-tag = hidden
+comment-hidden-by = Hidden by
+comment-restored-by = Restored by
+comment-hide = Hide
+comment-restore = Restore
+comment-reply = Reply
+comment-reply-label = Your reply
+comment-new = Your comment
+comment-send = Send comment
+comment-signin = Sign in to comment
+field-comment = Comment
+field-list-address = Mailing list address
+field-wiki-title = Wiki page title
+err-comment-parent = That comment is not here to reply to.
+err-comment-depth = Replies go one level deep: reply to the first comment instead.
+err-conflict-comment-already-hidden = This comment is hidden already.
+err-conflict-comment-not-hidden = This comment is not hidden.
+err-conflict-already-sent = Today's digest has been sent already.
+err-conflict-private = This community is private: it has no digest for a public list.
+err-digest-address = Give the mailing list address first.
+err-wiki-title = A wiki page title has at most 255 bytes and none of # < > [ ] | { "{" } { "}" }.
+feed-story-untitled = Story { $id }
+feed-report-summary = The report of { $name }: the value its gatherings created, what they cost, and the stories behind the numbers.
+rp-wiki-import = Wiki import file (XML)
+public-stories = Stories shared publicly
+public-stories-none = No story has been shared publicly yet.
+public-follow = Follow
+public-feed = News feed (Atom)
+public-calendar = Calendar (iCalendar)
+public-map = Map (GeoJSON)
+public-report = Read the published report
+public-private = Private community: only its members see this page.
+settings-title = Public face and digest
+settings-private = Private community
+settings-private-hint = Nothing is shown to people outside the community: no public page, feed, calendar, map or sitemap entry.
+settings-list = Mailing list address for the digest
+settings-digest-monthly = Send the digest to the list at the start of every month
+settings-wiki-title = Wiki page title for the report (empty: the report's title)
+settings-save = Save these settings
+settings-saved = Settings saved.
+digest-send = Send the digest now (last 30 days)
+digest-sent = The digest is on its way to the list.
+digest-subject = { $community }: news from { $from } to { $to }
+digest-intro = What happened in { $community } from { $from } to { $to }.
+digest-no-stories = No new story was shared publicly in this time.
+digest-stories = { $count ->
+    [one] One new story was shared publicly:
+   *[other] { $count } new stories were shared publicly:
+}
+digest-report = The community's report was published:
+digest-upcoming = Coming up:
+digest-footer = You get this because this address is { $community }'s mailing list in convene. Its stewards can stop the digest on the community's settings page.
+mail-comment-subject = New comment in { $community }
+mail-comment-body = { $author } wrote:
+mail-comment-footer = You get this because you asked for e-mail about comments. You can stop it on your profile page.
+prefs-title = Sharing and notifications
+prefs-share-place = Count my home city (never more than the city) on the public maps of communities I take part in
+prefs-notify-comments = E-mail me when someone comments where I have taken part
+prefs-save = Save my choices
+prefs-saved = Your choices are saved.
+
 ## Proposals to change the framework (issue 10)
 proposals-title = Proposals to change the framework
 proposals-intro = What would you change, add or remove? Propose it with your reason; members support and discuss it, and a steward decides. An accepted proposal makes a new version of the framework; stories keep the version they were told under.

@@ -721,6 +721,73 @@ plan-linked-offset = Zona horaria
 plan-linked-result = { $k } sedes enlazadas cuestan { $value }, frente a { $one } en una sola sede; cada par comparte al menos { $hours } horas de trabajo. Ninguna combinación así puede costar menos de { $bound } (brecha { $gap }).
 plan-tz-spread = Diferencia horaria dentro de cada encuentro regional: { $list }.
 
+## Conectar con la comunidad más amplia: comentarios, cara pública, canales, boletín (issue 10)
+comments = Comentarios
+comments-visibility = Los comentarios los puede leer cualquier persona que pueda ver esta página.
+comments-none = Todavía no hay comentarios.
+comment-hidden = Un coordinador ocultó este comentario.
+comment-gone = (cuenta eliminada)
+comment-hidden-tag = oculto
+comment-hidden-by = Ocultado por
+comment-restored-by = Restablecido por
+comment-hide = Ocultar
+comment-restore = Restablecer
+comment-reply = Responder
+comment-reply-label = Tu respuesta
+comment-new = Tu comentario
+comment-send = Enviar comentario
+comment-signin = Inicia sesión para comentar
+field-comment = Comentario
+field-list-address = Dirección de la lista de correo
+field-wiki-title = Título de la página wiki
+err-comment-parent = Ese comentario no está aquí; no se le puede responder.
+err-comment-depth = Las respuestas tienen un solo nivel: responde al primer comentario.
+err-conflict-comment-already-hidden = Este comentario ya está oculto.
+err-conflict-comment-not-hidden = Este comentario no está oculto.
+err-conflict-already-sent = El boletín de hoy ya se envió.
+err-conflict-private = Esta comunidad es privada: no tiene boletín para una lista pública.
+err-digest-address = Indica primero la dirección de la lista de correo.
+err-wiki-title = Un título de página wiki tiene como máximo 255 bytes y ninguno de # < > [ ] | { "{" } { "}" }.
+feed-story-untitled = Historia { $id }
+feed-report-summary = El informe de { $name }: el valor que crearon sus encuentros, lo que costaron y las historias detrás de las cifras.
+rp-wiki-import = Archivo de importación wiki (XML)
+public-stories = Historias compartidas públicamente
+public-stories-none = Todavía no se ha compartido ninguna historia públicamente.
+public-follow = Seguir
+public-feed = Canal de noticias (Atom)
+public-calendar = Calendario (iCalendar)
+public-map = Mapa (GeoJSON)
+public-report = Leer el informe publicado
+public-private = Comunidad privada: solo sus miembros ven esta página.
+settings-title = Cara pública y boletín
+settings-private = Comunidad privada
+settings-private-hint = No se muestra nada fuera de la comunidad: ni página pública, ni canal, ni calendario, ni mapa, ni entrada en el mapa del sitio.
+settings-list = Dirección de la lista de correo para el boletín
+settings-digest-monthly = Enviar el boletín a la lista al comienzo de cada mes
+settings-wiki-title = Título de la página wiki del informe (vacío: el título del informe)
+settings-save = Guardar esta configuración
+settings-saved = Configuración guardada.
+digest-send = Enviar el boletín ahora (últimos 30 días)
+digest-sent = El boletín va camino de la lista.
+digest-subject = { $community }: novedades del { $from } al { $to }
+digest-intro = Lo que pasó en { $community } del { $from } al { $to }.
+digest-no-stories = En este tiempo no se compartió públicamente ninguna historia nueva.
+digest-stories = { $count ->
+    [one] Se compartió públicamente una historia nueva:
+   *[other] Se compartieron públicamente { $count } historias nuevas:
+}
+digest-report = Se publicó el informe de la comunidad:
+digest-upcoming = Próximamente:
+digest-footer = Recibes esto porque esta dirección es la lista de correo de { $community } en convene. Sus coordinadores pueden detener el boletín en la página de configuración de la comunidad.
+mail-comment-subject = Nuevo comentario en { $community }
+mail-comment-body = { $author } escribió:
+mail-comment-footer = Recibes esto porque pediste correos sobre comentarios. Puedes detenerlos en tu página de perfil.
+prefs-title = Compartir y avisos
+prefs-share-place = Contar mi ciudad (nunca más precisa que la ciudad) en los mapas públicos de las comunidades en las que participo
+prefs-notify-comments = Escribirme cuando alguien comente donde he participado
+prefs-save = Guardar mis opciones
+prefs-saved = Tus opciones están guardadas.
+
 ## Propuestas de cambio del marco (issue 10)
 proposals-title = Propuestas de cambio del marco
 proposals-intro = ¿Qué cambiaría, añadiría o quitaría? Propóngalo con su razón; los miembros la apoyan y la comentan, y una persona facilitadora decide. Una propuesta aceptada crea una nueva versión del marco; las historias conservan la versión con la que se contaron.

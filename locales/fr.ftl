@@ -721,6 +721,73 @@ plan-linked-offset = Fuseau horaire
 plan-linked-result = { $k } pôles reliés coûtent { $value }, contre { $one } pour un seul lieu ; chaque paire partage au moins { $hours } heures de travail. De tels pôles ne peuvent pas coûter moins de { $bound } (écart { $gap }).
 plan-tz-spread = Écart de fuseaux horaires au sein de chaque rencontre régionale : { $list }.
 
+## Relier à la communauté élargie : commentaires, visage public, flux, lettre (issue 10)
+comments = Commentaires
+comments-visibility = Les commentaires sont lisibles par toute personne qui peut voir cette page.
+comments-none = Pas encore de commentaire.
+comment-hidden = Un animateur a masqué ce commentaire.
+comment-gone = (compte supprimé)
+comment-hidden-tag = masqué
+comment-hidden-by = Masqué par
+comment-restored-by = Rétabli par
+comment-hide = Masquer
+comment-restore = Rétablir
+comment-reply = Répondre
+comment-reply-label = Votre réponse
+comment-new = Votre commentaire
+comment-send = Envoyer le commentaire
+comment-signin = Se connecter pour commenter
+field-comment = Commentaire
+field-list-address = Adresse de la liste de diffusion
+field-wiki-title = Titre de la page wiki
+err-comment-parent = Ce commentaire n’est pas ici : impossible d’y répondre.
+err-comment-depth = Les réponses ne vont qu’à un niveau : répondez plutôt au premier commentaire.
+err-conflict-comment-already-hidden = Ce commentaire est déjà masqué.
+err-conflict-comment-not-hidden = Ce commentaire n’est pas masqué.
+err-conflict-already-sent = La lettre d’aujourd’hui est déjà partie.
+err-conflict-private = Cette communauté est privée : pas de lettre pour une liste publique.
+err-digest-address = Indiquez d’abord l’adresse de la liste de diffusion.
+err-wiki-title = Un titre de page wiki fait au plus 255 octets, sans # < > [ ] | { "{" } { "}" }.
+feed-story-untitled = Histoire { $id }
+feed-report-summary = Le rapport de { $name } : la valeur créée par ses rencontres, ce qu’elles ont coûté, et les histoires derrière les chiffres.
+rp-wiki-import = Fichier d’import wiki (XML)
+public-stories = Histoires partagées publiquement
+public-stories-none = Aucune histoire n’a encore été partagée publiquement.
+public-follow = Suivre
+public-feed = Fil d’actualité (Atom)
+public-calendar = Calendrier (iCalendar)
+public-map = Carte (GeoJSON)
+public-report = Lire le rapport publié
+public-private = Communauté privée : seuls ses membres voient cette page.
+settings-title = Visage public et lettre
+settings-private = Communauté privée
+settings-private-hint = Rien n’est montré hors de la communauté : ni page publique, ni fil, ni calendrier, ni carte, ni plan du site.
+settings-list = Adresse de la liste de diffusion pour la lettre
+settings-digest-monthly = Envoyer la lettre à la liste au début de chaque mois
+settings-wiki-title = Titre de la page wiki du rapport (vide : le titre du rapport)
+settings-save = Enregistrer ces réglages
+settings-saved = Réglages enregistrés.
+digest-send = Envoyer la lettre maintenant (30 derniers jours)
+digest-sent = La lettre part vers la liste.
+digest-subject = { $community } : nouvelles du { $from } au { $to }
+digest-intro = Ce qui s’est passé dans { $community } du { $from } au { $to }.
+digest-no-stories = Aucune nouvelle histoire n’a été partagée publiquement pendant cette période.
+digest-stories = { $count ->
+    [one] Une nouvelle histoire a été partagée publiquement :
+   *[other] { $count } nouvelles histoires ont été partagées publiquement :
+}
+digest-report = Le rapport de la communauté a été publié :
+digest-upcoming = À venir :
+digest-footer = Vous recevez ce message parce que cette adresse est la liste de diffusion de { $community } dans convene. Ses animateurs peuvent arrêter la lettre sur la page des réglages de la communauté.
+mail-comment-subject = Nouveau commentaire dans { $community }
+mail-comment-body = { $author } a écrit :
+mail-comment-footer = Vous recevez ce message parce que vous avez demandé un courriel pour les commentaires. Vous pouvez l’arrêter sur votre page de profil.
+prefs-title = Partage et notifications
+prefs-share-place = Compter ma ville (jamais plus précis que la ville) sur les cartes publiques des communautés auxquelles je participe
+prefs-notify-comments = M’écrire quand quelqu’un commente là où j’ai participé
+prefs-save = Enregistrer mes choix
+prefs-saved = Vos choix sont enregistrés.
+
 ## Propositions de changement du cadre (issue 10)
 proposals-title = Propositions de changement du cadre
 proposals-intro = Que changeriez-vous, ajouteriez-vous ou retireriez-vous ? Faites une proposition en donnant votre raison ; les membres la soutiennent et en discutent, et une personne animatrice décide. Une proposition acceptée crée une nouvelle version du cadre ; les histoires gardent la version sous laquelle elles ont été racontées.

@@ -721,6 +721,73 @@ plan-linked-offset = Fuso horário
 plan-linked-result = { $k } sedes interligadas custam { $value }, contra { $one } em um só local; cada par compartilha pelo menos { $hours } horas de trabalho. Nenhum conjunto assim pode custar menos de { $bound } (diferença { $gap }).
 plan-tz-spread = Diferença de fusos horários dentro de cada encontro regional: { $list }.
 
+## Ligar à comunidade mais ampla: comentários, face pública, feeds, boletim (issue 10)
+comments = Comentários
+comments-visibility = Os comentários podem ser lidos por qualquer pessoa que possa ver esta página.
+comments-none = Ainda não há comentários.
+comment-hidden = Um facilitador ocultou este comentário.
+comment-gone = (conta removida)
+comment-hidden-tag = oculto
+comment-hidden-by = Ocultado por
+comment-restored-by = Restaurado por
+comment-hide = Ocultar
+comment-restore = Restaurar
+comment-reply = Responder
+comment-reply-label = Sua resposta
+comment-new = Seu comentário
+comment-send = Enviar comentário
+comment-signin = Entre para comentar
+field-comment = Comentário
+field-list-address = Endereço da lista de e-mail
+field-wiki-title = Título da página wiki
+err-comment-parent = Esse comentário não está aqui; não é possível respondê-lo.
+err-comment-depth = As respostas têm um só nível: responda ao primeiro comentário.
+err-conflict-comment-already-hidden = Este comentário já está oculto.
+err-conflict-comment-not-hidden = Este comentário não está oculto.
+err-conflict-already-sent = O boletim de hoje já foi enviado.
+err-conflict-private = Esta comunidade é privada: não tem boletim para uma lista pública.
+err-digest-address = Informe primeiro o endereço da lista de e-mail.
+err-wiki-title = Um título de página wiki tem no máximo 255 bytes e nenhum de # < > [ ] | { "{" } { "}" }.
+feed-story-untitled = História { $id }
+feed-report-summary = O relatório de { $name }: o valor que seus encontros criaram, quanto custaram e as histórias por trás dos números.
+rp-wiki-import = Arquivo de importação wiki (XML)
+public-stories = Histórias compartilhadas publicamente
+public-stories-none = Nenhuma história foi compartilhada publicamente ainda.
+public-follow = Acompanhar
+public-feed = Feed de notícias (Atom)
+public-calendar = Calendário (iCalendar)
+public-map = Mapa (GeoJSON)
+public-report = Ler o relatório publicado
+public-private = Comunidade privada: só seus membros veem esta página.
+settings-title = Face pública e boletim
+settings-private = Comunidade privada
+settings-private-hint = Nada é mostrado fora da comunidade: nem página pública, nem feed, nem calendário, nem mapa, nem entrada no mapa do site.
+settings-list = Endereço da lista de e-mail para o boletim
+settings-digest-monthly = Enviar o boletim à lista no início de cada mês
+settings-wiki-title = Título da página wiki do relatório (vazio: o título do relatório)
+settings-save = Salvar estas configurações
+settings-saved = Configurações salvas.
+digest-send = Enviar o boletim agora (últimos 30 dias)
+digest-sent = O boletim está a caminho da lista.
+digest-subject = { $community }: novidades de { $from } a { $to }
+digest-intro = O que aconteceu em { $community } de { $from } a { $to }.
+digest-no-stories = Nenhuma história nova foi compartilhada publicamente neste período.
+digest-stories = { $count ->
+    [one] Uma história nova foi compartilhada publicamente:
+   *[other] { $count } histórias novas foram compartilhadas publicamente:
+}
+digest-report = O relatório da comunidade foi publicado:
+digest-upcoming = Em breve:
+digest-footer = Você recebe isto porque este endereço é a lista de e-mail de { $community } no convene. Seus facilitadores podem parar o boletim na página de configurações da comunidade.
+mail-comment-subject = Novo comentário em { $community }
+mail-comment-body = { $author } escreveu:
+mail-comment-footer = Você recebe isto porque pediu e-mails sobre comentários. Pode pará-los na sua página de perfil.
+prefs-title = Compartilhamento e avisos
+prefs-share-place = Contar minha cidade (nunca mais precisa que a cidade) nos mapas públicos das comunidades de que participo
+prefs-notify-comments = Enviar-me um e-mail quando alguém comentar onde participei
+prefs-save = Salvar minhas escolhas
+prefs-saved = Suas escolhas foram salvas.
+
 ## Propostas de mudança do referencial (issue 10)
 proposals-title = Propostas de mudança do referencial
 proposals-intro = O que você mudaria, acrescentaria ou retiraria? Proponha, com a sua razão; os membros apoiam e comentam, e uma pessoa facilitadora decide. Uma proposta aceita cria uma nova versão do referencial; as histórias mantêm a versão em que foram contadas.

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 venv=target/test-venv
 if command -v python3 >/dev/null 2>&1; then
-  if ! "$venv/bin/python" -c "import openapi_spec_validator, schemathesis, aiosmtpd, mwparserfromhell, pyxform" >/dev/null 2>&1; then
+  if ! "$venv/bin/python" -c "import openapi_spec_validator, schemathesis, aiosmtpd, mwparserfromhell, pyxform, feedparser, icalendar, geojson" >/dev/null 2>&1; then
     echo "setting up $venv (Python validators)…"
     mkdir -p target
     python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/test-requirements.txt \
@@ -50,7 +50,7 @@ cargo test "$@" || status=$?
 # The page and API tests once more on PostgreSQL (the store contract runs on both anyway).
 if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" && $# -eq 0 ]]; then
   echo "page and API tests on PostgreSQL…"
-  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: lifecycle:: mail:: waves:: report:: field:: || status=$?
+  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: lifecycle:: mail:: waves:: report:: field:: connect:: || status=$?
 fi
 if [[ -s target/skipped-tests.txt ]]; then
   echo

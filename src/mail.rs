@@ -25,6 +25,7 @@ pub const MAX_ATTEMPTS: i64 = 8;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
     pub reminders_queued: usize,
+    pub digests_queued: usize,
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
@@ -60,6 +61,8 @@ impl Mailer {
 pub async fn run_due(store: &Store, mailer: &Mailer, reminder_days: i64) -> anyhow::Result<Pass> {
     let mut pass = Pass {
         reminders_queued: crate::service::mail::schedule_reminders(store, &crate::store::now()[..10], reminder_days)
+            .await?,
+        digests_queued: crate::service::connect::schedule_digests(store, time::OffsetDateTime::now_utc().date())
             .await?,
         ..Pass::default()
     };
@@ -131,6 +134,8 @@ async fn send(store: &Store, mailer: &Mailer, m: &OutboxMessage) -> Result<(), F
         "wave_invitation" | "wave_reminder" => write_wave_mail(store, mailer, m, lang).await?,
         "password_reset" => write_reset_mail(store, mailer, m, lang).await?,
         "account_invitation" => write_account_invitation(store, mailer, m, lang).await?,
+        "digest" => write_digest(store, mailer, m, lang).await?,
+        "comment" => write_comment_mail(store, mailer, m, lang).await?,
         _ => return Err(Failure::Skip("unknown kind")),
     };
     let to: Mailbox = m.recipient.parse().map_err(|e| Failure::Permanent(format!("address: {e}")))?;
@@ -241,6 +246,73 @@ async fn write_account_invitation(
     Ok(compose(lang, t(lang, "mail-join-subject", &args), &paragraphs, &link, &t(lang, "mail-join-footer", &[])))
 }
 
+/// The digest of a period for a community's list: new public stories, the report if it
+/// was published then, upcoming convenings. Written from the store when sent, so it says
+/// what is true then (a story hidden meanwhile is left out).
+async fn write_digest(store: &Store, mailer: &Mailer, m: &OutboxMessage, lang: Lang) -> Result<Written, Failure> {
+    let Some(cid) = m.community_id else { return Err(Failure::Skip("incomplete")) };
+    let d = match crate::service::connect::digest(store, cid, &m.item).await {
+        Ok(d) => d,
+        Err(crate::service::ServiceError::NotFound) => return Err(Failure::Skip("community gone")),
+        Err(e) => return Err(Failure::Transient(e.to_string())),
+    };
+    if d.community.private {
+        return Err(Failure::Skip("community is private"));
+    }
+    let base = &mailer.base_url;
+    let (first, last) = (crate::domain::convening::format_date(d.first), crate::domain::convening::format_date(d.last));
+    let name = d.community.name.as_str();
+    let args = [("community", name), ("from", first.as_str()), ("to", last.as_str())];
+    let mut paragraphs = vec![t(lang, "digest-intro", &args)];
+    if d.stories.is_empty() {
+        paragraphs.push(t(lang, "digest-no-stories", &args));
+    } else {
+        paragraphs.push(t(lang, "digest-stories", &[("count", &d.stories.len().to_string())]));
+        for s in &d.stories {
+            let title = if s.title.trim().is_empty() { format!("#{}", s.id) } else { s.title.clone() };
+            let by = if s.show_name && !s.teller_name.trim().is_empty() {
+                format!(" ({})", s.teller_name)
+            } else {
+                String::new()
+            };
+            paragraphs.push(format!("• {title}{by}: {base}/stories/{}", s.id));
+        }
+    }
+    if d.report_published {
+        paragraphs.push(format!("{} {base}/c/{}/report", t(lang, "digest-report", &args), d.community.slug));
+    }
+    if !d.upcoming.is_empty() {
+        paragraphs.push(t(lang, "digest-upcoming", &args));
+        for c in &d.upcoming {
+            let place = if c.place.is_empty() { String::new() } else { format!(", {}", c.place) };
+            paragraphs.push(format!("• {} ({}{place}): {base}/convenings/{}", c.title, c.starts_on, c.id));
+        }
+    }
+    let link = format!("{base}/c/{}", d.community.slug);
+    let footer = t(lang, "digest-footer", &args);
+    Ok(compose(lang, t(lang, "digest-subject", &args), &paragraphs, &link, &footer))
+}
+
+/// A new comment where the reader took part (they opted in on their profile).
+async fn write_comment_mail(store: &Store, mailer: &Mailer, m: &OutboxMessage, lang: Lang) -> Result<Written, Failure> {
+    let Some(id) = m.item.rsplit_once("#comment-").and_then(|(_, id)| id.parse::<i64>().ok()) else {
+        return Err(Failure::Skip("incomplete"));
+    };
+    let Some(c) = store.comment(id).await? else { return Err(Failure::Skip("comment gone")) };
+    if c.hidden {
+        return Err(Failure::Skip("comment hidden"));
+    }
+    let Some(uid) = m.user_id else { return Err(Failure::Skip("incomplete")) };
+    if !store.user_prefs(uid).await.is_ok_and(|p| p.notify_comments) {
+        return Err(Failure::Skip("no longer wanted"));
+    }
+    let community = store.community_by_id(c.community_id).await?.map(|c| c.name).unwrap_or_default();
+    let args = [("author", c.author_name.as_str()), ("community", community.as_str())];
+    let paragraphs = [t(lang, "mail-comment-body", &args), crate::analysis::report::excerpt(&c.body, 600)];
+    let link = format!("{}{}", mailer.base_url, m.item);
+    Ok(compose(lang, t(lang, "mail-comment-subject", &args), &paragraphs, &link, &t(lang, "mail-comment-footer", &[])))
+}
+
 /// The worker inside `convene serve`: a pass every `poll_seconds`.
 pub fn spawn_worker(store: crate::store::DynStore, mailer: Mailer, config: &Config) {
     let (poll, days) = (config.mail.poll_seconds.max(1), config.mail.reminder_days);
@@ -249,7 +321,9 @@ pub fn spawn_worker(store: crate::store::DynStore, mailer: Mailer, config: &Conf
         loop {
             every.tick().await;
             match run_due(&store, &mailer, days).await {
-                Ok(p) if p.sent + p.retried + p.failed + p.reminders_queued > 0 => tracing::info!(?p, "mail pass"),
+                Ok(p) if p.sent + p.retried + p.failed + p.reminders_queued + p.digests_queued > 0 => {
+                    tracing::info!(?p, "mail pass")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mail pass failed"),
             }

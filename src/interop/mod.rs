@@ -1,7 +1,13 @@
 //! Formats convene speaks with other tools.
 
+/// Atom feeds (RFC 4287).
+pub mod atom;
 pub mod charts;
 pub mod doc;
+/// GeoJSON (RFC 7946) points.
+pub mod geojson;
+/// iCalendar (RFC 5545) all-day events.
+pub mod ical;
 /// The JSON exchange format of a whole community.
 pub mod json;
 pub mod report_doc;
@@ -11,5 +17,7 @@ pub mod report_versions;
 pub mod stories_csv;
 /// KoboToolbox and ODK Central CSV exports of the story form, read back.
 pub mod submissions;
+/// A wiki page as a MediaWiki `Special:Import` file.
+pub mod wiki_xml;
 /// The story form as an XLSForm for KoboToolbox and ODK.
 pub mod xlsform;

@@ -660,19 +660,22 @@ pub enum Format {
     Json,
     Markdown,
     MediaWiki,
+    /// The MediaWiki page inside a `Special:Import` file (export schema 0.11).
+    MediaWikiXml,
     Csv,
     Html,
 }
 
 impl Format {
     /// The names `format=` accepts, for error messages.
-    pub const NAMES: &'static str = "json, md, mediawiki, csv, html";
+    pub const NAMES: &'static str = "json, md, mediawiki, mediawiki-xml, csv, html";
 
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "json" => Format::Json,
             "md" | "markdown" => Format::Markdown,
             "mediawiki" | "wiki" => Format::MediaWiki,
+            "mediawiki-xml" | "wiki-xml" => Format::MediaWikiXml,
             "csv" => Format::Csv,
             "html" => Format::Html,
             _ => return None,
@@ -684,6 +687,7 @@ impl Format {
             Format::Json => "application/json",
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::MediaWiki => "text/plain; charset=utf-8",
+            Format::MediaWikiXml => "application/xml; charset=utf-8",
             Format::Csv => "text/csv; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
         }
@@ -694,6 +698,7 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "md",
             Format::MediaWiki => "wiki",
+            Format::MediaWikiXml => "xml",
             Format::Csv => "csv",
             Format::Html => "html",
         }
@@ -713,8 +718,17 @@ struct Standalone<'a> {
 /// same report as a document; links are made absolute with `base` where the format
 /// leaves the site (Markdown, MediaWiki).
 pub fn render(format: Format, doc: &Doc, json: &serde_json::Value, base: &str) -> String {
+    render_titled(format, doc, json, base, &doc.title)
+}
+
+/// [`render`], with the wiki page title an import file (`mediawiki-xml`) names.
+pub fn render_titled(format: Format, doc: &Doc, json: &serde_json::Value, base: &str, wiki_title: &str) -> String {
     use askama::Template;
     match format {
+        Format::MediaWikiXml => {
+            let at = json.get("generated_at").and_then(|v| v.as_str()).map_or_else(crate::store::now, str::to_string);
+            super::wiki_xml::import_file(wiki_title, &super::doc::mediawiki(doc, base), &doc.lang, &at, "convene")
+        }
         Format::Json => serde_json::to_string_pretty(json).unwrap_or_default(),
         Format::Markdown => super::doc::markdown(doc, base),
         Format::MediaWiki => super::doc::mediawiki(doc, base),

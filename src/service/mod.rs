@@ -6,7 +6,9 @@
 //! and returns the stored value or one [`ServiceError`].
 
 pub mod accounts;
+pub mod comments;
 pub mod communities;
+pub mod connect;
 pub mod convenings;
 pub mod field;
 pub mod import;
@@ -117,7 +119,25 @@ pub async fn standing(store: &Store, actor: &Actor, community_id: i64) -> Result
 pub async fn community(store: &Store, actor: &Actor, slug: &str) -> Result<(Community, Viewer)> {
     let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
     let v = standing(store, actor, c.id).await?;
+    hide_private(actor, &c, v)?;
     Ok((c, v))
+}
+
+/// A community by id with the actor's standing.
+pub async fn community_by_id_for(store: &Store, actor: &Actor, id: i64) -> Result<(Community, Viewer)> {
+    let c = store.community_by_id(id).await?.ok_or(ServiceError::NotFound)?;
+    let v = standing(store, actor, c.id).await?;
+    hide_private(actor, &c, v)?;
+    Ok((c, v))
+}
+
+/// A private community does not exist for anyone outside it (but the holder of one of
+/// its answer links, who may tell and see their own stories).
+fn hide_private(actor: &Actor, c: &Community, v: Viewer) -> Result<()> {
+    if c.private && v == Viewer::Anonymous && !matches!(actor, Actor::Link { .. }) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
 }
 
 /// A community the actor stewards (`Forbidden` otherwise).
@@ -131,6 +151,7 @@ pub async fn convening(store: &Store, actor: &Actor, id: i64) -> Result<(Conveni
     let cv = store.convening(id).await?.ok_or(ServiceError::NotFound)?;
     let c = store.community_by_id(cv.community_id).await?.ok_or(ServiceError::NotFound)?;
     let v = standing(store, actor, c.id).await?;
+    hide_private(actor, &c, v)?;
     Ok((cv, c, v))
 }
 

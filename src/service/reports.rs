@@ -292,7 +292,7 @@ pub async fn community_report(
     actor: &Actor,
     slug: &str,
 ) -> Result<(CommunityReport, Community, Framework)> {
-    let c = store.community(slug).await?.ok_or(ServiceError::NotFound)?;
+    let (c, _) = super::community(store, actor, slug).await?;
     may_read_report(store, actor, &c).await?;
     let inputs = load(store, &c, None).await?;
     let reports: Vec<ConveningReport> = inputs.convenings.iter().map(|cv| one(&inputs, cv)).collect();

@@ -1,6 +1,6 @@
 //! Communities, their versioned frameworks, members and invitation links.
 
-use super::{Result, Store, StoreError, found, map_unique, now};
+use super::{Flag, Result, Store, StoreError, found, map_unique, now};
 use crate::domain::Role;
 use crate::domain::framework::Framework;
 use serde::{Deserialize, Serialize};
@@ -14,9 +14,13 @@ pub struct Community {
     pub description: String,
     pub framework_id: i64,
     pub created_at: String,
+    /// Nothing of a private community is shown to anyone but its members.
+    #[sqlx(try_from = "Flag")]
+    #[serde(default)]
+    pub private: bool,
 }
 
-const COMMUNITY: &str = "id, slug, name, description, framework_id, created_at";
+const COMMUNITY: &str = "id, slug, name, description, framework_id, created_at, CAST(private AS INTEGER) AS private";
 
 /// One version of a community's framework.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +109,7 @@ impl Store {
                         .execute(&mut *c)
                         .await?;
                 }
-                Ok(Community { id, slug, name, description, framework_id: fid, created_at: now })
+                Ok(Community { id, slug, name, description, framework_id: fid, created_at: now, private: false })
             })
         })
         .await

@@ -16,7 +16,9 @@
 //! `links` (answer links), `plans`, `proposals` (framework changes and their supporters),
 //! `stories` (steps, revisions, outcomes) and `waves`.
 
+mod comments;
 mod communities;
+mod connect;
 mod convenings;
 mod evidence;
 mod field;
@@ -29,7 +31,9 @@ mod stories;
 mod users;
 mod waves;
 
+pub use comments::{Comment, CommentAction, NewComment};
 pub use communities::{Community, FrameworkVersion, Member};
+pub use connect::{PublicSettings, UserPrefs};
 pub use convenings::{Aspiration, Convening, Participant};
 pub use evidence::{Attendee, Observation, Scope};
 pub use field::{FieldStory, FieldSubmission};

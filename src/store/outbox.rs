@@ -18,6 +18,7 @@ pub struct OutboxMessage {
     pub user_id: Option<i64>,
     pub community_id: Option<i64>,
     pub role: String,
+    pub item: String,
     pub state: String,
     pub attempts: i64,
     pub last_error: String,
@@ -26,7 +27,7 @@ pub struct OutboxMessage {
     pub sent_at: Option<String>,
 }
 
-const MESSAGE: &str = "id, key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, community_id, role, state, \
+const MESSAGE: &str = "id, key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, community_id, role, item, state, \
     attempts, last_error, next_attempt_at, created_at, sent_at";
 
 /// What to queue.
@@ -43,6 +44,8 @@ pub struct NewMessage {
     pub user_id: Option<i64>,
     pub community_id: Option<i64>,
     pub role: String,
+    /// What the message is about beyond the ids: a digest's period, a comment's id.
+    pub item: String,
 }
 
 /// How long a sender may hold a message before another may take it (seconds).
@@ -54,8 +57,8 @@ impl Store {
         let now = now();
         let done = sqlx::query(
             "INSERT INTO outbox (key, kind, recipient, language, convening_id, participant_id, wave_id, user_id, \
-             community_id, role, state, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, 'queued', $9, $9) ON CONFLICT (key) DO NOTHING",
+             community_id, role, item, state, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, 'queued', $9, $9) ON CONFLICT (key) DO NOTHING",
         )
         .bind(&m.key)
         .bind(m.kind)
@@ -68,6 +71,7 @@ impl Store {
         .bind(&now)
         .bind(m.community_id)
         .bind(&m.role)
+        .bind(&m.item)
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)

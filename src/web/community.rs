@@ -51,7 +51,14 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let communities = state.store.communities().await?;
+    // Private communities are listed to their members (and the site admin) only.
+    let admin = ctx.user.as_ref().is_some_and(|u| u.is_admin);
+    let mine = match ctx.user_id() {
+        Some(uid) if !admin => state.store.communities_of(uid).await?,
+        _ => Vec::new(),
+    };
+    let communities =
+        state.store.communities().await?.into_iter().filter(|c| !c.private || admin || mine.contains(&c.id)).collect();
     Ok(Page(HomePage { ctx, communities }).into_response())
 }
 
@@ -119,6 +126,10 @@ struct CommunityPage {
     /// A link just made, shown once: (what it is for, the link).
     new_link: Option<(String, String)>,
     notice: Option<String>,
+    /// The newest stories anyone may read (the public face).
+    public_stories: Vec<crate::domain::story::Story>,
+    /// Whether the community's report is published.
+    report_published: bool,
 }
 
 impl CommunityPage {
@@ -149,6 +160,9 @@ impl CommunityPage {
     }
 }
 
+/// Public stories on a community's page.
+const PUBLIC_STORIES: usize = 10;
+
 async fn render_page(
     state: &AppState,
     ctx: Ctx,
@@ -166,8 +180,26 @@ async fn render_page(
     } else {
         Vec::new()
     };
-    Ok(Page(CommunityPage { ctx, community, framework, viewer, convenings, members, invitations, new_link, notice })
-        .into_response())
+    let public_stories = if community.private {
+        Vec::new()
+    } else {
+        service::connect::public_face(&state.store, slug, PUBLIC_STORIES).await?.stories
+    };
+    let report_published = service::reports::published_at(&state.store, slug).await?.is_some();
+    Ok(Page(CommunityPage {
+        ctx,
+        community,
+        framework,
+        viewer,
+        convenings,
+        members,
+        invitations,
+        new_link,
+        notice,
+        public_stories,
+        report_published,
+    })
+    .into_response())
 }
 
 async fn page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, AppError> {
@@ -373,6 +405,17 @@ struct FrameworkPage {
     text: String,
     error: Option<String>,
     saved: bool,
+    comment_box: super::comments::CommentBox,
+}
+
+/// The conversation about a community's framework.
+async fn framework_comments(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Community,
+) -> Result<super::comments::CommentBox, AppError> {
+    let target = crate::service::comments::Target::Framework(c.id);
+    super::comments::load(state, ctx, target, format!("/c/{}/framework/comments", c.slug)).await
 }
 
 impl FrameworkPage {
@@ -430,6 +473,7 @@ async fn framework_render(
     }
     let refused = diff_error.is_some() || edit.as_ref().is_some_and(|e| e.1.is_some());
     let (text, error, saved) = edit.unwrap_or_else(|| (current.framework.to_toml(), None, false));
+    let comment_box = framework_comments(state, &ctx, &community).await?;
     let page = FrameworkPage {
         ctx,
         community,
@@ -443,6 +487,7 @@ async fn framework_render(
         text,
         error,
         saved,
+        comment_box,
     };
     let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Page(page)).into_response())

@@ -193,6 +193,7 @@ struct ConveningPage {
     aspiration_text: String,
     /// The follow-up waves with how many participants answered each.
     waves: Vec<(Wave, i64)>,
+    comment_box: super::comments::CommentBox,
 }
 
 impl ConveningPage {
@@ -293,6 +294,8 @@ async fn render(
     let links = if steward { state.store.answer_links(id).await? } else { Vec::new() };
     let can_tell = viewer >= Viewer::Member;
     let status = if refused.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let target = crate::service::comments::Target::Convening(id);
+    let comment_box = super::comments::load(state, &ctx, target, format!("/convenings/{id}/comments")).await?;
     let page = ConveningPage {
         ctx,
         convening,
@@ -314,6 +317,7 @@ async fn render(
         form_error: refused.error,
         aspiration_text: refused.aspiration_text,
         waves,
+        comment_box,
     };
     Ok((status, Page(page)).into_response())
 }

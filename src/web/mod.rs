@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod comments;
 mod community;
 mod convening;
 mod evidence;
@@ -14,9 +15,11 @@ mod plan_options;
 mod plan_view;
 mod profile;
 mod proposals;
+mod public;
 mod rate_limit;
 mod report;
 pub mod security;
+mod settings;
 mod shared;
 mod story;
 mod story_history;
@@ -79,6 +82,9 @@ pub fn app(state: AppState) -> Router {
         .merge(shared::router())
         .merge(wave::router())
         .merge(report::router())
+        .merge(comments::router())
+        .merge(public::router())
+        .merge(settings::router())
         .merge(evidence::router())
         .merge(fieldwork::router())
         .merge(plan::router())
@@ -343,6 +349,9 @@ pub struct Ctx {
     pub user: Option<User>,
     pub csrf: String,
     pub path: String,
+    /// The site's absolute base URL (configured, else the one the request was sent to),
+    /// for links that leave the page: Open Graph, feeds.
+    pub base: String,
 }
 
 impl Ctx {
@@ -393,7 +402,8 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
         let path = parts.uri.path_and_query().map_or_else(|| "/".to_string(), ToString::to_string);
-        Ok(Ctx { lang, user, csrf, path })
+        let base = public::site_base(state, &parts.headers);
+        Ok(Ctx { lang, user, csrf, path, base })
     }
 }
 

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/signout-everywhere", post(signout_everywhere))
         .route("/me/tokens", post(new_token))
         .route("/me/tokens/{id}/revoke", post(revoke_token))
+        .route("/me/prefs", post(save_prefs))
 }
 
 #[derive(Template)]
@@ -37,6 +38,7 @@ struct MePage {
     account_error: Option<(&'static str, String)>,
     tokens: Vec<ApiToken>,
     new_token: Option<String>,
+    prefs: crate::store::UserPrefs,
 }
 
 impl MePage {
@@ -48,7 +50,9 @@ impl MePage {
 async fn page_for(state: &AppState, ctx: Ctx) -> Result<MePage, AppError> {
     let user = ctx.require_user()?.clone();
     let tokens = accounts::tokens(&state.store, &ctx.actor(), user.id).await?;
+    let prefs = crate::service::connect::prefs(&state.store, &ctx.actor()).await?;
     Ok(MePage {
+        prefs,
         ctx,
         home: user.home_place,
         choices: Vec::new(),
@@ -190,4 +194,22 @@ async fn save_me(State(state): State<AppState>, ctx: Ctx, Form(f): Form<MeForm>)
     let mut page = page_for(&state, ctx).await?;
     (page.home, page.choices, page.error) = (f.home, choices, Some(error));
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
+}
+
+#[derive(Deserialize)]
+struct PrefsForm {
+    #[serde(default)]
+    share_place: Option<String>,
+    #[serde(default)]
+    notify_comments: Option<String>,
+}
+
+/// Sharing the home city on public maps and e-mail about comments: both off until the
+/// member turns them on.
+async fn save_prefs(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PrefsForm>) -> Result<Response, AppError> {
+    ctx.require_user()?;
+    let prefs =
+        crate::store::UserPrefs { share_place: f.share_place.is_some(), notify_comments: f.notify_comments.is_some() };
+    crate::service::connect::set_prefs(&state.store, &ctx.actor(), prefs).await?;
+    Ok(see_other("/me?saved=prefs#prefs"))
 }

@@ -1,5 +1,5 @@
 //! Pages for proposals to change the framework: the list with the form to propose, one
-//! proposal with its supporters and the steward's decision.
+//! proposal with its supporters, its comments and the steward's decision.
 
 use super::{AppError, AppState, Ctx, Page, see_other};
 use crate::domain::Viewer;
@@ -154,6 +154,7 @@ struct ProposalPage {
     is_steward: bool,
     note: String,
     error: Option<String>,
+    comment_box: super::comments::CommentBox,
 }
 
 impl ProposalPage {
@@ -194,8 +195,10 @@ async fn render_proposal(
     let (p, community, viewer, supports) = service::proposals::proposal(&state.store, &ctx.actor(), id).await?;
     let framework = service::current_framework(&state.store, &community).await?.framework.localized(ctx.lang);
     let (status, error) = error.map_or((StatusCode::OK, None), |(s, m)| (s, Some(m)));
-    let page =
-        ProposalPage { ctx, community, framework, p, supports, is_steward: viewer == Viewer::Steward, note, error };
+    let target = crate::service::comments::Target::Proposal(p.id);
+    let comment_box = super::comments::load(state, &ctx, target, format!("/proposals/{}/comments", p.id)).await?;
+    let is_steward = viewer == Viewer::Steward;
+    let page = ProposalPage { ctx, community, framework, p, supports, is_steward, note, error, comment_box };
     Ok((status, Page(page)).into_response())
 }
 

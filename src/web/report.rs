@@ -27,6 +27,9 @@ pub fn router() -> Router<AppState> {
 struct FormatQuery {
     #[serde(default)]
     format: String,
+    /// The wiki page title of a `mediawiki-xml` download.
+    #[serde(default)]
+    title: String,
 }
 
 #[derive(Template)]
@@ -80,7 +83,8 @@ async fn community_page(
     rl.note_versions(&mut doc);
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
-        let body = report_doc::render(f, &doc, &json, &state.config.base_url);
+        let title = service::connect::wiki_title(&state.store, &c, &q.title, &doc.title).await?;
+        let body = report_doc::render_titled(f, &doc, &json, &state.config.base_url, &title);
         return Ok(download(f, body, &format!("report-{}", c.slug)));
     }
     let viewer = service::standing(&state.store, &ctx.actor(), c.id).await?;
@@ -110,7 +114,8 @@ async fn convening_page(
     rl.note_versions(&mut doc);
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
-        let body = report_doc::render(f, &doc, &json, &state.config.base_url);
+        let title = service::connect::wiki_title(&state.store, &c, &q.title, &doc.title).await?;
+        let body = report_doc::render_titled(f, &doc, &json, &state.config.base_url, &title);
         return Ok(download(f, body, &format!("report-convening-{id}")));
     }
     Ok(Page(ReportPage {

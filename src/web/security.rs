@@ -131,10 +131,18 @@ pub fn same_token(a: &str, b: &str) -> bool {
 /// ("Failed to deserialize query string", "Invalid URL: Cannot parse …"). This turns any
 /// plain-text client error into the route's format: the JSON error under `/api/v1`, a
 /// translated page elsewhere. The original text goes to the log only.
+/// Marks a plain-text error a route gives on purpose (a feed's 404 for a feed reader),
+/// which `plain_rejections` leaves as it is.
+#[derive(Clone, Copy)]
+pub struct KeepPlain;
+
 pub async fn plain_rejections(req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
     let api = req.uri().path().starts_with("/api/");
     let resp = next.run(req).await;
+    if resp.extensions().get::<KeepPlain>().is_some() {
+        return resp;
+    }
     let status = resp.status();
     let plain = resp.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
     if !status.is_client_error() || !plain {

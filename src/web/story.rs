@@ -387,6 +387,9 @@ struct StoryPage {
     is_steward: bool,
     /// The reader may see the revision history (teller or steward).
     sees_revisions: bool,
+    comment_box: super::comments::CommentBox,
+    /// Open Graph: the story's title and the teller's name where shown.
+    og_title: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -418,7 +421,11 @@ async fn render_story(
     let mut view = view(&story, &fw.framework.localized(ctx.lang), &actor, viewer);
     let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     view.outcome_typed = typed;
-    let page = StoryPage { ctx, convening, stories: vec![view], told, is_steward, sees_revisions };
+    let target = crate::service::comments::Target::Story(id);
+    let comment_box = super::comments::load(state, &ctx, target, format!("/stories/{id}/comments")).await?;
+    let og_title = if story.title.trim().is_empty() { convening.title.clone() } else { story.title.clone() };
+    let page =
+        StoryPage { ctx, convening, stories: vec![view], told, is_steward, sees_revisions, comment_box, og_title };
     Ok((status, Page(page)).into_response())
 }
 

@@ -227,6 +227,7 @@ async fn the_openapi_document_lists_every_route() {
         "/communities/{slug}/framework",
         "/communities/{slug}/proposals",
         "/proposals/{id}/support",
+        "/proposals/{id}/comments",
         "/proposals/{id}/decision",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");

@@ -535,6 +535,65 @@ async fn the_report_and_evidence_pages_pass_axe_at_390_and_1280_px() {
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }
 
+/// The pages that connect a community to the world — its public page with public stories
+/// and feed links, its settings, and the conversations on a convening, a story and the
+/// framework (with a reply and a hidden comment, seen by a steward) — pass axe-core at 390
+/// and 1280 px without sideways scrolling.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_settings_and_comment_pages_pass_axe_at_390_and_1280_px() {
+    use convene::service::comments::{self, Target};
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let (steward, member, convening) = community_with_convening(&app.store, "axc").await;
+    let (s, m) = (Actor::User(steward.clone()), Actor::User(member.clone()));
+    let draft = convene::domain::story::StoryDraft {
+        title: "A story with a rather long title that has to wrap on a narrow phone screen".into(),
+        language: "en".into(),
+        visibility: "public".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: "We met people from three countries.".into(),
+            indicators: vec![],
+        }],
+    };
+    let story = stories::tell_story(&app.store, &m, convening, &draft).await.unwrap().id;
+    let cid = app.store.community("axc").await.unwrap().unwrap().id;
+    for target in [Target::Convening(convening), Target::Story(story), Target::Framework(cid)] {
+        let c = comments::add_comment(
+            &app.store,
+            &m,
+            target,
+            None,
+            "A first thought, with a link https://example.org/a/very/long/path/that/should/wrap/nicely",
+        )
+        .await
+        .unwrap();
+        comments::add_comment(&app.store, &s, target, Some(c.id), "A reply.").await.unwrap();
+        let hidden = comments::add_comment(&app.store, &m, target, None, "Off topic.").await.unwrap();
+        comments::set_hidden(&app.store, &s, hidden.id, true).await.unwrap();
+    }
+    let settings = convene::store::PublicSettings { list_address: "list@axc.example".into(), ..Default::default() };
+    convene::service::connect::save_settings(&app.store, &s, "axc", &settings).await.unwrap();
+    let pages = vec![
+        "/c/axc".to_string(),
+        "/c/axc/settings".to_string(),
+        "/c/axc/framework".to_string(),
+        format!("/convenings/{convening}"),
+        format!("/stories/{story}"),
+        "/me".to_string(),
+    ];
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
 /// The planner's form and a saved plan with every second-stage section (why these
 /// hosts, visas, virtual slots, the frontier chart, a budget) pass axe-core at 390 and
 /// 1280 px without sideways scrolling.

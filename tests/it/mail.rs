@@ -412,3 +412,107 @@ async fn a_newcomer_invited_by_e_mail_joins_through_the_mailed_single_use_link()
     assert_eq!(r.status(), 303);
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 410, "single use");
 }
+
+#[tokio::test]
+async fn the_digest_reaches_the_list_once_per_period_with_only_public_words() {
+    use convene::service::{ServiceError, connect};
+    let Some(sink) = Sink::start(&[]) else { return };
+    let app = spawn_app().await;
+    let (steward, member, cv) = community_with_convening(&app.store, "dig1").await;
+    let (s, m) = (Actor::User(steward.clone()), Actor::User(member.clone()));
+    let mut told = Vec::new();
+    for (title, visibility, text) in
+        [("Open words", "public", "We met."), ("Members only", "community", "DIGESTMARKER91 private words")]
+    {
+        let d = convene::domain::story::StoryDraft {
+            title: title.into(),
+            language: "en".into(),
+            visibility: visibility.into(),
+            show_name: false,
+            steps: vec![convene::domain::story::StepDraft {
+                cycle: "immediate".into(),
+                kind: "realized".into(),
+                text: text.into(),
+                indicators: vec![],
+            }],
+        };
+        told.push(convene::service::stories::tell_story(&app.store, &m, cv, &d).await.unwrap().id);
+    }
+    let e = connect::send_digest(&app.store, &s, "dig1", time::OffsetDateTime::now_utc().date()).await.unwrap_err();
+    assert_eq!(e.field().map(|f| f.code), Some("err-digest-address"), "no list yet");
+    let settings = convene::store::PublicSettings {
+        list_address: "list@dig1.example".into(),
+        digest_monthly: true,
+        ..Default::default()
+    };
+    connect::save_settings(&app.store, &s, "dig1", &settings).await.unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    connect::send_digest(&app.store, &s, "dig1", today).await.unwrap();
+    let again = connect::send_digest(&app.store, &s, "dig1", today).await.unwrap_err();
+    assert!(matches!(again, ServiceError::Conflict("already-sent")), "{again:?}");
+    // Last month's digest: queued once however often the sender passes.
+    assert_eq!(connect::schedule_digests(&app.store, today).await.unwrap(), 1);
+    assert_eq!(connect::schedule_digests(&app.store, today).await.unwrap(), 0);
+    let mailer = Mailer::from_config(&config(&app.url(""), &sink.url())).unwrap().unwrap();
+    let pass = run_due(&app.store, &mailer, 7).await.unwrap();
+    assert_eq!((pass.sent, pass.failed, pass.digests_queued), (2, 0, 0), "{pass:?}");
+    assert_eq!(run_due(&app.store, &mailer, 7).await.unwrap().sent, 0, "exactly once");
+    let got = sink.messages();
+    assert_eq!(got.len(), 2);
+    for msg in &got {
+        assert_eq!(msg["to"], serde_json::json!(["list@dig1.example"]));
+        let text = msg["text"].as_str().unwrap();
+        assert!(!text.contains("DIGESTMARKER91") && !msg["html"].as_str().unwrap().contains("DIGESTMARKER91"));
+        assert!(text.contains("Regional gathering") || text.contains("No new story"), "{text}");
+    }
+    let now_digest = got.iter().find(|m| m["text"].as_str().unwrap().contains("Open words")).expect("today's digest");
+    let link = link_in(now_digest["text"].as_str().unwrap(), &format!("/stories/{}", told[0]));
+    let page = reqwest::get(&link).await.unwrap();
+    assert_eq!(page.status(), 200, "the link in the digest works for anyone");
+    assert!(!now_digest["text"].as_str().unwrap().contains(&format!("/stories/{}", told[1])));
+}
+
+#[tokio::test]
+async fn a_comment_mails_those_who_asked_and_may_still_see_it() {
+    use convene::service::{comments, connect};
+    let Some(sink) = Sink::start(&[]) else { return };
+    let app = spawn_app().await;
+    let (steward, member, cv) = community_with_convening(&app.store, "cmail").await;
+    let (s, m) = (Actor::User(steward.clone()), Actor::User(member.clone()));
+    let stranger = crate::helpers::user(&app.store, "stranger@cmail.example", "Sam Stranger").await;
+    for who in [&m, &Actor::User(stranger.clone())] {
+        connect::set_prefs(&app.store, who, convene::store::UserPrefs { share_place: false, notify_comments: true })
+            .await
+            .unwrap();
+    }
+    let d = convene::domain::story::StoryDraft {
+        title: "Mine".into(),
+        language: "en".into(),
+        visibility: "community".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: "We met.".into(),
+            indicators: vec![],
+        }],
+    };
+    let story = convene::service::stories::tell_story(&app.store, &m, cv, &d).await.unwrap();
+    // The steward (who did not opt in) comments on the member's story: the teller hears of it.
+    let c = comments::add_comment(&app.store, &s, comments::Target::Story(story.id), None, "What came of it?")
+        .await
+        .unwrap();
+    // The member answers: the steward did not ask for mail, the member wrote it.
+    comments::add_comment(&app.store, &m, comments::Target::Story(story.id), Some(c.id), "A new project.")
+        .await
+        .unwrap();
+    let mailer = Mailer::from_config(&config(&app.url(""), &sink.url())).unwrap().unwrap();
+    assert_eq!(run_due(&app.store, &mailer, 7).await.unwrap().sent, 1);
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["to"], serde_json::json!([member.email]));
+    let text = got[0]["text"].as_str().unwrap();
+    assert!(text.contains("Stella Steward") && text.contains("What came of it?"), "{text}");
+    let link = link_in(text, &format!("/stories/{}#comment-{}", story.id, c.id));
+    assert!(link.starts_with(&app.url("/stories/")), "{link}");
+}

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod cli;
+mod connect;
 mod field;
 mod helpers;
 mod lifecycle;

@@ -87,6 +87,21 @@ async fn a_members_proposal_is_supported_accepted_and_used_by_the_next_story() {
     }
     let (_, list) = call(&app, "GET", "/api/v1/communities/prop/proposals", Some(&m), None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
+    // Members discuss it; markup is kept as text; outsiders do not see it at all.
+    let outsider = crate::helpers::user(&app.store, "out@x.org", "Out Sider").await;
+    let o = token_for(&app, outsider.id).await;
+    let path = format!("/api/v1/proposals/{id}/comments");
+    let (st, c) = call(&app, "POST", &path, Some(&m), Some(json!({"body": "Let's try it <b>now</b>"}))).await;
+    assert_eq!((st, c["body"].as_str()), (201, Some("Let's try it <b>now</b>")), "{c}");
+    let reply = json!({"body": "Agreed", "parent_id": c["id"]});
+    assert_eq!(call(&app, "POST", &path, Some(&s), Some(reply)).await.0, 201);
+    let (st, thread) = call(&app, "GET", &path, Some(&m), None).await;
+    assert_eq!((st, thread[0]["replies"][0]["body"].as_str()), (200, Some("Agreed")));
+    assert_eq!(call(&app, "POST", &path, Some(&o), Some(json!({"body": "Me too"}))).await.0, 404);
+    assert_eq!(call(&app, "GET", &path, Some(&o), None).await.0, 404);
+    assert_eq!(call(&app, "POST", &path, None, Some(json!({"body": "Me too"}))).await.0, 401);
+    let (st, e) = call(&app, "POST", &path, Some(&m), Some(json!({"body": "  "}))).await;
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("comment")));
     let decide = |d: &str| json!({"decision": d, "note": "Agreed at the monthly call"});
     let (st, _) =
         call(&app, "POST", &format!("/api/v1/proposals/{id}/decision"), Some(&m), Some(decide("accept"))).await;

@@ -138,6 +138,17 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/api/v1/presets?lang=fr",
         "/api/v1/communities/hdr/framework?version=1",
         "/api/v1/communities/hdr/proposals",
+        "/c/hdr/feed.atom",
+        "/convenings/1/feed.atom",
+        "/c/hdr/convenings.ics",
+        "/c/hdr/convenings.geojson",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/c/hdr/settings",
+        "/api/v1/convenings/1/comments",
+        "/api/v1/stories/1/comments",
+        "/api/v1/communities/hdr/framework/comments",
+        "/api/v1/proposals/1/comments",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
@@ -446,6 +457,10 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/api/v1/communities/x/framework?version=99",
         "/api/v1/communities/x/proposals",
         "/api/v1/proposals/abc/support",
+        "/api/v1/convenings/abc/comments",
+        "/api/v1/stories/abc/comments",
+        "/api/v1/comments/abc/hide",
+        "/api/v1/proposals/abc/comments",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
@@ -453,6 +468,17 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string(), "{path}: {body}");
         assert!(!body.to_string().contains("Cannot parse"), "{path}: {body}");
         assert!(!body.to_string().contains("Failed to deserialize"), "{path}: {body}");
+    }
+    // Feeds answer in plain text: a reader gets no HTML page and never an empty feed.
+    for path in [
+        "/convenings/abc/feed.atom",
+        "/convenings/99999/feed.atom",
+        "/c/no-such/feed.atom",
+        "/c/no-such/convenings.ics",
+    ] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8", "{path}");
     }
     // A form posted with the wrong content type gets a page, not "Form requests must have …".
     let (_, csrf) = get_page(&c, &app.url("/signin")).await;

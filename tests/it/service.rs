@@ -14,7 +14,7 @@ use convene::i18n::Lang;
 use convene::service::accounts::{self, NewAccount, Uses};
 use convene::service::communities::{self, CommunityDraft};
 use convene::service::convenings::{self, ParticipantDraft};
-use convene::service::{Actor, ServiceError, proposals, reports, stories, waves};
+use convene::service::{Actor, ServiceError, comments, connect, proposals, reports, stories, waves};
 use convene::store::{DynStore, User};
 use std::future::Future;
 use std::pin::Pin;
@@ -54,6 +54,7 @@ struct World {
     observation: i64,
     /// An open proposal by the member to add an indicator.
     proposal: i64,
+    comment: i64,
 }
 
 fn draft(title: &str) -> StoryDraft {
@@ -125,6 +126,13 @@ async fn world() -> World {
         .await
         .unwrap()
         .id;
+    let comment =
+        comments::add_comment(&store, &Actor::User(member.clone()), comments::Target::Convening(cv.id), None, "Hi")
+            .await
+            .unwrap()
+            .id;
+    let settings = convene::store::PublicSettings { list_address: "list@x.org".into(), ..Default::default() };
+    connect::save_settings(&store, &s, "home", &settings).await.unwrap();
     World {
         store,
         _dir: dir,
@@ -139,6 +147,7 @@ async fn world() -> World {
         plan: plan.id,
         wave,
         observation,
+        comment,
         proposal,
     }
 }
@@ -497,6 +506,66 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             [Yes, Yes, Yes, Yes, Yes],
         ),
         ("publish_report", op!(|w, a| reports::publish_report(&w.store, a, "home", true)), [No, No, No, Yes, Yes]),
+        (
+            "comments::thread (convening)",
+            op!(|w, a| comments::thread(&w.store, a, comments::Target::Convening(w.convening))),
+            [Yes, Yes, Yes, Yes, Yes],
+        ),
+        (
+            "comments::thread (community-only story)",
+            op!(|w, a| comments::thread(&w.store, a, comments::Target::Story(w.story))),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
+        (
+            "comments::thread (proposal)",
+            op!(|w, a| comments::thread(&w.store, a, comments::Target::Proposal(w.proposal))),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
+        (
+            "comments::add_comment (proposal)",
+            op!(|w, a| comments::add_comment(&w.store, a, comments::Target::Proposal(w.proposal), None, "Agreed")),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
+        (
+            "comments::add_comment (convening)",
+            op!(|w, a| comments::add_comment(&w.store, a, comments::Target::Convening(w.convening), None, "Yes")),
+            [No, No, Yes, Yes, Yes],
+        ),
+        (
+            "comments::add_comment (community-only story)",
+            op!(|w, a| comments::add_comment(&w.store, a, comments::Target::Story(w.story), None, "Yes")),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
+        (
+            "comments::add_comment (framework)",
+            op!(|w, a| async {
+                let cid = w.store.community("home").await.unwrap().unwrap().id;
+                comments::add_comment(&w.store, a, comments::Target::Framework(cid), None, "Yes").await
+            }),
+            [No, No, Yes, Yes, Yes],
+        ),
+        (
+            "comments::set_hidden",
+            op!(|w, a| comments::set_hidden(&w.store, a, w.comment, true)),
+            [Nf, Nf, No, Yes, Yes],
+        ),
+        ("connect::settings", op!(|w, a| connect::settings(&w.store, a, "home")), [No, No, No, Yes, Yes]),
+        (
+            "connect::save_settings",
+            op!(|w, a| connect::save_settings(&w.store, a, "home", &convene::store::PublicSettings::default())),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "connect::send_digest",
+            op!(|w, a| connect::send_digest(&w.store, a, "home", time::macros::date!(2026 - 11 - 26))),
+            [No, No, No, Yes, Yes],
+        ),
+        ("connect::prefs", op!(|w, a| connect::prefs(&w.store, a)), [No, Yes, Yes, Yes, Yes]),
+        (
+            "connect::set_prefs",
+            op!(|w, a| connect::set_prefs(&w.store, a, convene::store::UserPrefs::default())),
+            [No, Yes, Yes, Yes, Yes],
+        ),
         (
             "full_matrix (not published)",
             op!(|w, a| reports::full_matrix(&w.store, a, "home", &convene::analysis::table::Filter::default(), 1)),

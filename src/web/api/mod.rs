@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+mod comments;
 mod convenings;
 pub(super) mod fieldwork;
 mod proposals;
@@ -61,6 +62,15 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/observations", get(reports::list_observations).post(reports::post_observation))
         .route("/observations/{id}", axum::routing::delete(reports::delete_observation))
         .route("/convenings/{id}/costs", get(reports::get_costs).put(reports::put_costs).delete(reports::delete_costs))
+        .route("/convenings/{id}/comments", get(comments::convening_comments).post(comments::post_convening_comment))
+        .route("/stories/{id}/comments", get(comments::story_comments).post(comments::post_story_comment))
+        .route(
+            "/communities/{slug}/framework/comments",
+            get(comments::framework_comments).post(comments::post_framework_comment),
+        )
+        .route("/comments/{id}/hide", axum::routing::post(comments::hide_comment))
+        .route("/comments/{id}/restore", axum::routing::post(comments::restore_comment))
+        .route("/communities/{slug}/digest", axum::routing::post(comments::post_digest))
         .route("/convenings/{id}/xlsform", get(fieldwork::get_xlsform))
         .route("/convenings/{id}/submissions", axum::routing::post(fieldwork::post_submissions))
         .route("/convenings/{id}/stories.csv", get(fieldwork::stories_csv))
@@ -68,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .route("/communities/{slug}/framework", get(proposals::get_framework))
         .route("/communities/{slug}/proposals", get(proposals::list_proposals).post(proposals::post_proposal))
         .route("/proposals/{id}/support", axum::routing::post(proposals::support_proposal))
+        .route("/proposals/{id}/comments", get(comments::proposal_comments).post(comments::post_proposal_comment))
         .route("/proposals/{id}/decision", axum::routing::post(proposals::decide_proposal))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
@@ -154,6 +165,10 @@ fn conflict_message(code: &str) -> &'static str {
         "last-steward" => "a community needs at least one steward",
         "taken" => "already exists",
         "already-decided" => "the proposal was decided already",
+        "comment-already-hidden" => "the comment is hidden already",
+        "comment-not-hidden" => "the comment is not hidden",
+        "already-sent" => "today's digest was sent already",
+        "private" => "the community is private: it has no public digest",
         _ => "conflicts with what is stored",
     }
 }

@@ -23,6 +23,10 @@ pub(super) struct ReportQuery {
     /// `Accept-Language`, else English. JSON carries keys, not prose.
     #[serde(default)]
     lang: Option<String>,
+    /// The wiki page title of a `mediawiki-xml` import file (else the community's
+    /// setting, else the report's title).
+    #[serde(default)]
+    title: Option<String>,
 }
 
 impl ReportQuery {
@@ -52,12 +56,19 @@ fn today() -> String {
     crate::domain::convening::format_date(time::OffsetDateTime::now_utc().date())
 }
 
-fn respond(format: Format, doc: &crate::interop::doc::Doc, json: &Value, base: &str) -> Response {
+async fn respond(
+    state: &AppState,
+    community: &crate::store::Community,
+    q: &ReportQuery,
+    (format, doc, json): (Format, &crate::interop::doc::Doc, &Value),
+) -> Result<Response, ApiError> {
     if format == Format::Json {
-        return Json(json.clone()).into_response();
+        return Ok(Json(json.clone()).into_response());
     }
-    let body = report_doc::render(format, doc, json, base);
-    ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
+    let asked = q.title.as_deref().unwrap_or_default();
+    let title = service::connect::wiki_title(&state.store, community, asked, &doc.title).await?;
+    let body = report_doc::render_titled(format, doc, json, &state.config.base_url, &title);
+    Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
 }
 
 pub(super) async fn convening_report(
@@ -75,7 +86,7 @@ pub(super) async fn convening_report(
     let json = report_doc::json_with_time(&r, &crate::store::now());
     let mut doc = report_doc::convening_doc(&r, &rl.names, lang, &today());
     rl.note_versions(&mut doc);
-    Ok(respond(format, &doc, &json, &state.config.base_url))
+    respond(&state, &c, &q, (format, &doc, &json)).await
 }
 
 pub(super) async fn community_report(
@@ -93,7 +104,7 @@ pub(super) async fn community_report(
     let json = report_doc::json_with_time(&r, &crate::store::now());
     let mut doc = report_doc::community_doc(&r, &rl.names, lang, &today());
     rl.note_versions(&mut doc);
-    Ok(respond(format, &doc, &json, &state.config.base_url))
+    respond(&state, &c, &q, (format, &doc, &json)).await
 }
 
 fn observation_json(o: &Observation) -> Value {

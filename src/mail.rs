@@ -322,7 +322,7 @@ pub fn spawn_worker(store: crate::store::DynStore, mailer: Mailer, config: &Conf
             every.tick().await;
             match run_due(&store, &mailer, days).await {
                 Ok(p) if p.sent + p.retried + p.failed + p.reminders_queued + p.digests_queued > 0 => {
-                    tracing::info!(?p, "mail pass")
+                    tracing::info!(?p, "mail pass");
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mail pass failed"),

@@ -33,14 +33,14 @@ pub struct UserPrefs {
 
 impl Store {
     pub async fn public_settings(&self, community_id: i64) -> Result<PublicSettings> {
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "SELECT CAST(private AS INTEGER) AS private, list_address, CAST(digest_monthly AS INTEGER) AS digest_monthly, \
              wiki_title FROM communities WHERE id = $1",
         )
         .bind(community_id)
         .fetch_optional(&mut *self.conn().await?)
         .await?
-        .ok_or(super::StoreError::NotFound)?)
+        .ok_or(super::StoreError::NotFound)
     }
 
     pub async fn set_public_settings(&self, community_id: i64, s: &PublicSettings) -> Result<()> {
@@ -73,14 +73,14 @@ impl Store {
     }
 
     pub async fn user_prefs(&self, user_id: i64) -> Result<UserPrefs> {
-        Ok(sqlx::query_as(
+        sqlx::query_as(
             "SELECT CAST(share_place AS INTEGER) AS share_place, CAST(notify_comments AS INTEGER) AS notify_comments \
              FROM users WHERE id = $1",
         )
         .bind(user_id)
         .fetch_optional(&mut *self.conn().await?)
         .await?
-        .ok_or(super::StoreError::NotFound)?)
+        .ok_or(super::StoreError::NotFound)
     }
 
     pub async fn set_user_prefs(&self, user_id: i64, p: UserPrefs) -> Result<()> {

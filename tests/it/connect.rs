@@ -77,6 +77,7 @@ fn py(python: &str, script: &str, text: &str) -> String {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // every public output, checked in one place
 async fn feeds_calendar_map_and_sitemap_parse_and_carry_only_public_words() {
     let (app, _, _, cv, ids) = seeded("pub1").await;
     let paths = [

@@ -34,6 +34,9 @@ PRESET_KEY = re.compile(r"^[a-z0-9-]+$")
 EMAIL_DOMAIN = "@demo.convene.example"
 HOME = re.compile(r"^[^,]+, [A-Z]{2}$")
 LANGUAGES = {"en", "fr", "es", "pt"}
+# Languages a preset carries besides English (its own fields), each in a block of the
+# same name with the same text fields; every preset has every text in each of them.
+TEXT_LANGUAGES = ("fr", "es", "pt")
 VISIBILITIES = {"public", "community", "stewards"}
 MODES = {"in_person", "virtual", "hybrid"}
 STATUSES = {"idea", "planned", "held", "closed"}
@@ -96,13 +99,37 @@ def load(path):
 # Presets
 # ---------------------------------------------------------------------------
 
+def check_texts(where, item, fields, questions=None):
+    """Each language block of an item has every text of `fields` (and, for a cycle, one
+    question per English question)."""
+    for lang in TEXT_LANGUAGES:
+        lw = f"{where} [{lang}]"
+        block = item.get(lang)
+        if block is None:
+            problem(lw, "missing texts in this language")
+            continue
+        required = {f: str for f in fields}
+        if questions is not None:
+            required["questions"] = list
+        if not check_fields(lw, block, required):
+            continue
+        if questions is not None:
+            qs = block["questions"]
+            if len(qs) != len(questions):
+                problem(lw, f"{len(qs)} questions, but {len(questions)} in English")
+            for q in qs:
+                if not isinstance(q, str) or not q.strip():
+                    problem(lw, f"bad question {q!r}")
+
+
 def check_preset(path):
     data = load(path)
     if data is None:
         return None
     where = path.name
     check_fields(where, data, {"key": str, "name": str, "description": str, "source": str,
-                               "cycles": list})
+                               "cycles": list}, optional=TEXT_LANGUAGES)
+    check_texts(where, data, ("name", "description"))
     key = data.get("key")
     if isinstance(key, str):
         if not PRESET_KEY.match(key):
@@ -115,7 +142,7 @@ def check_preset(path):
     for i, cycle in enumerate(data.get("cycles", [])):
         cw = f"{where} cycles[{i}]"
         if not check_fields(cw, cycle, {"key": str, "name": str, "role": str, "definition": str,
-                                        "questions": list}, optional=("indicators",)):
+                                        "questions": list}, optional=("indicators",) + TEXT_LANGUAGES):
             if not isinstance(cycle, dict) or "key" not in cycle:
                 continue
         ck = cycle.get("key")
@@ -127,6 +154,7 @@ def check_preset(path):
         if cycle.get("role") not in ("flow", "supporting"):
             problem(cw, f"role must be 'flow' or 'supporting', got {cycle.get('role')!r}")
         questions = cycle.get("questions", [])
+        check_texts(cw, cycle, ("name", "definition"), questions if isinstance(questions, list) else [])
         if isinstance(questions, list):
             if not 2 <= len(questions) <= 4:
                 problem(cw, f"expected 2-4 questions, got {len(questions)}")
@@ -140,8 +168,11 @@ def check_preset(path):
         keys = set()
         for j, ind in enumerate(inds):
             iw = f"{cw} indicators[{j}]"
-            check_fields(iw, ind, {"key": str, "name": str, "description": str}, optional=("connections",))
+            check_fields(iw, ind, {"key": str, "name": str, "description": str},
+                         optional=("connections",) + TEXT_LANGUAGES)
             ik = ind.get("key") if isinstance(ind, dict) else None
+            if isinstance(ind, dict):
+                check_texts(f"{cw} indicator '{ik}'", ind, ("name", "description"))
             if isinstance(ik, str):
                 if not INDICATOR_KEY.match(ik):
                     problem(iw, f"indicator key {ik!r} must match [a-z0-9_]+")

@@ -57,15 +57,22 @@ pub async fn report(store: &Store, base_url: &str, args: &ReportArgs) -> anyhow:
         if c.slug != args.community {
             bail!("convening {id} belongs to community '{}', not '{}'", c.slug, args.community);
         }
+        let rl = service::proposals::report_language(store, c.id, &fw, lang).await?;
+        let mut r = r;
+        rl.relabel_convening(&mut r);
         let json = report_doc::json_with_time(&r, &crate::store::now());
-        let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), lang, &today);
+        let mut doc = report_doc::convening_doc(&r, &rl.names, lang, &today);
+        rl.note_versions(&mut doc);
         report_doc::render(format, &doc, &json, base)
     } else {
-        let (r, _, fw) = service::reports::community_report(store, &actor, &args.community)
+        let (mut r, c, fw) = service::reports::community_report(store, &actor, &args.community)
             .await
             .map_err(|e| explain(e, &community))?;
+        let rl = service::proposals::report_language(store, c.id, &fw, lang).await?;
+        rl.relabel_community(&mut r);
         let json = report_doc::json_with_time(&r, &crate::store::now());
-        let doc = report_doc::community_doc(&r, &report_doc::names(&fw), lang, &today);
+        let mut doc = report_doc::community_doc(&r, &rl.names, lang, &today);
+        rl.note_versions(&mut doc);
         report_doc::render(format, &doc, &json, base)
     };
     let text = if text.ends_with('\n') { text } else { text + "\n" };

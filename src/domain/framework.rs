@@ -1,8 +1,14 @@
 //! Value-creation frameworks: ordered cycles with definitions, reflection questions and
 //! indicators. Three presets ship as TOML files in `presets/`; a community owns a
 //! versioned copy that it may edit.
+//!
+//! Texts are written in English (the fallback) and, optionally, in French, Spanish and
+//! Portuguese: each framework, cycle and indicator may carry an `fr`, `es` or `pt` block
+//! with the same text fields (see [`super::framework_text`]). Keys never change when a
+//! name does, so stories, observations and reports follow an item across renames.
 
 use super::FieldError;
+pub use super::framework_text::{CycleText, FrameworkText, IndicatorText};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -26,6 +32,12 @@ pub struct Indicator {
     /// collaborations): the report counts such stories as social capital.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub connections: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fr: Option<IndicatorText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub es: Option<IndicatorText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<IndicatorText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,12 +49,18 @@ pub struct Cycle {
     pub definition: String,
     #[serde(default)]
     pub questions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fr: Option<CycleText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub es: Option<CycleText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<CycleText>,
     #[serde(default)]
     pub indicators: Vec<Indicator>,
 }
 
 /// A framework: what the community counts as value, cycle by cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Framework {
     pub key: String,
@@ -51,6 +69,12 @@ pub struct Framework {
     pub description: String,
     #[serde(default)]
     pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fr: Option<FrameworkText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub es: Option<FrameworkText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<FrameworkText>,
     pub cycles: Vec<Cycle>,
 }
 
@@ -106,6 +130,18 @@ impl Framework {
             if c.name.trim().is_empty() {
                 return bad(format!("cycle '{}' needs a name", c.key));
             }
+            for (lang, t) in c.translations_by_lang() {
+                if t.questions.len() > c.questions.len() {
+                    return bad(format!(
+                        "cycle '{}' has {} questions in '{}' but only {} in English: a translated question \
+                         stands at the place of the English one it translates",
+                        c.key,
+                        t.questions.len(),
+                        lang.code(),
+                        c.questions.len()
+                    ));
+                }
+            }
             for i in &c.indicators {
                 if !is_key(&i.key) {
                     return bad(format!("indicator key '{}' must be lowercase letters, digits, '_' or '-'", i.key));
@@ -126,7 +162,9 @@ impl Framework {
             return too_large(format!("a framework may have at most {} cycles", l.framework_cycles));
         }
         let too_long = |t: &str| t.chars().count() > l.framework_text_chars;
-        if [&self.key, &self.name, &self.description, &self.source].into_iter().any(|t| too_long(t)) {
+        if [&self.key, &self.name, &self.description, &self.source].into_iter().any(|t| too_long(t))
+            || self.translations().flat_map(|t| [&t.name, &t.description]).any(|t| too_long(t))
+        {
             return too_large(format!("a framework text may have at most {} characters", l.framework_text_chars));
         }
         for c in &self.cycles {
@@ -145,7 +183,9 @@ impl Framework {
             let texts = [&c.name, &c.definition]
                 .into_iter()
                 .chain(&c.questions)
-                .chain(c.indicators.iter().flat_map(|i| [&i.name, &i.description]));
+                .chain(c.translations().flat_map(|t| [&t.name, &t.definition].into_iter().chain(&t.questions)))
+                .chain(c.indicators.iter().flat_map(|i| [&i.name, &i.description]))
+                .chain(c.indicators.iter().flat_map(Indicator::translations).flat_map(|t| [&t.name, &t.description]));
             if texts.into_iter().any(|t| too_long(t)) {
                 return too_large(format!(
                     "cycle '{}' has a text longer than {} characters",

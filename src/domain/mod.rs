@@ -6,6 +6,8 @@
 pub mod convening;
 pub mod evidence;
 pub mod framework;
+pub mod framework_text;
+pub mod proposal;
 pub mod story;
 pub mod wave;
 

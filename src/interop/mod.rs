@@ -11,6 +11,8 @@ pub mod ical;
 /// The JSON exchange format of a whole community.
 pub mod json;
 pub mod report_doc;
+/// Reports in the reader's language across framework versions.
+pub mod report_versions;
 /// Stories out as CSV and XLSX, one row per story and step.
 pub mod stories_csv;
 /// KoboToolbox and ODK Central CSV exports of the story form, read back.

@@ -1,13 +1,14 @@
 //! The story form as an XLSForm (the spreadsheet form format of ODK, KoboToolbox, Enketo
 //! and SurveyCTO): `survey`, `choices` and `settings` sheets, one group per cycle, labels
-//! and hints in every language of the interface.
+//! and hints in every language of the interface; the framework's texts in each language it
+//! has, in English where it has none.
 //!
 //! The same [`FormLayout`] names every question, so the importer of the tools' CSV
 //! exports (`submissions.rs`) reads exactly the columns this form makes. Question names are
 //! unique across groups, because KoboToolbox exports leave group paths out of the headers
 //! unless asked ("Include groups in headers").
 
-use crate::domain::framework::Framework;
+use crate::domain::framework::{Cycle, Framework};
 use crate::i18n::{Lang, translate};
 use sha2::{Digest, Sha256};
 
@@ -170,6 +171,7 @@ pub fn form(spec: &FormSpec) -> XlsForm {
     choices.push(choice("yes_no", "no", all("fieldwork-no")));
     choices.push(choice("kind", "realized", all("kind-realized-long")));
     choices.push(choice("kind", "aspirational", all("kind-aspirational-long")));
+    let shown: Vec<Framework> = Lang::ALL.iter().map(|l| spec.framework.localized(*l)).collect();
     let mut cycles = Vec::new();
     for c in asked(spec) {
         let group = format!("c_{}", c.key);
@@ -177,13 +179,16 @@ pub fn form(spec: &FormSpec) -> XlsForm {
         let text = name_for(&c.key, "text");
         let list = format!("ind_{}", c.key);
         let indicators = (!c.indicators.is_empty()).then(|| name_for(&c.key, "indicators"));
-        // Framework texts exist in the framework's own language only: the same text in
-        // every language column (names are never translated).
-        survey.push(question("begin_group", &group, same(&c.name)));
-        survey.push(question("note", &name_for(&c.key, "about"), same(&c.definition)));
+        // Framework texts in each language column: the framework's text in that
+        // language, its English text where it has none.
+        let cycle_in = |f: &dyn Fn(&Cycle) -> String| -> Vec<String> {
+            shown.iter().map(|fw| fw.cycle(&c.key).map(f).unwrap_or_default()).collect()
+        };
+        survey.push(question("begin_group", &group, cycle_in(&|x| x.name.clone())));
+        survey.push(question("note", &name_for(&c.key, "about"), cycle_in(&|x| x.definition.clone())));
         if !c.questions.is_empty() {
-            let qs: Vec<String> = c.questions.iter().map(|q| format!("• {q}")).collect();
-            survey.push(question("note", &name_for(&c.key, "questions"), same(&qs.join("\n"))));
+            let qs = cycle_in(&|x| x.questions.iter().map(|q| format!("• {q}")).collect::<Vec<_>>().join("\n"));
+            survey.push(question("note", &name_for(&c.key, "questions"), qs));
         }
         survey
             .push(SurveyRow { appearance: "multiline".into(), ..question("text", &text, all("fieldwork-form-text")) });
@@ -194,7 +199,8 @@ pub fn form(spec: &FormSpec) -> XlsForm {
         if let Some(q) = &indicators {
             survey.push(question(&format!("select_multiple {list}"), q, all("indicators-tick")));
             for i in &c.indicators {
-                choices.push(choice(&list, &i.key, same(&i.name)));
+                let labels = Lang::ALL.iter().map(|l| i.name_in(*l).to_string()).collect();
+                choices.push(choice(&list, &i.key, labels));
             }
         }
         survey.push(question("end_group", "", Vec::new()));
@@ -381,5 +387,21 @@ mod tests {
         assert_eq!(title.labels.len(), 4);
         assert_ne!(title.labels[0], title.labels[1], "English and French differ");
         assert!(f.to_xlsx().unwrap().starts_with(b"PK"));
+    }
+
+    #[test]
+    fn framework_texts_are_labelled_in_each_language_with_english_where_one_is_missing() {
+        let mut fw = preset("wt-2020").unwrap().clone();
+        fw.cycles[0].pt = None;
+        let f = form(&spec(&fw));
+        let group = f.survey.iter().find(|r| r.name == "c_immediate").unwrap();
+        assert_eq!(group.labels, ["Immediate value", "Valeur immédiate", "Valor inmediato", "Immediate value"]);
+        let questions = f.survey.iter().find(|r| r.name == "potential_questions").unwrap();
+        assert!(questions.labels[3].starts_with("• O que você ganhou"), "{}", questions.labels[3]);
+        let choice = f.choices.iter().find(|c| c.name == "participation").unwrap();
+        assert_eq!(
+            choice.labels,
+            ["Level of participation", "Niveau de participation", "Nivel de participación", "Nível de participação"]
+        );
     }
 }

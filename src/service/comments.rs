@@ -1,5 +1,5 @@
-//! Conversations: members comment on convenings, on stories they may read and on their
-//! community's framework; replies go one level deep; stewards hide and restore comments
+//! Conversations: members comment on convenings, on stories they may read, on their
+//! community's framework and on proposals to change it; replies go one level deep; stewards hide and restore comments
 //! and every such step is recorded; people who opted in get an e-mail.
 //!
 //! A comment is visible to exactly those who may see what it is on: a comment on a
@@ -22,6 +22,8 @@ pub enum Target {
     Story(i64),
     /// A community's framework (by community id; it spans the framework's versions).
     Framework(i64),
+    /// A proposal to change the framework (members only, like the proposal itself).
+    Proposal(i64),
 }
 
 impl Target {
@@ -30,11 +32,12 @@ impl Target {
             Target::Convening(_) => "convening",
             Target::Story(_) => "story",
             Target::Framework(_) => "framework",
+            Target::Proposal(_) => "proposal",
         }
     }
     pub fn id(self) -> i64 {
         match self {
-            Target::Convening(id) | Target::Story(id) | Target::Framework(id) => id,
+            Target::Convening(id) | Target::Story(id) | Target::Framework(id) | Target::Proposal(id) => id,
         }
     }
     pub fn parse(kind: &str, id: i64) -> Option<Self> {
@@ -42,6 +45,7 @@ impl Target {
             "convening" => Some(Target::Convening(id)),
             "story" => Some(Target::Story(id)),
             "framework" => Some(Target::Framework(id)),
+            "proposal" => Some(Target::Proposal(id)),
             _ => None,
         }
     }
@@ -72,6 +76,15 @@ async fn resolve(store: &Store, actor: &Actor, target: Target) -> Result<Resolve
             let (community, viewer) = community_by_id_for(store, actor, cid).await?;
             let path = format!("/c/{}/framework", community.slug);
             Ok(Resolved { community, viewer, owner: None, path })
+        }
+        Target::Proposal(id) => {
+            // Proposals are for members: to anyone else, the proposal does not exist.
+            let (p, community, viewer, _) =
+                super::proposals::proposal(store, actor, id).await.map_err(|e| match e {
+                    ServiceError::Forbidden => ServiceError::NotFound,
+                    e => e,
+                })?;
+            Ok(Resolved { community, viewer, owner: p.author_id, path: format!("/proposals/{id}") })
         }
     }
 }

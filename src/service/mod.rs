@@ -13,6 +13,7 @@ pub mod convenings;
 pub mod field;
 pub mod import;
 pub mod mail;
+pub mod proposals;
 pub mod reports;
 pub mod stories;
 pub mod waves;

@@ -13,7 +13,8 @@
 //! `Store` bound to one transaction, so every method composes without a second copy.
 //! The code is split by object: `users` (accounts, sessions, API tokens), `communities`
 //! (frameworks, members), `invitations`, `convenings` (participants, aspirations),
-//! `links` (answer links), `plans`, `stories` (steps, revisions, outcomes) and `waves`.
+//! `links` (answer links), `plans`, `proposals` (framework changes and their supporters),
+//! `stories` (steps, revisions, outcomes) and `waves`.
 
 mod comments;
 mod communities;
@@ -26,6 +27,7 @@ mod links;
 mod memo;
 mod outbox;
 mod plans;
+mod proposals;
 mod stories;
 mod users;
 mod waves;
@@ -41,6 +43,7 @@ pub use links::AnswerLink;
 pub use memo::Memo;
 pub use outbox::{NewMessage, OutboxMessage};
 pub use plans::Plan;
+pub use proposals::Proposal;
 pub use stories::{StoryRevision, Teller, revision_of};
 pub use users::{ApiToken, User};
 pub use waves::Wave;

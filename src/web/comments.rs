@@ -1,4 +1,4 @@
-//! Comments on convenings, stories and a community's framework: the box each of those
+//! Comments on convenings, stories, a community's framework and proposals to change it: the box each of those
 //! pages shows, posting (a refused comment comes back with its text), replying, and
 //! stewards hiding and restoring.
 
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/comments", post(on_convening))
         .route("/stories/{id}/comments", post(on_story))
         .route("/c/{slug}/framework/comments", post(on_framework))
+        .route("/proposals/{id}/comments", post(on_proposal))
         .route("/comments/{id}/hide", post(hide))
         .route("/comments/{id}/restore", post(restore))
 }
@@ -129,6 +130,16 @@ async fn on_framework(
     let (c, _) = service::community(&state.store, &ctx.actor(), &slug).await?;
     let (action, back) = (format!("/c/{slug}/framework/comments"), format!("/c/{slug}/framework"));
     post_comment(&state, ctx, Target::Framework(c.id), action, back, f).await
+}
+
+async fn on_proposal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Result<Response, AppError> {
+    let (action, back) = (format!("/proposals/{id}/comments"), format!("/proposals/{id}"));
+    post_comment(&state, ctx, Target::Proposal(id), action, back, f).await
 }
 
 async fn moderate(state: &AppState, ctx: &Ctx, id: i64, hidden: bool) -> Result<Response, AppError> {

@@ -171,7 +171,8 @@ async fn render_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let (community, viewer) = load(state, &ctx, slug).await?;
-    let framework = service::current_framework(&state.store, &community).await?;
+    let mut framework = service::current_framework(&state.store, &community).await?;
+    framework.framework = framework.framework.localized(ctx.lang);
     let convenings = state.store.convenings(community.id).await?;
     let members = if viewer >= Viewer::Member { state.store.members(community.id).await? } else { Vec::new() };
     let invitations = if viewer == Viewer::Steward {
@@ -392,8 +393,15 @@ struct FrameworkPage {
     ctx: Ctx,
     community: Community,
     current: FrameworkVersion,
-    versions: Vec<FrameworkVersion>,
+    /// The current version in the reader's language.
+    shown: Framework,
+    /// Every version, oldest first, with the accepted proposals that made it (members).
+    history: Vec<service::proposals::VersionHistory>,
+    is_member: bool,
     is_steward: bool,
+    /// The versions compared (`?from=1&to=3`) and what changed between them.
+    diff: Option<(i64, i64, Vec<crate::domain::proposal::Difference>)>,
+    diff_error: Option<String>,
     text: String,
     error: Option<String>,
     saved: bool,
@@ -410,28 +418,88 @@ async fn framework_comments(
     super::comments::load(state, ctx, target, format!("/c/{}/framework/comments", c.slug)).await
 }
 
+impl FrameworkPage {
+    fn versions(&self) -> Vec<i64> {
+        self.history.iter().map(|h| h.version.version).collect()
+    }
+    fn diff_from(&self) -> i64 {
+        self.diff.as_ref().map_or_else(|| (self.current.version - 1).max(1), |d| d.0)
+    }
+    fn diff_to(&self) -> i64 {
+        self.diff.as_ref().map_or(self.current.version, |d| d.1)
+    }
+    fn proposal_summary(&self, p: &crate::store::Proposal) -> String {
+        super::proposals::summary(&self.ctx, p, &self.shown)
+    }
+    fn target_name(&self, d: &crate::domain::proposal::Difference) -> String {
+        self.ctx.t(&format!("proposal-target-{}", d.target.as_str()))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DiffQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn framework_render(
+    state: &AppState,
+    ctx: Ctx,
+    slug: &str,
+    q: DiffQuery,
+    edit: Option<(String, Option<String>, bool)>,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor();
+    let (community, viewer, history) = service::proposals::framework_history(&state.store, &actor, slug).await?;
+    let current = history
+        .iter()
+        .map(|h| &h.version)
+        .find(|v| v.id == community.framework_id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let shown = current.framework.localized(ctx.lang);
+    let (mut diff, mut diff_error) = (None, None);
+    if let (Some(from), Some(to)) = (q.from.as_deref(), q.to.as_deref()) {
+        match (from.trim().parse::<i64>(), to.trim().parse::<i64>()) {
+            (Ok(a), Ok(b)) => {
+                match service::proposals::framework_diff(&state.store, &actor, slug, a, b, ctx.lang).await {
+                    Ok(d) => diff = Some((a, b, d)),
+                    Err(ServiceError::Invalid(v)) => diff_error = v.first().map(|f| ctx.error(f)),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            _ => diff_error = Some(ctx.t("err-framework-version")),
+        }
+    }
+    let refused = diff_error.is_some() || edit.as_ref().is_some_and(|e| e.1.is_some());
+    let (text, error, saved) = edit.unwrap_or_else(|| (current.framework.to_toml(), None, false));
+    let comment_box = framework_comments(state, &ctx, &community).await?;
+    let page = FrameworkPage {
+        ctx,
+        community,
+        current,
+        shown,
+        history,
+        is_member: viewer >= Viewer::Member,
+        is_steward: viewer == Viewer::Steward,
+        diff,
+        diff_error,
+        text,
+        error,
+        saved,
+        comment_box,
+    };
+    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, Page(page)).into_response())
+}
+
 async fn framework_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DiffQuery>,
 ) -> Result<Response, AppError> {
-    let (community, viewer) = load(&state, &ctx, &slug).await?;
-    let versions = state.store.framework_versions(community.id).await?;
-    let current = versions.iter().find(|v| v.id == community.framework_id).cloned().ok_or(AppError::NotFound)?;
-    let text = current.framework.to_toml();
-    let comment_box = framework_comments(&state, &ctx, &community).await?;
-    Ok(Page(FrameworkPage {
-        comment_box,
-        ctx,
-        community,
-        current,
-        versions,
-        is_steward: viewer == Viewer::Steward,
-        text,
-        error: None,
-        saved: false,
-    })
-    .into_response())
+    framework_render(&state, ctx, &slug, q, None).await
 }
 
 #[derive(Deserialize)]
@@ -457,14 +525,5 @@ async fn save_framework(
         ),
         Err(e) => return Err(e.into()),
     };
-    let community = state.store.community(&slug).await?.ok_or(AppError::NotFound)?;
-    let versions = state.store.framework_versions(community.id).await?;
-    let current = versions.iter().find(|v| v.id == community.framework_id).cloned().ok_or(AppError::NotFound)?;
-    let status = if saved { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let comment_box = framework_comments(&state, &ctx, &community).await?;
-    let page =
-        FrameworkPage { ctx, community, current, versions, is_steward: true, text: f.text, error, saved, comment_box };
-    let mut resp = Page(page).into_response();
-    *resp.status_mut() = status;
-    Ok(resp)
+    framework_render(&state, ctx, &slug, DiffQuery::default(), Some((f.text, error, saved))).await
 }

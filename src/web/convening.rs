@@ -272,6 +272,9 @@ async fn render(
     let ids: Vec<i64> =
         readable.iter().skip((page - 1) * STORIES_PER_PAGE).take(STORIES_PER_PAGE).map(|s| s.id).collect();
     let shown = state.store.stories_by_id(&ids).await?;
+    // Names and definitions in the reader's language (keys, and so the counts, unchanged).
+    let mut framework = framework;
+    framework.framework = framework.framework.localized(ctx.lang);
     let aspirations = state.store.aspirations(id).await?;
     let participants = state.store.participants(id).await?;
     // `?as_of=YYYY-MM-DD` reads the matrix as it stood then; a bad date reads it now.
@@ -284,7 +287,7 @@ async fn render(
         facts.matrix.clone()
     };
     let waves = service::waves::waves(&state.store, &actor, id).await?;
-    let stories = story_views(state, &actor, viewer, &shown).await?;
+    let stories = story_views(state, &actor, viewer, &shown, ctx.lang).await?;
     let hidden_stories = facts
         .stories
         .iter()

@@ -65,7 +65,7 @@ async fn render(
     cost: Option<(CostDraft, String)>,
 ) -> Result<Response, AppError> {
     let (convening, community) = steward_convening(state, &ctx, id).await?;
-    let framework = service::current_framework(&state.store, &community).await?.framework;
+    let framework = service::current_framework(&state.store, &community).await?.framework.localized(ctx.lang);
     let actor = ctx.actor();
     let observations = service::reports::observations(&state.store, &actor, id).await?;
     let costs = service::reports::costs(&state.store, &actor, id).await?;

@@ -15,6 +15,7 @@ mod plan_jobs;
 mod plan_options;
 mod plan_view;
 mod profile;
+mod proposals;
 mod public;
 mod rate_limit;
 mod rendered;
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .merge(fieldwork::router())
         .merge(plan::router())
         .merge(profile::router())
+        .merge(proposals::router())
         .merge(travel_model::router())
         .merge(auth::router())
         .route("/lang/{code}", get(switch_language))

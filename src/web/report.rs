@@ -76,8 +76,11 @@ async fn community_page(
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, AppError> {
     let format = parse_format(&q)?;
-    let (r, c, fw) = service::reports::community_report(&state.store, &ctx.actor(), &slug).await?;
-    let doc = report_doc::community_doc(&r, &report_doc::names(&fw), ctx.lang, &today());
+    let (mut r, c, fw) = service::reports::community_report(&state.store, &ctx.actor(), &slug).await?;
+    let rl = service::proposals::report_language(&state.store, c.id, &fw, ctx.lang).await?;
+    rl.relabel_community(&mut r);
+    let mut doc = report_doc::community_doc(&r, &rl.names, ctx.lang, &today());
+    rl.note_versions(&mut doc);
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
         let title = service::connect::wiki_title(&state.store, &c, &q.title, &doc.title).await?;
@@ -104,8 +107,11 @@ async fn convening_page(
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, AppError> {
     let format = parse_format(&q)?;
-    let (r, c, fw) = service::reports::convening_report(&state.store, &ctx.actor(), id).await?;
-    let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), ctx.lang, &today());
+    let (mut r, c, fw) = service::reports::convening_report(&state.store, &ctx.actor(), id).await?;
+    let rl = service::proposals::report_language(&state.store, c.id, &fw, ctx.lang).await?;
+    rl.relabel_convening(&mut r);
+    let mut doc = report_doc::convening_doc(&r, &rl.names, ctx.lang, &today());
+    rl.note_versions(&mut doc);
     if let Some(f) = format {
         let json = report_doc::json_with_time(&r, &crate::store::now());
         let title = service::connect::wiki_title(&state.store, &c, &q.title, &doc.title).await?;
@@ -261,7 +267,8 @@ async fn matrix_page(
     let mut ignored = Vec::new();
     let filter = read_filter(&q, &mut ignored);
     let page = q.page.trim().parse().unwrap_or(1);
-    let m = service::reports::full_matrix(&state.store, &ctx.actor(), &slug, &filter, page).await?;
+    let mut m = service::reports::full_matrix(&state.store, &ctx.actor(), &slug, &filter, page).await?;
+    m.framework = m.framework.localized(ctx.lang);
     let filtered = !filter.is_empty();
     Ok(Page(MatrixPage { ctx, m, q, ignored, filtered }).into_response())
 }

@@ -37,7 +37,7 @@ struct SharedPage {
 async fn page(state: &AppState, ctx: Ctx, token: &str) -> Result<SharedPage, AppError> {
     let (wave, convening) = service::waves::open_shared_link(&state.store, token).await?;
     let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
-    let mut fw = service::current_framework(&state.store, &community).await?.framework;
+    let mut fw = service::current_framework(&state.store, &community).await?.framework.localized(ctx.lang);
     fw.cycles.retain(|c| wave.cycles.contains(&c.key));
     let form = FormState::empty(ctx.lang.code());
     Ok(SharedPage {
@@ -64,13 +64,7 @@ async fn submit(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let mut p = page(&state, ctx, &token).await?;
-    let fw = crate::domain::framework::Framework {
-        key: String::new(),
-        name: String::new(),
-        description: String::new(),
-        source: String::new(),
-        cycles: p.cycles.clone(),
-    };
+    let fw = crate::domain::framework::Framework { cycles: p.cycles.clone(), ..Default::default() };
     p.form = match FormState::parse(&body, &fw) {
         Ok(form) => form,
         Err(max) => return Ok(super::security::too_many_fields(p.ctx.lang, max)),

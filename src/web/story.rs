@@ -9,6 +9,7 @@ use crate::domain::Viewer;
 use crate::domain::framework::{Cycle, Framework};
 use crate::domain::story::{StepDraft, Story, StoryDraft};
 use crate::domain::wave::OutcomeDraft;
+use crate::i18n::Lang;
 use crate::service::{self, Actor, ServiceError};
 use crate::store::Convening;
 use askama::Template;
@@ -148,9 +149,11 @@ struct FormPage {
     revision: Option<i64>,
 }
 
-async fn current_cycles(state: &AppState, convening: &Convening) -> Result<Framework, AppError> {
+/// The community's current framework, in the teller's language (English where it has
+/// no text in that language).
+async fn current_cycles(state: &AppState, convening: &Convening, lang: Lang) -> Result<Framework, AppError> {
     let community = state.store.community_by_id(convening.community_id).await?.ok_or(AppError::NotFound)?;
-    Ok(service::current_framework(&state.store, &community).await?.framework)
+    Ok(service::current_framework(&state.store, &community).await?.framework.localized(lang))
 }
 
 async fn member_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -159,7 +162,7 @@ async fn member_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     if viewer < Viewer::Member {
         return Err(AppError::Forbidden);
     }
-    let fw = current_cycles(&state, &convening).await?;
+    let fw = current_cycles(&state, &convening, ctx.lang).await?;
     let form = FormState::empty(ctx.lang.code());
     Ok(Page(FormPage {
         action: format!("/convenings/{id}/stories/new"),
@@ -190,7 +193,7 @@ async fn tell(
     action: String,
     body: &[u8],
 ) -> Result<Response, AppError> {
-    let fw = wave_cycles(state, actor, current_cycles(state, &convening).await?).await?;
+    let fw = wave_cycles(state, actor, current_cycles(state, &convening, ctx.lang).await?).await?;
     let form = match FormState::parse(body, &fw) {
         Ok(form) => form,
         Err(max) => return Ok(super::security::too_many_fields(ctx.lang, max)),
@@ -268,12 +271,12 @@ async fn render_link(
     typed: Option<TypedOutcome>,
 ) -> Result<Response, AppError> {
     let (actor, convening) = link_actor(state, token).await?;
-    let fw = wave_cycles(state, &actor, current_cycles(state, &convening).await?).await?;
+    let fw = wave_cycles(state, &actor, current_cycles(state, &convening, ctx.lang).await?).await?;
     let form = FormState::empty(ctx.lang.code());
     let own = service::stories::own_link_stories(&state.store, &actor).await?;
     // The link holder is the teller: they see their own stories, names included, and
     // edit them through the link.
-    let mut own_views = story_views(state, &actor, Viewer::Anonymous, &own).await?;
+    let mut own_views = story_views(state, &actor, Viewer::Anonymous, &own, ctx.lang).await?;
     let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     for v in &mut own_views {
         v.edit_url = Some(format!("/answer/{token}/stories/{}/edit", v.id));
@@ -415,7 +418,7 @@ async fn render_story(
     let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
     let is_steward = viewer == Viewer::Steward;
     let sees_revisions = is_steward || service::stories::is_teller(&actor, &story);
-    let mut view = view(&story, &fw.framework, &actor, viewer);
+    let mut view = view(&story, &fw.framework.localized(ctx.lang), &actor, viewer);
     let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     view.outcome_typed = typed;
     let target = crate::service::comments::Target::Story(id);
@@ -434,12 +437,13 @@ async fn render_edit(state: &AppState, ctx: Ctx, actor: &Actor, id: i64, action:
         return Err(AppError::Forbidden);
     }
     let fw = state.store.framework(story.framework_id).await?.ok_or(AppError::NotFound)?;
+    let cycles = fw.framework.localized(ctx.lang).cycles;
     let form = FormState::of(&story);
     let teller = story.teller_name.clone();
     Ok(Page(FormPage {
         ctx,
         convening,
-        cycles: fw.framework.cycles,
+        cycles,
         action,
         teller,
         form,
@@ -472,7 +476,7 @@ async fn save_edit(
         Err(ServiceError::Invalid(e)) => {
             let error = e.first().map(|e| ctx.error(e)).unwrap_or_default();
             let (cycles, teller, error, revision) =
-                (fw.framework.cycles, story.teller_name, Some(error), Some(revision));
+                (fw.framework.localized(ctx.lang).cycles, story.teller_name, Some(error), Some(revision));
             let (told, stories) = (false, Vec::new());
             Ok(refused(FormPage { ctx, convening, cycles, action, teller, form, error, told, stories, revision }))
         }
@@ -480,7 +484,7 @@ async fn save_edit(
         Err(ServiceError::Conflict("stale")) => {
             let error = ctx.t("err-conflict-stale");
             let (cycles, teller, error, revision) =
-                (fw.framework.cycles, story.teller_name, Some(error), Some(story.revision));
+                (fw.framework.localized(ctx.lang).cycles, story.teller_name, Some(error), Some(story.revision));
             let (told, stories) = (false, Vec::new());
             Ok(refused(FormPage { ctx, convening, cycles, action, teller, form, error, told, stories, revision }))
         }

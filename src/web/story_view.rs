@@ -107,18 +107,22 @@ pub fn view(story: &Story, framework: &Framework, actor: &Actor, viewer: Viewer)
     }
 }
 
-/// The stories given, each shown in the framework version it was told in.
+/// The stories given, each shown in the framework version it was told in (in the
+/// reader's language).
 pub async fn story_views(
     state: &AppState,
     actor: &Actor,
     viewer: Viewer,
     stories: &[Story],
+    lang: crate::i18n::Lang,
 ) -> Result<Vec<StoryView>, AppError> {
     let mut frameworks: Vec<crate::store::FrameworkVersion> = Vec::new();
     let mut out = Vec::new();
     for s in stories {
         if !frameworks.iter().any(|f| f.id == s.framework_id) {
-            frameworks.push(state.store.framework(s.framework_id).await?.ok_or(AppError::NotFound)?);
+            let mut v = state.store.framework(s.framework_id).await?.ok_or(AppError::NotFound)?;
+            v.framework = v.framework.localized(lang);
+            frameworks.push(v);
         }
         let fw = frameworks.iter().find(|f| f.id == s.framework_id).ok_or(AppError::NotFound)?;
         out.push(view(s, &fw.framework, actor, viewer));

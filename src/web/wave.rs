@@ -108,7 +108,8 @@ async fn render_wave_full(
 ) -> Result<Response, AppError> {
     let wave = state.store.wave(wid).await?.ok_or(AppError::NotFound)?;
     let (convening, community) = steward_convening(state, &ctx, wave.convening_id).await?;
-    let framework = service::current_framework(&state.store, &community).await?;
+    let mut framework = service::current_framework(&state.store, &community).await?;
+    framework.framework = framework.framework.localized(ctx.lang);
     let participants = state.store.participants(convening.id).await?;
     let links = state.store.wave_links(wid).await?;
     let outbox = service::mail::outbox(&state.store, &ctx.actor(), convening.id)

@@ -224,6 +224,11 @@ async fn the_openapi_document_lists_every_route() {
         "/convenings/{id}/submissions",
         "/convenings/{id}/stories.csv",
         "/convenings/{id}/stories.xlsx",
+        "/communities/{slug}/framework",
+        "/communities/{slug}/proposals",
+        "/proposals/{id}/support",
+        "/proposals/{id}/comments",
+        "/proposals/{id}/decision",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
     }

@@ -723,3 +723,104 @@ async fn the_field_upload_preview_and_report_pass_axe_at_390_and_1280_px() {
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
     assert_eq!(app.store.stories(convening).await.unwrap().len(), 2, "the good rows, once");
 }
+
+/// A member proposes, in French, an indicator; a steward accepts it; a new story ticks it.
+/// Returns the proposal's id.
+fn propose_accept_and_tell(path: PathBuf, base: &str, member: &str, steward: &str, convening: i64) -> Result<i64> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    sign_in(&tab, base, member)?;
+    open(&tab, &format!("{base}/c/fwb/proposals"), "#pr-reason")?;
+    js(&tab, "document.querySelector('#pr-cycle').value = 'applied'")?;
+    js(&tab, "document.querySelector('#pr-lang').value = 'fr'")?;
+    type_into(&tab, "#pr-key", "networking")?;
+    type_into(&tab, "#pr-name", "Relecture entre pairs")?;
+    type_into(&tab, "#pr-reason", "Since the gathering we read each other's drafts.")?;
+    // A key the framework already has: the form comes back with what was typed.
+    tab.find_element("main form[action$='/proposals'] button[type=submit]")?.click()?;
+    let error = tab.wait_for_element(".error[role=alert]").context("refused proposal")?.get_inner_text()?;
+    assert!(error.contains("key is taken"), "{error}");
+    assert_eq!(js(&tab, "document.querySelector('#pr-name').value")?, "Relecture entre pairs");
+    assert_eq!(js(&tab, "document.querySelector('#pr-cycle').value")?, "applied");
+    assert_eq!(js(&tab, "document.querySelector('#pr-lang').value")?, "fr");
+    js(&tab, "document.querySelector('#pr-key').value = ''")?;
+    type_into(&tab, "#pr-key", "peer_review")?;
+    tab.find_element("main form[action$='/proposals'] button[type=submit]")?.click()?;
+    tab.wait_for_element("form[action$='/support']").context("the proposal's page")?;
+    let url = tab.get_url();
+    let id: i64 = url
+        .rsplit("/proposals/")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow!("redirected to {url}, not a proposal"))?;
+    tab.find_element("form[action$='/support'] button")?.click()?;
+    tab.wait_for_element("#supported").context("supported")?;
+    let main = js(&tab, "document.querySelector('main').innerText")?;
+    assert!(main.as_str().unwrap_or_default().contains("1 supporter"), "{main}");
+
+    // The steward, in another browser context and in French, accepts it.
+    let context = chromium.browser.new_context()?;
+    let st = context.new_tab()?;
+    st.set_default_timeout(WAIT);
+    st.set_extra_http_headers(HashMap::from([("Accept-Language", "fr")]))?;
+    sign_in(&st, base, steward)?;
+    open(&st, &format!("{base}/proposals/{id}"), "#pr-note")?;
+    type_into(&st, "#pr-note", "Oui — merci !")?;
+    st.find_element("button[name=decision][value=accept]")?.click()?;
+    st.wait_for_element("#decided").context("decided")?;
+    let page = js(&st, "document.querySelector('main').innerText")?;
+    assert!(page.as_str().unwrap_or_default().contains("version 2"), "accepted into version 2: {page}");
+    open(&st, &format!("{base}/c/fwb/framework?from=1&to=2"), "#diff")?;
+    let diff = js(&st, "document.querySelector('.diff').innerText")?;
+    assert!(diff.as_str().unwrap_or_default().contains("Relecture entre pairs"), "the diff shows it: {diff}");
+
+    // The member's next story is told under version 2 and can tick the new indicator.
+    open(&tab, &format!("{base}/convenings/{convening}/stories/new"), "#title")?;
+    let label =
+        js(&tab, "document.querySelector('input[name=ind_applied][value=peer_review]').parentElement.textContent")?;
+    assert!(label.as_str().unwrap_or_default().contains("Relecture entre pairs"), "{label}");
+    type_into(&tab, "#title", "Relire ensemble")?;
+    type_into(&tab, "textarea[name=text_applied]", "We now review each other's proposals.")?;
+    tab.find_element("input[name=ind_applied][value=peer_review]")?.click()?;
+    tab.find_element("main button[type=submit]")?.click()?;
+    tab.wait_for_element(".notice[role=status]").context("saved story")?;
+    Ok(id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_members_proposal_becomes_the_framework_version_a_new_story_uses_in_a_real_browser() {
+    let Some(path) = chromium() else { return };
+    let app = spawn_app().await;
+    let (steward, member, convening) = community_with_convening(&app.store, "fwb").await;
+    let base = app.url("");
+    let (m, s) = (member.email.clone(), steward.email.clone());
+    let proposal = tokio::task::spawn_blocking(move || propose_accept_and_tell(path.clone(), &base, &m, &s, convening))
+        .await
+        .expect("browser thread")
+        .expect("browser journey");
+    let c = app.store.community("fwb").await.unwrap().unwrap();
+    let v2 = app.store.framework(c.framework_id).await.unwrap().unwrap();
+    assert_eq!(v2.version, 2);
+    let p = app.store.proposal(proposal).await.unwrap().unwrap();
+    assert_eq!((p.status.as_str(), p.result_version, p.note.as_str()), ("accepted", Some(2), "Oui — merci !"));
+    let stories = app.store.stories(convening).await.unwrap();
+    assert_eq!(stories.len(), 1);
+    assert_eq!(stories[0].framework_id, v2.id, "the new story is told under the new version");
+    assert_eq!(stories[0].steps[0].indicators, ["peer_review"]);
+
+    // The pages of this journey pass axe-core at 390 and 1280 px.
+    let Some(axe) = axe_source() else { return };
+    let Some(path) = chromium() else { return };
+    let pages = vec![
+        "/c/fwb/proposals".to_string(),
+        format!("/proposals/{proposal}"),
+        "/c/fwb/framework?from=1&to=2".to_string(),
+    ];
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}

@@ -11,6 +11,7 @@ mod lifecycle;
 mod mail;
 mod pages;
 mod planner;
+mod proposals;
 mod report;
 mod security;
 mod service;

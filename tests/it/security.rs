@@ -131,6 +131,13 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/convenings/1/stories.csv",
         "/api/v1/convenings/1/stories.csv",
         "/api/v1/convenings/1/xlsform",
+        "/c/hdr/framework",
+        "/c/hdr/framework?from=1&to=1",
+        "/c/hdr/proposals",
+        "/proposals/1",
+        "/api/v1/presets?lang=fr",
+        "/api/v1/communities/hdr/framework?version=1",
+        "/api/v1/communities/hdr/proposals",
         "/c/hdr/feed.atom",
         "/convenings/1/feed.atom",
         "/c/hdr/convenings.ics",
@@ -141,6 +148,7 @@ async fn every_kind_of_route_carries_the_security_headers() {
         "/api/v1/convenings/1/comments",
         "/api/v1/stories/1/comments",
         "/api/v1/communities/hdr/framework/comments",
+        "/api/v1/proposals/1/comments",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert_security_headers(&r, path);
@@ -421,6 +429,8 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/c/x/report?format=pdf",
         "/convenings/abc/field",
         "/convenings/1/field/xlsform?wave=x",
+        "/proposals/abc",
+        "/c/x/framework?from=one&to=2",
     ] {
         let r = c.get(app.url(path)).header("accept-language", "es").send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");
@@ -442,9 +452,15 @@ async fn malformed_requests_are_answered_in_the_routes_format_never_in_framework
         "/api/v1/convenings/abc/xlsform",
         "/api/v1/convenings/1/xlsform?wave=x",
         "/api/v1/convenings/1/stories.csv?bom=maybe",
+        "/api/v1/presets?lang=de",
+        "/api/v1/communities/x/framework?version=first",
+        "/api/v1/communities/x/framework?version=99",
+        "/api/v1/communities/x/proposals",
+        "/api/v1/proposals/abc/support",
         "/api/v1/convenings/abc/comments",
         "/api/v1/stories/abc/comments",
         "/api/v1/comments/abc/hide",
+        "/api/v1/proposals/abc/comments",
     ] {
         let r = c.get(app.url(path)).send().await.unwrap();
         assert!(r.status().is_client_error(), "{path}");

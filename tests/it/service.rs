@@ -7,12 +7,14 @@ use crate::helpers::sqlite_store;
 use convene::domain::Role;
 use convene::domain::convening::ConveningDraft;
 use convene::domain::evidence::{CostDraft, ObservationDraft};
+use convene::domain::proposal::{ProposalDraft, Wording};
 use convene::domain::story::{StepDraft, StoryDraft};
 use convene::domain::wave::{OutcomeDraft, WaveDraft};
+use convene::i18n::Lang;
 use convene::service::accounts::{self, NewAccount, Uses};
 use convene::service::communities::{self, CommunityDraft};
 use convene::service::convenings::{self, ParticipantDraft};
-use convene::service::{Actor, ServiceError, comments, connect, reports, stories, waves};
+use convene::service::{Actor, ServiceError, comments, connect, proposals, reports, stories, waves};
 use convene::store::{DynStore, User};
 use std::future::Future;
 use std::pin::Pin;
@@ -50,6 +52,8 @@ struct World {
     plan: i64,
     wave: i64,
     observation: i64,
+    /// An open proposal by the member to add an indicator.
+    proposal: i64,
     comment: i64,
 }
 
@@ -118,6 +122,10 @@ async fn world() -> World {
     let wave = store.waves(cv.id).await.unwrap()[0].id;
     let obs = ObservationDraft { indicator: "participation".into(), value: "12".into(), ..Default::default() };
     let observation = reports::record_observation(&store, &s, cv.id, &obs).await.unwrap().id;
+    let proposal = proposals::propose(&store, &Actor::User(member.clone()), "home", &proposal_draft("peer_review"))
+        .await
+        .unwrap()
+        .id;
     let comment =
         comments::add_comment(&store, &Actor::User(member.clone()), comments::Target::Convening(cv.id), None, "Hi")
             .await
@@ -140,6 +148,19 @@ async fn world() -> World {
         wave,
         observation,
         comment,
+        proposal,
+    }
+}
+
+fn proposal_draft(key: &str) -> ProposalDraft {
+    ProposalDraft {
+        action: "add".into(),
+        target: "indicator".into(),
+        cycle: "applied".into(),
+        key: key.into(),
+        name: Wording::one(Lang::En, "Peer review"),
+        reason: "We review each other's work since the gathering".into(),
+        ..Default::default()
     }
 }
 
@@ -496,6 +517,16 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
             [Nf, Nf, Yes, Yes, Yes],
         ),
         (
+            "comments::thread (proposal)",
+            op!(|w, a| comments::thread(&w.store, a, comments::Target::Proposal(w.proposal))),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
+        (
+            "comments::add_comment (proposal)",
+            op!(|w, a| comments::add_comment(&w.store, a, comments::Target::Proposal(w.proposal), None, "Agreed")),
+            [Nf, Nf, Yes, Yes, Yes],
+        ),
+        (
             "comments::add_comment (convening)",
             op!(|w, a| comments::add_comment(&w.store, a, comments::Target::Convening(w.convening), None, "Yes")),
             [No, No, Yes, Yes, Yes],
@@ -580,6 +611,38 @@ async fn every_operation_allows_exactly_the_actors_it_should() {
                 Ok::<_, ServiceError>(())
             }),
             [No, No, No, Yes, Yes],
+        ),
+        (
+            "propose",
+            op!(|w, a| proposals::propose(&w.store, a, "home", &proposal_draft("mentoring"))),
+            [No, No, Yes, Yes, Yes],
+        ),
+        ("proposals", op!(|w, a| proposals::proposals(&w.store, a, "home")), [No, No, Yes, Yes, Yes]),
+        ("proposal", op!(|w, a| proposals::proposal(&w.store, a, w.proposal)), [No, No, Yes, Yes, Yes]),
+        ("support_proposal", op!(|w, a| proposals::support_proposal(&w.store, a, w.proposal)), [No, No, Yes, Yes, Yes]),
+        (
+            "decide_proposal (accept)",
+            op!(|w, a| proposals::decide_proposal(&w.store, a, w.proposal, "accept", "Agreed at the call")),
+            [No, No, No, Yes, Yes],
+        ),
+        (
+            "decide_proposal (decided already)",
+            op!(|w, a| async {
+                proposals::decide_proposal(&w.store, &Actor::Operator, w.proposal, "decline", "").await?;
+                proposals::decide_proposal(&w.store, a, w.proposal, "accept", "").await
+            }),
+            [No, No, No, Cf, Cf],
+        ),
+        (
+            "framework_version",
+            op!(|w, a| proposals::framework_version(&w.store, a, "home", Some(1))),
+            [Yes, Yes, Yes, Yes, Yes],
+        ),
+        ("framework_history", op!(|w, a| proposals::framework_history(&w.store, a, "home")), [Yes, Yes, Yes, Yes, Yes]),
+        (
+            "framework_diff",
+            op!(|w, a| proposals::framework_diff(&w.store, a, "home", 1, 1, Lang::Fr)),
+            [Yes, Yes, Yes, Yes, Yes],
         ),
         (
             "set_password (operator only)",

@@ -79,6 +79,24 @@ pub(super) async fn post_story_comment(
     add(&state, &caller, Target::Story(id), &c).await
 }
 
+pub(super) async fn proposal_comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    list(&state, &caller, Target::Proposal(id)).await
+}
+
+/// `{"body", "parent_id"?}` → 201 with the comment (members of the proposal's community).
+pub(super) async fn post_proposal_comment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(c): ApiJson<NewComment>,
+) -> Result<Response, ApiError> {
+    add(&state, &caller, Target::Proposal(id), &c).await
+}
+
 async fn framework_target(state: &AppState, caller: &Caller, slug: &str) -> Result<Target, ApiError> {
     let (c, _) = service::community(&state.store, &caller.actor(), slug).await?;
     Ok(Target::Framework(c.id))

@@ -3,7 +3,6 @@
 
 use super::{AppState, hash_token};
 use crate::domain::FieldError;
-use crate::domain::framework::presets;
 use crate::service::{Actor, ServiceError};
 use crate::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;
@@ -19,6 +18,7 @@ use serde_json::{Value, json};
 mod comments;
 mod convenings;
 pub(super) mod fieldwork;
+mod proposals;
 mod reports;
 mod stories;
 mod waves;
@@ -36,7 +36,7 @@ use waves::{delete_wave, invite_wave, list_outbox, list_waves, patch_wave, post_
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
-        .route("/presets", get(list_presets))
+        .route("/presets", get(proposals::list_presets))
         .route("/places", get(search_places))
         .route("/communities", axum::routing::post(post_community))
         .route("/communities/{slug}", get(get_community))
@@ -75,6 +75,11 @@ pub fn router() -> Router<AppState> {
         .route("/convenings/{id}/submissions", axum::routing::post(fieldwork::post_submissions))
         .route("/convenings/{id}/stories.csv", get(fieldwork::stories_csv))
         .route("/convenings/{id}/stories.xlsx", get(fieldwork::stories_xlsx))
+        .route("/communities/{slug}/framework", get(proposals::get_framework))
+        .route("/communities/{slug}/proposals", get(proposals::list_proposals).post(proposals::post_proposal))
+        .route("/proposals/{id}/support", axum::routing::post(proposals::support_proposal))
+        .route("/proposals/{id}/comments", get(comments::proposal_comments).post(comments::post_proposal_comment))
+        .route("/proposals/{id}/decision", axum::routing::post(proposals::decide_proposal))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 
@@ -104,7 +109,11 @@ impl ApiError {
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        let status = if e.code == "err-slug-taken" { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+        let status = if matches!(e.code, "err-slug-taken" | "err-proposal-conflict") {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         let code = e.code.trim_start_matches("err-").replace('-', "_");
         Self { status, code, message: e.message, field: Some(e.field) }
     }
@@ -155,6 +164,7 @@ fn conflict_message(code: &str) -> &'static str {
         "already-removed" => "the participant was removed already",
         "last-steward" => "a community needs at least one steward",
         "taken" => "already exists",
+        "already-decided" => "the proposal was decided already",
         "comment-already-hidden" => "the comment is hidden already",
         "comment-not-hidden" => "the comment is not hidden",
         "already-sent" => "today's digest was sent already",
@@ -242,10 +252,6 @@ impl Caller {
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")).into_response()
-}
-
-async fn list_presets() -> Json<Value> {
-    Json(json!(presets()))
 }
 
 #[derive(Deserialize)]

@@ -79,9 +79,13 @@ pub(super) async fn convening_report(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let format = q.format()?;
-    let (r, c, fw) = service::reports::convening_report(&state.store, &caller.actor(), id).await?;
+    let (mut r, c, fw) = service::reports::convening_report(&state.store, &caller.actor(), id).await?;
+    let lang = q.lang(&headers);
+    let rl = service::proposals::report_language(&state.store, c.id, &fw, lang).await?;
+    rl.relabel_convening(&mut r);
     let json = report_doc::json_with_time(&r, &crate::store::now());
-    let doc = report_doc::convening_doc(&r, &report_doc::names(&fw), q.lang(&headers), &today());
+    let mut doc = report_doc::convening_doc(&r, &rl.names, lang, &today());
+    rl.note_versions(&mut doc);
     respond(&state, &c, &q, (format, &doc, &json)).await
 }
 
@@ -93,9 +97,13 @@ pub(super) async fn community_report(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let format = q.format()?;
-    let (r, c, fw) = service::reports::community_report(&state.store, &caller.actor(), &slug).await?;
+    let (mut r, c, fw) = service::reports::community_report(&state.store, &caller.actor(), &slug).await?;
+    let lang = q.lang(&headers);
+    let rl = service::proposals::report_language(&state.store, c.id, &fw, lang).await?;
+    rl.relabel_community(&mut r);
     let json = report_doc::json_with_time(&r, &crate::store::now());
-    let doc = report_doc::community_doc(&r, &report_doc::names(&fw), q.lang(&headers), &today());
+    let mut doc = report_doc::community_doc(&r, &rl.names, lang, &today());
+    rl.note_versions(&mut doc);
     respond(&state, &c, &q, (format, &doc, &json)).await
 }
 

@@ -8,7 +8,7 @@ use crate::analysis::report::{
 };
 use crate::analysis::stats::MIN_BASE;
 use crate::domain::convening::Mode;
-use crate::i18n::{Lang, format_number, format_percent, translate};
+use crate::i18n::{Lang, format_money, format_number, format_percent, translate};
 use std::collections::BTreeMap;
 
 /// Translation and number formatting in one language.
@@ -32,13 +32,13 @@ impl T {
     }
     fn money(&self, v: Option<f64>, currency: &str) -> Cell {
         match v {
-            Some(v) => Cell::num(format!("{} {currency}", self.amount(v, 2)), format!("{v:.2}")),
+            Some(v) => Cell::num(format_money(self.lang, v, currency), format!("{v:.2}")),
             None => Cell::text("—"),
         }
     }
     fn kg(&self, v: Option<f64>) -> Cell {
         match v {
-            Some(v) => Cell::num(format!("{} kg", self.amount(v, 1)), format!("{v:.1}")),
+            Some(v) => Cell::num(format!("{}\u{a0}kg", self.amount(v, 1)), format!("{v:.1}")),
             None => Cell::text("—"),
         }
     }

@@ -10,6 +10,7 @@ mod lifecycle;
 mod mail;
 mod pages;
 mod planner;
+mod reach;
 mod report;
 mod security;
 mod service;

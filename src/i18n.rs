@@ -67,7 +67,8 @@ impl Lang {
         let mut parts = code.trim().split(['-', '_']);
         let primary = parts.next()?.to_ascii_lowercase();
         let lang = Lang::ALL.into_iter().find(|l| l.code() == primary)?;
-        let european = parts.any(|p| ["PT", "AO", "MZ", "CV", "GW", "ST", "TL"].contains(&p.to_ascii_uppercase().as_str()));
+        let european =
+            parts.any(|p| ["PT", "AO", "MZ", "CV", "GW", "ST", "TL"].contains(&p.to_ascii_uppercase().as_str()));
         Some(if lang == Lang::Pt && european { Lang::PtPt } else { lang })
     }
 
@@ -160,8 +161,28 @@ fn format(b: &FluentBundle<FluentResource>, key: &str, args: Option<&FluentArgs>
 /// Arguments that are words even when they look like numbers (a place called "1000", a
 /// title "2026"): they are never reformatted as numbers.
 const TEXT_ARGUMENTS: [&str; 22] = [
-    "name", "title", "place", "host", "member", "convening", "community", "wave", "email", "slug", "link", "passport",
-    "message", "source", "tool", "list", "suggestions", "cycle", "mode", "framework", "currency", "version",
+    "name",
+    "title",
+    "place",
+    "host",
+    "member",
+    "convening",
+    "community",
+    "wave",
+    "email",
+    "slug",
+    "link",
+    "passport",
+    "message",
+    "source",
+    "tool",
+    "list",
+    "suggestions",
+    "cycle",
+    "mode",
+    "framework",
+    "currency",
+    "version",
 ];
 
 /// Translates `key` with named arguments; falls back along the language's chain
@@ -180,10 +201,7 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     });
     let all = bundles();
     let chain = [lang, lang.base(), Lang::En];
-    chain
-        .iter()
-        .find_map(|l| format(&all[l.index()], key, fargs.as_ref()))
-        .unwrap_or_else(|| key.to_string())
+    chain.iter().find_map(|l| format(&all[l.index()], key, fargs.as_ref())).unwrap_or_else(|| key.to_string())
 }
 
 /// A number written the reader's way, by ICU4X from CLDR's data: `9,988.5` in English,
@@ -344,10 +362,19 @@ mod tests {
         let mut current: Option<(String, String)> = None;
         let mut flush = |m: Option<(String, String)>| {
             if let Some((key, text)) = m {
-                let var = |s: &str| s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>();
+                let var =
+                    |s: &str| s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>();
                 let vars: Vec<String> = text.split('$').skip(1).map(var).collect();
-                let selectors: Vec<String> =
-                    text.split('$').skip(1).filter(|r| r.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').trim_start().starts_with("->")).map(var).collect();
+                let selectors: Vec<String> = text
+                    .split('$')
+                    .skip(1)
+                    .filter(|r| {
+                        r.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                            .trim_start()
+                            .starts_with("->")
+                    })
+                    .map(var)
+                    .collect();
                 if !selectors.is_empty() {
                     out.push((key, selectors, vars));
                 }
@@ -373,10 +400,16 @@ mod tests {
             translate(lang, "matrix-base", &[("tellers", tellers), ("participants", "5"), ("stories", stories)])
         };
         assert_eq!(base(Lang::En, "1", "1"), "1 of 5 participants told a story (one story in all).");
-        assert_eq!(base(Lang::Fr, "0", "0"), "Aucun des 5 participants n'a raconté d'histoire (aucune histoire en tout).");
+        assert_eq!(
+            base(Lang::Fr, "0", "0"),
+            "Aucun des 5 participants n'a raconté d'histoire (aucune histoire en tout)."
+        );
         assert_eq!(base(Lang::Fr, "1", "1"), "1 participant sur 5 a raconté une histoire (une histoire en tout).");
         assert_eq!(base(Lang::Es, "1", "2"), "1 de 5 participantes contó una historia (2 historias en total).");
-        assert_eq!(base(Lang::Pt, "0", "0"), "Nenhum dos 5 participantes contou uma história (nenhuma história no total).");
+        assert_eq!(
+            base(Lang::Pt, "0", "0"),
+            "Nenhum dos 5 participantes contou uma história (nenhuma história no total)."
+        );
         assert_eq!(base(Lang::PtPt, "2", "3"), "2 de 5 participantes contaram uma história (3 histórias no total).");
     }
 

@@ -344,9 +344,10 @@ impl StoryFilter {
     }
     fn keeps(&self, story: &crate::domain::story::Story) -> bool {
         !self.is_on()
-            || story.steps.iter().any(|s| {
-                (self.cycle.is_empty() || s.cycle == self.cycle) && self.kind.is_none_or(|k| s.kind == k)
-            })
+            || story
+                .steps
+                .iter()
+                .any(|s| (self.cycle.is_empty() || s.cycle == self.cycle) && self.kind.is_none_or(|k| s.kind == k))
     }
     fn kind_str(&self) -> &'static str {
         self.kind.map_or("", crate::domain::story::StepKind::as_str)

@@ -90,7 +90,7 @@ impl PlanPage {
     /// Where the visa facts come from, and their date.
     pub(super) fn visa_source(&self) -> String {
         let date = if self.result.visa_data.is_empty() { planner::VISA_DATA_DATE } else { &self.result.visa_data };
-        self.ctx.ta("plan-visa-source", &[("date", date), ("source", planner::VISA_DATA_SOURCE)])
+        self.ctx.ta("plan-visa-source", &[("date", &self.ctx.date(date)), ("source", planner::VISA_DATA_SOURCE)])
     }
 
     /// The best virtual start times.

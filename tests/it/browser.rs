@@ -653,8 +653,9 @@ fn keyboard_journey(path: PathBuf, base: &str, email: &str, convening: i64) -> R
     tab.press_key("Enter")?;
     tab_to(&tab, "textarea[name=text_applied]")?;
     tab.send_character("We plan a clinic next year.")?;
-    tab_to(&tab, "input[name=kind_applied][value=aspirational]")?;
-    tab.press_key("ArrowRight")?; // radios move with the arrows
+    // A radio group is one Tab stop (the ticked one); the arrows move the choice.
+    tab_to(&tab, "input[name=kind_applied][value=realized]")?;
+    tab.press_key("ArrowRight")?;
     tab_to(&tab, "main button[type=submit]")?;
     tab.press_key("Enter")?;
     tab.wait_for_element(".notice[role=status]").context("saved with the keyboard")?;
@@ -683,10 +684,7 @@ async fn a_member_signs_in_and_tells_a_story_with_the_keyboard_alone_and_sees_th
     let steps: Vec<_> = story.steps.iter().map(|s| (s.cycle.as_str(), s.kind, s.text.as_str())).collect();
     assert_eq!(
         steps,
-        [
-            ("immediate", StepKind::Realized, ARABIC),
-            ("applied", StepKind::Aspirational, "We plan a clinic next year."),
-        ]
+        [("immediate", StepKind::Realized, ARABIC), ("applied", StepKind::Aspirational, "We plan a clinic next year."),]
     );
 }
 
@@ -750,7 +748,8 @@ async fn the_signed_out_pages_pass_axe_at_390_and_1280_px_in_three_languages() {
         for lang in ["en", "fr", "pt-PT"] {
             tab.set_extra_http_headers(HashMap::from([("Accept-Language", lang)]))?;
             for page in ["/", "/signin", "/glossary", "/reset"] {
-                problems.extend(axe_one(&tab, &format!("{base}{page}"), &axe)?.into_iter().map(|p| format!("{lang} {p}")));
+                problems
+                    .extend(axe_one(&tab, &format!("{base}{page}"), &axe)?.into_iter().map(|p| format!("{lang} {p}")));
             }
         }
         Ok(problems)

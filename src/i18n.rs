@@ -42,6 +42,7 @@ impl Lang {
 
     /// The complete catalog a variant belongs to (`pt` for `pt-PT`): what a story's
     /// language, an export or a place-name lookup records.
+    #[must_use]
     pub fn base(self) -> Lang {
         match self {
             Lang::PtPt => Lang::Pt,
@@ -211,12 +212,18 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
 pub fn format_number(lang: Lang, value: f64, decimals: usize) -> String {
     static FORMATTERS: OnceLock<Vec<Option<DecimalFormatter>>> = OnceLock::new();
     let formatters = FORMATTERS.get_or_init(|| {
-        Lang::SWITCH.iter().map(|l| DecimalFormatter::try_new(l.locale().into(), Default::default()).ok()).collect()
+        Lang::SWITCH
+            .iter()
+            .map(|l| {
+                DecimalFormatter::try_new(l.locale().into(), icu_decimal::options::DecimalFormatterOptions::default())
+                    .ok()
+            })
+            .collect()
     });
     if !value.is_finite() {
         return "—".to_string();
     }
-    let mut text = format!("{:.*}", decimals, value);
+    let mut text = format!("{value:.decimals$}");
     if text.starts_with('-') && !text.chars().any(|c| c.is_ascii_digit() && c != '0') {
         text.remove(0); // no "-0,00"
     }

@@ -5,7 +5,7 @@ nav-home = Home
 nav-signin = Sign in
 nav-signout = Sign out
 home-title = What value do our conversations create?
-home-intro = convene helps a community of practice decide whether and where to meet, and collects the stories members tell about the value that meeting created — cycle by cycle.
+home-intro = convene helps a community of practice decide whether, where and how to meet, and shows what value its conversations create, in the words of the members themselves. A first gathering goes like this: plan who comes and where, gather, let each participant tell a short story of what it gave them, ask again a few months later what came of it, and read the report.
 home-communities = Communities
 home-none = No community yet.
 home-signin-hint = Sign in to create a community or tell a story.
@@ -77,7 +77,11 @@ public = public
 anonymous = Anonymous participant
 guest = guest
 matrix-title = Value-creation matrix
-matrix-base = { $tellers } of { $participants } participants told a story ({ $stories ->
+matrix-base = { $tellers } of { $participants } { $participants ->
+    [one] participant
+   *[other] participants
+} told a story ({ $stories ->
+    [0] no story
     [one] one story
    *[other] { $stories } stories
 } in all).
@@ -214,7 +218,7 @@ plan-err-format = Line { $line }: write “Name; Place” or “Name; Place; num
 plan-err-missing = Line { $line }: a name and a place are both needed.
 plan-err-weight = Line { $line }: “{ $value }” is not a number of people.
 plan-err-coordinates = Line { $line }: latitude must be within ±90 and longitude within ±180.
-plan-err-unknown = Line { $line }: we do not know the place “{ $place }”. Closest: { $suggestions }
+plan-err-unknown = Line { $line }: we do not know the place “{ $place }”. Did you mean: { $suggestions }?
 plan-err-ambiguous = Line { $line }: several places are called “{ $place }”; add the country: { $suggestions }
 plan-err-too-many = At most { $max } lines.
 plan-err-empty = The list of people is empty.
@@ -656,7 +660,7 @@ fieldwork-diff-columns = Columns that belong to no question of this form: { $lis
 # Planner, second stage: hosts people can reach, visas, virtual slots, hybrid frontier, budget
 plan-err-passport = { $name }: “{ $passport }” is not a passport code the visa data knows.
 plan-err-passport-line = Line { $line }: “{ $passport }” is not a passport code we know (two letters, such as KE; several separated by |).
-plan-err-pin = We do not know the host “{ $place }”. Closest: { $suggestions }
+plan-err-pin = We do not know the host “{ $place }”. Did you mean: { $suggestions }?
 plan-err-visa-advance = Every one of the { $count } possible hosts would need more than { $max } visas obtained in advance: allow more, or keep only the hosts where no one is refused.
 plan-err-visa-refusal = Someone would be refused entry at every one of the { $count } possible hosts: check the passports, allow more hosts, or keep every host.
 plan-err-budget = This budget brings no one: the cheapest answer costs { $cheapest }.
@@ -894,3 +898,39 @@ rp-versions = Framework versions
 rp-versions-intro = The framework changed while stories were being told. Indicators keep their key when renamed, so they are counted as one; cycles that came or went are listed here.
 rp-cycle-added = The cycle “{ $cycle }” was added in version { $version }: stories told under versions up to { $before } could not speak of it.
 rp-cycle-removed = The cycle “{ $cycle }” was removed in version { $version }: what earlier stories said about it is not counted in this report.
+
+# Reach (issue 13): language switch, story form by cycle, story filters, glossary
+nav-language = Language
+story-cycles-hint = Open one cycle at a time; what you type stays when you open another.
+story-cycle-told = told
+glossary-what-cycle = What is a cycle?
+glossary-what = What does this mean?
+filter-kind = Happened or hoped for
+filter-any-cycle = Every cycle
+filter-any-kind = Both
+filter-clear = Show all stories
+glossary-title = Words we use
+glossary-intro = What the words on these pages mean, in plain language.
+glossary-sources = The cycles come from the value-creation framework of Etienne and Beverly Wenger-Trayner (2011, 2020); the definitions here are ours.
+glossary-cycle-term = Cycle (of value)
+glossary-cycle = One step in the way value grows out of a conversation: first what happened when people met, then what it gave them (ideas, contacts, tools), then what they did with it, then the difference it made. A community lists its cycles in its framework.
+glossary-indicator-term = Indicator
+glossary-indicator = Something you can count or rate that shows value in a cycle: how many people took part, how many new contacts they made, how much time was saved.
+glossary-story-term = Value-creation story
+glossary-story = A short account, in your own words, that follows one thread of value from cycle to cycle: what happened, what it gave you, how you used it, what changed.
+glossary-aspirational-term = Hoped for (aspirational)
+glossary-aspirational = Value you expect but have not seen yet, such as a project you plan to start. A few months later a follow-up question asks what became of it.
+glossary-realized-term = Happened
+glossary-realized = Value you have already seen. (Not to be confused with the cycle called “realized value”, which is about the difference made to people’s or organisations’ results.)
+glossary-matrix-term = Value-creation matrix
+glossary-matrix = The table that counts, cycle by cycle, how many stories reach each cycle, with value that happened or is only hoped for, and which indicators tellers ticked.
+glossary-wave-term = Follow-up wave
+glossary-wave = A round of questions sent some months after a gathering, asking each participant what became of what they hoped for.
+glossary-framework-term = Framework
+glossary-framework = The list of cycles, questions and indicators a community uses to describe value. Stewards can change it; each change becomes a new version, and older stories keep theirs.
+glossary-steward-term = Steward
+glossary-steward = A member who looks after the community here: plans gatherings, invites people, asks the follow-up questions and publishes reports.
+glossary-gap-term = Certified gap
+glossary-gap = How far, at most, the planner’s answer can be from the best possible one. 0 % means the planner proved that no other choice of hosts does better.
+glossary-objective-term = Objective
+glossary-objective = What the planner tries to make as small as possible: the total cost, the longest or dearest trip (the fairest answer), the CO2, or the distance travelled.

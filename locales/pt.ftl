@@ -5,7 +5,7 @@ nav-home = Início
 nav-signin = Entrar
 nav-signout = Sair
 home-title = Que valor nossas conversas criam?
-home-intro = convene ajuda uma comunidade de prática a decidir se e onde se reunir, e reúne as histórias que seus membros contam sobre o valor que o encontro criou — ciclo por ciclo.
+home-intro = O convene ajuda uma comunidade de prática a decidir se, onde e como se reunir, e mostra o valor que suas conversas criam, nas palavras dos próprios membros. Um primeiro encontro é assim: planejar quem vem e onde, reunir-se, pedir a cada participante uma história curta sobre o que ganhou, perguntar de novo alguns meses depois o que resultou disso e ler o relatório.
 home-communities = Comunidades
 home-none = Ainda não há nenhuma comunidade.
 home-signin-hint = Entre para criar uma comunidade ou contar uma história.
@@ -67,7 +67,7 @@ idea = ideia
 planned = planejado
 held = ocorrido
 closed = encerrado
-realized = realizado
+realized = concretizado
 aspirational = esperado
 kind-realized-long = Isto aconteceu
 kind-aspirational-long = Espero que isto aconteça
@@ -77,19 +77,25 @@ public = público
 anonymous = Participante anônimo
 guest = convidado
 matrix-title = Matriz de criação de valor
-matrix-base = { $tellers } de { $participants } participantes contaram uma história ({ $stories ->
+matrix-base = { $tellers ->
+    [0] Nenhum dos { $participants } participantes contou uma história
+    [one] { $tellers } de { $participants } participantes contou uma história
+   *[other] { $tellers } de { $participants } participantes contaram uma história
+} ({ $stories ->
+    [0] nenhuma história
     [one] uma história
    *[other] { $stories } histórias
 } no total).
-matrix-realized = Realizado
+matrix-realized = Concretizado
 matrix-aspirational = Apenas esperado
-matrix-explain = Cada linha conta as histórias que chegam a um ciclo: com valor realizado, ou apenas com valor que o narrador espera.
-matrix-note = Os números incluem todas as histórias contadas sobre este encontro, seja quem for que possa lê-las; só as histórias abaixo são mostradas a você.
+matrix-explain = Cada linha conta as histórias que chegam a um ciclo: com valor que já se concretizou, ou apenas com valor que o narrador espera.
+matrix-note = Os números incluem todas as histórias contadas sobre este encontro, seja quem for que possa lê-las; aqui aparecem só as histórias que você pode ver.
 aspirations = O que esperamos criar
 aspirations-none = Ainda não há nenhuma aspiração registrada.
 aspiration-text = Que valor você espera que este encontro crie neste ciclo?
 stories = Histórias
 stories-hidden = { $count ->
+    [0] Nenhuma outra história está visível só
     [one] Mais uma história só é visível
    *[other] Mais { $count } histórias só são visíveis
 } para os membros ou os facilitadores.
@@ -137,7 +143,7 @@ err-csrf = A página de onde você enviou o formulário está desatualizada ou v
 err-not-found-title = Não encontrado
 err-not-found = Esta página não existe, ou você não tem permissão para vê-la.
 err-forbidden-title = Não permitido
-err-forbidden = Você não pode fazer isso aqui. Peça a um facilitador da comunidade.
+err-forbidden = Você não tem permissão para fazer isso aqui. Peça a um facilitador da comunidade.
 err-internal-title = Algo deu errado
 err-internal = Algo deu errado do nosso lado. Nada do que você enviou ficou salvo pela metade; tente novamente.
 err-too-large-title = Grande demais
@@ -214,7 +220,7 @@ plan-err-format = Linha { $line }: escreva “Nome; Local” ou “Nome; Local; 
 plan-err-missing = Linha { $line }: são necessários um nome e um local.
 plan-err-weight = Linha { $line }: “{ $value }” não é um número de pessoas.
 plan-err-coordinates = Linha { $line }: a latitude deve estar entre ±90 e a longitude entre ±180.
-plan-err-unknown = Linha { $line }: não conhecemos o local “{ $place }”. Mais próximos: { $suggestions }
+plan-err-unknown = Linha { $line }: não conhecemos o local “{ $place }”. Você quis dizer: { $suggestions }?
 plan-err-ambiguous = Linha { $line }: vários lugares se chamam “{ $place }”; adicione o país: { $suggestions }
 plan-err-too-many = No máximo { $max } linhas.
 plan-err-empty = A lista de pessoas está vazia.
@@ -350,6 +356,7 @@ wave-mail = Convidar por e-mail
 wave-invite = Enviar os convites
 wave-invite-explain = Um e-mail para cada participante com endereço que ainda não foi convidado para esta onda, com o próprio link; antes do encerramento vem um lembrete para quem não respondeu.
 wave-invited = { $n ->
+    [0] Nenhum convite aguardando envio.
     [one] Um convite aguardando envio.
    *[other] { $n } convites aguardando envio.
 }
@@ -479,10 +486,12 @@ rp-name-withheld = nome não mostrado
 rp-limits = O que estes números não dizem
 rp-limit-silent = { $n } de { $base } participantes não contaram nenhuma história: o valor deles é desconhecido, não inexistente.
 rp-limit-hoped = { $n ->
+    [0] Nenhuma história ainda só espera
     [one] { $n } história ainda só espera
    *[other] { $n } histórias ainda só esperam
 } valor; as ondas de acompanhamento dirão o que aconteceu.
 rp-limit-outsiders = { $n ->
+    [0] Nenhuma história foi contada
     [one] { $n } história foi contada
    *[other] { $n } histórias foram contadas
 } por pessoas que não são participantes: contam entre as histórias, não nas proporções de participantes.
@@ -656,7 +665,7 @@ fieldwork-diff-columns = Colunas que não correspondem a nenhuma pergunta deste 
 # Planejador, segunda etapa: sedes acessíveis, vistos, horários virtuais, fronteira híbrida, orçamento
 plan-err-passport = { $name }: “{ $passport }” não é um código de passaporte que os dados de vistos conheçam.
 plan-err-passport-line = Linha { $line }: “{ $passport }” não é um código de passaporte conhecido (duas letras, como KE; vários separados por |).
-plan-err-pin = Não conhecemos a sede “{ $place }”. As mais próximas: { $suggestions }
+plan-err-pin = Não conhecemos a sede “{ $place }”. Você quis dizer: { $suggestions }?
 plan-err-visa-advance = Cada uma das { $count } sedes possíveis exigiria mais de { $max } vistos obtidos com antecedência: aceite mais, ou descarte apenas as sedes onde alguém teria a entrada recusada.
 plan-err-visa-refusal = Alguém teria a entrada recusada em cada uma das { $count } sedes possíveis: confira os passaportes, amplie as sedes ou mantenha todas.
 plan-err-budget = Com este orçamento ninguém pode vir: a resposta mais barata custa { $cheapest }.
@@ -894,3 +903,39 @@ rp-versions = Versões do referencial
 rp-versions-intro = O referencial mudou enquanto histórias eram contadas. Um indicador renomeado mantém a sua chave e conta como um só; os ciclos acrescentados ou retirados aparecem aqui.
 rp-cycle-added = O ciclo “{ $cycle }” foi acrescentado na versão { $version }: as histórias contadas nas versões até a { $before } não podiam falar dele.
 rp-cycle-removed = O ciclo “{ $cycle }” foi retirado na versão { $version }: o que histórias anteriores diziam sobre ele não é contado neste relatório.
+
+# Reach (issue 13): language switch, story form by cycle, story filters, glossary
+nav-language = Idioma
+story-cycles-hint = Abra um ciclo de cada vez; o que você escreveu continua lá quando abre outro.
+story-cycle-told = contado
+glossary-what-cycle = O que é um ciclo?
+glossary-what = O que isso quer dizer?
+filter-kind = Concretizado ou esperado
+filter-any-cycle = Todos os ciclos
+filter-any-kind = Ambos
+filter-clear = Mostrar todas as histórias
+glossary-title = As palavras que usamos
+glossary-intro = O que as palavras destas páginas querem dizer, em linguagem simples.
+glossary-sources = Os ciclos vêm do referencial de criação de valor de Etienne e Beverly Wenger-Trayner (2011, 2020); as definições são nossas.
+glossary-cycle-term = Ciclo (de valor)
+glossary-cycle = Uma etapa no modo como o valor nasce de uma conversa: primeiro o que aconteceu quando as pessoas se encontraram, depois o que isso lhes deu (ideias, contatos, ferramentas), depois o que fizeram com isso e, por fim, a diferença que fez. Uma comunidade lista os seus ciclos no seu referencial.
+glossary-indicator-term = Indicador
+glossary-indicator = Algo que se pode contar ou avaliar e que mostra valor num ciclo: quantas pessoas participaram, quantos contatos novos fizeram, quanto tempo se poupou.
+glossary-story-term = História de criação de valor
+glossary-story = Um relato curto, com as suas próprias palavras, que segue um fio de valor de um ciclo a outro: o que aconteceu, o que isso lhe deu, como o usou, o que mudou.
+glossary-aspirational-term = Esperado
+glossary-aspirational = Um valor que você espera mas ainda não viu, como um projeto que pretende começar. Alguns meses depois, uma pergunta de acompanhamento pergunta o que resultou disso.
+glossary-realized-term = Concretizado
+glossary-realized = Um valor que você já viu acontecer. (Não confundir com o ciclo chamado “valor realizado”, que trata da diferença nos resultados das pessoas ou das organizações.)
+glossary-matrix-term = Matriz de criação de valor
+glossary-matrix = A tabela que conta, ciclo a ciclo, quantas histórias chegam a cada ciclo, com valor concretizado ou apenas esperado, e que indicadores os narradores marcaram.
+glossary-wave-term = Onda de acompanhamento
+glossary-wave = Uma rodada de perguntas enviada alguns meses depois de um encontro, que pergunta a cada participante o que resultou do que esperava.
+glossary-framework-term = Referencial
+glossary-framework = A lista de ciclos, perguntas e indicadores que uma comunidade usa para descrever o valor. Os facilitadores podem mudá-la; cada mudança vira uma nova versão, e as histórias anteriores mantêm a sua.
+glossary-steward-term = Facilitador
+glossary-steward = Um membro que cuida da comunidade aqui: planeja os encontros, convida as pessoas, faz as perguntas de acompanhamento e publica os relatórios.
+glossary-gap-term = Diferença garantida
+glossary-gap = Quanto, no máximo, a resposta do planejador pode ficar longe da melhor possível. 0 % quer dizer que o planejador provou que nenhuma outra escolha de sedes é melhor.
+glossary-objective-term = Objetivo
+glossary-objective = O que o planejador tenta tornar o menor possível: o custo total, a viagem mais longa ou mais cara (a resposta mais justa), o CO2 ou a distância percorrida.

@@ -39,7 +39,7 @@ if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" ]] && command -v psql >/dev/null 2>&1;
 fi
 
 mkdir -p target
-rm -f target/skipped-tests.txt
+rm -f target/skipped-tests.txt target/page-weight.txt
 
 # The shipped presets and demo data: every key, reference and date consistent.
 if command -v python3 >/dev/null 2>&1; then
@@ -50,7 +50,13 @@ cargo test "$@" || status=$?
 # The page and API tests once more on PostgreSQL (the store contract runs on both anyway).
 if [[ -n "${CONVENE_TEST_POSTGRES_URL:-}" && $# -eq 0 ]]; then
   echo "page and API tests on PostgreSQL…"
-  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: lifecycle:: mail:: waves:: report:: field:: connect:: || status=$?
+  CONVENE_TEST_BACKEND=postgres cargo test --test it -- api:: pages:: lifecycle:: mail:: waves:: report:: field:: connect:: proposals:: reach:: || status=$?
+fi
+# The weight budget (30 KB compressed, 3 requests a page), measured by the page-weight test.
+if [[ -s target/page-weight.txt ]]; then
+  echo
+  echo "Page weight (the test fails over 30 KB compressed):"
+  cat target/page-weight.txt
 fi
 if [[ -s target/skipped-tests.txt ]]; then
   echo

@@ -54,7 +54,7 @@ macro_rules! translated {
                     Lang::En => None,
                     Lang::Fr => self.fr.as_ref(),
                     Lang::Es => self.es.as_ref(),
-                    Lang::Pt => self.pt.as_ref(),
+                    Lang::Pt | Lang::PtPt => self.pt.as_ref(),
                 }
             }
 
@@ -64,7 +64,7 @@ macro_rules! translated {
                     Lang::En => return None,
                     Lang::Fr => &mut self.fr,
                     Lang::Es => &mut self.es,
-                    Lang::Pt => &mut self.pt,
+                    Lang::Pt | Lang::PtPt => &mut self.pt,
                 };
                 Some(slot.get_or_insert_with(Default::default))
             }

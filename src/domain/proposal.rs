@@ -39,7 +39,7 @@ impl Wording {
             Lang::En => &mut self.en,
             Lang::Fr => &mut self.fr,
             Lang::Es => &mut self.es,
-            Lang::Pt => &mut self.pt,
+            Lang::Pt | Lang::PtPt => &mut self.pt,
         }
     }
 
@@ -48,7 +48,7 @@ impl Wording {
             Lang::En => &self.en,
             Lang::Fr => &self.fr,
             Lang::Es => &self.es,
-            Lang::Pt => &self.pt,
+            Lang::Pt | Lang::PtPt => &self.pt,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::analysis::report::{
 };
 use crate::analysis::stats::MIN_BASE;
 use crate::domain::convening::Mode;
-use crate::i18n::{Lang, format_number, format_percent, translate};
+use crate::i18n::{Lang, format_date, format_money, format_number, format_percent, translate};
 use std::collections::BTreeMap;
 
 /// Translation and number formatting in one language.
@@ -32,13 +32,13 @@ impl T {
     }
     fn money(&self, v: Option<f64>, currency: &str) -> Cell {
         match v {
-            Some(v) => Cell::num(format!("{} {currency}", self.amount(v, 2)), format!("{v:.2}")),
+            Some(v) => Cell::num(format_money(self.lang, v, currency), format!("{v:.2}")),
             None => Cell::text("—"),
         }
     }
     fn kg(&self, v: Option<f64>) -> Cell {
         match v {
-            Some(v) => Cell::num(format!("{} kg", self.amount(v, 1)), format!("{v:.1}")),
+            Some(v) => Cell::num(format!("{}\u{a0}kg", self.amount(v, 1)), format!("{v:.1}")),
             None => Cell::text("—"),
         }
     }
@@ -296,7 +296,7 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
             ("participants", &r.n_participants.to_string()),
         ],
     ));
-    summary.paragraphs.push(t.ta("rp-mode-line", &[("mode", &t.mode(r.convening.mode)), ("dates", &dates(r))]));
+    summary.paragraphs.push(t.ta("rp-mode-line", &[("mode", &t.mode(r.convening.mode)), ("dates", &dates(r, lang))]));
 
     let cycles = cycles_section(
         &t,
@@ -345,7 +345,7 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
         title: t.ta("rp-convening-title", &[("title", &r.convening.title)]),
         lang: lang.code().into(),
         intro: vec![
-            t.ta("rp-generated", &[("framework", &r.framework), ("date", generated)]),
+            t.ta("rp-generated", &[("framework", &r.framework), ("date", &format_date(lang, generated))]),
             t.t("rp-aggregate-note"),
         ],
         sections: vec![
@@ -361,12 +361,9 @@ pub fn convening_doc(r: &ConveningReport, names: &BTreeMap<String, String>, lang
     }
 }
 
-fn dates(r: &ConveningReport) -> String {
-    if r.convening.starts_on == r.convening.ends_on {
-        r.convening.starts_on.clone()
-    } else {
-        format!("{} – {}", r.convening.starts_on, r.convening.ends_on)
-    }
+fn dates(r: &ConveningReport, lang: Lang) -> String {
+    let (from, to) = (format_date(lang, &r.convening.starts_on), format_date(lang, &r.convening.ends_on));
+    if r.convening.starts_on == r.convening.ends_on { from } else { format!("{from} – {to}") }
 }
 
 /// The sentence saying what a comparison means, for someone who is not a statistician.
@@ -579,7 +576,7 @@ fn convenings_section(t: &T, r: &CommunityReport) -> Section {
                 vec![
                     Cell::link(c.title.clone(), format!("/convenings/{}/report", c.id)),
                     Cell::text(t.mode_cap(c.mode)),
-                    Cell::text(c.starts_on.clone()),
+                    Cell::num(format_date(t.lang, &c.starts_on), c.starts_on.clone()),
                     t.count(c.n_participants),
                     t.share(c.n_tellers, c.n_participants),
                     t.count(c.n_stories),
@@ -626,7 +623,7 @@ pub fn community_doc(r: &CommunityReport, names: &BTreeMap<String, String>, lang
         title: t.ta("rp-community-title", &[("name", &r.community.name)]),
         lang: lang.code().into(),
         intro: vec![
-            t.ta("rp-generated", &[("framework", &r.framework), ("date", generated)]),
+            t.ta("rp-generated", &[("framework", &r.framework), ("date", &format_date(lang, generated))]),
             t.t("rp-aggregate-note"),
         ],
         sections: vec![

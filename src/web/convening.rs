@@ -181,8 +181,11 @@ struct ConveningPage {
     matrix: Matrix,
     /// One page of the stories the reader may see, newest first.
     stories: Vec<StoryView>,
-    /// How many stories the reader may see in all, and which page of them this is.
+    /// How many stories the reader may see (those the filter keeps, and all), and which
+    /// page of them this is.
     readable: usize,
+    all_readable: usize,
+    filter: StoryFilter,
     page: usize,
     pages: usize,
     hidden_stories: usize,
@@ -238,7 +241,7 @@ impl ConveningPage {
             Some(why) => self.ctx.t(&format!("invite-state-{why}")),
             None => l.expires_at.as_deref().map_or_else(
                 || self.ctx.t("link-no-expiry"),
-                |e| self.ctx.t1("link-expires", "date", e.get(..10).unwrap_or_default()),
+                |e| self.ctx.t1("link-expires", "date", &self.ctx.date(e)),
             ),
         }
     }
@@ -267,6 +270,9 @@ async fn render(
     let mut readable: Vec<&crate::domain::story::Story> =
         facts.stories.iter().filter(|s| service::stories::may_read(&actor, viewer, s)).collect();
     readable.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    let filter = StoryFilter::of(&ctx.path);
+    let all_readable = readable.len();
+    readable.retain(|s| filter.keeps(s));
     let pages = readable.len().div_ceil(STORIES_PER_PAGE).max(1);
     let page = query_param(&ctx.path, "page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, pages);
     let ids: Vec<i64> =
@@ -315,6 +321,8 @@ async fn render(
         matrix,
         stories,
         readable,
+        all_readable,
+        filter,
         page,
         pages,
         hidden_stories,
@@ -326,6 +334,48 @@ async fn render(
         comment_box,
     };
     Ok((status, Page(page)).into_response())
+}
+
+/// `?cycle=…&kind=…` on a convening page: only the stories with a step in that cycle
+/// and/or of that kind (happened or hoped for). Unknown values filter nothing.
+#[derive(Default)]
+struct StoryFilter {
+    cycle: String,
+    kind: Option<crate::domain::story::StepKind>,
+}
+
+impl StoryFilter {
+    fn of(path: &str) -> Self {
+        let cycle = query_param(path, "cycle").unwrap_or_default();
+        let kind = query_param(path, "kind").and_then(|k| crate::domain::story::StepKind::parse(&k, "kind").ok());
+        StoryFilter { cycle, kind }
+    }
+    fn is_on(&self) -> bool {
+        !self.cycle.is_empty() || self.kind.is_some()
+    }
+    fn keeps(&self, story: &crate::domain::story::Story) -> bool {
+        !self.is_on()
+            || story
+                .steps
+                .iter()
+                .any(|s| (self.cycle.is_empty() || s.cycle == self.cycle) && self.kind.is_none_or(|k| s.kind == k))
+    }
+    fn kind_str(&self) -> &'static str {
+        self.kind.map_or("", crate::domain::story::StepKind::as_str)
+    }
+    /// The filter as query parameters to carry into the pager's links (`&cycle=…`).
+    fn query(&self) -> String {
+        let mut q = String::new();
+        if !self.cycle.is_empty() {
+            q.push_str("&cycle=");
+            q.extend(form_urlencoded::byte_serialize(self.cycle.as_bytes()));
+        }
+        if let Some(k) = self.kind {
+            q.push_str("&kind=");
+            q.push_str(k.as_str());
+        }
+        q
+    }
 }
 
 /// Stories per page of a convening page (newest first).

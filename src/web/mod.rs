@@ -8,6 +8,7 @@ mod community;
 mod convening;
 mod evidence;
 mod fieldwork;
+mod glossary;
 mod metrics;
 mod plan;
 mod plan_hybrid;
@@ -30,6 +31,7 @@ mod travel_model;
 mod wave;
 
 pub use crate::secret::{MIN_PASSWORD, hash_password, hash_token, new_token, verify_password};
+pub use glossary::TERMS as GLOSSARY_TERMS;
 pub use story::FormState;
 
 use crate::config::Config;
@@ -91,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .merge(settings::router())
         .merge(evidence::router())
         .merge(fieldwork::router())
+        .merge(glossary::router())
         .merge(plan::router())
         .merge(profile::router())
         .merge(proposals::router())
@@ -379,8 +382,16 @@ impl Ctx {
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         translate(self.lang, key, &[(name, value)])
     }
+    /// A whole number the reader's way (`9 988` in French).
+    pub fn num(&self, x: &f64) -> String {
+        crate::i18n::format_number(self.lang, *x, 0)
+    }
+    /// A date (or the date of a timestamp) the reader's way (`25 nov. 2026`).
+    pub fn date(&self, iso: &str) -> String {
+        crate::i18n::format_date(self.lang, iso)
+    }
     pub fn langs(&self) -> &'static [Lang] {
-        &Lang::ALL
+        &Lang::SWITCH
     }
     pub fn user_id(&self) -> Option<i64> {
         self.user.as_ref().map(|u| u.id)

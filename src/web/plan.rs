@@ -347,24 +347,10 @@ pub(super) struct PlanPage {
     pub(super) result: PlanAnswer,
 }
 
-/// Money and quantities without invented precision: whole units, thousands grouped.
-pub fn whole(x: &f64) -> String {
-    let n = x.round();
-    let s = format!("{:.0}", n.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0.0 { format!("-{out}") } else { out }
-}
-
 impl PlanPage {
     /// Hosts as "City, Country", the country named in the reader's language.
     fn hosts_of(&self, hosts: &[planner::Host]) -> String {
-        let lang = self.ctx.lang.code();
+        let lang = self.ctx.lang.base().code();
         let country = |h: &planner::Host| {
             planner::country_name_in(&h.country, lang).map_or_else(|| h.country.clone(), str::to_owned)
         };
@@ -483,15 +469,4 @@ async fn delete_plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     ctx.require_user()?;
     let convening = crate::service::convenings::delete_plan(&state.store, &ctx.actor(), id).await?;
     Ok(see_other(&format!("/convenings/{convening}/plan")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures_are_rounded_and_grouped() {
-        assert_eq!(whole(&1_234_567.4), "1,234,567");
-        assert_eq!(whole(&475.0), "475");
-    }
 }

@@ -25,7 +25,7 @@ pub(super) fn point_label(ctx: &Ctx, params: &PlanRequest, frontier: &[FrontierP
     let (v, all) = if by_co2 { (p.co2_kg, full.co2_kg) } else { (p.cost, full.cost) };
     let share = if all > 0.0 { v / all } else { 1.0 };
     let key = if by_co2 { "plan-frontier-point-co2" } else { "plan-frontier-point-cost" };
-    let pct = |x: f64| format!("{}\u{a0}%", super::plan_view::number_in(ctx.lang.code(), x * 100.0, 1));
+    let pct = |x: f64| format!("{}\u{a0}%", crate::i18n::format_number(ctx.lang, x * 100.0, 1));
     ctx.ta(key, &[("share", &pct(p.in_person_share)), ("of", &pct(share))])
 }
 

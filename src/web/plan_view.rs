@@ -7,34 +7,9 @@
 use std::fmt::Write as _;
 
 use super::plan::PlanPage;
+use crate::i18n::{format_number, format_percent_with};
 use crate::planner::map::escape_xml;
 use crate::planner::{self, FrontierPoint, HostCost, Objective, Requirement};
-
-/// A number in a language's conventions: thousands grouped (`,` in English, a
-/// narrow no-break space in French, `.` in Spanish and Portuguese) and the
-/// decimal mark (`.` in English, `,` otherwise).
-pub fn number_in(lang: &str, x: f64, decimals: usize) -> String {
-    let (group, mark) = match lang {
-        "fr" => ('\u{202f}', ','),
-        "es" | "pt" => ('.', ','),
-        _ => (',', '.'),
-    };
-    let text = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push(mark);
-        out.push_str(f);
-    }
-    let zero = out.chars().all(|c| c == '0' || c == mark || c == group);
-    if x < 0.0 && !zero { format!("-{out}") } else { out }
-}
 
 /// One member's visa for their host, ready to show.
 pub(super) struct VisaRow {
@@ -57,23 +32,19 @@ pub(super) struct SlotRow {
 }
 
 impl PlanPage {
-    fn lang(&self) -> &'static str {
-        self.ctx.lang.code()
-    }
-
     /// A whole number in the reader's conventions.
     pub(super) fn n(&self, x: &f64) -> String {
-        number_in(self.lang(), *x, 0)
+        format_number(self.ctx.lang, *x, 0)
     }
 
     /// One decimal in the reader's conventions.
     pub(super) fn n1(&self, x: &f64) -> String {
-        number_in(self.lang(), *x, 1)
+        format_number(self.ctx.lang, *x, 1)
     }
 
     /// A fraction as a percentage with one decimal.
     pub(super) fn pct(&self, x: &f64) -> String {
-        format!("{}\u{a0}%", number_in(self.lang(), x * 100.0, 1))
+        format_percent_with(self.ctx.lang, *x, 1)
     }
 
     /// The certified gap of the plan for k, in plain words.
@@ -119,7 +90,7 @@ impl PlanPage {
     /// Where the visa facts come from, and their date.
     pub(super) fn visa_source(&self) -> String {
         let date = if self.result.visa_data.is_empty() { planner::VISA_DATA_DATE } else { &self.result.visa_data };
-        self.ctx.ta("plan-visa-source", &[("date", date), ("source", planner::VISA_DATA_SOURCE)])
+        self.ctx.ta("plan-visa-source", &[("date", &self.ctx.date(date)), ("source", planner::VISA_DATA_SOURCE)])
     }
 
     /// The best virtual start times.
@@ -252,7 +223,7 @@ impl PlanPage {
 
     /// A UTC offset in hours, signed (`+3`, `−5.5`).
     fn offset_of(&self, hours: f64) -> String {
-        let text = number_in(self.lang(), hours.abs(), usize::from(hours.fract().abs() > 1e-9));
+        let text = format_number(self.ctx.lang, hours.abs(), usize::from(hours.fract().abs() > 1e-9));
         if hours < 0.0 { format!("−{text}") } else { format!("+{text}") }
     }
 
@@ -289,20 +260,5 @@ impl PlanPage {
                 ("currency", &self.params.model.currency),
             ],
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_follow_the_readers_conventions() {
-        assert_eq!(number_in("en", 9988.0, 0), "9,988");
-        assert_eq!(number_in("fr", 9988.0, 0), "9\u{202f}988");
-        assert_eq!(number_in("es", 1_234_567.26, 1), "1.234.567,3");
-        assert_eq!(number_in("pt", 0.5, 1), "0,5");
-        assert_eq!(number_in("en", -1000.0, 0), "-1,000");
-        assert_eq!(number_in("fr", -0.01, 1), "0,0");
     }
 }

@@ -123,6 +123,10 @@ impl FormState {
     pub fn text(&self, cycle: &str) -> &str {
         self.steps.iter().find(|s| s.cycle == cycle).map_or("", |s| s.text.as_str())
     }
+    /// Something was typed or ticked for this cycle (its part of the form opens).
+    pub fn has(&self, cycle: &str) -> bool {
+        self.steps.iter().any(|s| s.cycle == cycle && (!s.text.trim().is_empty() || !s.indicators.is_empty()))
+    }
     pub fn is_aspirational(&self, cycle: &str) -> bool {
         self.steps.iter().any(|s| s.cycle == cycle && s.kind == "aspirational")
     }

@@ -104,6 +104,8 @@ fn tell_in_browser(path: PathBuf, base: &str, email: &str, convening: i64) -> Re
     type_into(&tab, "#title", "Ce que nous avons appris")?;
     type_into(&tab, "textarea[name=text_immediate]", TEXT)?;
     tab.find_element("input[name=ind_immediate][value=networking]")?.click()?;
+    // The story form opens one cycle at a time: the teller opens the applied cycle.
+    tab.find_element("#cycle-applied summary")?.click()?;
     type_into(&tab, "textarea[name=text_applied]", "We plan a clinic next year.")?;
     tab.find_element("input[name=kind_applied][value=aspirational]")?.click()?;
     tab.find_element("input[name=visibility][value=public]")?.click()?;
@@ -380,16 +382,30 @@ fn set_width(tab: &Tab, width: u32) -> Result<()> {
     Ok(())
 }
 
+/// The controls on a page smaller than 44×44 px (WCAG 2.5.5's target size; a checkbox
+/// or radio counts by its label), named for the failure message. Links inside running
+/// text are exempt, as in WCAG.
+const SMALL_TARGETS: &str = "Array.from(document.querySelectorAll('main button, main .button, main summary, main select, \
+    main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main label.choice, header a, header button'))\
+    .filter(e => e.offsetParent !== null).filter(e => { const r = e.getBoundingClientRect(); return r.height < 43.5 || r.width < 43.5; })\
+    .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + ' \"' + (e.textContent || e.name || '').trim().slice(0, 20) + '\" ' + \
+    Math.round(e.getBoundingClientRect().width) + 'x' + Math.round(e.getBoundingClientRect().height)).join(', ')";
+
 /// Runs axe-core (WCAG 2.1 A and AA) on the page the tab shows, at the width it is set to,
-/// and at 390 px measures its width; returns every problem as "page @ width: rule (targets)".
-fn axe_here(tab: &Tab, page: &str, width: u32, axe: &str) -> Result<Vec<String>> {
+/// and at 390 px measures its width and its tap targets; returns every problem as
+/// "@ width: rule (targets)".
+fn axe_current(tab: &Tab, what: &str, width: u32, axe: &str) -> Result<Vec<String>> {
     tab.evaluate(axe, false)?;
     let run = "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
                .then(r => JSON.stringify(r.violations.map(v => v.id + ' ' + JSON.stringify(v.nodes.map(n => n.target)))))";
-    let found = tab.evaluate(run, true)?.value.ok_or_else(|| anyhow!("axe gave no answer on {page}"))?;
+    let found = tab.evaluate(run, true)?.value.ok_or_else(|| anyhow!("axe gave no answer on {what}"))?;
     let found: Vec<String> = serde_json::from_str(found.as_str().unwrap_or("[]"))?;
-    let mut problems: Vec<String> = found.into_iter().map(|v| format!("{page} @ {width}px: {v}")).collect();
+    let mut problems: Vec<String> = found.into_iter().map(|v| format!("@ {width}px: {v}")).collect();
     if width == 390 {
+        let small = js(tab, SMALL_TARGETS)?;
+        if small.as_str().is_some_and(|s| !s.is_empty()) {
+            problems.push(format!("@ 390px: tap targets under 44×44 px: {small}"));
+        }
         let w = js(tab, "document.documentElement.scrollWidth")?.as_f64().unwrap_or(0.0);
         if w > 390.0 {
             // Name the widest elements, so the failure says what to fix.
@@ -399,24 +415,37 @@ fn axe_here(tab: &Tab, page: &str, width: u32, axe: &str) -> Result<Vec<String>>
                  && e.parentElement.getBoundingClientRect().right <= 391).slice(0, 4).map(e => e.tagName + (e.id ? '#' + e.id : '') + \
                  (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')",
             )?;
-            problems.push(format!("{page} @ 390px: {w} px wide (sideways scrolling): {culprits}"));
+            problems.push(format!("@ 390px: {w} px wide (sideways scrolling): {culprits}"));
         }
     }
     Ok(problems)
 }
 
-/// Runs [`axe_here`] on each page at 390 and 1280 px.
+/// [`axe_current`] with the page named: "page @ width: rule (targets)".
+fn axe_here(tab: &Tab, page: &str, width: u32, axe: &str) -> Result<Vec<String>> {
+    Ok(axe_current(tab, page, width, axe)?.into_iter().map(|p| format!("{page} {p}")).collect())
+}
+
+/// Runs axe-core on each page at 390 and 1280 px, signed in as `email`.
 fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str) -> Result<Vec<String>> {
     let chromium = Chromium::launch(path)?;
     let tab = chromium.tab()?;
     sign_in(&tab, base, email)?;
     let mut problems = Vec::new();
+    for page in pages {
+        problems.extend(axe_one(&tab, &format!("{base}{page}"), axe)?.into_iter().map(|p| format!("{page} {p}")));
+    }
+    Ok(problems)
+}
+
+/// axe-core on one page at 390 and 1280 px, with the sideways-scrolling and tap-target
+/// checks at 390 px; returns the problems as "@ width: rule (targets)".
+fn axe_one(tab: &Tab, url: &str, axe: &str) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
     for width in [390, 1280] {
-        set_width(&tab, width)?;
-        for page in pages {
-            open(&tab, &format!("{base}{page}"), "main")?;
-            problems.extend(axe_here(&tab, page, width, axe)?);
-        }
+        set_width(tab, width)?;
+        open(tab, url, "main")?;
+        problems.extend(axe_current(tab, url, width, axe)?);
     }
     Ok(problems)
 }
@@ -822,5 +851,162 @@ async fn a_members_proposal_becomes_the_framework_version_a_new_story_uses_in_a_
         .await
         .expect("browser thread")
         .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
+/// Presses Tab until the focused element matches `selector` (keyboard only), checking at
+/// every stop that the focus can be seen (an outline of some width); returns how many
+/// presses it took.
+fn tab_to(tab: &Tab, selector: &str) -> Result<usize> {
+    let check = format!(
+        "(() => {{ const e = document.activeElement; if (!e || e === document.body) return 'body'; \
+         const s = getComputedStyle(e); const ok = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; \
+         return (e.matches({selector:?}) ? 'here ' : 'on ') + (ok ? 'visible ' : 'INVISIBLE ') + e.tagName + ' ' + (e.name || e.id || e.textContent.trim().slice(0, 20)); }})()"
+    );
+    for presses in 1..=80 {
+        tab.press_key("Tab")?;
+        let at = js(tab, &check)?;
+        let at = at.as_str().unwrap_or_default();
+        if at.contains("INVISIBLE") {
+            return Err(anyhow!("the focus cannot be seen: {at}"));
+        }
+        if at.starts_with("here") {
+            return Ok(presses);
+        }
+    }
+    Err(anyhow!("Tab never reached {selector}"))
+}
+
+/// Arabic, which the story page must show right to left.
+const ARABIC: &str = "التقينا بزملاء من ثلاثة بلدان";
+
+/// Signs in and tells a two-cycle story with the keyboard alone (Tab, typing, Enter on a
+/// summary and on the buttons), on a 390-px phone; returns the story page's direction of
+/// the Arabic text and the story id.
+fn keyboard_journey(path: PathBuf, base: &str, email: &str, convening: i64) -> Result<(String, i64)> {
+    let chromium = Chromium::launch(path)?;
+    let tab = chromium.tab()?;
+    set_width(&tab, 390)?;
+    open(&tab, &format!("{base}/signin"), "#email")?;
+    tab_to(&tab, "#email")?;
+    tab.send_character(email)?;
+    tab_to(&tab, "#password")?;
+    tab.send_character(PASSWORD)?;
+    tab.press_key("Enter")?;
+    tab.wait_for_element("form[action='/signout']").context("signed in with the keyboard")?;
+
+    open(&tab, &format!("{base}/convenings/{convening}/stories/new"), "#title")?;
+    tab_to(&tab, "#title")?;
+    tab.send_character("Ce que nous avons appris")?;
+    tab_to(&tab, "textarea[name=text_immediate]")?;
+    tab.send_character(ARABIC)?;
+    tab_to(&tab, "#cycle-applied summary")?;
+    tab.press_key("Enter")?;
+    tab_to(&tab, "textarea[name=text_applied]")?;
+    tab.send_character("We plan a clinic next year.")?;
+    // A radio group is one Tab stop (the ticked one); the arrows move the choice.
+    tab_to(&tab, "input[name=kind_applied][value=realized]")?;
+    tab.press_key("ArrowRight")?;
+    tab_to(&tab, "main button[type=submit]")?;
+    tab.press_key("Enter")?;
+    tab.wait_for_element(".notice[role=status]").context("saved with the keyboard")?;
+    let url = tab.get_url();
+    let id = url.split("/stories/").nth(1).and_then(|r| r.strip_suffix("?told=1")).and_then(|n| n.parse().ok());
+    let id: i64 = id.ok_or_else(|| anyhow!("redirected to {url}, not a story page"))?;
+    let direction = js(
+        &tab,
+        "getComputedStyle(Array.from(document.querySelectorAll('.story-text')).find(e => e.textContent.includes('\u{0628}'))).direction",
+    )?;
+    Ok((direction.as_str().unwrap_or_default().to_string(), id))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_signs_in_and_tells_a_story_with_the_keyboard_alone_and_sees_the_focus() {
+    let Some(path) = chromium() else { return };
+    let app = spawn_app().await;
+    let (_, member, convening) = community_with_convening(&app.store, "keys").await;
+    let base = app.url("");
+    let (direction, id) = tokio::task::spawn_blocking(move || keyboard_journey(path, &base, &member.email, convening))
+        .await
+        .expect("browser thread")
+        .expect("keyboard journey");
+    assert_eq!(direction, "rtl", "the Arabic step reads right to left (dir=auto)");
+    let story = app.store.story(id).await.unwrap().unwrap();
+    let steps: Vec<_> = story.steps.iter().map(|s| (s.cycle.as_str(), s.kind, s.text.as_str())).collect();
+    assert_eq!(
+        steps,
+        [("immediate", StepKind::Realized, ARABIC), ("applied", StepKind::Aspirational, "We plan a clinic next year."),]
+    );
+}
+
+/// The pages that were there before the accessibility checks: home, glossary, story form
+/// (one cycle open and one closed), framework, travel model, a story told in Arabic,
+/// the convening page with its filters, and sign-in (seen signed in, as the run signs in
+/// first; the signed-out form is checked by the keyboard journey's own run below).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_older_pages_pass_axe_at_390_and_1280_px() {
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let (steward, _, convening) = community_with_convening(&app.store, "axold").await;
+    let draft = convene::domain::story::StoryDraft {
+        title: "ما تعلمناه".into(),
+        language: "ar".into(),
+        visibility: "community".into(),
+        show_name: true,
+        steps: vec![convene::domain::story::StepDraft {
+            cycle: "immediate".into(),
+            kind: "realized".into(),
+            text: ARABIC.into(),
+            indicators: vec!["networking".into()],
+        }],
+    };
+    let story = stories::tell_story(&app.store, &Actor::User(steward.clone()), convening, &draft).await.unwrap();
+    let pages = vec![
+        "/".to_string(),
+        "/glossary".to_string(),
+        "/signin".to_string(),
+        "/communities/new".to_string(),
+        "/c/axold/framework".to_string(),
+        "/c/axold/travel-model".to_string(),
+        "/c/axold/convenings/new".to_string(),
+        format!("/convenings/{convening}/stories/new"),
+        format!("/convenings/{convening}?cycle=immediate&kind=realized"),
+        format!("/stories/{}", story.id),
+        "/no-such-page".to_string(),
+    ];
+    let base = app.url("");
+    let email = steward.email.clone();
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
+/// Pages a visitor sees before signing in: home, sign-in, glossary, password reset, in
+/// French and in European Portuguese too (longer words, other punctuation).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_signed_out_pages_pass_axe_at_390_and_1280_px_in_three_languages() {
+    let Some(path) = chromium() else { return };
+    let Some(axe) = axe_source() else { return };
+    let app = spawn_app().await;
+    let base = app.url("");
+    let problems = tokio::task::spawn_blocking(move || -> Result<Vec<String>> {
+        let chromium = Chromium::launch(path)?;
+        let tab = chromium.tab()?;
+        let mut problems = Vec::new();
+        for lang in ["en", "fr", "pt-PT"] {
+            tab.set_extra_http_headers(HashMap::from([("Accept-Language", lang)]))?;
+            for page in ["/", "/signin", "/glossary", "/reset"] {
+                problems
+                    .extend(axe_one(&tab, &format!("{base}{page}"), &axe)?.into_iter().map(|p| format!("{lang} {p}")));
+            }
+        }
+        Ok(problems)
+    })
+    .await
+    .expect("browser thread")
+    .expect("browser run");
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }

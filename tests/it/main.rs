@@ -12,6 +12,7 @@ mod mail;
 mod pages;
 mod planner;
 mod proposals;
+mod reach;
 mod report;
 mod security;
 mod service;

@@ -162,7 +162,7 @@ async fn every_rendering_of_a_report_carries_the_same_numbers() {
     assert_eq!(pick(csv_table(&csv_text, "cycles")), counts, "CSV");
     assert_eq!(pick(html_table(&html, "cycles")), counts, "HTML");
     let md_costs = md_table(&md, "Measure");
-    assert_eq!(md_costs[3][1], "2,000.50 USD", "total cost in Markdown");
+    assert_eq!(md_costs[3][1], "2,000.50\u{a0}USD", "total cost in Markdown");
     let csv_costs = csv_table(&csv_text, "costs");
     assert_eq!(csv_costs[3][1], "2000.50", "total cost in CSV");
     assert!(html.contains("<svg") && html.contains("role=\"img\""), "charts in the HTML report");
@@ -372,7 +372,7 @@ async fn a_steward_records_evidence_on_the_page_and_a_refused_form_keeps_what_wa
     .await;
     assert_eq!(resp.status(), 303);
     let (report, _) = get_page(&client, &app.url(&format!("/convenings/{cv}/report"))).await;
-    assert!(report.contains("23 people") && report.contains("1,005.50 KES"), "the report reads the evidence");
+    assert!(report.contains("23 people") && report.contains("1,005.50\u{a0}KES"), "the report reads the evidence");
     // A member reads the report but cannot open the evidence page.
     let other = app.client();
     sign_in(&app, &other, &member.email).await;
@@ -382,7 +382,7 @@ async fn a_steward_records_evidence_on_the_page_and_a_refused_form_keeps_what_wa
     let r =
         client.get(app.url(&format!("/convenings/{cv}/report"))).header("accept-language", "fr").send().await.unwrap();
     let fr = r.text().await.unwrap();
-    assert!(fr.contains("1\u{202f}005,50 KES"), "French formatting");
+    assert!(fr.contains("1\u{202f}005,50\u{a0}KES"), "French formatting");
 }
 
 #[tokio::test]

@@ -291,7 +291,8 @@ async fn search_places(
     let out: Vec<Value> = places
         .iter()
         .map(|p| {
-            let country_name = crate::planner::country_name_in(&p.country, lang.code()).unwrap_or(&p.country_name);
+            let country_name =
+                crate::planner::country_name_in(&p.country, lang.base().code()).unwrap_or(&p.country_name);
             json!({"name": p.name, "country": p.country, "country_name": country_name, "admin1": p.admin1, "lat": p.lat,
                    "lon": p.lon, "population": p.population, "label": p.label(), "matched": p.matched})
         })

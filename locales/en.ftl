@@ -810,6 +810,7 @@ digest-subject = { $community }: news from { $from } to { $to }
 digest-intro = What happened in { $community } from { $from } to { $to }.
 digest-no-stories = No new story was shared publicly in this time.
 digest-stories = { $count ->
+    [0] No new story was shared publicly:
     [one] One new story was shared publicly:
    *[other] { $count } new stories were shared publicly:
 }
@@ -851,6 +852,7 @@ proposal-status-open = open
 proposal-status-accepted = accepted
 proposal-status-declined = declined
 proposal-supporters = { $n ->
+    [0] No supporters yet
     [one] 1 supporter
    *[other] { $n } supporters
 }

@@ -812,6 +812,7 @@ digest-subject = { $community }: novedades del { $from } al { $to }
 digest-intro = Lo que pasó en { $community } del { $from } al { $to }.
 digest-no-stories = En este tiempo no se compartió públicamente ninguna historia nueva.
 digest-stories = { $count ->
+    [0] No se compartió públicamente ninguna historia nueva:
     [one] Se compartió públicamente una historia nueva:
    *[other] Se compartieron públicamente { $count } historias nuevas:
 }
@@ -853,6 +854,7 @@ proposal-status-open = abierta
 proposal-status-accepted = aceptada
 proposal-status-declined = rechazada
 proposal-supporters = { $n ->
+    [0] Todavía sin apoyos
     [one] 1 apoyo
    *[other] { $n } apoyos
 }

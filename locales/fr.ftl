@@ -813,6 +813,7 @@ digest-subject = { $community } : nouvelles du { $from } au { $to }
 digest-intro = Ce qui s’est passé dans { $community } du { $from } au { $to }.
 digest-no-stories = Aucune nouvelle histoire n’a été partagée publiquement pendant cette période.
 digest-stories = { $count ->
+    [0] Aucune nouvelle histoire n’a été partagée publiquement :
     [one] Une nouvelle histoire a été partagée publiquement :
    *[other] { $count } nouvelles histoires ont été partagées publiquement :
 }
@@ -854,6 +855,7 @@ proposal-status-open = ouverte
 proposal-status-accepted = acceptée
 proposal-status-declined = refusée
 proposal-supporters = { $n ->
+    [0] Aucun soutien pour l’instant
     [one] 1 soutien
    *[other] { $n } soutiens
 }

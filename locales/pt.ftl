@@ -815,6 +815,7 @@ digest-subject = { $community }: novidades de { $from } a { $to }
 digest-intro = O que aconteceu em { $community } de { $from } a { $to }.
 digest-no-stories = Nenhuma história nova foi compartilhada publicamente neste período.
 digest-stories = { $count ->
+    [0] Nenhuma história nova foi compartilhada publicamente:
     [one] Uma história nova foi compartilhada publicamente:
    *[other] { $count } histórias novas foram compartilhadas publicamente:
 }
@@ -856,6 +857,7 @@ proposal-status-open = aberta
 proposal-status-accepted = aceita
 proposal-status-declined = recusada
 proposal-supporters = { $n ->
+    [0] Nenhum apoio ainda
     [one] 1 apoio
    *[other] { $n } apoios
 }

@@ -809,6 +809,8 @@ fn propose_accept_and_tell(path: PathBuf, base: &str, member: &str, steward: &st
         js(&tab, "document.querySelector('input[name=ind_applied][value=peer_review]').parentElement.textContent")?;
     assert!(label.as_str().unwrap_or_default().contains("Relecture entre pairs"), "{label}");
     type_into(&tab, "#title", "Relire ensemble")?;
+    // The form shows one cycle at a time: open the one this story is about.
+    js(&tab, "document.querySelector('textarea[name=text_applied]').closest('details').open = true")?;
     type_into(&tab, "textarea[name=text_applied]", "We now review each other's proposals.")?;
     tab.find_element("input[name=ind_applied][value=peer_review]")?.click()?;
     tab.find_element("main button[type=submit]")?.click()?;

@@ -825,7 +825,7 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     let page = r.text().await.unwrap();
     assert!(page.contains("La date de soumission 2099-01-01T00:00:00Z est dans le futur."), "{page}");
     assert!(!page.contains("is in the future"), "no English left on the page");
-    assert!(page.contains("Colonnes qui ne correspondent à aucune question de ce formulaire : couleur"), "{page}");
+    assert!(page.contains("Colonnes qui ne correspondent à aucune question de ce formulaire\u{a0}: couleur"), "{page}");
     // A member sees the page without the steward's tools, and may not upload.
     let m = app.client();
     sign_in(&app, &m, &member.email).await;

@@ -183,7 +183,7 @@ async fn a_members_proposal_is_supported_accepted_and_used_by_the_next_story() {
         .await
         .unwrap();
     assert!(md.contains("Versions du cadre"), "{md}");
-    assert!(md.contains("« Valeur potentielle » a été retiré dans la version 3"), "{md}");
+    assert!(md.contains("«\u{a0}Valeur potentielle\u{a0}» a été retiré dans la version 3"), "{md}");
     assert!(md.contains("Valeur appliquée"), "cycle names in French: {md}");
 }
 

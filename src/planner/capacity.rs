@@ -82,6 +82,9 @@ impl<'a> CapacityDual<'a> {
     }
 }
 
+/// A hub's value in the relaxation, the hub, and the (group, people) it takes.
+type Take = (f64, usize, Vec<(usize, u64)>);
+
 impl Relaxation for CapacityDual<'_> {
     fn weights(&self) -> &[f64] {
         &self.inst.weight
@@ -93,7 +96,7 @@ impl Relaxation for CapacityDual<'_> {
         // Every hub not looked at takes at least −σ of the last one looked at (or 0).
         let floor = if top.len() < count { 0.0 } else { -top.last().map_or(0.0, |t| t.1) };
         let mut order = Vec::with_capacity(self.inst.n());
-        let mut takes: Vec<(f64, usize, Vec<(usize, u64)>)> = top
+        let mut takes: Vec<Take> = top
             .iter()
             .map(|&(j, _)| {
                 let (v, t) = self.take(j, u, &mut order);

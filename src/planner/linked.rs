@@ -443,6 +443,9 @@ fn interval_bound(
     dual.bound(&mut u).max(0.0)
 }
 
+/// A group's best hubs found so far: value, hubs, people per hub, and whether certified.
+type Found = (f64, Vec<usize>, Vec<u64>, bool);
+
 /// Plans a linked gathering.
 ///
 /// # Errors
@@ -507,7 +510,7 @@ pub fn linked(
         }
         (p, weight)
     };
-    let mut found: Vec<Option<(f64, Vec<usize>, Vec<u64>, bool)>> = Vec::with_capacity(groups.len());
+    let mut found: Vec<Option<Found>> = Vec::with_capacity(groups.len());
     let mut best: Option<(usize, Vec<usize>, Vec<usize>)> = None;
     for (n, set) in groups.iter().enumerate() {
         #[allow(clippy::cast_possible_truncation)]

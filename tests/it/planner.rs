@@ -388,6 +388,7 @@ async fn a_pinned_host_we_do_not_know_is_named_in_the_readers_language() {
 /// win, when a virtual call suits everyone, the hybrid frontier and whom $5,000 brings —
 /// in French, numbers written the French way.
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one journey through every second-stage section
 async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language() {
     let app = spawn_app().await;
     let (steward, _, id) = community_with_convening(&app.store, "region").await;
@@ -511,15 +512,17 @@ async fn a_steward_sees_visas_slots_the_frontier_and_a_budget_in_their_language(
 
 /// A multipart body with text fields and one file, as a browser sends the planner form.
 fn multipart(fields: &[(&str, &str)], file: (&str, &str)) -> (String, String) {
+    use std::fmt::Write;
     let boundary = "convene-test-boundary-7f3a";
     let mut body = String::new();
     for (name, value) in fields {
-        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+        let _ = write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
     }
-    body.push_str(&format!(
+    let _ = write!(
+        body,
         "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"fares.csv\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
         file.0, file.1
-    ));
+    );
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 

@@ -86,6 +86,7 @@ fn assert_security_headers(r: &reqwest::Response, what: &str) {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // the list of every kind of route
 async fn every_kind_of_route_carries_the_security_headers() {
     let app = spawn_app().await;
     let (steward, _, id) = community_with_convening(&app.store, "hdr").await;

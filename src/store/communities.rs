@@ -63,6 +63,35 @@ fn to_json(framework: &Framework) -> Result<String> {
     serde_json::to_string(framework).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Stores `body` as the community's next framework version and makes it current (inside
+/// the caller's transaction); returns its id and version number.
+pub(super) async fn append_version(
+    c: &mut sqlx::AnyConnection,
+    community_id: i64,
+    body: &str,
+    now: &str,
+) -> Result<(i64, i64)> {
+    let max: i64 = sqlx::query_scalar("SELECT MAX(version) FROM frameworks WHERE community_id = $1")
+        .bind(community_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO frameworks (community_id, version, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(max + 1)
+    .bind(body)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    sqlx::query("UPDATE communities SET framework_id = $1 WHERE id = $2")
+        .bind(id)
+        .bind(community_id)
+        .execute(&mut *c)
+        .await?;
+    Ok((id, max + 1))
+}
+
 impl Store {
     /// Creates the community with version 1 of `framework`; `steward` becomes its steward.
     pub async fn create_community(
@@ -225,25 +254,8 @@ impl Store {
                 let (cur_id, cur_version): (i64, i64) = (row.try_get("id")?, row.try_get("version")?);
                 let used = row.try_get::<i64, _>("used")? != 0;
                 if used || new_version {
-                    let max: i64 = sqlx::query_scalar("SELECT MAX(version) FROM frameworks WHERE community_id = $1")
-                        .bind(community_id)
-                        .fetch_one(&mut *c)
-                        .await?;
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO frameworks (community_id, version, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                    )
-                    .bind(community_id)
-                    .bind(max + 1)
-                    .bind(&body)
-                    .bind(&now)
-                    .fetch_one(&mut *c)
-                    .await?;
-                    sqlx::query("UPDATE communities SET framework_id = $1 WHERE id = $2")
-                        .bind(id)
-                        .bind(community_id)
-                        .execute(&mut *c)
-                        .await?;
-                    Ok(FrameworkVersion { id, community_id, version: max + 1, framework, created_at: now })
+                    let (id, version) = append_version(&mut c, community_id, &body, &now).await?;
+                    Ok(FrameworkVersion { id, community_id, version, framework, created_at: now })
                 } else {
                     sqlx::query("UPDATE frameworks SET body = $1 WHERE id = $2")
                         .bind(&body)

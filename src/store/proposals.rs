@@ -201,24 +201,7 @@ impl Store {
                 if current != Some(expected_current) {
                     return Err(StoreError::Stale);
                 }
-                let max: i64 = sqlx::query_scalar("SELECT MAX(version) FROM frameworks WHERE community_id = $1")
-                    .bind(community_id)
-                    .fetch_one(&mut *c)
-                    .await?;
-                let fid: i64 = sqlx::query_scalar(
-                    "INSERT INTO frameworks (community_id, version, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                )
-                .bind(community_id)
-                .bind(max + 1)
-                .bind(&body)
-                .bind(&now)
-                .fetch_one(&mut *c)
-                .await?;
-                sqlx::query("UPDATE communities SET framework_id = $1 WHERE id = $2")
-                    .bind(fid)
-                    .bind(community_id)
-                    .execute(&mut *c)
-                    .await?;
+                let (fid, _) = super::communities::append_version(&mut c, community_id, &body, &now).await?;
                 sqlx::query("UPDATE proposals SET result_framework_id = $1 WHERE id = $2")
                     .bind(fid)
                     .bind(id)

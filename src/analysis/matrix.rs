@@ -106,12 +106,14 @@ fn count<'a>(
             };
             let mut ticks = vec![0usize; c.indicators.len()];
             for (s, steps) in &told {
-                let steps: Vec<&Step> = steps.iter().filter(|st| st.cycle == c.key).collect();
-                if steps.is_empty() {
+                // No list of the cycle's steps is made: this loop runs for every story in
+                // every cycle, and most stories tell of a few cycles only.
+                let mut steps = steps.iter().filter(|st| st.cycle == c.key).peekable();
+                if steps.peek().is_none() {
                     continue;
                 }
                 let outcome = s.outcome(&c.key, end).map(|o| o.status);
-                let hoped = steps.iter().all(|st| st.kind == StepKind::Aspirational);
+                let hoped = steps.clone().all(|st| st.kind == StepKind::Aspirational);
                 if hoped {
                     let o = &mut count.outcomes;
                     match outcome {
@@ -144,7 +146,7 @@ fn count<'a>(
             count
         })
         .collect();
-    let tellers: HashSet<String> = told.iter().map(|(s, _)| s.teller_key()).collect();
+    let tellers: HashSet<(u8, i64)> = told.iter().map(|(s, _)| s.teller_id()).collect();
     Matrix { n_stories: told.len(), n_tellers: tellers.len(), n_participants, cycles, as_of: as_of.map(str::to_string) }
 }
 

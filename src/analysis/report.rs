@@ -256,20 +256,21 @@ pub fn quotes(framework: &Framework, stories: &[Story], per_cycle: usize) -> Vec
     out
 }
 
-/// Who a story's teller is, as a person the attendance knows.
-fn person(s: &Story, by_participant: &HashMap<i64, Option<i64>>) -> String {
+/// Who a story's teller is, as a person the attendance knows: (`b'u'`, user) for a
+/// member, (`b'p'`, participant) for a guest, (`b's'`, story) when unknown.
+fn person(s: &Story, by_participant: &HashMap<i64, Option<i64>>) -> (u8, i64) {
     match (s.teller_user_id, s.participant_id) {
-        (Some(u), _) => format!("u{u}"),
+        (Some(u), _) => (b'u', u),
         (None, Some(p)) => match by_participant.get(&p) {
-            Some(Some(u)) => format!("u{u}"),
-            _ => format!("p{p}"),
+            Some(Some(u)) => (b'u', *u),
+            _ => (b'p', p),
         },
-        (None, None) => format!("s{}", s.id),
+        (None, None) => (b's', s.id),
     }
 }
 
-fn attendee_key(a: &Attendee) -> String {
-    a.user_id.map_or_else(|| format!("p{}", a.participant_id), |u| format!("u{u}"))
+fn attendee_key(a: &Attendee) -> (u8, i64) {
+    a.user_id.map_or((b'p', a.participant_id), |u| (b'u', u))
 }
 
 /// Per story, per cycle of the framework: `Some(true)` value happened, `Some(false)`
@@ -282,8 +283,22 @@ fn reach(framework: &Framework, s: &Story) -> Vec<Option<bool>> {
             let mut steps = s.steps.iter().filter(|st| st.cycle == c.key).peekable();
             steps.peek()?;
             let hoped = steps.all(|st| st.kind == StepKind::Aspirational);
-            let confirmed = s.outcome(&c.key, None).is_some_and(|o| o.status == OutcomeStatus::Happened);
-            Some(!hoped || confirmed)
+            // An outcome matters only for a hope; most steps are not one.
+            Some(!hoped || s.outcome(&c.key, None).is_some_and(|o| o.status == OutcomeStatus::Happened))
+        })
+        .collect()
+}
+
+/// Per story, per cycle: whether every step the story has in the cycle is a hope
+/// (`None`: no step there).
+fn hoped(framework: &Framework, s: &Story) -> Vec<Option<bool>> {
+    framework
+        .cycles
+        .iter()
+        .map(|c| {
+            let mut steps = s.steps.iter().filter(|st| st.cycle == c.key).peekable();
+            steps.peek()?;
+            Some(steps.all(|st| st.kind == StepKind::Aspirational))
         })
         .collect()
 }
@@ -322,10 +337,10 @@ fn share_cost(total: f64, n: usize) -> Option<f64> {
 fn cycle_reports(
     input: &ConveningInput<'_>,
     m: &super::matrix::Matrix,
-    told: &[&Story],
     reaches: &[Vec<Option<bool>>],
-    people: &[String],
-    participants: &HashSet<String>,
+    hopes: &[Vec<Option<bool>>],
+    people: &[(u8, i64)],
+    participants: &HashSet<(u8, i64)>,
 ) -> Vec<CycleReport> {
     input
         .framework
@@ -339,18 +354,14 @@ fn cycle_reports(
                 planned: input.aspirations.iter().filter(|x| x.cycle == c.key).count(),
                 ..Aspirations::default()
             };
-            for ((s, r), p) in told.iter().zip(reaches).zip(people) {
+            for ((r, h), p) in reaches.iter().zip(hopes).zip(people) {
                 if r[ci] == Some(true) && participants.contains(p) {
-                    tellers.insert(p.as_str());
+                    tellers.insert(*p);
                 }
-                let steps: Vec<_> = s.steps.iter().filter(|st| st.cycle == c.key).collect();
-                if steps.is_empty() {
-                    continue;
-                }
-                if steps.iter().all(|st| st.kind == StepKind::Aspirational) {
-                    a.expected += 1;
-                } else {
-                    a.reported_realized += 1;
+                match h[ci] {
+                    Some(true) => a.expected += 1,
+                    Some(false) => a.reported_realized += 1,
+                    None => {}
                 }
             }
             let o = count.outcomes;
@@ -394,16 +405,17 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
     let fw = input.framework;
     let by_participant: HashMap<i64, Option<i64>> =
         input.attendees.iter().map(|a| (a.participant_id, a.user_id)).collect();
-    let participants: HashSet<String> = input.attendees.iter().map(attendee_key).collect();
+    let participants: HashSet<(u8, i64)> = input.attendees.iter().map(attendee_key).collect();
     let n_participants = participants.len();
     let told: Vec<&Story> = input.stories.iter().filter(|s| !s.hidden).collect();
     let m = matrix(fw, input.stories, n_participants);
     let reaches: Vec<Vec<Option<bool>>> = told.iter().map(|s| reach(fw, s)).collect();
-    let people: Vec<String> = told.iter().map(|s| person(s, &by_participant)).collect();
+    let hopes: Vec<Vec<Option<bool>>> = told.iter().map(|s| hoped(fw, s)).collect();
+    let people: Vec<(u8, i64)> = told.iter().map(|s| person(s, &by_participant)).collect();
     let connection_keys: HashSet<&str> =
         fw.cycles.iter().flat_map(|c| &c.indicators).filter(|i| i.connections).map(|i| i.key.as_str()).collect();
 
-    let cycles = cycle_reports(input, &m, &told, &reaches, &people, &participants);
+    let cycles = cycle_reports(input, &m, &reaches, &hopes, &people, &participants);
 
     let applied: Vec<usize> = APPLIED_OR_REALIZED.iter().filter_map(|k| fw.cycle_index(k)).collect();
     let stories_applied_or_realized = reaches.iter().filter(|r| applied.iter().any(|&i| r[i] == Some(true))).count();
@@ -421,8 +433,8 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
             source: c.source,
         }
     });
-    let told_by_participants: HashSet<&str> =
-        people.iter().filter(|p| participants.contains(*p)).map(String::as_str).collect();
+    let told_by_participants: HashSet<(u8, i64)> =
+        people.iter().filter(|p| participants.contains(*p)).copied().collect();
     let limits = Limits {
         silent_participants: n_participants - told_by_participants.len(),
         only_aspirational: reaches.iter().filter(|r| r.iter().all(|x| *x != Some(true))).count(),
@@ -459,13 +471,13 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
 /// participants had not been together at an earlier one. `attendance` holds
 /// `(convening index, person)`. Each person carries a bit set of the convenings they
 /// attended so far; a pair is new when their sets do not meet.
-pub fn new_pairs(n_convenings: usize, attendance: &[(usize, String)]) -> Vec<usize> {
+pub fn new_pairs<K: std::hash::Hash + Eq>(n_convenings: usize, attendance: &[(usize, K)]) -> Vec<usize> {
     let words = n_convenings.div_ceil(64).max(1);
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&K, usize> = HashMap::new();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_convenings];
     for (c, p) in attendance {
         let next = index.len();
-        let i = *index.entry(p.as_str()).or_insert(next);
+        let i = *index.entry(p).or_insert(next);
         if *c < n_convenings && !members[*c].contains(&i) {
             members[*c].push(i);
         }
@@ -963,7 +975,7 @@ mod tests {
         let a =
             [att(0, "a"), att(0, "b"), att(0, "c"), att(1, "a"), att(1, "b"), att(1, "d"), att(2, "c"), att(2, "d")];
         assert_eq!(new_pairs(3, &a), [3, 2, 1]);
-        assert_eq!(new_pairs(0, &[]), Vec::<usize>::new());
+        assert_eq!(new_pairs::<String>(0, &[]), Vec::<usize>::new());
         // Over 64 convenings the bit sets span several words.
         let many: Vec<_> = (0..70).flat_map(|c| [att(c, "x"), att(c, "y")]).collect();
         let n = new_pairs(70, &many);

@@ -330,10 +330,10 @@ async fn load(store: &Store, c: &Community, only: Option<i64>, versions: &[(i64,
     // New pairs need every earlier convening's attendance, whatever the scope.
     let all_attendance = store.attendance(Scope::Community(c.id)).await?;
     let order: HashMap<i64, usize> = convenings.iter().enumerate().map(|(i, cv)| (cv.id, i)).collect();
-    let pairs_in: Vec<(usize, String)> = all_attendance
+    let pairs_in: Vec<(usize, (u8, i64))> = all_attendance
         .iter()
         .filter_map(|a| {
-            let person = a.user_id.map_or_else(|| format!("p{}", a.participant_id), |u| format!("u{u}"));
+            let person = a.user_id.map_or((b'p', a.participant_id), |u| (b'u', u));
             order.get(&a.convening_id).map(|&i| (i, person))
         })
         .collect();

@@ -6,7 +6,6 @@ use super::{Result, Store, StoreError, found, now};
 use crate::domain::evidence::{Costs, NewObservation};
 use crate::domain::story::{Step, StepKind, Story};
 use crate::domain::wave::{OutcomeStatus, StepOutcome};
-use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -213,62 +212,42 @@ impl Store {
 
     /// Stories without their words: the head (no title), steps with empty text, and
     /// outcomes with empty text — what every count needs. Hidden stories included
-    /// (the analysis leaves them out); ordered by id.
+    /// (the analysis leaves them out); ordered by id, steps by position, outcomes by id.
     ///
-    /// The database packs each convening's stories into one text value (fields split by
-    /// control characters that no key, date or language tag can hold), so the driver
-    /// hands over one row per convening instead of a row per story, step and outcome —
-    /// about ten times faster through sqlx's `Any` driver. [`unpack`] reads it back.
+    /// Three flat scans (stories, steps, outcomes) in one statement, each of which the database turns
+    /// into one JSON array of arrays: the driver hands over three values instead of a
+    /// row per story, step and outcome (sqlx's `Any` driver costs microseconds a row),
+    /// and building JSON costs the database a fraction of what joining text with `||`
+    /// does. Every element carries its story's id, so no order is asked of the database.
     pub async fn story_facts(&self, scope: Scope) -> Result<Vec<Story>> {
-        let (agg, ch) = match self.backend() {
-            super::Backend::Sqlite => ("group_concat", "char"),
-            super::Backend::Postgres => ("string_agg", "chr"),
-        };
         let (filter, id) = scope.stories();
-        let text = |col: &str| format!("COALESCE(CAST({col} AS TEXT), '')");
-        let f = format!(" || {ch}(31) || ");
-        let steps = format!(
-            "(SELECT {agg}(p.cycle || {ch}(29) || p.kind || {ch}(29) || p.indicators, {ch}(30) ORDER BY p.position) \
-             FROM story_steps p WHERE p.story_id = s.id)"
-        );
-        let outcomes = format!(
-            "(SELECT {agg}(o.cycle || {ch}(29) || o.status || {ch}(29) || {} || {ch}(29) || {} || {ch}(29) || o.recorded_at, \
-             {ch}(30) ORDER BY o.id) FROM step_outcomes o WHERE o.story_id = s.id)",
-            text("o.wave_id"),
-            text("o.revision")
-        );
-        let line = [
-            text("s.id"),
-            text("s.teller_user_id"),
-            text("s.participant_id"),
-            text("s.framework_id"),
-            "s.language".into(),
-            "s.visibility".into(),
-            text("CAST(s.show_name AS INTEGER)"),
-            "s.created_at".into(),
-            text("s.revision"),
-            "s.updated_at".into(),
-            text("s.hidden"),
-            text("s.via_link"),
-            text("s.wave_id"),
-            format!("COALESCE({steps}, '')"),
-            format!("COALESCE({outcomes}, '')"),
-        ]
-        .join(&f);
+        let (agg, arr, cast) = match self.backend() {
+            super::Backend::Sqlite => ("json_group_array", "json_array", ""),
+            super::Backend::Postgres => ("json_agg", "json_build_array", "::text"),
+        };
+        let part = |cols: &str, from: &str| {
+            format!("(SELECT COALESCE({agg}({arr}({cols})){cast}, '[]') FROM {from} WHERE {filter})")
+        };
         let sql = format!(
-            "SELECT s.convening_id, {agg}({line}, {ch}(10) ORDER BY s.id) AS packed FROM stories s WHERE {filter} \
-             GROUP BY s.convening_id ORDER BY s.convening_id"
+            "SELECT {} AS heads, {} AS steps, {} AS outcomes",
+            part(
+                "s.id, s.convening_id, s.framework_id, s.teller_user_id, s.participant_id, s.language, s.visibility, \
+                 CAST(s.show_name AS INTEGER), s.created_at, s.revision, s.updated_at, s.hidden, s.via_link, s.wave_id",
+                "stories s",
+            ),
+            part(
+                "p.story_id, p.position, p.cycle, p.kind, p.indicators",
+                "stories s JOIN story_steps p ON p.story_id = s.id"
+            ),
+            part(
+                "o.story_id, o.id, o.cycle, o.status, o.wave_id, o.revision, o.recorded_at",
+                "stories s JOIN step_outcomes o ON o.story_id = s.id",
+            ),
         );
-        let mut stories = Vec::new();
-        let mut c = self.conn().await?;
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
-        while let Some(r) = rows.try_next().await? {
-            let convening_id: i64 = r.try_get("convening_id")?;
-            let packed: String = r.try_get("packed")?;
-            unpack(convening_id, &packed, &mut stories)?;
-        }
-        stories.sort_by_key(|s| s.id);
-        Ok(stories)
+        // One statement, so one snapshot on both databases.
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *self.conn().await?).await?;
+        let got: [String; 3] = [row.try_get("heads")?, row.try_get("steps")?, row.try_get("outcomes")?];
+        facts_from_json(&got[0], &got[1], &got[2])
     }
 
     /// Ids of public, visible stories in a scope, newest first (at most `limit`): the
@@ -323,93 +302,92 @@ impl Store {
     }
 }
 
-fn corrupt(what: &str, line: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} in packed story '{}'", line.chars().take(40).collect::<String>()))
+fn corrupt(what: &str, e: &impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("story facts ({what}): {e}"))
 }
 
-fn number<T: std::str::FromStr>(v: &str, what: &str, line: &str) -> Result<T> {
-    v.parse().map_err(|_| corrupt(what, line))
-}
+/// id, convening, framework, teller, participant, language, visibility, show name,
+/// told at, revision, updated at, hidden, via link, wave.
+type Head = (i64, i64, i64, Option<i64>, Option<i64>, String, String, i64, String, i64, String, i64, i64, Option<i64>);
+/// story, position, cycle, kind, indicators (JSON text).
+type StepRow = (i64, i64, String, String, String);
+/// story, id, cycle, status, wave, revision, recorded at.
+type OutcomeRow = (i64, i64, String, String, Option<i64>, i64, String);
 
-fn optional(v: &str, what: &str, line: &str) -> Result<Option<i64>> {
-    if v.is_empty() { Ok(None) } else { number(v, what, line).map(Some) }
-}
-
-/// Reads one convening's packed stories (see [`Store::story_facts`]) into `out`.
-fn unpack(convening_id: i64, packed: &str, out: &mut Vec<Story>) -> Result<()> {
-    for line in packed.split('\n') {
-        let f: Vec<&str> = line.split('\u{1f}').collect();
-        let [
+/// Reads the three JSON arrays of [`Store::story_facts`] back into stories.
+fn facts_from_json(heads: &str, steps: &str, outcomes: &str) -> Result<Vec<Story>> {
+    let heads: Vec<Head> = serde_json::from_str(heads).map_err(|e| corrupt("stories", &e))?;
+    let mut steps: Vec<StepRow> = serde_json::from_str(steps).map_err(|e| corrupt("steps", &e))?;
+    let mut outcomes: Vec<OutcomeRow> = serde_json::from_str(outcomes).map_err(|e| corrupt("outcomes", &e))?;
+    let mut stories = Vec::with_capacity(heads.len());
+    for (
+        id,
+        convening_id,
+        framework_id,
+        teller,
+        participant,
+        language,
+        visibility,
+        show_name,
+        created_at,
+        revision,
+        updated_at,
+        hidden,
+        via_link,
+        wave,
+    ) in heads
+    {
+        stories.push(Story {
             id,
-            teller,
-            participant,
-            framework,
-            language,
-            visibility,
-            show_name,
-            created_at,
-            revision,
-            updated_at,
-            hidden,
-            via_link,
-            wave,
-            steps,
-            outcomes,
-        ] = f.as_slice()
-        else {
-            return Err(corrupt("field count", line));
-        };
-        let mut story = Story {
-            id: number(id, "id", line)?,
             convening_id,
-            framework_id: number(framework, "framework", line)?,
-            teller_user_id: optional(teller, "teller", line)?,
-            participant_id: optional(participant, "participant", line)?,
+            framework_id,
+            teller_user_id: teller,
+            participant_id: participant,
             teller_name: String::new(),
             title: String::new(),
-            language: (*language).to_string(),
-            visibility: crate::domain::story::Visibility::parse(visibility).map_err(|_| corrupt("visibility", line))?,
-            show_name: *show_name != "0",
-            created_at: (*created_at).to_string(),
+            language,
+            visibility: crate::domain::story::Visibility::parse(&visibility)
+                .map_err(|_| corrupt("visibility", &visibility))?,
+            show_name: show_name != 0,
+            created_at,
             steps: Vec::new(),
-            revision: number(revision, "revision", line)?,
-            updated_at: (*updated_at).to_string(),
-            hidden: *hidden != "0",
-            via_link: *via_link != "0",
-            wave_id: optional(wave, "wave", line)?,
+            revision,
+            updated_at,
+            hidden: hidden != 0,
+            via_link: via_link != 0,
+            wave_id: wave,
             outcomes: Vec::new(),
-        };
-        for step in steps.split('\u{1e}').filter(|x| !x.is_empty()) {
-            let [cycle, kind, indicators] = step.split('\u{1d}').collect::<Vec<_>>()[..] else {
-                return Err(corrupt("step", line));
-            };
-            story.steps.push(Step {
-                cycle: cycle.to_string(),
-                kind: StepKind::parse(kind, "kind").map_err(|_| corrupt("kind", line))?,
-                text: String::new(),
-                indicators: if indicators == "[]" {
-                    Vec::new()
-                } else {
-                    serde_json::from_str(indicators).map_err(|_| corrupt("indicators", line))?
-                },
-            });
-        }
-        for outcome in outcomes.split('\u{1e}').filter(|x| !x.is_empty()) {
-            let [cycle, status, wave, revision, recorded_at] = outcome.split('\u{1d}').collect::<Vec<_>>()[..] else {
-                return Err(corrupt("outcome", line));
-            };
-            story.outcomes.push(StepOutcome {
-                cycle: cycle.to_string(),
-                status: OutcomeStatus::parse(status).map_err(|_| corrupt("outcome status", line))?,
-                text: String::new(),
-                wave_id: optional(wave, "outcome wave", line)?,
-                revision: number(revision, "outcome revision", line)?,
-                recorded_at: recorded_at.to_string(),
-            });
-        }
-        out.push(story);
+        });
     }
-    Ok(())
+    stories.sort_unstable_by_key(|s| s.id);
+    let at = |stories: &[Story], id: i64| stories.binary_search_by_key(&id, |s| s.id).ok();
+    steps.sort_unstable_by_key(|s| (s.0, s.1));
+    for (story, _, cycle, kind, indicators) in steps {
+        let Some(i) = at(&stories, story) else { continue };
+        stories[i].steps.push(Step {
+            cycle,
+            kind: StepKind::parse(&kind, "kind").map_err(|_| corrupt("kind", &kind))?,
+            text: String::new(),
+            indicators: if indicators == "[]" {
+                Vec::new()
+            } else {
+                serde_json::from_str(&indicators).map_err(|e| corrupt("indicators", &e))?
+            },
+        });
+    }
+    outcomes.sort_unstable_by_key(|o| (o.0, o.1));
+    for (story, _, cycle, status, wave_id, revision, recorded_at) in outcomes {
+        let Some(i) = at(&stories, story) else { continue };
+        stories[i].outcomes.push(StepOutcome {
+            cycle,
+            status: OutcomeStatus::parse(&status).map_err(|_| corrupt("outcome status", &status))?,
+            text: String::new(),
+            wave_id,
+            revision,
+            recorded_at,
+        });
+    }
+    Ok(stories)
 }
 
 /// The data versions a cached value of a convening depends on.

@@ -163,6 +163,10 @@ pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
     let busy = opts.busy_timeout_ms;
     let pool = AnyPoolOptions::new()
         .max_connections(opts.max_connections)
+        // An SQLite connection is a file handle in this process: it cannot be dropped by
+        // a server or a network, so the ping before each use (a round trip to its worker
+        // thread, a tenth of a kept page's cost) buys nothing there.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if conn.backend_name().eq_ignore_ascii_case("sqlite") {
@@ -173,6 +177,10 @@ pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
                         "PRAGMA synchronous = FULL".to_string(),
                         "PRAGMA foreign_keys = ON".to_string(),
                         format!("PRAGMA busy_timeout = {busy}"),
+                        // Up to 32 MiB of pages per connection (SQLite's default is
+                        // 2 MiB): a large import's indexes then stay in memory instead
+                        // of being spilled and read back half-way through a transaction.
+                        "PRAGMA cache_size = -32768".to_string(),
                     ] {
                         sqlx::query(sqlx::AssertSqlSafe(pragma)).execute(&mut *conn).await?;
                     }

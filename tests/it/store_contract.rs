@@ -423,6 +423,40 @@ async fn lean_stories_are_the_stories_without_their_words_and_every_write_moves_
     all.sort_by_key(|x| x.id);
     assert_eq!(s.story_facts(Scope::Community(c.id)).await.unwrap(), all);
     assert!(s.story_facts(Scope::Convening(other.id + 100)).await.unwrap().is_empty());
+
+    // A bulk write in a transaction (the field import) quiets the convening while it
+    // writes and moves its version once at the end; afterwards every write moves it again.
+    let batch: Vec<convene::store::FieldStory> = (0..3)
+        .map(|i| convene::store::FieldStory {
+            root_key: format!("root-{i}"),
+            instance_id: format!("inst-{i}"),
+            source_row: i + 2,
+            participant: None,
+            teller_name: format!("Field teller {i}"),
+            wave_id: None,
+            created_at: "2026-02-01T00:00:00Z".into(),
+            story: story("F").validate(fw).unwrap(),
+        })
+        .collect();
+    let (cv_id, fw_id) = (cv.id, c.framework_id);
+    let ids = s
+        .transaction(move |t| {
+            Box::pin(async move {
+                t.insert_field_stories(cv_id, fw_id, "kobo", "run-1", "2026-02-01T00:00:00Z", &batch).await
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 3);
+    moved(&mut last, versions(&s, cv.id).await, "a bulk write", true);
+    let lean = s.story_facts(Scope::Convening(cv.id)).await.unwrap();
+    assert_eq!(lean.iter().filter(|x| ids.contains(&x.id)).count(), 3, "the bulk stories are counted");
+    s.add_participant(cv.id, None, "After", "").await.unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "a participant after the bulk write", true);
+    s.create_story(cv.id, c.framework_id, &member, &story("G").validate(fw).unwrap(), "2026-02-02T00:00:00Z")
+        .await
+        .unwrap();
+    moved(&mut last, versions(&s, cv.id).await, "a story after the bulk write", true);
 }
 
 async fn versions(s: &DynStore, id: i64) -> (i64, i64) {

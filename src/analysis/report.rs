@@ -274,18 +274,15 @@ fn attendee_key(a: &Attendee) -> (u8, i64) {
 }
 
 /// Per story, per cycle of the framework: `Some(true)` value happened, `Some(false)`
-/// only hoped for, `None` the story does not tell of the cycle.
-fn reach(framework: &Framework, s: &Story) -> Vec<Option<bool>> {
+/// only hoped for, `None` the story does not tell of the cycle — from the story's
+/// [`hoped`] marks.
+fn reach(framework: &Framework, s: &Story, hoped: &[Option<bool>]) -> Vec<Option<bool>> {
     framework
         .cycles
         .iter()
-        .map(|c| {
-            let mut steps = s.steps.iter().filter(|st| st.cycle == c.key).peekable();
-            steps.peek()?;
-            let hoped = steps.all(|st| st.kind == StepKind::Aspirational);
-            // An outcome matters only for a hope; most steps are not one.
-            Some(!hoped || s.outcome(&c.key, None).is_some_and(|o| o.status == OutcomeStatus::Happened))
-        })
+        .zip(hoped)
+        // An outcome matters only for a hope; most steps are not one.
+        .map(|(c, h)| h.map(|h| !h || s.outcome(&c.key, None).is_some_and(|o| o.status == OutcomeStatus::Happened)))
         .collect()
 }
 
@@ -409,8 +406,8 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
     let n_participants = participants.len();
     let told: Vec<&Story> = input.stories.iter().filter(|s| !s.hidden).collect();
     let m = matrix(fw, input.stories, n_participants);
-    let reaches: Vec<Vec<Option<bool>>> = told.iter().map(|s| reach(fw, s)).collect();
     let hopes: Vec<Vec<Option<bool>>> = told.iter().map(|s| hoped(fw, s)).collect();
+    let reaches: Vec<Vec<Option<bool>>> = told.iter().zip(&hopes).map(|(s, h)| reach(fw, s, h)).collect();
     let people: Vec<(u8, i64)> = told.iter().map(|s| person(s, &by_participant)).collect();
     let connection_keys: HashSet<&str> =
         fw.cycles.iter().flat_map(|c| &c.indicators).filter(|i| i.connections).map(|i| i.key.as_str()).collect();

@@ -6,6 +6,7 @@ use super::{Result, Store, StoreError, found, now};
 use crate::domain::evidence::{Costs, NewObservation};
 use crate::domain::story::{Step, StepKind, Story};
 use crate::domain::wave::{OutcomeStatus, StepOutcome};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -214,22 +215,27 @@ impl Store {
     /// outcomes with empty text — what every count needs. Hidden stories included
     /// (the analysis leaves them out); ordered by id, steps by position, outcomes by id.
     ///
-    /// Three flat scans (stories, steps, outcomes) in one statement, each of which the database turns
-    /// into one JSON array of arrays: the driver hands over three values instead of a
-    /// row per story, step and outcome (sqlx's `Any` driver costs microseconds a row),
-    /// and building JSON costs the database a fraction of what joining text with `||`
-    /// does. Every element carries its story's id, so no order is asked of the database.
+    /// One row per convening, in which the database builds three JSON arrays — the
+    /// stories' heads, their steps, their outcomes — so the driver hands over a few
+    /// values per convening instead of a row per story, step and outcome (sqlx's `Any`
+    /// driver costs microseconds a row), building JSON costs the database a fraction of
+    /// what joining text with `||` does, and the rows are read one convening at a time,
+    /// so memory holds one convening's text at once. Every element carries its story's
+    /// id, so no order is asked of the database.
     pub async fn story_facts(&self, scope: Scope) -> Result<Vec<Story>> {
-        let (filter, id) = scope.stories();
+        let (filter, id) = match scope {
+            Scope::Convening(id) => ("c.id = $1", id),
+            Scope::Community(id) => ("c.community_id = $1", id),
+        };
         let (agg, arr, cast) = match self.backend() {
             super::Backend::Sqlite => ("json_group_array", "json_array", ""),
             super::Backend::Postgres => ("json_agg", "json_build_array", "::text"),
         };
         let part = |cols: &str, from: &str| {
-            format!("(SELECT COALESCE({agg}({arr}({cols})){cast}, '[]') FROM {from} WHERE {filter})")
+            format!("(SELECT COALESCE({agg}({arr}({cols})){cast}, '[]') FROM {from} WHERE s.convening_id = c.id)")
         };
         let sql = format!(
-            "SELECT {} AS heads, {} AS steps, {} AS outcomes",
+            "SELECT {} AS heads, {} AS steps, {} AS outcomes FROM convenings c WHERE {filter}",
             part(
                 "s.id, s.convening_id, s.framework_id, s.teller_user_id, s.participant_id, s.language, s.visibility, \
                  CAST(s.show_name AS INTEGER), s.created_at, s.revision, s.updated_at, s.hidden, s.via_link, s.wave_id",
@@ -245,9 +251,16 @@ impl Store {
             ),
         );
         // One statement, so one snapshot on both databases.
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *self.conn().await?).await?;
-        let got: [String; 3] = [row.try_get("heads")?, row.try_get("steps")?, row.try_get("outcomes")?];
-        facts_from_json(&got[0], &got[1], &got[2])
+        let mut stories = Vec::new();
+        let mut c = self.conn().await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch(&mut *c);
+        while let Some(row) = rows.try_next().await? {
+            let (heads, steps, outcomes): (String, String, String) =
+                (row.try_get("heads")?, row.try_get("steps")?, row.try_get("outcomes")?);
+            facts_from_json(&heads, &steps, &outcomes, &mut stories)?;
+        }
+        stories.sort_unstable_by_key(|s| s.id);
+        Ok(stories)
     }
 
     /// Ids of public, visible stories in a scope, newest first (at most `limit`): the
@@ -314,8 +327,8 @@ type StepRow = (i64, i64, String, String, String);
 /// story, id, cycle, status, wave, revision, recorded at.
 type OutcomeRow = (i64, i64, String, String, Option<i64>, i64, String);
 
-/// Reads the three JSON arrays of [`Store::story_facts`] back into stories.
-fn facts_from_json(heads: &str, steps: &str, outcomes: &str) -> Result<Vec<Story>> {
+/// Reads one convening's three JSON arrays of [`Store::story_facts`] into `out`.
+fn facts_from_json(heads: &str, steps: &str, outcomes: &str, out: &mut Vec<Story>) -> Result<()> {
     let heads: Vec<Head> = serde_json::from_str(heads).map_err(|e| corrupt("stories", &e))?;
     let mut steps: Vec<StepRow> = serde_json::from_str(steps).map_err(|e| corrupt("steps", &e))?;
     let mut outcomes: Vec<OutcomeRow> = serde_json::from_str(outcomes).map_err(|e| corrupt("outcomes", &e))?;
@@ -387,7 +400,8 @@ fn facts_from_json(heads: &str, steps: &str, outcomes: &str) -> Result<Vec<Story
             recorded_at,
         });
     }
-    Ok(stories)
+    out.append(&mut stories);
+    Ok(())
 }
 
 /// The data versions a cached value of a convening depends on.

@@ -11,12 +11,14 @@
 //! Within an interval: small instances enumerate every set of k hosts and
 //! assign people exactly (a min-cost flow); large ones start from the
 //! uncapacitated k-median heuristic, assign with capacities exactly, and
-//! re-centre each hub on its people. Half the time limit finds hosts in every
-//! interval; the other half certifies each interval's lower bound with a
-//! Lagrangian relaxation that keeps the capacities ([`super::capacity`]),
-//! stopping once no interval can beat the best hosts by more than the target
-//! gap. The answer's bound is the least over the intervals, so
-//! `lower_bound` ≤ optimum ≤ `value` holds always.
+//! re-centre each hub on its people. Two fifths of the time limit find hosts
+//! in every interval; the rest certifies a lower bound with a Lagrangian
+//! relaxation that keeps the capacities ([`super::capacity`]): first over the
+//! candidates of all intervals at once (any interval's hubs are hubs of the
+//! union), then over halves of the intervals where that falls short, stopping
+//! once no interval can beat the best hosts by more than the target gap. The
+//! answer's bound holds for every interval, so `lower_bound` ≤ optimum ≤
+//! `value` holds always.
 
 use std::time::Instant;
 
@@ -28,7 +30,7 @@ use super::error::PlanError;
 use super::median;
 use super::plan::{Candidate, Host, Objective, Traveller};
 use super::slots::{offsets_at_noon, parse_window};
-use super::solve::{SolveOptions, prepare_with};
+use super::solve::{Prepared, SolveOptions, prepare_with};
 use super::solver::Limits;
 use super::travel::TravelModel;
 
@@ -443,6 +445,78 @@ fn interval_bound(
     dual.bound(&mut u).max(0.0)
 }
 
+/// What bounding ranges of consecutive intervals needs (see [`Ranges::bound`]).
+struct Ranges<'a> {
+    groups: &'a [Vec<usize>],
+    /// An interval's own bound when it was solved exhaustively (+∞: no hubs fit).
+    settled: &'a dyn Fn(usize) -> Option<f64>,
+    /// An interval's best value found (+∞: none).
+    own: &'a dyn Fn(usize) -> f64,
+    /// The instance over some candidates, and people per group.
+    build: &'a dyn Fn(&[usize]) -> (Prepared, Vec<u64>),
+    /// The best hubs (candidate indices), their flow and the groups it is over.
+    hosts: &'a [usize],
+    flow: &'a [u64],
+    group_of: &'a [usize],
+    k: usize,
+    capacity: (u64, u64),
+    value: f64,
+    enough: f64,
+}
+
+impl Ranges<'_> {
+    /// A lower bound on every linked answer whose hubs lie in one of the
+    /// intervals `a..=z`, by `until`: the capacitated bound over all their
+    /// candidates (and the best hubs: any hubs of one interval are hubs of the
+    /// union, so it holds for each), taking half of the time left while the
+    /// range can still be split; when it falls short of `enough`, the better of
+    /// it and the least of the two halves' bounds.
+    fn bound(&self, a: usize, z: usize, until: Instant) -> f64 {
+        if (a..=z).all(|n| (self.settled)(n).is_some()) {
+            return (a..=z).filter_map(|n| (self.settled)(n)).fold(f64::INFINITY, f64::min);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        let deadline = Instant::now() + if a < z { left / 2 } else { left };
+        let mut set: Vec<usize> =
+            self.groups[a..=z].iter().flatten().copied().chain(self.hosts.iter().copied()).collect();
+        set.sort_unstable();
+        set.dedup();
+        let (p, weight) = (self.build)(&set);
+        let mut tree_of = vec![0; set.len()];
+        for (t, &o) in p.inst.index.original.iter().enumerate() {
+            tree_of[o] = t;
+        }
+        let tree_hosts: Vec<usize> =
+            self.hosts.iter().filter_map(|h| set.binary_search(h).ok()).map(|x| tree_of[x]).collect();
+        // The best hubs' flow gives the starting prices when the groups are the same.
+        let same_groups = p.group_of == self.group_of;
+        let own = (a..=z).map(|n| (self.own)(n)).fold(f64::INFINITY, f64::min);
+        let here = interval_bound(
+            &p.inst,
+            self.k,
+            self.capacity,
+            &weight,
+            &tree_hosts,
+            same_groups.then_some(self.flow),
+            self.value,
+            self.enough,
+            deadline,
+        )
+        .min(own);
+        drop(p);
+        if here >= self.enough || a == z || Instant::now() >= until {
+            return here;
+        }
+        // The halves share the time left in proportion to their intervals.
+        let mid = a + (z - a) / 2;
+        let left = until.saturating_duration_since(Instant::now());
+        #[allow(clippy::cast_possible_truncation)]
+        let first = Instant::now() + left * (mid - a + 1) as u32 / (z - a + 1) as u32;
+        let halves = self.bound(a, mid, first).min(self.bound(mid + 1, z, until));
+        here.max(halves)
+    }
+}
+
 /// A group's best hubs found so far: value, hubs, people per hub, and whether certified.
 type Found = (f64, Vec<usize>, Vec<u64>, bool);
 
@@ -492,9 +566,9 @@ pub fn linked(
         });
     }
     let objective = if objective == Objective::MaxCost { Objective::TotalCost } else { objective };
-    // Half of the time finds hosts in every interval, the rest certifies bounds.
+    // Two fifths of the time find hosts in every interval, the rest certifies bounds.
     #[allow(clippy::cast_possible_truncation)]
-    let share = options.time_limit / (2 * groups.len() as u32);
+    let share = options.time_limit * 2 / (5 * groups.len() as u32);
     // Each interval's instance is built again when needed rather than kept:
     // with many candidates, each holds a table of airport-pair fares.
     // Airports near each candidate are looked up once, not once per interval.
@@ -544,56 +618,22 @@ pub fn linked(
         None if subsets(groups[n].len(), k) <= ENUMERATE_SETS => Some(f64::INFINITY),
         _ => None,
     };
-    let mut bound = f64::INFINITY;
     let exact_all = (0..groups.len()).all(|n| settled(n).is_some());
-    let mut pending: Vec<(usize, usize)> = vec![(0, groups.len() - 1)];
-    while let Some((a, b)) = pending.pop() {
-        if (a..=b).all(|n| settled(n).is_some()) {
-            bound = bound.min((a..=b).filter_map(settled).fold(f64::INFINITY, f64::min));
-            continue;
-        }
-        let mut set: Vec<usize> = groups[a..=b].iter().flatten().copied().chain(hosts.iter().copied()).collect();
-        set.sort_unstable();
-        set.dedup();
-        // This range's share of the time left: half of it while it may still be split.
-        let left = options.time_limit.saturating_sub(started.elapsed());
-        let waiting: usize = pending.iter().map(|&(x, y)| y - x + 1).sum::<usize>() + (b - a + 1);
-        #[allow(clippy::cast_possible_truncation)]
-        let mut share = left * (b - a + 1) as u32 / waiting as u32;
-        if a < b {
-            share /= 2;
-        }
-        let deadline = Instant::now() + share;
-        let (p, weight) = build(&set);
-        let mut tree_of = vec![0; set.len()];
-        for (t, &o) in p.inst.index.original.iter().enumerate() {
-            tree_of[o] = t;
-        }
-        let tree_hosts: Vec<usize> =
-            hosts.iter().filter_map(|h| set.binary_search(h).ok()).map(|x| tree_of[x]).collect();
-        // The best hubs' flow gives the starting prices when the groups are the same.
-        let same_groups = p.group_of == group_of;
-        let own = (a..=b).map(|n| found[n].as_ref().map_or(f64::INFINITY, |x| x.0)).fold(f64::INFINITY, f64::min);
-        let b_here = interval_bound(
-            &p.inst,
-            k,
-            (lo, hi),
-            &weight,
-            &tree_hosts,
-            same_groups.then_some(flow.as_slice()),
-            value,
-            enough,
-            deadline,
-        )
-        .min(own);
-        if b_here >= enough || a == b {
-            bound = bound.min(b_here);
-        } else {
-            let mid = a + (b - a) / 2;
-            pending.push((mid + 1, b));
-            pending.push((a, mid));
-        }
-    }
+    let own = |n: usize| found[n].as_ref().map_or(f64::INFINITY, |x| x.0);
+    let ranges = Ranges {
+        groups: &groups,
+        settled: &settled,
+        own: &own,
+        build: &build,
+        hosts: &hosts,
+        flow: &flow,
+        group_of: &group_of,
+        k,
+        capacity: (lo, hi),
+        value,
+        enough,
+    };
+    let bound = ranges.bound(0, groups.len() - 1, started + options.time_limit);
     let exact_everywhere = exact_all && bound >= value * (1.0 - 1e-12);
     let lower_bound = bound.min(value).max(0.0);
     // Rows: split each group's flow over its rows in order.

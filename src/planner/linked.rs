@@ -445,6 +445,9 @@ fn interval_bound(
     dual.bound(&mut u).max(0.0)
 }
 
+/// Builds the instance over some candidates, with people per group.
+type Build<'a> = &'a dyn Fn(&[usize]) -> (Prepared, Vec<u64>);
+
 /// What bounding ranges of consecutive intervals needs (see [`Ranges::bound`]).
 struct Ranges<'a> {
     groups: &'a [Vec<usize>],
@@ -453,7 +456,7 @@ struct Ranges<'a> {
     /// An interval's best value found (+∞: none).
     own: &'a dyn Fn(usize) -> f64,
     /// The instance over some candidates, and people per group.
-    build: &'a dyn Fn(&[usize]) -> (Prepared, Vec<u64>),
+    build: Build<'a>,
     /// The best hubs (candidate indices), their flow and the groups it is over.
     hosts: &'a [usize],
     flow: &'a [u64],

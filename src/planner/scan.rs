@@ -3,17 +3,17 @@
 //!
 //! A flying member's trip is the ground to one of its (at most two) airports,
 //! the flight and the ground from one of the host's airports. For a candidate
-//! airport `b`, `F_i(b)` = min over member `i`'s airports `a` of (ground to `a`
-//! + flight `a`→`b`) does not depend on the host; a host flying only from `b`
-//! then costs member `i` `F_i(b) + ground from b`, so the sum over members is
-//! `Σ w_i F_i(b)` (once per airport) plus the people × the host's ground leg,
-//! and a host with two airports `b₀, b₁` costs `min(F_i(b₀) + g₀, F_i(b₁) + g₁)`,
-//! one minimum per member (hosts sharing both airports share the `F`s). Visa
-//! costs are a sum per country. Then the exceptions, exactly: members within
-//! ground reach of a host (found with the candidate tree) go by ground, a
-//! member sharing a host's only airport goes by ground, and members with known
-//! fares are summed directly. The result equals `Σ w_i cost(i, j)` up to the
-//! order of the additions.
+//! airport `b`, `F_i(b)`, the least over member `i`'s airports `a` of the ground
+//! to `a` and the flight from `a` to `b`, does not depend on the host; a host
+//! flying only from `b` then costs member `i` `F_i(b)` and the ground from `b`,
+//! so the sum over members is `Σ w_i F_i(b)` (once per airport) and the people
+//! times the host's ground leg, and a host with two airports `b₀, b₁` costs
+//! `min(F_i(b₀) + g₀, F_i(b₁) + g₁)`, one minimum per member (hosts sharing both
+//! airports share the `F`s). Visa costs are a sum per country. Then the
+//! exceptions, exactly: members within ground reach of a host (found with the
+//! candidate tree) go by ground, a member sharing a host's only airport goes by
+//! ground, and members with known fares are summed directly. The result equals
+//! `Σ w_i cost(i, j)` up to the order of the additions.
 
 use super::engine::{Aggregate, Instance};
 use super::index::CandidateIndex;
@@ -116,29 +116,35 @@ impl Instance {
         }
         // Members within ground reach of a candidate go by ground: replace their flight.
         for &i in &pooled {
-            let p = self.pos[i];
-            let mut stack = vec![CandidateIndex::ROOT];
-            while let Some(id) = stack.pop() {
-                let node = &self.index.nodes[id];
-                if p.distance_km_lower(node.centre) - node.radius_km >= h.ground_max_km {
-                    continue;
-                }
-                match node.children {
-                    Some((l, r)) => stack.extend([l, r]),
-                    None => {
-                        for j in node.start..node.end {
-                            let q = self.index.points[j];
-                            if p.dot(q) > h.ground_cos {
-                                let d = p.distance_km(q);
-                                if d < h.ground_max_km {
-                                    total[j] += self.weight[i] * (g * d - h.travel(i, j, || d));
-                                }
+            self.within_ground(i, &mut |j, d| total[j] += self.weight[i] * (g * d - h.travel(i, j, || d)));
+        }
+        Some(total)
+    }
+
+    /// Calls `f(j, d)` for every candidate `j` that member group `i` reaches by
+    /// ground ([`Instance::cost`]'s test), `d` the great-circle km.
+    fn within_ground(&self, i: usize, f: &mut impl FnMut(usize, f64)) {
+        let Some(h) = &self.hub else { return };
+        let p = self.pos[i];
+        let mut stack = vec![CandidateIndex::ROOT];
+        while let Some(id) = stack.pop() {
+            let Some(node) = self.index.nodes.get(id) else { continue };
+            if p.distance_km_lower(node.centre) - node.radius_km >= h.ground_max_km {
+                continue;
+            }
+            match node.children {
+                Some((l, r)) => stack.extend([l, r]),
+                None => {
+                    for (j, &q) in self.index.points.iter().enumerate().take(node.end).skip(node.start) {
+                        if p.dot(q) > h.ground_cos {
+                            let d = p.distance_km(q);
+                            if d < h.ground_max_km {
+                                f(j, d);
                             }
                         }
                     }
                 }
             }
         }
-        Some(total)
     }
 }

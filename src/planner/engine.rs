@@ -220,10 +220,6 @@ pub(crate) struct VisaCosts {
     pub table: Vec<f64>,
 }
 
-/// From this many members on, [`Instance::best_single`] sums every candidate by
-/// airports ([`Instance::airport_sums`]) when it can, rather than searching the tree.
-const SCAN_MEMBERS: usize = 200;
-
 /// A float ordered by `total_cmp`, for heaps.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Key(pub f64);
@@ -467,16 +463,6 @@ impl Instance {
     pub(crate) fn best_single(&self, members: &[usize], upper: f64, forbidden: &[usize]) -> Option<(usize, f64)> {
         if self.index.nodes.is_empty() || members.is_empty() {
             return None;
-        }
-        // Many members: every candidate's sum by airports beats the tree's per-member bounds.
-        if members.len() >= SCAN_MEMBERS
-            && let Some(sums) = self.airport_sums(members)
-        {
-            return sums
-                .into_iter()
-                .enumerate()
-                .filter(|&(j, v)| v < upper && !forbidden.contains(&j))
-                .min_by(|a, b| a.1.total_cmp(&b.1));
         }
         let mut best = upper;
         let mut best_j = None;

@@ -463,9 +463,9 @@ fn the_airport_sums_match_the_plain_sums_of_costs() {
     }
 }
 
-/// With many members, the best single host (found by airports) is the
-/// brute-force best over every candidate, forbidden ones left out, and none is
-/// returned when no candidate beats the upper limit.
+/// With many members and hub-aware travel, the best single host of the tree
+/// search is the brute-force best over every candidate, forbidden ones left
+/// out, and none is returned when no candidate beats the upper limit.
 #[test]
 fn the_best_single_host_of_many_members_is_the_brute_force_one() {
     let (t, c) = instance(77, 260, 400);

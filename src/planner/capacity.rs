@@ -14,9 +14,14 @@
 use std::time::Instant;
 
 use super::engine::Instance;
-use super::lagrange::{Relaxation, ascend};
+use super::lagrange::{Relaxation, Schedule, ascend};
 use super::median::SCHEDULE;
 use super::sigma::top_sigma;
+
+/// The k-median ascent with smaller steps taken from the best bound: with
+/// capacities the bound swings (a hub's take jumps as people cross its
+/// limits), and steps from the last bound made it diverge.
+const CAPACITY_SCHEDULE: Schedule = Schedule { theta: 1.0, stall: 5, from_best: true, ..SCHEDULE };
 
 /// The relaxation over one interval's instance.
 pub(crate) struct CapacityDual<'a> {
@@ -78,7 +83,7 @@ impl<'a> CapacityDual<'a> {
 
     /// Runs the ascent from prices `u` (changed in place); the best bound found.
     pub(crate) fn bound(&mut self, u: &mut [f64]) -> f64 {
-        ascend(self, u, &SCHEDULE, f64::NEG_INFINITY).bound
+        ascend(self, u, &CAPACITY_SCHEDULE, f64::NEG_INFINITY).bound
     }
 }
 

@@ -7,6 +7,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use super::geo::{EARTH_RADIUS_KM, LatLon, UnitVec};
 use super::hubs::hubs;
@@ -23,32 +24,32 @@ use super::travel::{Metric, Quantity, TravelModel};
 /// tightens it per member.
 pub(crate) struct HubCosts {
     /// Per member group: access airports (index into the member airports) and ground km.
-    group_air: Vec<[(u32, f64); 2]>,
+    pub(super) group_air: Vec<[(u32, f64); 2]>,
     /// Per candidate (caller's order, tree order once built): access airports
     /// (index into the candidate airports) and ground km.
-    cand_air: Vec<[(u32, f64); 2]>,
+    pub(super) cand_air: Vec<[(u32, f64); 2]>,
     /// Per candidate airport, whether it is a large one.
     cand_airport_large: Vec<bool>,
     /// Number of member airports (the table's row length).
-    member_airports: usize,
+    pub(super) member_airports: usize,
     /// `money[b * member_airports + a]`: the flight's fare and connection (or
     /// the quote) between member airport `a` and candidate airport `b`; +∞ for the same airport.
-    money: Vec<f64>,
+    pub(super) money: Vec<f64>,
     /// The optimised quantity of the same flight (connection included), when it is not money.
     quantity: Vec<f64>,
     /// Per member group, what bounds its trips from below.
     group_bound: Vec<GroupBound>,
-    ground_max_km: f64,
+    pub(super) ground_max_km: f64,
     /// Below this cosine of the central angle a trip may be by ground (with a margin).
-    ground_cos: f64,
+    pub(super) ground_cos: f64,
     /// Money per ground km, and the quantity's.
-    ground_fare: f64,
+    pub(super) ground_fare: f64,
     ground_slope: f64,
     /// The flight's quantity is at least `air_line.0 + air_line.1 × airport-to-airport km`.
     air_line: (f64, f64),
     connection: f64,
     direct_max_km: f64,
-    is_cost: bool,
+    pub(super) is_cost: bool,
 }
 
 /// A member group's access airports, for bounds.
@@ -160,7 +161,7 @@ impl HubCosts {
     /// cheapest route in money as [`TravelModel::choose_route`] picks it, `d`
     /// the home–host km (computed only when needed).
     #[inline]
-    fn travel(&self, i: usize, j: usize, d: impl Fn() -> f64) -> f64 {
+    pub(super) fn travel(&self, i: usize, j: usize, d: impl Fn() -> f64) -> f64 {
         let (ga, cb) = (&self.group_air[i], &self.cand_air[j]);
         let mut best = (f64::INFINITY, f64::INFINITY);
         for (x, a) in ga.iter().enumerate() {
@@ -256,8 +257,8 @@ pub(crate) struct Instance {
     override_start: Vec<usize>,
     /// Least known fare of each group (+∞ when it has none).
     pub min_override: Vec<f64>,
-    hub: Option<HubCosts>,
-    visa: Option<VisaCosts>,
+    pub(super) hub: Option<HubCosts>,
+    pub(super) visa: Option<VisaCosts>,
 }
 
 impl Instance {
@@ -524,8 +525,16 @@ impl Instance {
     /// each host to the exact best candidate for its members, repeat until
     /// nothing changes. Returns the final objective value.
     pub(crate) fn lloyd(&self, hosts: &mut [usize], max_rounds: usize) -> f64 {
+        self.lloyd_until(hosts, max_rounds, None)
+    }
+
+    /// [`Instance::lloyd`], starting no round after `deadline`.
+    pub(crate) fn lloyd_until(&self, hosts: &mut [usize], max_rounds: usize, deadline: Option<Instant>) -> f64 {
         let mut value = self.value_of(hosts);
         for _ in 0..max_rounds {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
             let before = hosts.to_vec();
             let (which, cost) = self.assign(hosts);
             let mut changed = false;

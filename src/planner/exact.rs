@@ -152,6 +152,7 @@ const NODE_SCHEDULE: Schedule = Schedule {
     improvement: 1e-12,
     step_floor: 1e-9,
     max_steps: 60,
+    from_best: false,
 };
 
 /// Lagrangian bound of a branch-and-bound node (and primal offers), after at

@@ -29,6 +29,10 @@ pub(crate) struct Schedule {
     pub step_floor: f64,
     /// At most this many steps.
     pub max_steps: usize,
+    /// Polyak steps from the best bound so far rather than the last one: a
+    /// last bound far below (a relaxation whose bound swings, as with
+    /// capacities) then cannot make the next step larger still.
+    pub from_best: bool,
 }
 
 /// A Lagrangian relaxation of k-median that the ascent can evaluate.
@@ -103,7 +107,8 @@ pub(crate) fn ascend(r: &mut impl Relaxation, u: &mut [f64], schedule: &Schedule
             break;
         }
         let upper = r.upper();
-        let step = theta * (upper - value).max(schedule.step_floor * upper.max(1.0)) / norm;
+        let from = if schedule.from_best && best.is_finite() { best.max(value) } else { value };
+        let step = theta * (upper - from).max(schedule.step_floor * upper.max(1.0)) / norm;
         for (ui, d) in u.iter_mut().zip(&direction) {
             *ui = (*ui + step * d).max(0.0);
         }
@@ -160,6 +165,7 @@ mod tests {
             improvement: 1e-12,
             step_floor: 1e-9,
             max_steps: 400,
+            from_best: false,
         };
         let mut u = vec![0.0; 4];
         let a = ascend(&mut line, &mut u, &schedule, f64::NEG_INFINITY);

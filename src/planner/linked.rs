@@ -11,12 +11,14 @@
 //! Within an interval: small instances enumerate every set of k hosts and
 //! assign people exactly (a min-cost flow); large ones start from the
 //! uncapacitated k-median heuristic, assign with capacities exactly, and
-//! re-centre each hub on its people. Half the time limit finds hosts in every
-//! interval; the other half certifies each interval's lower bound with a
-//! Lagrangian relaxation that keeps the capacities ([`super::capacity`]),
-//! stopping once no interval can beat the best hosts by more than the target
-//! gap. The answer's bound is the least over the intervals, so
-//! `lower_bound` ≤ optimum ≤ `value` holds always.
+//! re-centre each hub on its people. Two fifths of the time limit find hosts
+//! in every interval; the rest certifies a lower bound with a Lagrangian
+//! relaxation that keeps the capacities ([`super::capacity`]): first over the
+//! candidates of all intervals at once (any interval's hubs are hubs of the
+//! union), then over halves of the intervals where that falls short, stopping
+//! once no interval can beat the best hosts by more than the target gap. The
+//! answer's bound holds for every interval, so `lower_bound` ≤ optimum ≤
+//! `value` holds always.
 
 use std::time::Instant;
 
@@ -28,7 +30,7 @@ use super::error::PlanError;
 use super::median;
 use super::plan::{Candidate, Host, Objective, Traveller};
 use super::slots::{offsets_at_noon, parse_window};
-use super::solve::{SolveOptions, prepare_with};
+use super::solve::{Prepared, SolveOptions, prepare_with};
 use super::solver::Limits;
 use super::travel::TravelModel;
 
@@ -443,6 +445,81 @@ fn interval_bound(
     dual.bound(&mut u).max(0.0)
 }
 
+/// Builds the instance over some candidates, with people per group.
+type Build<'a> = &'a dyn Fn(&[usize]) -> (Prepared, Vec<u64>);
+
+/// What bounding ranges of consecutive intervals needs (see [`Ranges::bound`]).
+struct Ranges<'a> {
+    groups: &'a [Vec<usize>],
+    /// An interval's own bound when it was solved exhaustively (+∞: no hubs fit).
+    settled: &'a dyn Fn(usize) -> Option<f64>,
+    /// An interval's best value found (+∞: none).
+    own: &'a dyn Fn(usize) -> f64,
+    /// The instance over some candidates, and people per group.
+    build: Build<'a>,
+    /// The best hubs (candidate indices), their flow and the groups it is over.
+    hosts: &'a [usize],
+    flow: &'a [u64],
+    group_of: &'a [usize],
+    k: usize,
+    capacity: (u64, u64),
+    value: f64,
+    enough: f64,
+}
+
+impl Ranges<'_> {
+    /// A lower bound on every linked answer whose hubs lie in one of the
+    /// intervals `a..=z`, by `until`: the capacitated bound over all their
+    /// candidates (and the best hubs: any hubs of one interval are hubs of the
+    /// union, so it holds for each), taking half of the time left while the
+    /// range can still be split; when it falls short of `enough`, the better of
+    /// it and the least of the two halves' bounds.
+    fn bound(&self, a: usize, z: usize, until: Instant) -> f64 {
+        if (a..=z).all(|n| (self.settled)(n).is_some()) {
+            return (a..=z).filter_map(|n| (self.settled)(n)).fold(f64::INFINITY, f64::min);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        let deadline = Instant::now() + if a < z { left / 2 } else { left };
+        let mut set: Vec<usize> =
+            self.groups[a..=z].iter().flatten().copied().chain(self.hosts.iter().copied()).collect();
+        set.sort_unstable();
+        set.dedup();
+        let (p, weight) = (self.build)(&set);
+        let mut tree_of = vec![0; set.len()];
+        for (t, &o) in p.inst.index.original.iter().enumerate() {
+            tree_of[o] = t;
+        }
+        let tree_hosts: Vec<usize> =
+            self.hosts.iter().filter_map(|h| set.binary_search(h).ok()).map(|x| tree_of[x]).collect();
+        // The best hubs' flow gives the starting prices when the groups are the same.
+        let same_groups = p.group_of == self.group_of;
+        let own = (a..=z).map(|n| (self.own)(n)).fold(f64::INFINITY, f64::min);
+        let here = interval_bound(
+            &p.inst,
+            self.k,
+            self.capacity,
+            &weight,
+            &tree_hosts,
+            same_groups.then_some(self.flow),
+            self.value,
+            self.enough,
+            deadline,
+        )
+        .min(own);
+        drop(p);
+        if here >= self.enough || a == z || Instant::now() >= until {
+            return here;
+        }
+        // The halves share the time left in proportion to their intervals.
+        let mid = a + (z - a) / 2;
+        let left = until.saturating_duration_since(Instant::now());
+        #[allow(clippy::cast_possible_truncation)]
+        let first = Instant::now() + left * (mid - a + 1) as u32 / (z - a + 1) as u32;
+        let halves = self.bound(a, mid, first).min(self.bound(mid + 1, z, until));
+        here.max(halves)
+    }
+}
+
 /// A group's best hubs found so far: value, hubs, people per hub, and whether certified.
 type Found = (f64, Vec<usize>, Vec<u64>, bool);
 
@@ -492,9 +569,9 @@ pub fn linked(
         });
     }
     let objective = if objective == Objective::MaxCost { Objective::TotalCost } else { objective };
-    // Half of the time finds hosts in every interval, the rest certifies bounds.
+    // Two fifths of the time find hosts in every interval, the rest certifies bounds.
     #[allow(clippy::cast_possible_truncation)]
-    let share = options.time_limit / (2 * groups.len() as u32);
+    let share = options.time_limit * 2 / (5 * groups.len() as u32);
     // Each interval's instance is built again when needed rather than kept:
     // with many candidates, each holds a table of airport-pair fares.
     // Airports near each candidate are looked up once, not once per interval.
@@ -534,33 +611,32 @@ pub fn linked(
     };
     let (value, _, flow, _) = found[best_n].clone().unwrap_or_default();
     // Bounds: an interval solved exhaustively is its own bound; the others are
-    // certified until no interval can beat the best value by more than the target gap.
+    // certified until no interval can beat the best value by more than the target
+    // gap. A bound over the candidates of several consecutive intervals (and the
+    // best hubs) holds for each of them, since any hubs of one interval are hubs
+    // of the union: first all of them at once, then halves of those that fall short.
     let enough = value * (1.0 - options.target_gap);
-    let mut bound = f64::INFINITY;
-    let mut exact_all = true;
-    let rest = options.time_limit.saturating_sub(started.elapsed());
-    for (n, (set, f)) in groups.iter().zip(&found).enumerate() {
-        let b = match f {
-            Some((v, _, _, true)) => *v,
-            // No k hosts of the interval can hold everyone: it adds nothing.
-            None if subsets(set.len(), k) <= ENUMERATE_SETS => f64::INFINITY,
-            _ => {
-                exact_all = false;
-                #[allow(clippy::cast_possible_truncation)]
-                let deadline = Instant::now() + rest / (groups.len() - n) as u32;
-                let (p, weight) = build(set);
-                let limits = Limits { target_gap: 1.0, deadline, seed: options.seed };
-                let (hosts, flow) = match f {
-                    Some((_, h, fl, _)) => (h.clone(), Some(fl.as_slice())),
-                    None => (median::heuristic(&p.inst, k, &limits).1, None),
-                };
-                let own = f.as_ref().map_or(value, |x| x.0);
-                let upper = own.min(value);
-                interval_bound(&p.inst, k, (lo, hi), &weight, &hosts, flow, upper, enough, deadline).min(own)
-            }
-        };
-        bound = bound.min(b);
-    }
+    let settled = |n: usize| match &found[n] {
+        Some((v, _, _, true)) => Some(*v),
+        None if subsets(groups[n].len(), k) <= ENUMERATE_SETS => Some(f64::INFINITY),
+        _ => None,
+    };
+    let exact_all = (0..groups.len()).all(|n| settled(n).is_some());
+    let own = |n: usize| found[n].as_ref().map_or(f64::INFINITY, |x| x.0);
+    let ranges = Ranges {
+        groups: &groups,
+        settled: &settled,
+        own: &own,
+        build: &build,
+        hosts: &hosts,
+        flow: &flow,
+        group_of: &group_of,
+        k,
+        capacity: (lo, hi),
+        value,
+        enough,
+    };
+    let bound = ranges.bound(0, groups.len() - 1, started + options.time_limit);
     let exact_everywhere = exact_all && bound >= value * (1.0 - 1e-12);
     let lower_bound = bound.min(value).max(0.0);
     // Rows: split each group's flow over its rows in order.
@@ -805,6 +881,91 @@ mod tests {
             let bound = interval_bound(inst, k, (lo, hi), &weight, &best_set, None, optimum, optimum, far);
             assert!(bound <= optimum * (1.0 + 1e-9), "case {case}: bound {bound} above the optimum {optimum}");
             assert!(bound >= 0.5 * optimum, "case {case}: bound {bound} far below the optimum {optimum}");
+        }
+    }
+
+    /// Intervals too large to enumerate (the heuristic hubs, the bounds over
+    /// unions of intervals): the answer is feasible, never better than the
+    /// brute-force optimum (every set of hubs sharing the hours, every
+    /// assignment), and its bound never above it.
+    #[test]
+    fn large_intervals_stay_between_their_bound_and_the_brute_force_optimum() {
+        let mut rng = SplitMix(31);
+        let model = TravelModel::default();
+        for case in 0..4 {
+            let travellers: Vec<Traveller> = (0..8_u32)
+                .map(|i| {
+                    let p = LatLon::new(-30.0 + rng.next_f64() * 80.0, -100.0 + rng.next_f64() * 220.0).unwrap();
+                    Traveller { weight: 1 + (i % 2), ..Traveller::new(format!("m{i}"), p) }
+                })
+                .collect();
+            // Most hosts over Africa and Europe (one interval too large to enumerate), a few in the Americas.
+            let hosts: Vec<Candidate> = (0..42)
+                .map(|j| {
+                    let lon = if j < 36 { -20.0 + rng.next_f64() * 80.0 } else { -100.0 + rng.next_f64() * 40.0 };
+                    let position = LatLon::new(-30.0 + rng.next_f64() * 80.0, lon).unwrap();
+                    let country =
+                        crate::planner::places::nearest_city(position).map(|(p, _)| p.country).unwrap_or_default();
+                    Candidate { name: format!("c{j}"), country, position, population: None }
+                })
+                .collect();
+            let people: u64 = travellers.iter().map(|t| u64::from(t.weight)).sum();
+            let (k, lo, hi) = (3, 2 + case % 2, 6);
+            let request = LinkedRequest {
+                k,
+                overlap_hours: 3.0,
+                min_per_hub: lo,
+                max_per_hub: Some(hi),
+                on: "2025-06-10".into(),
+                ..LinkedRequest::default()
+            };
+            let options = SolveOptions { time_limit: Duration::from_secs(4), ..SolveOptions::default() };
+            let answer = linked(&travellers, &hosts, Objective::TotalCost, &model, &request, &options);
+            let offsets: Vec<i32> = hosts
+                .iter()
+                .map(|c| crate::planner::slots::offset_at_noon(c.position, "2025-06-10").unwrap())
+                .collect();
+            let per: Vec<Vec<f64>> = travellers
+                .iter()
+                .map(|t| {
+                    let passports = crate::planner::visas::passports_of(t);
+                    hosts
+                        .iter()
+                        .map(|h| {
+                            let trip = model.journey(t.position, h.position, None);
+                            trip.cost + model.visa.fact(&passports, &h.country).map_or(0.0, |v| v.cost)
+                        })
+                        .collect()
+                })
+                .collect();
+            let weight: Vec<u64> = travellers.iter().map(|t| u64::from(t.weight)).collect();
+            let mut best: Option<f64> = None;
+            each_subset(hosts.len(), k, &mut |set| {
+                let (min, max) =
+                    set.iter().fold((i32::MAX, i32::MIN), |(a, b), &j| (a.min(offsets[j]), b.max(offsets[j])));
+                if max - min > 9 * 60 {
+                    return;
+                }
+                let cost: Vec<f64> = per.iter().flat_map(|row| set.iter().map(|&j| row[j])).collect();
+                if let Some((v, _)) = transport(&cost, &weight, k, lo, hi)
+                    && best.is_none_or(|b| v < b)
+                {
+                    best = Some(v);
+                }
+            });
+            match (answer, best) {
+                (Ok(a), Some(b)) => {
+                    assert!(a.method.starts_with("k-median heuristic"), "case {case}: {}", a.method);
+                    assert!(a.value >= b * (1.0 - 1e-9), "case {case}: {} below the optimum {b}", a.value);
+                    assert!(a.lower_bound <= b * (1.0 + 1e-9), "case {case}: bound {} above {b}", a.lower_bound);
+                    assert!(a.lower_bound > 0.0, "case {case}: no bound");
+                    assert!(a.min_overlap_hours >= 3.0 - 1e-9);
+                    assert!(a.people.iter().all(|&p| p >= lo && p <= hi), "{:?}", a.people);
+                    assert_eq!(a.people.iter().sum::<u64>(), people);
+                }
+                (Err(_), None) => {}
+                other => panic!("case {case}: {other:?}"),
+            }
         }
     }
 }

@@ -96,7 +96,7 @@ fn swap_improve(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadlin
         }
         let saved = hosts.clone();
         hosts[best.2] = best.1;
-        let v = inst.lloyd(hosts, 30);
+        let v = inst.lloyd_until(hosts, 30, Some(deadline));
         if v < value {
             value = v;
         } else {
@@ -119,6 +119,7 @@ pub(crate) const SCHEDULE: Schedule = Schedule {
     improvement: 1e-9,
     step_floor: 1e-6,
     max_steps: 5000,
+    from_best: false,
 };
 
 /// Heuristic hosts for the sum objective (seeded Lloyd restarts, then swaps): value and hosts.
@@ -129,7 +130,7 @@ pub(crate) fn heuristic(inst: &Instance, k: usize, limits: &Limits) -> (f64, Vec
                 scope.spawn(move || {
                     let mut rng = SplitMix(limits.seed.wrapping_add(r.wrapping_mul(0x5851_F42D_4C95_7F2D)));
                     let mut hosts = seed_hosts(inst, k, &mut rng);
-                    (inst.lloyd(&mut hosts, 50), hosts)
+                    (inst.lloyd_until(&mut hosts, 50, Some(limits.deadline)), hosts)
                 })
             })
             .collect();

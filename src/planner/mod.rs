@@ -47,6 +47,7 @@ pub mod plan;
 mod relax;
 pub mod report;
 pub mod request;
+mod scan;
 pub mod scenario;
 mod sigma;
 pub mod slots;

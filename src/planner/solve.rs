@@ -104,7 +104,13 @@ pub fn solve_with_progress(
     let mut report = |fraction: f64, value: f64, lower_bound: f64| progress(Progress { fraction, value, lower_bound });
     let (outcome, method) = if k == 1 {
         let all: Vec<usize> = (0..inst.n()).collect();
-        let (j, v) = inst.best_single(&all, f64::INFINITY, &[]).unwrap_or((0, f64::INFINITY));
+        // With hub-aware money, every candidate's sum by airports; otherwise the tree search.
+        let (j, v) = match inst.airport_sums(&all) {
+            Some(sums) => {
+                sums.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, f64::INFINITY))
+            }
+            None => inst.best_single(&all, f64::INFINITY, &[]).unwrap_or((0, f64::INFINITY)),
+        };
         (Outcome { hosts: vec![j], value: v, lower_bound: v, iterations: 1 }, "exact scan of every candidate")
     } else {
         let heuristic = match inst.aggregate {

@@ -413,3 +413,77 @@ fn the_fare_table_matches_the_travel_model_and_tree_bounds_stay_below_every_cost
         }
     }
 }
+
+/// The single-host sums by airports equal the plain sums of every member's
+/// cost at every candidate (ground trips, shared airports, known fares, quoted
+/// fares, two passports), for every member subset tried.
+#[test]
+fn the_airport_sums_match_the_plain_sums_of_costs() {
+    for seed in 0..6_u64 {
+        let (mut t, mut c) = instance(200 + seed, 40, 150);
+        // Members and candidates sharing cities or close by (ground trips, one shared airport).
+        for (i, j) in [(0, 3), (5, 17), (9, 40), (11, 41)] {
+            c[j].position = t[i].position;
+        }
+        c[42].position = LatLon::new(t[12].position.lat + 0.5, t[12].position.lon).unwrap();
+        t[2].passports = vec!["NG".into(), "GB".into()];
+        t[1].position = LatLon::new(-1.2833, 36.8167).unwrap();
+        c[5].position = LatLon::new(6.4541, 3.3947).unwrap();
+        let mut model = TravelModel::default();
+        if seed % 2 == 0 {
+            model.quoted_fares.push(QuotedFare {
+                from_iata: "NBO".into(),
+                to_iata: "LOS".into(),
+                price: 90.0,
+                quoted_on: String::new(),
+            });
+        }
+        if seed % 3 == 0 {
+            model.known_fares.push(KnownFare { member: "m3".into(), host: "c7".into(), fare: 12.0 });
+        }
+        if seed == 5 {
+            model.visa_aware = false;
+        }
+        let p = super::solve::prepare(&t, &c, Objective::TotalCost, &model);
+        let inst = &p.inst;
+        let mut rng = SplitMix(seed);
+        for subset in 0..4 {
+            let members: Vec<usize> = (0..inst.n()).filter(|_| subset == 0 || rng.next_f64() < 0.5).collect();
+            let sums = inst.airport_sums(&members).expect("hub-aware money");
+            for (j, &s) in sums.iter().enumerate() {
+                let plain: f64 = members.iter().map(|&i| inst.weight[i] * inst.cost(i, j)).sum();
+                assert!(close(s, plain), "seed {seed} subset {subset} candidate {j}: {s} vs {plain}");
+            }
+        }
+        // Not for other quantities, nor without hubs.
+        let co2 = super::solve::prepare(&t, &c, Objective::Co2, &model);
+        assert!(co2.inst.airport_sums(&[0]).is_none());
+        let flat = super::solve::prepare(&t, &c, Objective::TotalCost, &plain());
+        assert!(flat.inst.airport_sums(&[0]).is_none());
+    }
+}
+
+/// With many members and hub-aware travel, the best single host of the tree
+/// search is the brute-force best over every candidate, forbidden ones left
+/// out, and none is returned when no candidate beats the upper limit.
+#[test]
+fn the_best_single_host_of_many_members_is_the_brute_force_one() {
+    let (t, c) = instance(77, 260, 400);
+    let model = TravelModel::default();
+    let p = super::solve::prepare(&t, &c, Objective::TotalCost, &model);
+    let inst = &p.inst;
+    let mut rng = SplitMix(3);
+    for round in 0..3 {
+        let members: Vec<usize> = (0..inst.n()).filter(|_| round == 0 || rng.next_f64() < 0.9).collect();
+        assert!(members.len() >= 200);
+        let value = |j: usize| members.iter().map(|&i| inst.weight[i] * inst.cost(i, j)).sum::<f64>();
+        let brute = |forbidden: &[usize]| {
+            (0..inst.m()).filter(|j| !forbidden.contains(j)).map(value).fold(f64::INFINITY, f64::min)
+        };
+        let (j, v) = inst.best_single(&members, f64::INFINITY, &[]).unwrap();
+        assert!(close(v, brute(&[])) && close(value(j), v), "round {round}: {v} vs {}", brute(&[]));
+        let (j2, v2) = inst.best_single(&members, f64::INFINITY, &[j]).unwrap();
+        assert!(j2 != j && close(v2, brute(&[j])), "round {round}: {v2} vs {}", brute(&[j]));
+        assert!(inst.best_single(&members, v * (1.0 - 1e-9), &[]).is_none());
+    }
+}

@@ -10,8 +10,7 @@ CREATE TABLE quiet_convenings (
 
 CREATE OR REPLACE FUNCTION convene_bump_convening() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' AND TG_TABLE_NAME <> 'quiet_convenings'
-        AND EXISTS (SELECT 1 FROM quiet_convenings q WHERE q.convening_id = NEW.convening_id) THEN
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM quiet_convenings q WHERE q.convening_id = NEW.convening_id) THEN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN

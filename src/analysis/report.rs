@@ -269,7 +269,9 @@ fn person(s: &Story, by_participant: &HashMap<i64, Option<i64>>) -> (u8, i64) {
     }
 }
 
-fn attendee_key(a: &Attendee) -> (u8, i64) {
+/// Who an attendee is, in the same terms as [`person`]: a member by their user id, a
+/// guest by their participant id.
+pub fn attendee_key(a: &Attendee) -> (u8, i64) {
     a.user_id.map_or((b'p', a.participant_id), |u| (b'u', u))
 }
 

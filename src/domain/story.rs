@@ -247,22 +247,13 @@ impl Story {
         (self.show_name || viewer == Viewer::Steward || own).then_some(self.teller_name.as_str())
     }
 
-    /// [`Story::teller_key`] without making a string: (`b'u'`, user), (`b'p'`,
-    /// participant) or (`b's'`, story) — for counting over many stories.
+    /// Who told it, to count distinct tellers: (`b'u'`, user), (`b'p'`, participant) or
+    /// (`b's'`, story) when neither is known.
     pub fn teller_id(&self) -> (u8, i64) {
         match (self.teller_user_id, self.participant_id) {
             (Some(u), _) => (b'u', u),
             (None, Some(p)) => (b'p', p),
             (None, None) => (b's', self.id),
-        }
-    }
-
-    /// A key that identifies the teller, to count distinct tellers.
-    pub fn teller_key(&self) -> String {
-        match (self.teller_user_id, self.participant_id) {
-            (Some(u), _) => format!("u{u}"),
-            (None, Some(p)) => format!("p{p}"),
-            (None, None) => format!("s{}", self.id),
         }
     }
 }

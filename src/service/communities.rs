@@ -21,6 +21,18 @@ pub struct CommunityDraft {
     pub preset: String,
 }
 
+/// The communities listed to this actor: every public one, and the private ones they
+/// belong to (all of them for a site admin or the operator).
+pub async fn listed(store: &Store, actor: &Actor) -> Result<Vec<Community>> {
+    let (mine, all) = match actor {
+        Actor::Operator => (Vec::new(), true),
+        Actor::User(u) if u.is_admin => (Vec::new(), true),
+        Actor::User(u) => (store.communities_of(u.id).await?, false),
+        Actor::Anonymous | Actor::Link { .. } => (Vec::new(), false),
+    };
+    Ok(store.communities().await?.into_iter().filter(|c| !c.private || all || mine.contains(&c.id)).collect())
+}
+
 /// Anyone signed in may start a community and becomes its steward.
 pub async fn create_community(store: &Store, actor: &Actor, d: &CommunityDraft) -> Result<Community> {
     let steward = match actor {

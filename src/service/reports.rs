@@ -332,10 +332,7 @@ async fn load(store: &Store, c: &Community, only: Option<i64>, versions: &[(i64,
     let order: HashMap<i64, usize> = convenings.iter().enumerate().map(|(i, cv)| (cv.id, i)).collect();
     let pairs_in: Vec<(usize, (u8, i64))> = all_attendance
         .iter()
-        .filter_map(|a| {
-            let person = a.user_id.map_or((b'p', a.participant_id), |u| (b'u', u));
-            order.get(&a.convening_id).map(|&i| (i, person))
-        })
+        .filter_map(|a| order.get(&a.convening_id).map(|&i| (i, report::attendee_key(a))))
         .collect();
     let fresh = report::new_pairs(convenings.len(), &pairs_in);
     let new_pairs = convenings.iter().zip(fresh).map(|(cv, n)| (cv.id, n)).collect();

@@ -52,13 +52,7 @@ struct HomePage {
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     // Private communities are listed to their members (and the site admin) only.
-    let admin = ctx.user.as_ref().is_some_and(|u| u.is_admin);
-    let mine = match ctx.user_id() {
-        Some(uid) if !admin => state.store.communities_of(uid).await?,
-        _ => Vec::new(),
-    };
-    let communities =
-        state.store.communities().await?.into_iter().filter(|c| !c.private || admin || mine.contains(&c.id)).collect();
+    let communities = service::communities::listed(&state.store, &ctx.actor()).await?;
     Ok(Page(HomePage { ctx, communities }).into_response())
 }
 

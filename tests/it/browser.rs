@@ -427,6 +427,16 @@ fn axe_here(tab: &Tab, page: &str, width: u32, axe: &str) -> Result<Vec<String>>
 }
 
 /// Runs axe-core on each page at 390 and 1280 px, signed in as `email`.
+/// Signs in as `email`, runs axe-core on every page at 390 and 1280 px, and fails with
+/// every problem found.
+async fn assert_axe_clean(path: PathBuf, base: String, email: String, pages: Vec<String>, axe: String) {
+    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
+        .await
+        .expect("browser thread")
+        .expect("browser run");
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
 fn axe_pages(path: PathBuf, base: &str, email: &str, pages: &[String], axe: &str) -> Result<Vec<String>> {
     let chromium = Chromium::launch(path)?;
     let tab = chromium.tab()?;
@@ -555,13 +565,7 @@ async fn the_pages_added_for_lifecycles_waves_and_mail_pass_axe_at_390_and_1280_
         "/reset".to_string(),
         "/unsubscribe/some-token".to_string(),
     ];
-    let base = app.url("");
-    let email = steward.email.clone();
-    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
-        .await
-        .expect("browser thread")
-        .expect("browser run");
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_axe_clean(path, app.url(""), steward.email.clone(), pages, axe).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -607,13 +611,7 @@ async fn the_report_and_evidence_pages_pass_axe_at_390_and_1280_px() {
         format!("/convenings/{convening}/report?format=html"),
         format!("/convenings/{convening}/evidence"),
     ];
-    let base = app.url("");
-    let email = steward.email.clone();
-    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
-        .await
-        .expect("browser thread")
-        .expect("browser run");
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_axe_clean(path, app.url(""), steward.email.clone(), pages, axe).await;
 }
 
 /// The pages that connect a community to the world — its public page with public stories
@@ -666,13 +664,7 @@ async fn the_public_settings_and_comment_pages_pass_axe_at_390_and_1280_px() {
         format!("/stories/{story}"),
         "/me".to_string(),
     ];
-    let base = app.url("");
-    let email = steward.email.clone();
-    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
-        .await
-        .expect("browser thread")
-        .expect("browser run");
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_axe_clean(path, app.url(""), steward.email.clone(), pages, axe).await;
 }
 
 /// The planner's form and a saved plan with every second-stage section (why these
@@ -710,13 +702,7 @@ async fn the_planner_pages_pass_axe_at_390_and_1280_px() {
     let (params, result) = (serde_json::to_string(&request).unwrap(), serde_json::to_string(&answer).unwrap());
     let saved = app.store.save_plan(convening, "Everything", &params, &result, Some(steward.id)).await.unwrap();
     let pages = vec![format!("/convenings/{convening}/plan"), format!("/plans/{}", saved.id)];
-    let base = app.url("");
-    let email = steward.email.clone();
-    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
-        .await
-        .expect("browser thread")
-        .expect("browser run");
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_axe_clean(path, app.url(""), steward.email.clone(), pages, axe).await;
 }
 
 /// The field page's upload, its preview (new stories and a bad row) and the import's
@@ -847,13 +833,7 @@ async fn a_members_proposal_becomes_the_framework_version_a_new_story_uses_in_a_
         format!("/proposals/{proposal}"),
         "/c/fwb/framework?from=1&to=2".to_string(),
     ];
-    let base = app.url("");
-    let email = steward.email.clone();
-    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
-        .await
-        .expect("browser thread")
-        .expect("browser run");
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_axe_clean(path, app.url(""), steward.email.clone(), pages, axe).await;
 }
 
 /// Presses Tab until the focused element matches `selector` (keyboard only), checking at
@@ -977,13 +957,7 @@ async fn the_older_pages_pass_axe_at_390_and_1280_px() {
         format!("/stories/{}", story.id),
         "/no-such-page".to_string(),
     ];
-    let base = app.url("");
-    let email = steward.email.clone();
-    let problems = tokio::task::spawn_blocking(move || axe_pages(path, &base, &email, &pages, &axe))
-        .await
-        .expect("browser thread")
-        .expect("browser run");
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert_axe_clean(path, app.url(""), steward.email.clone(), pages, axe).await;
 }
 
 /// Pages a visitor sees before signing in: home, sign-in, glossary, password reset, in

@@ -18,7 +18,10 @@ trap 'kill $(jobs -p) 2>/dev/null || true; nginx -p "$work" -c nginx.conf -s sto
 
 echo "building the synthetic community (cargo bench --bench report) …"
 cargo bench --bench report -- --stories 12000 --keep "$work/convene.db" | sed 's/^/  /'
-cargo build --release --quiet
+# `cargo bench` builds the binary too (benchmarks get the package's binaries built), with
+# the same features as the benchmark; `cargo build --release` would compile the library a
+# second time with another feature set.
+test -x ./target/release/convene || { echo "no target/release/convene after cargo bench"; exit 1; }
 port=18080
 RUST_LOG=warn ./target/release/convene --database-url "$work/convene.db" serve --addr "127.0.0.1:$port" >"$work/convene.log" 2>&1 &
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

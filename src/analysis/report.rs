@@ -78,6 +78,9 @@ pub struct ConveningInput<'a> {
     pub aspirations: &'a [Aspiration],
     pub observations: &'a [Observation],
     pub cost: Option<&'a CostInput>,
+    /// The stories' matrix when it was counted already (its counts do not depend on the
+    /// attendees); `None`: counted here.
+    pub matrix: Option<&'a super::matrix::Matrix>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -407,7 +410,7 @@ pub fn convening_report(input: &ConveningInput<'_>, new_pairs: usize) -> Conveni
     let participants: HashSet<(u8, i64)> = input.attendees.iter().map(attendee_key).collect();
     let n_participants = participants.len();
     let told: Vec<&Story> = input.stories.iter().filter(|s| !s.hidden).collect();
-    let m = matrix(fw, input.stories, n_participants);
+    let m = input.matrix.map_or_else(|| matrix(fw, input.stories, n_participants), Clone::clone);
     let hopes: Vec<Vec<Option<bool>>> = told.iter().map(|s| hoped(fw, s)).collect();
     let reaches: Vec<Vec<Option<bool>>> = told.iter().zip(&hopes).map(|(s, h)| reach(fw, s, h)).collect();
     let people: Vec<(u8, i64)> = told.iter().map(|s| person(s, &by_participant)).collect();
@@ -846,6 +849,7 @@ mod tests {
                 aspirations: &[],
                 observations: &[],
                 cost,
+                matrix: None,
             },
             0,
         )
@@ -888,6 +892,29 @@ mod tests {
         assert_eq!((applied.realized, applied.aspirational, applied.tellers_realized), (0, 1, 0));
         assert_eq!((applied.aspirations.expected, applied.aspirations.still_open), (1, 1));
         assert_eq!(r.limits.only_aspirational, 0);
+    }
+
+    #[test]
+    fn a_matrix_counted_before_gives_the_same_report() {
+        use StepKind::*;
+        let s = story(1, 1, &[("immediate", Realized, &["networking"]), ("applied", Aspirational, &[])]);
+        let t = story(2, 2, &[("potential", Realized, &[])]);
+        let stories = [s, t];
+        let (c, fw, att) = (cv(Mode::Virtual), preset("km4dev-experiment").unwrap(), people(3));
+        let counted = matrix(fw, &stories, 0);
+        let input = |m| ConveningInput {
+            convening: &c,
+            framework: fw,
+            stories: &stories,
+            attendees: &att,
+            aspirations: &[],
+            observations: &[],
+            cost: None,
+            matrix: m,
+        };
+        let fresh = convening_report(&input(None), 1);
+        assert_eq!(convening_report(&input(Some(&counted)), 1), fresh);
+        assert_eq!((fresh.n_stories, fresh.n_participants, fresh.cycles[0].realized), (2, 3, 1));
     }
 
     #[test]
@@ -998,6 +1025,7 @@ mod tests {
                     aspirations: &[],
                     observations: &[],
                     cost: None,
+                    matrix: None,
                 },
                 0,
             )
@@ -1041,6 +1069,7 @@ mod tests {
                     aspirations: &[],
                     observations: &[],
                     cost: Some(&k),
+                    matrix: None,
                 },
                 0,
             )

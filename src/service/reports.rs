@@ -383,6 +383,7 @@ fn one(inputs: &Inputs, cv: &Convening) -> ConveningReport {
             aspirations: inputs.aspirations.get(&cv.id).map_or(&[][..], Vec::as_slice),
             observations: inputs.observations.get(&cv.id).map_or(&[][..], Vec::as_slice),
             cost: inputs.costs.get(&cv.id),
+            matrix: inputs.facts.get(&cv.id).map(|f| &f.matrix),
         },
         inputs.new_pairs.get(&cv.id).copied().unwrap_or(0),
     )

@@ -4,7 +4,7 @@
 
 use super::{Result, Store, StoreError, found, now};
 use crate::domain::evidence::{Costs, NewObservation};
-use crate::domain::story::{Step, StepKind, Story};
+use crate::domain::story::{Step, StepKind, Story, Visibility};
 use crate::domain::wave::{OutcomeStatus, StepOutcome};
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -227,9 +227,11 @@ impl Store {
             Scope::Convening(id) => ("c.id = $1", id),
             Scope::Community(id) => ("c.community_id = $1", id),
         };
-        let (agg, arr, cast) = match self.backend() {
-            super::Backend::Sqlite => ("json_group_array", "json_array", ""),
-            super::Backend::Postgres => ("json_agg", "json_build_array", "::text"),
+        // `indicators` is stored as JSON text: it goes into the array as JSON, not as a
+        // string holding JSON, so it is read once and not parsed a second time.
+        let (agg, arr, cast, indicators) = match self.backend() {
+            super::Backend::Sqlite => ("json_group_array", "json_array", "", "json(p.indicators)"),
+            super::Backend::Postgres => ("json_agg", "json_build_array", "::text", "p.indicators::json"),
         };
         let part = |cols: &str, from: &str| {
             format!("(SELECT COALESCE({agg}({arr}({cols})){cast}, '[]') FROM {from} WHERE s.convening_id = c.id)")
@@ -242,7 +244,7 @@ impl Store {
                 "stories s",
             ),
             part(
-                "p.story_id, p.position, p.cycle, p.kind, p.indicators",
+                &format!("p.story_id, p.position, p.cycle, p.kind, {indicators}"),
                 "stories s JOIN story_steps p ON p.story_id = s.id"
             ),
             part(
@@ -298,20 +300,24 @@ impl Store {
             Scope::Convening(id) => ("p.convening_id = $1", id),
             Scope::Community(id) => ("p.convening_id IN (SELECT id FROM convenings WHERE community_id = $1)", id),
         };
+        // One JSON array, as for the story facts: a community holds thousands of
+        // attendees, and a row each through the driver cost more than the query.
+        let (agg, arr, cast) = match self.backend() {
+            super::Backend::Sqlite => ("json_group_array", "json_array", ""),
+            super::Backend::Postgres => ("json_agg", "json_build_array", "::text"),
+        };
         let sql = format!(
-            "SELECT p.convening_id, p.id, p.user_id FROM participants p WHERE {filter} AND p.removed_at IS NULL \
-             ORDER BY p.convening_id, p.id"
+            "SELECT COALESCE({agg}({arr}(p.convening_id, p.id, p.user_id)){cast}, '[]') FROM participants p \
+             WHERE {filter} AND p.removed_at IS NULL"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *self.conn().await?).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Attendee {
-                    convening_id: r.try_get("convening_id")?,
-                    participant_id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                })
-            })
-            .collect()
+        let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *self.conn().await?).await?;
+        let rows: Vec<(i64, i64, Option<i64>)> = serde_json::from_str(&json).map_err(|e| corrupt("attendance", &e))?;
+        let mut out: Vec<Attendee> = rows
+            .into_iter()
+            .map(|(convening_id, participant_id, user_id)| Attendee { convening_id, participant_id, user_id })
+            .collect();
+        out.sort_unstable_by_key(|a| (a.convening_id, a.participant_id));
+        Ok(out)
     }
 }
 
@@ -321,11 +327,12 @@ fn corrupt(what: &str, e: &impl std::fmt::Display) -> StoreError {
 
 /// id, convening, framework, teller, participant, language, visibility, show name,
 /// told at, revision, updated at, hidden, via link, wave.
-type Head = (i64, i64, i64, Option<i64>, Option<i64>, String, String, i64, String, i64, String, i64, i64, Option<i64>);
-/// story, position, cycle, kind, indicators (JSON text).
-type StepRow = (i64, i64, String, String, String);
+type Head = (i64, i64, i64, Option<i64>, Option<i64>, String, Visibility, i64, String, i64, String, i64, i64, Option<i64>);
+/// story, position, cycle, kind, indicators. The enums are read straight from their
+/// names, and the indicators as the array they are: no string is made only to be parsed.
+type StepRow = (i64, i64, String, StepKind, Vec<String>);
 /// story, id, cycle, status, wave, revision, recorded at.
-type OutcomeRow = (i64, i64, String, String, Option<i64>, i64, String);
+type OutcomeRow = (i64, i64, String, OutcomeStatus, Option<i64>, i64, String);
 
 /// Reads one convening's three JSON arrays of [`Store::story_facts`] into `out`.
 fn facts_from_json(heads: &str, steps: &str, outcomes: &str, out: &mut Vec<Story>) -> Result<()> {
@@ -359,8 +366,7 @@ fn facts_from_json(heads: &str, steps: &str, outcomes: &str, out: &mut Vec<Story
             teller_name: String::new(),
             title: String::new(),
             language,
-            visibility: crate::domain::story::Visibility::parse(&visibility)
-                .map_err(|_| corrupt("visibility", &visibility))?,
+            visibility,
             show_name: show_name != 0,
             created_at,
             steps: Vec::new(),
@@ -377,23 +383,14 @@ fn facts_from_json(heads: &str, steps: &str, outcomes: &str, out: &mut Vec<Story
     steps.sort_unstable_by_key(|s| (s.0, s.1));
     for (story, _, cycle, kind, indicators) in steps {
         let Some(i) = at(&stories, story) else { continue };
-        stories[i].steps.push(Step {
-            cycle,
-            kind: StepKind::parse(&kind, "kind").map_err(|_| corrupt("kind", &kind))?,
-            text: String::new(),
-            indicators: if indicators == "[]" {
-                Vec::new()
-            } else {
-                serde_json::from_str(&indicators).map_err(|e| corrupt("indicators", &e))?
-            },
-        });
+        stories[i].steps.push(Step { cycle, kind, text: String::new(), indicators });
     }
     outcomes.sort_unstable_by_key(|o| (o.0, o.1));
     for (story, _, cycle, status, wave_id, revision, recorded_at) in outcomes {
         let Some(i) = at(&stories, story) else { continue };
         stories[i].outcomes.push(StepOutcome {
             cycle,
-            status: OutcomeStatus::parse(&status).map_err(|_| corrupt("outcome status", &status))?,
+            status,
             text: String::new(),
             wave_id,
             revision,

@@ -21,10 +21,8 @@ use std::sync::Arc;
 
 /// How many errors a report lists (the rest are counted).
 pub const MAX_LISTED_ERRORS: usize = 1_000;
-/// Rows written per batch. Each batch's statements keep, for their own undoing, the pages
-/// they change (SQLite's statement journal); a larger batch changes each index page for
-/// more rows at once, so fewer pages are kept per row.
-const BATCH: usize = 2_000;
+/// Rows written per batch.
+const BATCH: usize = 500;
 
 fn form_spec<'a>(cv: &'a Convening, fw: &'a FrameworkVersion, wave: Option<&'a Wave>) -> FormSpec<'a> {
     FormSpec {

@@ -61,9 +61,12 @@ impl Store {
              FROM convenings cv JOIN communities c ON c.id = cv.community_id WHERE cv.id = $1",
         )
         .bind(convening_id)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?;
-        row.map(|r| {
+        .fetch_optional(&mut *self.reader().await?)
+        .await;
+        if row.is_err() {
+            self.reader_failed().await;
+        }
+        row?.map(|r| {
             Ok(DataVersions {
                 convening: r.try_get("convening")?,
                 community_id: r.try_get("community_id")?,
@@ -80,8 +83,12 @@ impl Store {
              LEFT JOIN convenings cv ON cv.community_id = c.id WHERE c.id = $1 ORDER BY cv.id",
         )
         .bind(community_id)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
+        .fetch_all(&mut *self.reader().await?)
+        .await;
+        if rows.is_err() {
+            self.reader_failed().await;
+        }
+        let rows = rows?;
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let community = first.try_get("community")?;
         let mut convenings = Vec::with_capacity(rows.len());
@@ -310,7 +317,8 @@ impl Store {
             "SELECT COALESCE({agg}({arr}(p.convening_id, p.id, p.user_id)){cast}, '[]') FROM participants p \
              WHERE {filter} AND p.removed_at IS NULL"
         );
-        let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *self.conn().await?).await?;
+        let json: String =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *self.conn().await?).await?;
         let rows: Vec<(i64, i64, Option<i64>)> = serde_json::from_str(&json).map_err(|e| corrupt("attendance", &e))?;
         let mut out: Vec<Attendee> = rows
             .into_iter()
@@ -327,7 +335,8 @@ fn corrupt(what: &str, e: &impl std::fmt::Display) -> StoreError {
 
 /// id, convening, framework, teller, participant, language, visibility, show name,
 /// told at, revision, updated at, hidden, via link, wave.
-type Head = (i64, i64, i64, Option<i64>, Option<i64>, String, Visibility, i64, String, i64, String, i64, i64, Option<i64>);
+type Head =
+    (i64, i64, i64, Option<i64>, Option<i64>, String, Visibility, i64, String, i64, String, i64, i64, Option<i64>);
 /// story, position, cycle, kind, indicators. The enums are read straight from their
 /// names, and the indicators as the array they are: no string is made only to be parsed.
 type StepRow = (i64, i64, String, StepKind, Vec<String>);
@@ -388,14 +397,7 @@ fn facts_from_json(heads: &str, steps: &str, outcomes: &str, out: &mut Vec<Story
     outcomes.sort_unstable_by_key(|o| (o.0, o.1));
     for (story, _, cycle, status, wave_id, revision, recorded_at) in outcomes {
         let Some(i) = at(&stories, story) else { continue };
-        stories[i].outcomes.push(StepOutcome {
-            cycle,
-            status,
-            text: String::new(),
-            wave_id,
-            revision,
-            recorded_at,
-        });
+        stories[i].outcomes.push(StepOutcome { cycle, status, text: String::new(), wave_id, revision, recorded_at });
     }
     out.append(&mut stories);
     Ok(())

@@ -632,10 +632,17 @@ fieldwork-no = No
 err-fieldwork-empty = The file is empty.
 err-fieldwork-binary = This is not a CSV file. Export the submissions as CSV.
 err-fieldwork-no-rows = The file has a header but no submissions.
-err-fieldwork-delimiter = The columns are not separated as KoboToolbox (;) or ODK Central (,) separate them. Export the CSV again without saving it in another program.
-err-fieldwork-labels = The file was exported with labels. In KoboToolbox, choose “XML values and headers” as the value and header format and export again.
+err-fieldwork-delimiter = The columns are separated by { $found ->
+    [tab] tabs
+   *[other] “{ $found }”
+}, not as KoboToolbox (;) or ODK Central (,) separate them. Export the CSV again without saving it in another program.
+err-fieldwork-labels = The file was exported with labels (a column is headed “{ $header }”). In KoboToolbox, choose “XML values and headers” as the value and header format and export again.
+err-fieldwork-missing-column = The file has no { $column } column, so it is not an export of this convening’s form. Download the form from this page, collect with it and export again.
 err-fieldwork-too-large = The file is larger than this server accepts.
-err-fieldwork-other-version = The file was made with another version of the form. Tick the box to import what fits this framework version.
+err-fieldwork-other-version = The file was made with { $file_version ->
+    [unknown] another version
+   *[other] version { $file_version }
+} of the form; this convening’s form is version { $version } (framework version { $framework }). Tick the box to import what fits this framework version.
 err-fieldwork-other-convening = The file belongs to another convening’s form.
 err-fieldwork-unknown-form = The columns of this file belong to no form of this convening.
 err-fieldwork-upload-gone = That upload is no longer here (it was imported, or is more than a day old). Choose the file again.

@@ -634,10 +634,17 @@ fieldwork-no = No
 err-fieldwork-empty = El archivo está vacío.
 err-fieldwork-binary = No es un archivo CSV. Exporte los envíos en CSV.
 err-fieldwork-no-rows = El archivo tiene un encabezado pero ningún envío.
-err-fieldwork-delimiter = Las columnas no están separadas como las separa KoboToolbox (;) u ODK Central (,). Exporte el CSV de nuevo sin guardarlo en otro programa.
-err-fieldwork-labels = El archivo se exportó con etiquetas. En KoboToolbox, elija «XML values and headers» como formato de valores y encabezados y exporte de nuevo.
+err-fieldwork-delimiter = Las columnas están separadas por { $found ->
+    [tab] tabuladores
+   *[other] «{ $found }»
+}, no como las separa KoboToolbox (;) u ODK Central (,). Exporte el CSV de nuevo sin guardarlo en otro programa.
+err-fieldwork-labels = El archivo se exportó con etiquetas (una columna se titula «{ $header }»). En KoboToolbox, elija «XML values and headers» como formato de valores y encabezados y exporte de nuevo.
+err-fieldwork-missing-column = El archivo no tiene la columna { $column }, así que no es una exportación del formulario de este encuentro. Descargue el formulario desde esta página, recoja los datos con él y exporte de nuevo.
 err-fieldwork-too-large = El archivo es más grande de lo que acepta este servidor.
-err-fieldwork-other-version = El archivo se hizo con otra versión del formulario. Marque la casilla para importar lo que corresponde a esta versión del marco.
+err-fieldwork-other-version = El archivo se hizo con { $file_version ->
+    [unknown] otra versión
+   *[other] la versión { $file_version }
+} del formulario; el de este encuentro es la versión { $version } (versión { $framework } del marco). Marque la casilla para importar lo que corresponde a esta versión del marco.
 err-fieldwork-other-convening = El archivo pertenece al formulario de otro encuentro.
 err-fieldwork-unknown-form = Las columnas de este archivo no pertenecen a ningún formulario de este encuentro.
 err-fieldwork-upload-gone = Ese archivo ya no está aquí (se importó, o tiene más de un día). Elíjalo de nuevo.

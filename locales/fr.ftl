@@ -635,10 +635,17 @@ fieldwork-no = Non
 err-fieldwork-empty = Le fichier est vide.
 err-fieldwork-binary = Ce n’est pas un fichier CSV. Exportez les soumissions en CSV.
 err-fieldwork-no-rows = Le fichier a un en-tête mais aucune soumission.
-err-fieldwork-delimiter = Les colonnes ne sont pas séparées comme le fait KoboToolbox (;) ou ODK Central (,). Exportez de nouveau le CSV sans l’enregistrer dans un autre programme.
-err-fieldwork-labels = Le fichier a été exporté avec les libellés. Dans KoboToolbox, choisissez « XML values and headers » comme format des valeurs et des en-têtes, puis exportez de nouveau.
+err-fieldwork-delimiter = Les colonnes sont séparées par { $found ->
+    [tab] des tabulations
+   *[other] « { $found } »
+}, pas comme le fait KoboToolbox (;) ou ODK Central (,). Exportez de nouveau le CSV sans l’enregistrer dans un autre programme.
+err-fieldwork-labels = Le fichier a été exporté avec les libellés (une colonne s’intitule « { $header } »). Dans KoboToolbox, choisissez « XML values and headers » comme format des valeurs et des en-têtes, puis exportez de nouveau.
+err-fieldwork-missing-column = Le fichier n’a pas de colonne { $column } : ce n’est pas un export du formulaire de cette rencontre. Téléchargez le formulaire depuis cette page, collectez avec lui et exportez de nouveau.
 err-fieldwork-too-large = Le fichier dépasse la taille que ce serveur accepte.
-err-fieldwork-other-version = Le fichier vient d’une autre version du formulaire. Cochez la case pour importer ce qui correspond à cette version du cadre.
+err-fieldwork-other-version = Le fichier vient { $file_version ->
+    [unknown] d’une autre version
+   *[other] de la version { $file_version }
+} du formulaire ; celui de cette rencontre est en version { $version } (version { $framework } du cadre). Cochez la case pour importer ce qui correspond à cette version du cadre.
 err-fieldwork-other-convening = Le fichier appartient au formulaire d’une autre rencontre.
 err-fieldwork-unknown-form = Les colonnes de ce fichier n’appartiennent à aucun formulaire de cette rencontre.
 err-fieldwork-upload-gone = Ce fichier n’est plus là (il a été importé, ou date de plus d’un jour). Choisissez-le de nouveau.

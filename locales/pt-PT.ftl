@@ -74,10 +74,17 @@ fieldwork-revised = Submissões editadas, guardadas como novas versões: { $n }
 err-fieldwork-empty = O ficheiro está vazio.
 err-fieldwork-binary = Este não é um ficheiro CSV. Exporte as submissões em CSV.
 err-fieldwork-no-rows = O ficheiro tem um cabeçalho, mas nenhuma submissão.
-err-fieldwork-delimiter = As colunas não estão separadas como o KoboToolbox (;) ou o ODK Central (,) as separam. Exporte o CSV de novo sem guardá-lo em outro programa.
-err-fieldwork-labels = O ficheiro foi exportado com rótulos. No KoboToolbox, escolha “XML values and headers” como formato de valores e cabeçalhos e exporte de novo.
+err-fieldwork-delimiter = As colunas estão separadas por { $found ->
+    [tab] tabulações
+   *[other] “{ $found }”
+}, não como o KoboToolbox (;) ou o ODK Central (,) as separam. Exporte o CSV de novo sem guardá-lo noutro programa.
+err-fieldwork-labels = O ficheiro foi exportado com rótulos (uma coluna chama-se “{ $header }”). No KoboToolbox, escolha “XML values and headers” como formato de valores e cabeçalhos e exporte de novo.
+err-fieldwork-missing-column = O ficheiro não tem a coluna { $column }, pelo que não é uma exportação do formulário deste encontro. Descarregue o formulário nesta página, recolha com ele e exporte de novo.
 err-fieldwork-too-large = O ficheiro é maior do que este servidor aceita.
-err-fieldwork-other-version = O ficheiro foi feito com outra versão do formulário. Marque a caixa para importar o que corresponde a esta versão do referencial.
+err-fieldwork-other-version = O ficheiro foi feito com { $file_version ->
+    [unknown] outra versão
+   *[other] a versão { $file_version }
+} do formulário; o deste encontro é a versão { $version } (versão { $framework } do referencial). Marque a caixa para importar o que corresponde a esta versão do referencial.
 err-fieldwork-other-convening = O ficheiro pertence ao formulário de outro encontro.
 err-fieldwork-unknown-form = As colunas deste ficheiro não pertencem a nenhum formulário deste encontro.
 err-fieldwork-upload-gone = Esse ficheiro não está mais aqui (foi importado, ou tem mais de um dia). Escolha-o de novo.

@@ -637,10 +637,17 @@ fieldwork-no = Não
 err-fieldwork-empty = O arquivo está vazio.
 err-fieldwork-binary = Este não é um arquivo CSV. Exporte as submissões em CSV.
 err-fieldwork-no-rows = O arquivo tem um cabeçalho, mas nenhuma submissão.
-err-fieldwork-delimiter = As colunas não estão separadas como o KoboToolbox (;) ou o ODK Central (,) as separam. Exporte o CSV de novo sem salvá-lo em outro programa.
-err-fieldwork-labels = O arquivo foi exportado com rótulos. No KoboToolbox, escolha “XML values and headers” como formato de valores e cabeçalhos e exporte de novo.
+err-fieldwork-delimiter = As colunas estão separadas por { $found ->
+    [tab] tabulações
+   *[other] “{ $found }”
+}, não como o KoboToolbox (;) ou o ODK Central (,) as separam. Exporte o CSV de novo sem salvá-lo em outro programa.
+err-fieldwork-labels = O arquivo foi exportado com rótulos (uma coluna se chama “{ $header }”). No KoboToolbox, escolha “XML values and headers” como formato de valores e cabeçalhos e exporte de novo.
+err-fieldwork-missing-column = O arquivo não tem a coluna { $column }, então não é uma exportação do formulário deste encontro. Baixe o formulário nesta página, colete com ele e exporte de novo.
 err-fieldwork-too-large = O arquivo é maior do que este servidor aceita.
-err-fieldwork-other-version = O arquivo foi feito com outra versão do formulário. Marque a caixa para importar o que corresponde a esta versão do referencial.
+err-fieldwork-other-version = O arquivo foi feito com { $file_version ->
+    [unknown] outra versão
+   *[other] a versão { $file_version }
+} do formulário; o deste encontro é a versão { $version } (versão { $framework } do referencial). Marque a caixa para importar o que corresponde a esta versão do referencial.
 err-fieldwork-other-convening = O arquivo pertence ao formulário de outro encontro.
 err-fieldwork-unknown-form = As colunas deste arquivo não pertencem a nenhum formulário deste encontro.
 err-fieldwork-upload-gone = Esse arquivo não está mais aqui (foi importado, ou tem mais de um dia). Escolha-o de novo.

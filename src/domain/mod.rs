@@ -21,11 +21,20 @@ pub struct FieldError {
     pub field: String,
     pub code: &'static str,
     pub message: String,
+    /// What the catalog message names (a column, a version), for the reader's language.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self { field: field.into(), code, message: message.into(), args: Vec::new() }
+    }
+    /// The same error with the catalog message's arguments.
+    #[must_use]
+    pub fn with_args(mut self, args: Vec<(&'static str, String)>) -> Self {
+        self.args = args;
+        self
     }
 }
 

@@ -41,12 +41,20 @@ pub struct Problem {
     /// `empty`, `binary`, `no_rows`, `delimiter`, `unknown_form`, `labels`, `missing_column`,
     /// `not_csv`, `too_large`, `other_version`, `other_convening`.
     pub code: &'static str,
+    /// In English, for the API and the command line.
     pub message: String,
+    /// What the page's message names, in the reader's language (see `problem_key`).
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl Problem {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), args: Vec::new() }
+    }
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
     }
 }
 
@@ -135,7 +143,7 @@ pub fn sniff(first_line: &[u8]) -> Result<(Source, u8), Problem> {
             return Ok((s, d));
         }
     }
-    for (d, name) in [(b'\t', "tabs"), (b'|', "'|'")] {
+    for (d, name, found) in [(b'\t', "tabs", "tab"), (b'|', "'|'", "|")] {
         if identify(&split_header(line, d)).is_some() {
             return Err(Problem::new(
                 "delimiter",
@@ -143,7 +151,8 @@ pub fn sniff(first_line: &[u8]) -> Result<(Source, u8), Problem> {
                     "the columns are separated by {name}: export CSV again from the tool (KoboToolbox separates \
                      with ';', ODK Central with ','), without opening and saving it in another program"
                 ),
-            ));
+            )
+            .arg("found", found));
         }
     }
     Err(Problem::new(
@@ -198,17 +207,22 @@ impl Differences {
 
     /// In plain words, in a language (the page).
     pub fn describe_in(&self, lang: Lang) -> Vec<String> {
+        self.lists().into_iter().map(|(key, list)| translate(lang, key, &[("list", &list)])).collect()
+    }
+
+    /// Each kind of difference found, as its catalog key (`fieldwork-diff-…`, with a
+    /// `list` argument) and the list.
+    pub fn lists(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        let mut say = |key: &str, list: String| out.push(translate(lang, key, &[("list", &list)]));
         if !self.cycles.is_empty() {
-            say("fieldwork-diff-cycles", self.cycles.iter().cloned().collect::<Vec<_>>().join(", "));
+            out.push(("fieldwork-diff-cycles", self.cycles.iter().cloned().collect::<Vec<_>>().join(", ")));
         }
         if !self.indicators.is_empty() {
             let list: Vec<String> = self.indicators.iter().map(|(c, i)| format!("{i} ({c})")).collect();
-            say("fieldwork-diff-indicators", list.join(", "));
+            out.push(("fieldwork-diff-indicators", list.join(", ")));
         }
         if !self.columns.is_empty() {
-            say("fieldwork-diff-columns", self.columns.join(", "));
+            out.push(("fieldwork-diff-columns", self.columns.join(", ")));
         }
         out
     }
@@ -364,7 +378,8 @@ pub fn read_header(source: Source, headers: &[String], layout: &FormLayout) -> R
                 "this file was exported with labels as headers (\"{}\"), not the questions' names: {KOBO_OPTIONS}",
                 by_label[0]
             ),
-        ));
+        )
+        .arg("header", by_label[0].clone()));
     }
     let any_cycle = h.cycles.iter().any(|c| c.text.is_some() || c.kind.is_some() || c.indicators.is_some());
     if !h.top.contains_key(names::TITLE) {
@@ -376,7 +391,8 @@ pub fn read_header(source: Source, headers: &[String], layout: &FormLayout) -> R
                  from the convening page and collect with it)",
                 names::TITLE
             ),
-        ));
+        )
+        .arg("column", names::TITLE));
     }
     if h.root.is_none() && h.instance.is_none() {
         let which = match source {
@@ -386,14 +402,15 @@ pub fn read_header(source: Source, headers: &[String], layout: &FormLayout) -> R
         return Err(Problem::new(
             "missing_column",
             format!("the file has no {which} column to tell submissions apart"),
-        ));
+        )
+        .arg("column", which));
     }
     if h.submitted.is_none() {
         let which = match source {
             Source::Kobo => "_submission_time",
             Source::Odk => "SubmissionDate",
         };
-        return Err(Problem::new("missing_column", format!("the file has no {which} column")));
+        return Err(Problem::new("missing_column", format!("the file has no {which} column")).arg("column", which));
     }
     Ok(h)
 }

@@ -186,6 +186,7 @@ pub fn problem_key(code: &str) -> &'static str {
         "no_rows" => "err-fieldwork-no-rows",
         "delimiter" => "err-fieldwork-delimiter",
         "labels" => "err-fieldwork-labels",
+        "missing_column" => "err-fieldwork-missing-column",
         "too_large" => "err-fieldwork-too-large",
         "other_version" => "err-fieldwork-other-version",
         "other_convening" => "err-fieldwork-other-convening",
@@ -194,7 +195,7 @@ pub fn problem_key(code: &str) -> &'static str {
 }
 
 fn refused(p: Problem) -> ServiceError {
-    ServiceError::Invalid(vec![FieldError::new("file", problem_key(p.code), p.message)])
+    ServiceError::Invalid(vec![FieldError::new("file", problem_key(p.code), p.message).with_args(p.args)])
 }
 
 /// A reader that counts what it reads, refuses to go past a limit and reports progress.
@@ -451,11 +452,11 @@ pub async fn import_submissions(
         ..ImportReport::default()
     };
     if !header.differences.is_empty() && !opts.other_version {
-        let which = first_version.map_or_else(
+        let which = first_version.as_ref().map_or_else(
             || "this file was made with another form".to_string(),
             |v| format!("this file was made with form version {v}"),
         );
-        return Err(refused(Problem::new(
+        let mut problem = Problem::new(
             "other_version",
             format!(
                 "{which}; this convening's form is version {} (framework version {}). What differs: {}. Import \
@@ -465,7 +466,13 @@ pub async fn import_submissions(
                 fw.version,
                 report.differences.join("; ")
             ),
-        )));
+        )
+        .arg("file_version", first_version.unwrap_or_else(|| "unknown".into()))
+        .arg("version", layout.version.clone())
+        .arg("framework", fw.version.to_string());
+        // Each kind of difference goes as its own catalog key, for the page to say.
+        problem.args.extend(header.differences.lists());
+        return Err(refused(problem));
     }
     let ctx = Arc::new(Ctx {
         convening_id: cv.id,

@@ -221,8 +221,25 @@ async fn answer(
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| crate::domain::FieldError::new("file", "err-fieldwork-unknown-form", ""));
-            let message = ctx.t(f.code);
-            render_with(state, ctx, id, Some((message, f.message)), opts).await
+            let args: Vec<(&str, &str)> = f.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let message = ctx.ta(f.code, &args);
+            // What differs from this convening's form, in the reader's language; else the
+            // English detail for English readers only (the message above already names
+            // what it needs in every language).
+            let lines: Vec<String> = f
+                .args
+                .iter()
+                .filter(|(k, _)| k.starts_with("fieldwork-diff-"))
+                .map(|(k, v)| ctx.ta(k, &[("list", v)]))
+                .collect();
+            let detail = if !lines.is_empty() {
+                lines.join(" ")
+            } else if ctx.lang == crate::i18n::Lang::En {
+                f.message
+            } else {
+                String::new()
+            };
+            render_with(state, ctx, id, Some((message, detail)), opts).await
         }
         Err(e) => Err(e.into()),
     }
@@ -245,7 +262,7 @@ async fn upload(
     let mut opts = ImportOptions { dry_run: true, max_bytes: limit, ..ImportOptions::default() };
     let mut size = 0usize;
     let mut got_file = false;
-    let too_large = (ctx.t("err-fieldwork-too-large"), format!("{} MiB", limit / (1024 * 1024)));
+    let too_large = (ctx.t("err-fieldwork-too-large"), size_limit(limit));
     let spool_failed = |e: std::io::Error| AppError::Store(crate::store::StoreError::Corrupt(format!("spool: {e}")));
     std::fs::create_dir_all(spool_dir()).map_err(spool_failed)?;
     loop {
@@ -338,6 +355,12 @@ async fn confirm(
     }
     let token = (!committed).then(|| f.token.trim().to_string()).filter(|_| path.exists());
     answer(&state, ctx, id, r, token, &opts).await
+}
+
+/// The upload limit as a reader would say it (`512 KiB`, `64 MiB`).
+fn size_limit(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB { format!("{} MiB", bytes / MIB) } else { format!("{} KiB", bytes.div_ceil(1024)) }
 }
 
 #[cfg(test)]

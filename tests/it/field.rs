@@ -738,6 +738,88 @@ fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
 }
 
 #[tokio::test]
+async fn an_upload_beyond_the_limit_comes_back_to_the_page_with_the_reason_and_nothing_is_saved() {
+    let (store, dir) = sqlite_store().await;
+    let (steward, _, cv) = community_with_convening(&store, "limit").await;
+    let (form, settings) = export_form(&store, cv).await;
+    let csv = kobo_csv(&form, &settings, &stories_of_the_field(), false);
+    // A limit just above the sample, in whole KiB.
+    let kib = csv.len() / 1024 + 1;
+    let mut config = convene::config::Config::default();
+    config.limits.submission_file_bytes = kib * 1024;
+    let app = spawn_configured(store, Some(dir), config).await;
+    let c = app.client();
+    sign_in(&app, &c, &steward.email).await;
+    let (_, csrf) = get_page(&c, &app.url(&format!("/convenings/{cv}/field"))).await;
+    let action = format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf));
+    let (ctype, body) = multipart(&[("skip_bad", "1")], csv.repeat(20).as_bytes());
+    let r = c
+        .post(app.url(&action))
+        .header("content-type", &ctype)
+        .header("accept-language", "fr")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Le fichier dépasse la taille que ce serveur accepte."), "{page}");
+    assert!(page.contains(&format!("{kib} KiB")), "the limit is said: {page}");
+    assert!(page.contains("name=\"skip_bad\" value=\"1\" checked"), "the steward's choice is kept");
+    assert!(app.store.stories(cv).await.unwrap().is_empty());
+    // Within the limit the same form works.
+    let (ctype, body) = multipart(&[], csv.as_bytes());
+    let r = c.post(app.url(&action)).header("content-type", &ctype).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_refused_file_is_explained_in_the_readers_language() {
+    let app = spawn_app().await;
+    let (steward, _, cv) = community_with_convening(&app.store, "langs").await;
+    let (form, settings) = export_form(&app.store, cv).await;
+    let csv = kobo_csv(&form, &settings, &stories_of_the_field(), false);
+    let c = app.client();
+    sign_in(&app, &c, &steward.email).await;
+    let (_, csrf) = get_page(&c, &app.url(&format!("/convenings/{cv}/field"))).await;
+    let action = format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf));
+    let bad = csv.replacen("\"_id\"", "\"couleur\"", 1);
+    // Without the box ticked, the file from another form is refused, and the page says why
+    // in French, naming the versions and what differs (no English detail).
+    let (ctype, body) = multipart(&[], bad.as_bytes());
+    let r = c
+        .post(app.url(&action))
+        .header("content-type", &ctype)
+        .header("accept-language", "fr")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("du formulaire\u{a0}; celui de cette rencontre est en version"), "{page}");
+    assert!(page.contains("Colonnes qui ne correspondent à aucune question de ce formulaire\u{a0}: couleur"), "{page}");
+    assert!(!page.contains("What differs") && !page.contains("this convening"), "no English left: {page}");
+    // A file separated by tabs: the reason names them, in the reader's language.
+    let (head, rest) = csv.split_once('\n').unwrap();
+    let tabbed = format!("{}\n{rest}", head.replace(';', "\t"));
+    let (ctype, body) = multipart(&[], tabbed.as_bytes());
+    let r = c
+        .post(app.url(&action))
+        .header("content-type", &ctype)
+        .header("accept-language", "es")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Las columnas están separadas por tabuladores"), "{page}");
+    assert!(!page.contains("separated by"), "no English left: {page}");
+    assert!(app.store.stories(cv).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     let app = spawn_app().await;
     let (steward, member, cv) = community_with_convening(&app.store, "web").await;

@@ -985,3 +985,59 @@ fn the_command_line_writes_the_form_imports_an_export_and_writes_the_stories() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("row 2, column SubmissionDate"), "{said}");
 }
+
+/// On a terminal, importing a file over a megabyte shows a progress bar on standard error
+/// (bytes read of the file's size), cleared when the import ends; in a pipe (the test
+/// above) nothing of it is written. Run under `script`, which gives the command a terminal.
+#[test]
+fn a_large_import_on_a_terminal_shows_a_progress_bar() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        skip("the progress bar on a terminal (needs `script`, from util-linux)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("convene.db").to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (cv, (questions, settings)) = rt.block_on(async {
+        let store = convene::store::open(&db).await.unwrap();
+        let cv = community_with_convening(&store, "bar").await.2;
+        (cv, export_form(&store, cv).await)
+    });
+    // `Sub` holds borrowed text, as the hand-written samples do: these live to the end.
+    let text: &'static str = Box::leak("We tried the method at home and it worked. ".repeat(12).into_boxed_str());
+    let subs: Vec<Sub> = (0..3_000)
+        .map(|i| {
+            sub(
+                Box::leak(format!("k{i}").into_boxed_str()),
+                "2026-03-11T09:00:00Z",
+                &[
+                    ("participant_name", "Guest"),
+                    ("story_title", "A method that travelled"),
+                    ("story_visibility", "public"),
+                    ("applied_text", text),
+                    ("applied_kind", "realized"),
+                ],
+            )
+        })
+        .collect();
+    let csv_path = dir.path().join("big.csv");
+    std::fs::write(&csv_path, odk_csv(&questions, &settings, &subs)).unwrap();
+    let size = std::fs::metadata(&csv_path).unwrap().len();
+    assert!(size > 1024 * 1024, "the file is over a megabyte ({size} bytes)");
+    let command = format!(
+        "{} --database-url {db} import-submissions --convening {cv} {}",
+        env!("CARGO_BIN_EXE_convene"),
+        csv_path.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("3000 new stories"), "{said}");
+    let total = format!("/{:.2} MiB", f64::from(u32::try_from(size).unwrap()) / (1024.0 * 1024.0));
+    assert!(said.contains(&total), "a bar with the file's size ({total}) was drawn: {said:?}");
+    assert!(said.contains('█') || said.contains('░') || said.contains('#'), "with its bar: {said:?}");
+}

@@ -102,7 +102,18 @@ fn request_id(req: &Request) -> String {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
-        .map_or_else(|| crate::secret::new_token()[..16].to_string(), ToString::to_string)
+        .map_or_else(next_request_id, ToString::to_string)
+}
+
+/// A new request id: a random prefix drawn once per process and a counter (16 characters;
+/// unique within the process and, by the prefix, across restarts). It needs to be unique,
+/// not secret, so it costs no randomness per request.
+fn next_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| crate::secret::new_token()[..8].to_string());
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}{:08x}", n & 0xffff_ffff)
 }
 
 /// Gives every request an id (echoed in `x-request-id`), logs one line per request with
@@ -170,6 +181,16 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_request_ids_are_distinct_plain_and_sixteen_characters() {
+        let ids: Vec<String> = (0..1000).map(|_| next_request_id()).collect();
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert!(
+            ids.iter().all(|i| i.len() == 16 && i.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)))
+        );
+    }
 
     #[test]
     fn the_histogram_counts_each_request_in_every_bucket_it_fits() {

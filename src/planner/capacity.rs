@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use super::engine::Instance;
 use super::lagrange::{Relaxation, Schedule, ascend};
-use super::median::SCHEDULE;
-use super::sigma::top_sigma;
+use super::median::{SCHEDULE, start_prices};
+use super::sigma::SigmaSearch;
 
 /// The k-median ascent with smaller steps taken from the best bound: with
 /// capacities the bound swings (a hub's take jumps as people cross its
@@ -40,6 +40,7 @@ pub(crate) struct CapacityDual<'a> {
     taken: Vec<f64>,
     /// The last chosen hubs, tried first next time.
     warm: Vec<usize>,
+    sigma: SigmaSearch,
 }
 
 impl<'a> CapacityDual<'a> {
@@ -54,7 +55,19 @@ impl<'a> CapacityDual<'a> {
         deadline: Instant,
         warm: Vec<usize>,
     ) -> Self {
-        Self { inst, k, lo, hi, people, upper, enough, deadline, taken: vec![0.0; inst.n()], warm }
+        Self {
+            inst,
+            k,
+            lo,
+            hi,
+            people,
+            upper,
+            enough,
+            deadline,
+            taken: vec![0.0; inst.n()],
+            warm,
+            sigma: SigmaSearch::default(),
+        }
     }
 
     /// Hub `j`'s best take at prices `u`: its value and (group, people) taken.
@@ -82,8 +95,72 @@ impl<'a> CapacityDual<'a> {
     }
 
     /// Runs the ascent from prices `u` (changed in place); the best bound found.
+    ///
+    /// The uncapacitated relaxation goes first, for a third of the time at
+    /// most: its steps are cheaper and steadier, at the same prices it is never
+    /// above this one (a take is never below −σ), and its bound holds too, so
+    /// the capacitated ascent starts from its best prices and bound.
     pub(crate) fn bound(&mut self, u: &mut [f64]) -> f64 {
-        ascend(self, u, &CAPACITY_SCHEDULE, f64::NEG_INFINITY).bound
+        let t0 = Instant::now();
+        let share = self.deadline.saturating_duration_since(t0) / 3;
+        let mut plain = Uncapacitated {
+            inst: self.inst,
+            k: self.k,
+            upper: self.upper,
+            enough: self.enough,
+            deadline: t0 + share,
+            sigma: SigmaSearch::default(),
+            warm: self.warm.clone(),
+        };
+        // From the best hubs' costs, as the k-median bound starts.
+        let mut prices = if self.warm.is_empty() { u.to_vec() } else { start_prices(self.inst, &self.warm) };
+        let first = ascend(&mut plain, &mut prices, &Schedule { max_steps: 150, ..SCHEDULE }, f64::NEG_INFINITY);
+        if first.bound >= self.enough {
+            return first.bound;
+        }
+        if !first.prices.is_empty() {
+            u.copy_from_slice(&first.prices);
+        }
+        ascend(self, u, &CAPACITY_SCHEDULE, first.bound).bound
+    }
+}
+
+/// The same relaxation without capacities (the k-median bound over the
+/// instance's candidates), for the prices the capacitated ascent starts from.
+struct Uncapacitated<'a> {
+    inst: &'a Instance,
+    k: usize,
+    upper: f64,
+    enough: f64,
+    deadline: Instant,
+    sigma: SigmaSearch,
+    /// The last chosen hubs, tried first next time.
+    warm: Vec<usize>,
+}
+
+impl Relaxation for Uncapacitated<'_> {
+    fn weights(&self) -> &[f64] {
+        &self.inst.weight
+    }
+
+    fn evaluate(&mut self, u: &[f64]) -> (f64, Vec<usize>) {
+        let top = self.sigma.top(self.inst, u, self.k, &self.warm);
+        let priced: f64 = (0..self.inst.n()).map(|i| self.inst.weight[i] * u[i]).sum();
+        let chosen: Vec<usize> = top.iter().map(|t| t.0).collect();
+        self.warm.clone_from(&chosen);
+        (priced - top.iter().map(|t| t.1).sum::<f64>(), chosen)
+    }
+
+    fn gains(&self, i: usize, j: usize, ui: f64) -> bool {
+        self.inst.cost(i, j) < ui
+    }
+
+    fn upper(&self) -> f64 {
+        self.upper
+    }
+
+    fn done(&self, best: f64) -> bool {
+        best >= self.enough || Instant::now() >= self.deadline
     }
 }
 
@@ -97,7 +174,7 @@ impl Relaxation for CapacityDual<'_> {
 
     fn evaluate(&mut self, u: &[f64]) -> (f64, Vec<usize>) {
         let count = (3 * self.k).max(8);
-        let top = top_sigma(self.inst, u, count, &self.warm);
+        let top = self.sigma.top(self.inst, u, count, &self.warm);
         // Every hub not looked at takes at least −σ of the last one looked at (or 0).
         let floor = if top.len() < count { 0.0 } else { -top.last().map_or(0.0, |t| t.1) };
         let mut order = Vec::with_capacity(self.inst.n());

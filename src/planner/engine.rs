@@ -7,8 +7,10 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::Instant;
 
+use super::classes::Classes;
 use super::geo::{EARTH_RADIUS_KM, LatLon, UnitVec};
 use super::hubs::hubs;
 use super::index::{CandidateIndex, Node, NodeExtra};
@@ -259,6 +261,8 @@ pub(crate) struct Instance {
     pub min_override: Vec<f64>,
     pub(super) hub: Option<HubCosts>,
     pub(super) visa: Option<VisaCosts>,
+    /// The candidates' classes for the σ search, made on first use.
+    classes: OnceLock<Option<Classes>>,
 }
 
 impl Instance {
@@ -302,6 +306,7 @@ impl Instance {
             min_override,
             hub: None,
             visa: None,
+            classes: OnceLock::new(),
         }
     }
 
@@ -341,6 +346,12 @@ impl Instance {
             node.extra = extra;
         }
         self
+    }
+
+    /// The candidates' classes sharing airports and country, with hub-aware
+    /// money ([`Classes`]); made on first use.
+    pub(crate) fn classes(&self) -> Option<&Classes> {
+        self.classes.get_or_init(|| Classes::new(self)).as_ref()
     }
 
     /// Per-person travel (no visa) of group `i` at candidate `j` (tree position).

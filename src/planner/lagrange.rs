@@ -66,6 +66,8 @@ pub(crate) struct Ascent {
     pub bound: f64,
     /// The candidates chosen at the best bound.
     pub chosen: Vec<usize>,
+    /// The prices at the best bound (empty if no step did better than `start`).
+    pub prices: Vec<f64>,
     /// Steps taken.
     pub steps: usize,
 }
@@ -74,6 +76,7 @@ pub(crate) struct Ascent {
 pub(crate) fn ascend(r: &mut impl Relaxation, u: &mut [f64], schedule: &Schedule, start: f64) -> Ascent {
     let mut best = start;
     let mut chosen_at_best = Vec::new();
+    let mut prices_at_best = Vec::new();
     let mut direction = vec![0.0; u.len()];
     let mut theta = schedule.theta;
     let mut stall = 0;
@@ -85,6 +88,8 @@ pub(crate) fn ascend(r: &mut impl Relaxation, u: &mut [f64], schedule: &Schedule
         if value > best + schedule.improvement * best.abs() || (best == f64::NEG_INFINITY && value.is_finite()) {
             best = value;
             chosen_at_best.clone_from(&chosen);
+            prices_at_best.clear();
+            prices_at_best.extend_from_slice(u);
             stall = 0;
         } else {
             stall += 1;
@@ -114,7 +119,7 @@ pub(crate) fn ascend(r: &mut impl Relaxation, u: &mut [f64], schedule: &Schedule
         }
         r.stepped(best);
     }
-    Ascent { bound: best, chosen: chosen_at_best, steps }
+    Ascent { bound: best, chosen: chosen_at_best, prices: prices_at_best, steps }
 }
 
 #[cfg(test)]

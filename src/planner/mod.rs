@@ -29,6 +29,7 @@ pub mod budget;
 pub mod candidates;
 mod capacity;
 mod center;
+mod classes;
 mod cover;
 mod engine;
 pub mod error;

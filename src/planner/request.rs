@@ -23,7 +23,7 @@ use super::places::resolve;
 use super::plan::{Candidate, Objective, Plan, Traveller};
 use super::scenario::{Comparison, CurvePoint};
 use super::slots::{Slot, SlotRequest, best_slots};
-use super::solve::{Progress, SolveOptions, solve_with_progress};
+use super::solve::{Progress, SolveOptions, Solver};
 use super::travel::TravelModel;
 use super::visas::VISA_DATA_DATE;
 use super::visas::{Requirement, is_known_passport, passports_of};
@@ -365,11 +365,13 @@ pub fn plan(request: &PlanRequest, progress: &mut dyn FnMut(Progress)) -> Result
     #[allow(clippy::cast_precision_loss)]
     let runs = ks.len() as f64;
     let mut plans: Vec<Plan> = Vec::with_capacity(ks.len());
+    // One instance for every k (validated above: travellers, model, a candidate).
+    let mut solver = Solver::new(travellers, &candidates, objective, model, &options);
     for (n, &k) in ks.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let done = n as f64;
         let mut scaled = |p: Progress| progress(Progress { fraction: (done + p.fraction) / runs, ..p });
-        match solve_with_progress(travellers, &candidates, k, objective, model, &options, &mut scaled) {
+        match solver.solve(k, &mut scaled) {
             Ok(p) => plans.push(p),
             // The curve stops where k outgrows the candidates or the home places;
             // the requested k itself must be possible.

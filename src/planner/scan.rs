@@ -123,7 +123,7 @@ impl Instance {
 
     /// Calls `f(j, d)` for every candidate `j` that member group `i` reaches by
     /// ground ([`Instance::cost`]'s test), `d` the great-circle km.
-    fn within_ground(&self, i: usize, f: &mut impl FnMut(usize, f64)) {
+    pub(super) fn within_ground(&self, i: usize, f: &mut impl FnMut(usize, f64)) {
         let Some(h) = &self.hub else { return };
         let p = self.pos[i];
         let mut stack = vec![CandidateIndex::ROOT];

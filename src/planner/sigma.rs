@@ -12,6 +12,7 @@ use std::collections::BinaryHeap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use super::classes::Memo;
 use super::engine::{Instance, Key};
 use super::geo::UnitVec;
 use super::index::{CandidateIndex, Node, angle};
@@ -27,8 +28,34 @@ struct Reach {
 
 /// The `count` candidates with the largest σ for prices `u`, in decreasing
 /// order, as (tree position, σ). Candidates with σ = 0 are left out. `warm`
-/// candidates are evaluated first so that the search starts with a good threshold.
+/// candidates are evaluated first so that the search starts with a good
+/// threshold. With hub-aware money the search goes by classes of candidates
+/// ([`super::classes`]; each σ then a rounding margin above the exact one),
+/// else over the candidate tree.
 pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
+    SigmaSearch::default().top(inst, u, count, warm)
+}
+
+/// σ searches over prices that change a little at a time (an ascent's
+/// steps): with classes, what one search learnt about each class serves the
+/// next ([`Memo`]).
+#[derive(Default)]
+pub(crate) struct SigmaSearch {
+    memo: Memo,
+}
+
+impl SigmaSearch {
+    /// [`top_sigma`], remembering class bounds for the next search.
+    pub(crate) fn top(&mut self, inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
+        match inst.classes() {
+            Some(classes) => classes.top(inst, u, count, warm, &mut self.memo),
+            None => tree_top_sigma(inst, u, count, warm),
+        }
+    }
+}
+
+/// [`top_sigma`] over the candidate tree.
+pub(crate) fn tree_top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
     let n = inst.n();
     let mut reach = vec![Reach { cos: 1.0, sin: 0.0, everywhere: false }; n];
     let mut active = Vec::with_capacity(n);
@@ -45,14 +72,14 @@ pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]
         }
     }
     let shared = AtomicU64::new(0);
-    let ctx = Ctx { inst, u, reach: &reach, count, shared: &shared, warm };
-    let mut first = Search { ctx: &ctx, heap: BinaryHeap::new() };
+    let ctx = Ctx { inst, u, reach: &reach, warm };
+    let mut first = Search { ctx: &ctx, best: TopK::new(count, &shared) };
     for &j in warm {
         let s = first.sigma(&active, j);
-        first.offer(j, s);
+        first.best.offer(j, s);
     }
     if inst.index.nodes.is_empty() || active.is_empty() {
-        return finish(vec![first.heap], count);
+        return finish(vec![first.best], count);
     }
     // Split the tree into subtrees, expanding the most promising first.
     let mut tasks: Vec<(f64, usize, Vec<usize>)> = Vec::new();
@@ -74,13 +101,13 @@ pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]
     tasks.sort_by(|a, b| b.0.total_cmp(&a.0));
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
     let next = AtomicUsize::new(0);
-    let heaps = Mutex::new(Vec::new());
-    let warm_heap = first.heap;
+    let tops = Mutex::new(Vec::new());
+    let warm_top = first.best;
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                let mut s = Search { ctx: &ctx, heap: warm_heap.clone() };
-                s.publish();
+                let mut s = Search { ctx: &ctx, best: warm_top.clone() };
+                s.best.publish();
                 loop {
                     let t = next.fetch_add(1, Ordering::Relaxed);
                     let Some((bound, id, members)) = tasks.get(t) else {
@@ -88,57 +115,55 @@ pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]
                     };
                     s.visit(*id, members, *bound);
                 }
-                if let Ok(mut h) = heaps.lock() {
-                    h.push(s.heap);
+                if let Ok(mut t) = tops.lock() {
+                    t.push(s.best);
                 }
             });
         }
     });
-    finish(heaps.into_inner().unwrap_or_default(), count)
-}
-
-fn finish(heaps: Vec<BinaryHeap<Reverse<(Key, usize)>>>, count: usize) -> Vec<(usize, f64)> {
-    let mut out: Vec<(usize, f64)> =
-        heaps.into_iter().flat_map(BinaryHeap::into_iter).map(|Reverse((Key(v), j))| (j, v)).collect();
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    out.dedup_by_key(|e| e.0);
-    out.truncate(count);
-    out
+    finish(tops.into_inner().unwrap_or_default(), count)
 }
 
 struct Ctx<'a> {
     inst: &'a Instance,
     u: &'a [f64],
     reach: &'a [Reach],
-    count: usize,
-    /// The best `count`-th σ any thread has (f64 bits; σ ≥ 0 so bits order like values).
-    shared: &'a AtomicU64,
     warm: &'a [usize],
 }
 
-struct Search<'a> {
-    ctx: &'a Ctx<'a>,
+/// The `count` largest σ one thread has found, and the `count`-th best of
+/// all threads (shared, so that each prunes with the best threshold known).
+#[derive(Clone)]
+pub(super) struct TopK<'a> {
+    count: usize,
+    /// The best `count`-th σ any thread has (f64 bits; σ ≥ 0 so bits order like values).
+    shared: &'a AtomicU64,
     heap: BinaryHeap<Reverse<(Key, usize)>>,
 }
 
-impl Search<'_> {
+impl<'a> TopK<'a> {
+    pub(super) fn new(count: usize, shared: &'a AtomicU64) -> Self {
+        Self { count, shared, heap: BinaryHeap::new() }
+    }
+
     fn own_threshold(&self) -> f64 {
-        if self.heap.len() < self.ctx.count { 0.0 } else { self.heap.peek().map_or(0.0, |Reverse((Key(v), _))| *v) }
+        if self.heap.len() < self.count { 0.0 } else { self.heap.peek().map_or(0.0, |Reverse((Key(v), _))| *v) }
     }
 
-    fn threshold(&self) -> f64 {
-        self.own_threshold().max(f64::from_bits(self.ctx.shared.load(Ordering::Relaxed)))
+    /// A σ must be above this to enter.
+    pub(super) fn threshold(&self) -> f64 {
+        self.own_threshold().max(f64::from_bits(self.shared.load(Ordering::Relaxed)))
     }
 
-    fn publish(&self) {
-        self.ctx.shared.fetch_max(self.own_threshold().to_bits(), Ordering::Relaxed);
+    pub(super) fn publish(&self) {
+        self.shared.fetch_max(self.own_threshold().to_bits(), Ordering::Relaxed);
     }
 
-    fn offer(&mut self, j: usize, sigma: f64) {
+    pub(super) fn offer(&mut self, j: usize, sigma: f64) {
         if sigma <= 0.0 {
             return;
         }
-        if self.heap.len() < self.ctx.count {
+        if self.heap.len() < self.count {
             self.heap.push(Reverse((Key(sigma), j)));
         } else if sigma > self.own_threshold() {
             self.heap.pop();
@@ -146,11 +171,28 @@ impl Search<'_> {
         } else {
             return;
         }
-        if self.heap.len() == self.ctx.count {
+        if self.heap.len() == self.count {
             self.publish();
         }
     }
+}
 
+/// The best `count` of several threads' finds, in decreasing σ.
+pub(super) fn finish(tops: Vec<TopK<'_>>, count: usize) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> =
+        tops.into_iter().flat_map(|t| t.heap.into_iter()).map(|Reverse((Key(v), j))| (j, v)).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.dedup_by_key(|e| e.0);
+    out.truncate(count);
+    out
+}
+
+struct Search<'a> {
+    ctx: &'a Ctx<'a>,
+    best: TopK<'a>,
+}
+
+impl Search<'_> {
     /// σ of candidate `j`, computed with costs' lower bounds (so never below the true σ).
     fn sigma(&self, members: &[usize], j: usize) -> f64 {
         let (inst, u) = (self.ctx.inst, self.ctx.u);
@@ -196,7 +238,7 @@ impl Search<'_> {
     }
 
     fn visit(&mut self, id: usize, members: &[usize], bound: f64) {
-        if bound <= self.threshold() {
+        if bound <= self.best.threshold() {
             return;
         }
         let node = &self.ctx.inst.index.nodes[id];
@@ -205,7 +247,7 @@ impl Search<'_> {
                 for j in node.start..node.end {
                     if !self.ctx.warm.contains(&j) {
                         let s = self.sigma(members, j);
-                        self.offer(j, s);
+                        self.best.offer(j, s);
                     }
                 }
             }

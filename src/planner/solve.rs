@@ -83,7 +83,6 @@ pub fn solve_with_progress(
     options: &SolveOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Plan, PlanError> {
-    let started = Instant::now();
     validate_travellers(travellers)?;
     if candidates.is_empty() {
         return Err(PlanError::NoCandidates { hosts: CandidateSource::Listed, min_population: 0, excluded: 0 });
@@ -95,44 +94,106 @@ pub fn solve_with_progress(
         return Err(PlanError::KExceedsCandidates { k, candidates: candidates.len() });
     }
     model.validate().map_err(PlanError::InvalidModel)?;
-    let Prepared { inst, passports, fares, unused, places, .. } = prepare(travellers, candidates, objective, model);
-    if k > places {
-        return Err(PlanError::KExceedsPlaces { k, places });
+    Solver::new(travellers, candidates, objective, model, options).solve(k, progress)
+}
+
+/// One instance solved for several k (the k curve, the hybrid frontier): the
+/// people are grouped and the fares tabled once, and each k's search starts
+/// from the previous k's hosts.
+pub(crate) struct Solver<'a> {
+    travellers: &'a [Traveller],
+    candidates: &'a [Candidate],
+    objective: Objective,
+    model: &'a TravelModel,
+    options: &'a SolveOptions,
+    prepared: Prepared,
+    /// When preparing began, for the first plan's time (later plans count from their own start).
+    prepared_from: Option<Instant>,
+    /// The hosts (tree positions) of the last k solved.
+    last: Vec<usize>,
+}
+
+impl<'a> Solver<'a> {
+    /// Prepares the instance; the inputs must be valid (travellers, a candidate, the model).
+    pub(crate) fn new(
+        travellers: &'a [Traveller],
+        candidates: &'a [Candidate],
+        objective: Objective,
+        model: &'a TravelModel,
+        options: &'a SolveOptions,
+    ) -> Self {
+        let prepared_from = Some(Instant::now());
+        let prepared = prepare(travellers, candidates, objective, model);
+        Self { travellers, candidates, objective, model, options, prepared, prepared_from, last: Vec::new() }
     }
 
-    let limits = Limits { target_gap: options.target_gap, deadline: started + options.time_limit, seed: options.seed };
-    let mut report = |fraction: f64, value: f64, lower_bound: f64| progress(Progress { fraction, value, lower_bound });
-    let (outcome, method) = if k == 1 {
-        let all: Vec<usize> = (0..inst.n()).collect();
-        // With hub-aware money, every candidate's sum by airports; otherwise the tree search.
-        let (j, v) = match inst.airport_sums(&all) {
-            Some(sums) => {
-                sums.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, f64::INFINITY))
-            }
-            None => inst.best_single(&all, f64::INFINITY, &[]).unwrap_or((0, f64::INFINITY)),
-        };
-        (Outcome { hosts: vec![j], value: v, lower_bound: v, iterations: 1 }, "exact scan of every candidate")
-    } else {
-        let heuristic = match inst.aggregate {
-            Aggregate::Sum => median::solve(&inst, k, &limits, &mut report),
-            Aggregate::Max => center::solve(&inst, k, &limits, &mut report),
-        };
-        let small = inst.n().saturating_mul(inst.m()) <= options.exact_pairs;
-        if small && heuristic.lower_bound < heuristic.value {
-            (exact::solve(&inst, k, heuristic, &limits, &mut report), "exact branch and bound")
-        } else if inst.aggregate == Aggregate::Sum {
-            (heuristic, "Lloyd and swap heuristic, Lagrangian lower bound")
-        } else {
-            (heuristic, "farthest-first and Lloyd heuristic, threshold bisection with subset-relaxation bound")
+    /// The plan for `k` hosts.
+    ///
+    /// # Errors
+    /// [`PlanError::ZeroK`], [`PlanError::KExceedsCandidates`], [`PlanError::KExceedsPlaces`].
+    pub(crate) fn solve(&mut self, k: usize, progress: &mut dyn FnMut(Progress)) -> Result<Plan, PlanError> {
+        let started = self.prepared_from.take().unwrap_or_else(Instant::now);
+        let (candidates, options) = (self.candidates, self.options);
+        if k == 0 {
+            return Err(PlanError::ZeroK);
         }
-    };
-    let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| inst.index.original[t]).collect();
-    let plan = build_plan(
-        travellers, &passports, candidates, &host_idx, objective, model, &fares, &outcome, method, unused, started,
-        places,
-    );
-    progress(Progress { fraction: 1.0, value: plan.value, lower_bound: plan.lower_bound });
-    Ok(plan)
+        if k > candidates.len() {
+            return Err(PlanError::KExceedsCandidates { k, candidates: candidates.len() });
+        }
+        let Prepared { inst, places, .. } = &self.prepared;
+        if k > *places {
+            return Err(PlanError::KExceedsPlaces { k, places: *places });
+        }
+        let limits =
+            Limits { target_gap: options.target_gap, deadline: started + options.time_limit, seed: options.seed };
+        let mut report =
+            |fraction: f64, value: f64, lower_bound: f64| progress(Progress { fraction, value, lower_bound });
+        // The previous k's hosts, when they are one fewer, start this k's search.
+        let start = (self.last.len() + 1 == k).then_some(self.last.as_slice());
+        let (outcome, method) = if k == 1 {
+            let all: Vec<usize> = (0..inst.n()).collect();
+            // With hub-aware money, every candidate's sum by airports; otherwise the tree search.
+            let (j, v) = match inst.airport_sums(&all) {
+                Some(sums) => {
+                    sums.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, f64::INFINITY))
+                }
+                None => inst.best_single(&all, f64::INFINITY, &[]).unwrap_or((0, f64::INFINITY)),
+            };
+            (Outcome { hosts: vec![j], value: v, lower_bound: v, iterations: 1 }, "exact scan of every candidate")
+        } else {
+            let heuristic = match inst.aggregate {
+                Aggregate::Sum => median::solve(inst, k, &limits, start, &mut report),
+                Aggregate::Max => center::solve(inst, k, &limits, &mut report),
+            };
+            let small = inst.n().saturating_mul(inst.m()) <= options.exact_pairs;
+            if small && heuristic.lower_bound < heuristic.value {
+                (exact::solve(inst, k, heuristic, &limits, &mut report), "exact branch and bound")
+            } else if inst.aggregate == Aggregate::Sum {
+                (heuristic, "Lloyd and swap heuristic, Lagrangian lower bound")
+            } else {
+                (heuristic, "farthest-first and Lloyd heuristic, threshold bisection with subset-relaxation bound")
+            }
+        };
+        self.last.clone_from(&outcome.hosts);
+        let p = &self.prepared;
+        let host_idx: Vec<usize> = outcome.hosts.iter().map(|&t| p.inst.index.original[t]).collect();
+        let plan = build_plan(
+            self.travellers,
+            &p.passports,
+            candidates,
+            &host_idx,
+            self.objective,
+            self.model,
+            &p.fares,
+            &outcome,
+            method,
+            p.unused.clone(),
+            started,
+            p.places,
+        );
+        progress(Progress { fraction: 1.0, value: plan.value, lower_bound: plan.lower_bound });
+        Ok(plan)
+    }
 }
 
 /// The solver's instance for a request, with what turning its answer into a plan needs.

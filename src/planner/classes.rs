@@ -563,7 +563,7 @@ mod tests {
     use super::super::plan::{Candidate, Objective, Traveller};
     use super::super::sigma::tree_top_sigma;
     use super::super::solve::prepare;
-    use super::super::travel::{KnownFare, QuotedFare, TravelModel};
+    use super::super::travel::TravelModel;
     use super::*;
 
     /// Members and candidates over Africa and Europe, some sharing cities or
@@ -617,21 +617,7 @@ mod tests {
     fn the_class_search_finds_the_largest_sigma_of_the_plain_computation() {
         for seed in 0..6_u64 {
             let (t, c) = instance(300 + seed, 60, 180);
-            let mut model = TravelModel::default();
-            if seed % 2 == 0 {
-                model.quoted_fares.push(QuotedFare {
-                    from_iata: "NBO".into(),
-                    to_iata: "LOS".into(),
-                    price: 90.0,
-                    quoted_on: String::new(),
-                });
-            }
-            if seed % 3 == 0 {
-                model.known_fares.push(KnownFare { member: "m3".into(), host: "c7".into(), fare: 12.0 });
-            }
-            if seed == 5 {
-                model.visa_aware = false;
-            }
+            let model = super::super::tests::varied_model(seed);
             let p = prepare(&t, &c, Objective::TotalCost, &model);
             let inst = &p.inst;
             let classes = Classes::new(inst).expect("hub-aware money");

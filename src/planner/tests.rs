@@ -414,6 +414,27 @@ fn the_fare_table_matches_the_travel_model_and_tree_bounds_stay_below_every_cost
     }
 }
 
+/// The travel model the airport-sum and class-search tests vary by seed: a quoted fare
+/// (even seeds), a member's known fare (every third), no visas (seed 5).
+pub(super) fn varied_model(seed: u64) -> TravelModel {
+    let mut model = TravelModel::default();
+    if seed.is_multiple_of(2) {
+        model.quoted_fares.push(QuotedFare {
+            from_iata: "NBO".into(),
+            to_iata: "LOS".into(),
+            price: 90.0,
+            quoted_on: String::new(),
+        });
+    }
+    if seed.is_multiple_of(3) {
+        model.known_fares.push(KnownFare { member: "m3".into(), host: "c7".into(), fare: 12.0 });
+    }
+    if seed == 5 {
+        model.visa_aware = false;
+    }
+    model
+}
+
 /// The single-host sums by airports equal the plain sums of every member's
 /// cost at every candidate (ground trips, shared airports, known fares, quoted
 /// fares, two passports), for every member subset tried.
@@ -429,21 +450,7 @@ fn the_airport_sums_match_the_plain_sums_of_costs() {
         t[2].passports = vec!["NG".into(), "GB".into()];
         t[1].position = LatLon::new(-1.2833, 36.8167).unwrap();
         c[5].position = LatLon::new(6.4541, 3.3947).unwrap();
-        let mut model = TravelModel::default();
-        if seed % 2 == 0 {
-            model.quoted_fares.push(QuotedFare {
-                from_iata: "NBO".into(),
-                to_iata: "LOS".into(),
-                price: 90.0,
-                quoted_on: String::new(),
-            });
-        }
-        if seed % 3 == 0 {
-            model.known_fares.push(KnownFare { member: "m3".into(), host: "c7".into(), fare: 12.0 });
-        }
-        if seed == 5 {
-            model.visa_aware = false;
-        }
+        let model = varied_model(seed);
         let p = super::solve::prepare(&t, &c, Objective::TotalCost, &model);
         let inst = &p.inst;
         let mut rng = SplitMix(seed);

@@ -722,6 +722,15 @@ async fn stories_go_out_as_csv_and_xlsx_as_each_reader_may_see_them() {
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
 }
 
+/// Uploads a file on the page as a reader of `lang`, expects it refused (422) and returns
+/// the page.
+async fn refused(c: &reqwest::Client, url: &str, fields: &[(&str, &str)], file: &[u8], lang: &str) -> String {
+    let (ctype, body) = multipart(fields, file);
+    let r = c.post(url).header("content-type", &ctype).header("accept-language", lang).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    r.text().await.unwrap()
+}
+
 fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "convene-test-boundary-7d93";
     let mut body = Vec::new();
@@ -752,17 +761,7 @@ async fn an_upload_beyond_the_limit_comes_back_to_the_page_with_the_reason_and_n
     sign_in(&app, &c, &steward.email).await;
     let (_, csrf) = get_page(&c, &app.url(&format!("/convenings/{cv}/field"))).await;
     let action = format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf));
-    let (ctype, body) = multipart(&[("skip_bad", "1")], csv.repeat(20).as_bytes());
-    let r = c
-        .post(app.url(&action))
-        .header("content-type", &ctype)
-        .header("accept-language", "fr")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let page = r.text().await.unwrap();
+    let page = refused(&c, &app.url(&action), &[("skip_bad", "1")], csv.repeat(20).as_bytes(), "fr").await;
     assert!(page.contains("Le fichier dépasse la taille que ce serveur accepte."), "{page}");
     assert!(page.contains(&format!("{kib} KiB")), "the limit is said: {page}");
     assert!(page.contains("name=\"skip_bad\" value=\"1\" checked"), "the steward's choice is kept");
@@ -786,34 +785,14 @@ async fn a_refused_file_is_explained_in_the_readers_language() {
     let bad = csv.replacen("\"_id\"", "\"couleur\"", 1);
     // Without the box ticked, the file from another form is refused, and the page says why
     // in French, naming the versions and what differs (no English detail).
-    let (ctype, body) = multipart(&[], bad.as_bytes());
-    let r = c
-        .post(app.url(&action))
-        .header("content-type", &ctype)
-        .header("accept-language", "fr")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let page = r.text().await.unwrap();
+    let page = refused(&c, &app.url(&action), &[], bad.as_bytes(), "fr").await;
     assert!(page.contains("du formulaire\u{a0}; celui de cette rencontre est en version"), "{page}");
     assert!(page.contains("Colonnes qui ne correspondent à aucune question de ce formulaire\u{a0}: couleur"), "{page}");
     assert!(!page.contains("What differs") && !page.contains("this convening"), "no English left: {page}");
     // A file separated by tabs: the reason names them, in the reader's language.
     let (head, rest) = csv.split_once('\n').unwrap();
     let tabbed = format!("{}\n{rest}", head.replace(';', "\t"));
-    let (ctype, body) = multipart(&[], tabbed.as_bytes());
-    let r = c
-        .post(app.url(&action))
-        .header("content-type", &ctype)
-        .header("accept-language", "es")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let page = r.text().await.unwrap();
+    let page = refused(&c, &app.url(&action), &[], tabbed.as_bytes(), "es").await;
     assert!(page.contains("Las columnas están separadas por tabuladores"), "{page}");
     assert!(!page.contains("separated by"), "no English left: {page}");
     assert!(app.store.stories(cv).await.unwrap().is_empty());
@@ -867,17 +846,7 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
     assert_eq!(r.status(), 422);
     assert_eq!(app.store.stories(cv).await.unwrap().len(), 2);
     // A file that is not CSV comes back to the page with the reason, in the reader's language.
-    let (ctype, body) = multipart(&[("skip_bad", "1")], b"\x00\x01\x02PK");
-    let r = c
-        .post(app.url(&action))
-        .header("content-type", &ctype)
-        .header("accept-language", "fr")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let page = r.text().await.unwrap();
+    let page = refused(&c, &app.url(&action), &[("skip_bad", "1")], b"\x00\x01\x02PK", "fr").await;
     assert!(page.contains("Ce n’est pas un fichier CSV"));
     assert!(page.contains("name=\"skip_bad\" value=\"1\" checked"), "the steward's choice is kept");
     assert!(!page.contains("name=\"other_version\" value=\"1\" checked"));
@@ -894,17 +863,7 @@ async fn a_steward_uploads_an_export_sees_a_preview_and_confirms() {
         ],
     ));
     let bad = kobo_csv(&form, &settings, &subs, false).replacen("\"_id\"", "\"couleur\"", 1);
-    let (ctype, body) = multipart(&[("other_version", "1")], bad.as_bytes());
-    let r = c
-        .post(app.url(&action))
-        .header("content-type", &ctype)
-        .header("accept-language", "fr")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let page = r.text().await.unwrap();
+    let page = refused(&c, &app.url(&action), &[("other_version", "1")], bad.as_bytes(), "fr").await;
     assert!(page.contains("La date de soumission 2099-01-01T00:00:00Z est dans le futur."), "{page}");
     assert!(!page.contains("is in the future"), "no English left on the page");
     assert!(page.contains("Colonnes qui ne correspondent à aucune question de ce formulaire\u{a0}: couleur"), "{page}");

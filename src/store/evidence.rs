@@ -61,12 +61,9 @@ impl Store {
              FROM convenings cv JOIN communities c ON c.id = cv.community_id WHERE cv.id = $1",
         )
         .bind(convening_id)
-        .fetch_optional(&mut *self.reader().await?)
-        .await;
-        if row.is_err() {
-            self.reader_failed().await;
-        }
-        row?.map(|r| {
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.map(|r| {
             Ok(DataVersions {
                 convening: r.try_get("convening")?,
                 community_id: r.try_get("community_id")?,
@@ -83,12 +80,8 @@ impl Store {
              LEFT JOIN convenings cv ON cv.community_id = c.id WHERE c.id = $1 ORDER BY cv.id",
         )
         .bind(community_id)
-        .fetch_all(&mut *self.reader().await?)
-        .await;
-        if rows.is_err() {
-            self.reader_failed().await;
-        }
-        let rows = rows?;
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let community = first.try_get("community")?;
         let mut convenings = Vec::with_capacity(rows.len());

@@ -103,8 +103,7 @@ impl Default for PoolOptions {
 
 #[derive(Clone)]
 enum Handle {
-    /// The pool, and the connection kept aside for [`Store::reader`].
-    Pool(AnyPool, Arc<Mutex<Option<AnyConnection>>>),
+    Pool(AnyPool),
     Tx(Arc<Mutex<Transaction<'static, Any>>>),
 }
 
@@ -125,8 +124,6 @@ pub type DynStore = Arc<Store>;
 pub(crate) enum Conn<'a> {
     Pooled(PoolConnection<Any>),
     Tx(MutexGuard<'a, Transaction<'static, Any>>),
-    /// The connection kept aside for short reads (always set while held).
-    Reader(MutexGuard<'a, Option<AnyConnection>>),
 }
 
 impl Deref for Conn<'_> {
@@ -135,7 +132,6 @@ impl Deref for Conn<'_> {
         match self {
             Conn::Pooled(c) => c,
             Conn::Tx(t) => t,
-            Conn::Reader(r) => r.as_ref().expect("a reader is set while held"),
         }
     }
 }
@@ -145,7 +141,6 @@ impl DerefMut for Conn<'_> {
         match self {
             Conn::Pooled(c) => c,
             Conn::Tx(t) => t,
-            Conn::Reader(r) => r.as_mut().expect("a reader is set while held"),
         }
     }
 }
@@ -200,11 +195,7 @@ pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
         })
         .connect(&any_url)
         .await?;
-    let store = Store {
-        handle: Handle::Pool(pool, Arc::default()),
-        backend,
-        memo: Some(Arc::new(Memo::new(memo::DEFAULT_CAPACITY))),
-    };
+    let store = Store { handle: Handle::Pool(pool), backend, memo: Some(Arc::new(Memo::new(memo::DEFAULT_CAPACITY))) };
     store.migrate().await?;
     Ok(Arc::new(store))
 }
@@ -221,39 +212,14 @@ impl Store {
 
     pub(crate) async fn conn(&self) -> Result<Conn<'_>> {
         Ok(match &self.handle {
-            Handle::Pool(p, _) => Conn::Pooled(p.acquire().await?),
+            Handle::Pool(p) => Conn::Pooled(p.acquire().await?),
             Handle::Tx(t) => Conn::Tx(t.lock().await),
         })
     }
 
-    /// A connection for the one-row reads every kept page makes (data versions): one
-    /// connection taken out of the pool once and kept aside. A pooled connection is pinged
-    /// by sqlx each time it goes back to the pool — on SQLite a second trip to the
-    /// connection's worker thread, as dear as the read itself. Inside a transaction, the
-    /// transaction's own connection. Call [`Store::reader_failed`] when a read on it fails.
-    pub(crate) async fn reader(&self) -> Result<Conn<'_>> {
-        let (pool, kept) = match &self.handle {
-            Handle::Pool(pool, kept) => (pool, kept),
-            Handle::Tx(t) => return Ok(Conn::Tx(t.lock().await)),
-        };
-        let mut guard = kept.lock().await;
-        if guard.is_none() {
-            *guard = Some(pool.acquire().await?.detach());
-        }
-        Ok(Conn::Reader(guard))
-    }
-
-    /// Drops the kept-aside connection after a failed read (it may be broken: a database
-    /// server restarted); the next read takes a new one from the pool.
-    pub(crate) async fn reader_failed(&self) {
-        if let Handle::Pool(_, kept) = &self.handle {
-            kept.lock().await.take();
-        }
-    }
-
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
-        let Handle::Pool(pool, _) = &self.handle else { return Ok(()) };
+        let Handle::Pool(pool) = &self.handle else { return Ok(()) };
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(pool).await?,
@@ -264,7 +230,7 @@ impl Store {
     /// Connections open in the pool and how many of them are idle (metrics).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.handle {
-            Handle::Pool(p, _) => (p.size(), p.num_idle()),
+            Handle::Pool(p) => (p.size(), p.num_idle()),
             Handle::Tx(_) => (1, 0),
         }
     }
@@ -284,7 +250,7 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let Handle::Pool(pool, _) = &self.handle else { return f(self).await };
+        let Handle::Pool(pool) = &self.handle else { return f(self).await };
         // SQLite: take the write lock at once, so that a read-then-write transaction
         // cannot fail half-way when another writer got there first.
         let begin = match self.backend {

@@ -473,20 +473,3 @@ fn moved(last: &mut (i64, i64), now: (i64, i64), what: &str, convening_too: bool
     }
     *last = now;
 }
-
-/// The connection kept aside for the data-version reads is replaced when it breaks (its
-/// server process ended, as when PostgreSQL restarts): the read on the broken connection
-/// fails, the next one takes a new connection and succeeds.
-#[tokio::test]
-async fn postgres_the_kept_aside_reader_is_replaced_when_its_connection_breaks() {
-    let Some(s) = postgres_store().await else { return };
-    assert!(s.convening_versions(1).await.unwrap().is_none(), "the reader works");
-    s.execute_raw(
-        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .await
-    .unwrap();
-    assert!(s.convening_versions(1).await.is_err(), "the read on the ended connection fails");
-    assert!(s.convening_versions(1).await.unwrap().is_none(), "the next read has a new connection");
-}

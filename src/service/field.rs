@@ -224,13 +224,20 @@ impl<R: Read> Read for Counting<R> {
 #[error("the file is larger than the limit")]
 struct TooLarge;
 
+/// A size limit as a reader would say it (`512 KiB`, `64 MiB`): the refusal and the page
+/// say the same.
+pub fn size_text(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB { format!("{} MiB", bytes / MIB) } else { format!("{} KiB", bytes.div_ceil(1024)) }
+}
+
 fn read_problem(e: &std::io::Error, limit: usize) -> Problem {
     let too_large =
         e.get_ref().is_some_and(|inner| inner.is::<TooLarge>() || inner.to_string().contains("length limit"));
     if too_large {
         Problem::new(
             "too_large",
-            format!("the file is larger than {} MiB ([limits] submission_file_bytes)", limit / (1024 * 1024)),
+            format!("the file is larger than {} ([limits] submission_file_bytes)", size_text(limit)),
         )
     } else {
         Problem::new("not_csv", format!("the file could not be read: {e}"))

@@ -262,7 +262,7 @@ async fn upload(
     let mut opts = ImportOptions { dry_run: true, max_bytes: limit, ..ImportOptions::default() };
     let mut size = 0usize;
     let mut got_file = false;
-    let too_large = (ctx.t("err-fieldwork-too-large"), size_limit(limit));
+    let too_large = (ctx.t("err-fieldwork-too-large"), field::size_text(limit));
     let spool_failed = |e: std::io::Error| AppError::Store(crate::store::StoreError::Corrupt(format!("spool: {e}")));
     std::fs::create_dir_all(spool_dir()).map_err(spool_failed)?;
     loop {
@@ -355,12 +355,6 @@ async fn confirm(
     }
     let token = (!committed).then(|| f.token.trim().to_string()).filter(|_| path.exists());
     answer(&state, ctx, id, r, token, &opts).await
-}
-
-/// The upload limit as a reader would say it (`512 KiB`, `64 MiB`).
-fn size_limit(bytes: usize) -> String {
-    const MIB: usize = 1024 * 1024;
-    if bytes >= MIB { format!("{} MiB", bytes / MIB) } else { format!("{} KiB", bytes.div_ceil(1024)) }
 }
 
 #[cfg(test)]

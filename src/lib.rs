@@ -1,6 +1,11 @@
 //! convene: plan face-to-face gatherings of a community of practice and evidence the
 //! value they create, with the Wenger-Trayner value-creation framework.
 
+/// Every binary, test and benchmark that links the library allocates with mimalloc (see
+/// Cargo.toml): what is measured is what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Sense-making: the value-creation matrix and other pure analyses.
 pub mod analysis;
 /// The command line: one file per command group (serve, user, token, plan, export, import, ...).

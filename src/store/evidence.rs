@@ -56,13 +56,19 @@ impl Store {
     /// A convening's data version, its community's id and the community's data version
     /// (migration 0010), in one query; `None` for an unknown convening.
     pub async fn convening_versions(&self, convening_id: i64) -> Result<Option<DataVersions>> {
-        let row = sqlx::query(
-            "SELECT cv.data_version AS convening, c.id AS community_id, c.data_version AS community \
-             FROM convenings cv JOIN communities c ON c.id = cv.community_id WHERE cv.id = $1",
-        )
-        .bind(convening_id)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?;
+        const SQL: &str = "SELECT cv.data_version AS convening, c.id AS community_id, c.data_version AS community \
+                           FROM convenings cv JOIN communities c ON c.id = cv.community_id WHERE cv.id = $1";
+        if let Some(read) = self.direct().and_then(|d| {
+            d.read(|c| {
+                let row = c.prepare_cached(SQL)?.query_row([convening_id], |r| {
+                    Ok(DataVersions { convening: r.get(0)?, community_id: r.get(1)?, community: r.get(2)? })
+                });
+                rusqlite::OptionalExtension::optional(row)
+            })
+        }) {
+            return Ok(read);
+        }
+        let row = sqlx::query(SQL).bind(convening_id).fetch_optional(&mut *self.conn().await?).await?;
         row.map(|r| {
             Ok(DataVersions {
                 convening: r.try_get("convening")?,
@@ -75,13 +81,26 @@ impl Store {
 
     /// A community's data version and each of its convenings' (by id), in one query.
     pub async fn community_versions(&self, community_id: i64) -> Result<(i64, Vec<(i64, i64)>)> {
-        let rows = sqlx::query(
-            "SELECT c.data_version AS community, cv.id, cv.data_version FROM communities c \
-             LEFT JOIN convenings cv ON cv.community_id = c.id WHERE c.id = $1 ORDER BY cv.id",
-        )
-        .bind(community_id)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
+        const SQL: &str = "SELECT c.data_version AS community, cv.id, cv.data_version FROM communities c \
+                           LEFT JOIN convenings cv ON cv.community_id = c.id WHERE c.id = $1 ORDER BY cv.id";
+        if let Some(read) = self.direct().and_then(|d| {
+            d.read(|c| {
+                let mut st = c.prepare_cached(SQL)?;
+                let mut rows = st.query([community_id])?;
+                let mut community = None;
+                let mut convenings = Vec::new();
+                while let Some(r) = rows.next()? {
+                    community = Some(r.get::<_, i64>(0)?);
+                    if let Some(id) = r.get::<_, Option<i64>>(1)? {
+                        convenings.push((id, r.get(2)?));
+                    }
+                }
+                Ok(community.map(|v| (v, convenings)))
+            })
+        }) {
+            return read.ok_or(StoreError::NotFound);
+        }
+        let rows = sqlx::query(SQL).bind(community_id).fetch_all(&mut *self.conn().await?).await?;
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let community = first.try_get("community")?;
         let mut convenings = Vec::with_capacity(rows.len());

@@ -20,6 +20,7 @@ mod comments;
 mod communities;
 mod connect;
 mod convenings;
+mod direct;
 mod evidence;
 mod field;
 mod invitations;
@@ -103,7 +104,8 @@ impl Default for PoolOptions {
 
 #[derive(Clone)]
 enum Handle {
-    Pool(AnyPool),
+    /// The pool, and on an SQLite file its direct readers ([`direct::Direct`]).
+    Pool(AnyPool, Option<Arc<direct::Direct>>),
     Tx(Arc<Mutex<Transaction<'static, Any>>>),
 }
 
@@ -153,12 +155,12 @@ pub async fn open(url: &str) -> Result<DynStore> {
 
 pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
     sqlx::any::install_default_drivers();
-    let (backend, any_url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        (Backend::Postgres, url.to_string())
+    let (backend, any_url, direct) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (Backend::Postgres, url.to_string(), None)
     } else {
         let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         let (path, _) = path.split_once('?').unwrap_or((path, ""));
-        (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"), direct::Direct::new(path).map(Arc::new))
     };
     let busy = opts.busy_timeout_ms;
     let pool = AnyPoolOptions::new()
@@ -195,7 +197,8 @@ pub async fn open_with(url: &str, opts: PoolOptions) -> Result<DynStore> {
         })
         .connect(&any_url)
         .await?;
-    let store = Store { handle: Handle::Pool(pool), backend, memo: Some(Arc::new(Memo::new(memo::DEFAULT_CAPACITY))) };
+    let store =
+        Store { handle: Handle::Pool(pool, direct), backend, memo: Some(Arc::new(Memo::new(memo::DEFAULT_CAPACITY))) };
     store.migrate().await?;
     Ok(Arc::new(store))
 }
@@ -212,14 +215,23 @@ impl Store {
 
     pub(crate) async fn conn(&self) -> Result<Conn<'_>> {
         Ok(match &self.handle {
-            Handle::Pool(p) => Conn::Pooled(p.acquire().await?),
+            Handle::Pool(p, _) => Conn::Pooled(p.acquire().await?),
             Handle::Tx(t) => Conn::Tx(t.lock().await),
         })
     }
 
+    /// The direct readers of an SQLite file, outside a transaction (inside one, reads
+    /// must see its own writes).
+    pub(crate) fn direct(&self) -> Option<&direct::Direct> {
+        match &self.handle {
+            Handle::Pool(_, d) => d.as_deref(),
+            Handle::Tx(_) => None,
+        }
+    }
+
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
-        let Handle::Pool(pool) = &self.handle else { return Ok(()) };
+        let Handle::Pool(pool, _) = &self.handle else { return Ok(()) };
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(pool).await?,
@@ -230,7 +242,7 @@ impl Store {
     /// Connections open in the pool and how many of them are idle (metrics).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.handle {
-            Handle::Pool(p) => (p.size(), p.num_idle()),
+            Handle::Pool(p, _) => (p.size(), p.num_idle()),
             Handle::Tx(_) => (1, 0),
         }
     }
@@ -250,7 +262,7 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let Handle::Pool(pool) = &self.handle else { return f(self).await };
+        let Handle::Pool(pool, _) = &self.handle else { return f(self).await };
         // SQLite: take the write lock at once, so that a read-then-write transaction
         // cannot fail half-way when another writer got there first.
         let begin = match self.backend {

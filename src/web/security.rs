@@ -49,6 +49,17 @@ pub fn content_security_policy() -> &'static str {
     })
 }
 
+/// The page policy as a header value, made once (a copy of its 600 bytes per response
+/// otherwise); should it ever not be a valid header, nothing at all is allowed.
+fn page_policy() -> HeaderValue {
+    static VALUE: OnceLock<HeaderValue> = OnceLock::new();
+    VALUE
+        .get_or_init(|| {
+            HeaderValue::from_str(content_security_policy()).unwrap_or(HeaderValue::from_static("default-src 'none'"))
+        })
+        .clone()
+}
+
 /// SVG documents (the planner's map) style themselves inline and run no script.
 const SVG_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
@@ -66,10 +77,7 @@ pub async fn headers(req: Request, next: Next) -> Response {
     let download = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/csv"))
         || resp.headers().get(header::CONTENT_DISPOSITION).is_some_and(|v| v.as_bytes().starts_with(b"attachment"));
     let h = resp.headers_mut();
-    let policy = if svg { SVG_POLICY } else { content_security_policy() };
-    if let Ok(v) = HeaderValue::from_str(policy) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    h.insert(header::CONTENT_SECURITY_POLICY, if svg { HeaderValue::from_static(SVG_POLICY) } else { page_policy() });
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static(if link_page { "no-referrer" } else { "same-origin" }));

@@ -68,6 +68,10 @@ pub(crate) struct Classes {
     near: Vec<(usize, f64)>,
     /// Runs of consecutive classes with the same airports.
     runs: Vec<Range<usize>>,
+    /// Batches of consecutive runs with the same first airport (indices into
+    /// `runs`): one thread takes a whole batch, so that it flies its members to
+    /// that airport once.
+    batches: Vec<Range<usize>>,
     /// The member group at each position, and each group's region.
     order: Vec<usize>,
     region_of: Vec<usize>,
@@ -127,6 +131,13 @@ impl Classes {
                 _ => runs.push(id..id + 1),
             }
         }
+        let mut batches: Vec<Range<usize>> = Vec::new();
+        for (r, run) in runs.iter().enumerate() {
+            match batches.last_mut() {
+                Some(b) if classes[runs[b.start].start].airports.0 == classes[run.start].airports.0 => b.end = r + 1,
+                _ => batches.push(r..r + 1),
+            }
+        }
         let access = |i: usize| {
             let ga = h.group_air[i];
             let second = if ga[1].0 == ga[0].0 { ga[0] } else { ga[1] };
@@ -137,6 +148,7 @@ impl Classes {
             cands,
             near: list,
             runs,
+            batches,
             air: order.iter().map(|&i| access(i).0).collect(),
             ground: order.iter().map(|&i| access(i).1).collect(),
             weight: order.iter().map(|&i| inst.weight[i]).collect(),
@@ -196,8 +208,10 @@ impl Classes {
                     w.best.publish();
                     loop {
                         let r = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(run) = self.runs.get(r) else { break };
-                        w.run(run.clone());
+                        let Some(batch) = self.batches.get(r) else { break };
+                        for run in &self.runs[batch.clone()] {
+                            w.run(run.clone());
+                        }
                     }
                     if let Ok(mut f) = found.lock() {
                         f.push((w.best, w.bounds));
@@ -411,9 +425,11 @@ impl Ctx<'_> {
 struct Worker<'a> {
     ctx: &'a Ctx<'a>,
     best: TopK<'a>,
-    /// `F` of every member for the run's first and second airport.
+    /// `F` of every member for the run's first and second airport, and which
+    /// airports they hold (`u32::MAX`: none yet), kept from the last run.
     f0: Vec<f64>,
     f1: Vec<f64>,
+    held: (u32, u32),
     /// Per member, the last class it was near (left out of that class's far members).
     mark: Vec<usize>,
     /// The visa of each passport set for the class's country.
@@ -432,6 +448,7 @@ impl<'a> Worker<'a> {
             best,
             f0: vec![0.0; n],
             f1: vec![0.0; n],
+            held: (u32::MAX, u32::MAX),
             mark: vec![usize::MAX; n],
             visa: Vec::new(),
             far: Vec::new(),
@@ -457,13 +474,17 @@ impl<'a> Worker<'a> {
             return;
         }
         let (b0, b1) = classes.list[run.start].airports;
-        let mut f = std::mem::take(&mut self.f0);
-        self.fly_to(b0, &mut f);
-        self.f0 = f;
-        if b1 != b0 {
+        if self.held.0 != b0 {
+            let mut f = std::mem::take(&mut self.f0);
+            self.fly_to(b0, &mut f);
+            self.f0 = f;
+            self.held.0 = b0;
+        }
+        if b1 != b0 && self.held.1 != b1 {
             let mut f = std::mem::take(&mut self.f1);
             self.fly_to(b1, &mut f);
             self.f1 = f;
+            self.held.1 = b1;
         }
         for id in run {
             if self.ctx.wanted(id, self.best.threshold()) {

@@ -54,20 +54,14 @@ impl<'a> CapacityDual<'a> {
         enough: f64,
         deadline: Instant,
         warm: Vec<usize>,
+        sigma: SigmaSearch,
     ) -> Self {
-        Self {
-            inst,
-            k,
-            lo,
-            hi,
-            people,
-            upper,
-            enough,
-            deadline,
-            taken: vec![0.0; inst.n()],
-            warm,
-            sigma: SigmaSearch::default(),
-        }
+        Self { inst, k, lo, hi, people, upper, enough, deadline, taken: vec![0.0; inst.n()], warm, sigma }
+    }
+
+    /// The σ search back (with its memo and the candidates it is kept to).
+    pub(crate) fn into_sigma(self) -> SigmaSearch {
+        self.sigma
     }
 
     /// Hub `j`'s best take at prices `u`: its value and (group, people) taken.
@@ -94,34 +88,45 @@ impl<'a> CapacityDual<'a> {
         (value, chosen)
     }
 
-    /// Runs the ascent from prices `u` (changed in place); the best bound found.
+    /// Runs the ascent from prices `u`; the best bound found, with `u` left
+    /// at the prices that gave it (unchanged when no step beat `start`).
     ///
-    /// The uncapacitated relaxation goes first, for a third of the time at
-    /// most: its steps are cheaper and steadier, at the same prices it is never
-    /// above this one (a take is never below −σ), and its bound holds too, so
-    /// the capacitated ascent starts from its best prices and bound.
-    pub(crate) fn bound(&mut self, u: &mut [f64]) -> f64 {
-        let t0 = Instant::now();
-        let share = self.deadline.saturating_duration_since(t0) / 3;
-        let mut plain = Uncapacitated {
-            inst: self.inst,
-            k: self.k,
-            upper: self.upper,
-            enough: self.enough,
-            deadline: t0 + share,
-            sigma: SigmaSearch::default(),
-            warm: self.warm.clone(),
-        };
-        // From the best hubs' costs, as the k-median bound starts.
-        let mut prices = if self.warm.is_empty() { u.to_vec() } else { start_prices(self.inst, &self.warm) };
-        let first = ascend(&mut plain, &mut prices, &Schedule { max_steps: 150, ..SCHEDULE }, f64::NEG_INFINITY);
-        if first.bound >= self.enough {
-            return first.bound;
+    /// Without a known bound (`start` is −∞), the uncapacitated relaxation
+    /// goes first, for a third of the time at most: its steps are cheaper and
+    /// steadier, at the same prices it is never above this one (a take is never
+    /// below −σ), and its bound holds too, so the capacitated ascent starts from
+    /// its best prices and bound. With one (prices that already gave a bound
+    /// `start` here, or over more candidates), the capacitated ascent starts at once.
+    pub(crate) fn bound(&mut self, u: &mut [f64], start: f64) -> f64 {
+        let mut from = start;
+        if start == f64::NEG_INFINITY {
+            let t0 = Instant::now();
+            let share = self.deadline.saturating_duration_since(t0) / 3;
+            let mut plain = Uncapacitated {
+                inst: self.inst,
+                k: self.k,
+                upper: self.upper,
+                enough: self.enough,
+                deadline: t0 + share,
+                sigma: std::mem::take(&mut self.sigma),
+                warm: self.warm.clone(),
+            };
+            // From the best hubs' costs, as the k-median bound starts.
+            let mut prices = if self.warm.is_empty() { u.to_vec() } else { start_prices(self.inst, &self.warm) };
+            let first = ascend(&mut plain, &mut prices, &Schedule { max_steps: 150, ..SCHEDULE }, f64::NEG_INFINITY);
+            self.sigma = plain.sigma;
+            if !first.prices.is_empty() {
+                u.copy_from_slice(&first.prices);
+            }
+            if first.bound >= self.enough {
+                return first.bound;
+            }
+            from = first.bound;
         }
-        if !first.prices.is_empty() {
-            u.copy_from_slice(&first.prices);
-        }
-        ascend(self, u, &CAPACITY_SCHEDULE, first.bound).bound
+        let at = u.to_vec();
+        let a = ascend(self, u, &CAPACITY_SCHEDULE, from);
+        u.copy_from_slice(if a.prices.is_empty() { &at } else { &a.prices });
+        a.bound
     }
 }
 
@@ -188,7 +193,7 @@ impl Relaxation for CapacityDual<'_> {
             })
             .collect();
         takes.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let others = self.inst.m() - takes.len();
+        let others = self.sigma.open(self.inst.m()) - takes.len();
         // The k least takes: the exact ones below the floor, then floors for hubs not looked at.
         let mut sum = 0.0;
         let mut chosen = Vec::with_capacity(self.k);

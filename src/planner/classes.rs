@@ -28,7 +28,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::engine::{HubCosts, Instance};
-use super::sigma::{TopK, finish};
+use super::sigma::{TopK, allows, finish};
 
 /// Member regions for the memo: cells of 30° of latitude by 45° of longitude.
 const REGIONS: usize = 6 * 8;
@@ -68,6 +68,10 @@ pub(crate) struct Classes {
     near: Vec<(usize, f64)>,
     /// Runs of consecutive classes with the same airports.
     runs: Vec<Range<usize>>,
+    /// Batches of consecutive runs with the same first airport (indices into
+    /// `runs`): one thread takes a whole batch, so that it flies its members to
+    /// that airport once.
+    batches: Vec<Range<usize>>,
     /// The member group at each position, and each group's region.
     order: Vec<usize>,
     region_of: Vec<usize>,
@@ -127,6 +131,13 @@ impl Classes {
                 _ => runs.push(id..id + 1),
             }
         }
+        let mut batches: Vec<Range<usize>> = Vec::new();
+        for (r, run) in runs.iter().enumerate() {
+            match batches.last_mut() {
+                Some(b) if classes[runs[b.start].start].airports.0 == classes[run.start].airports.0 => b.end = r + 1,
+                _ => batches.push(r..r + 1),
+            }
+        }
         let access = |i: usize| {
             let ga = h.group_air[i];
             let second = if ga[1].0 == ga[0].0 { ga[0] } else { ga[1] };
@@ -137,6 +148,7 @@ impl Classes {
             cands,
             near: list,
             runs,
+            batches,
             air: order.iter().map(|&i| access(i).0).collect(),
             ground: order.iter().map(|&i| access(i).1).collect(),
             weight: order.iter().map(|&i| inst.weight[i]).collect(),
@@ -157,14 +169,16 @@ impl Classes {
     /// `u` in decreasing order, each raised by a margin that covers the
     /// rounding of the class formula against [`Instance::cost`], so that no
     /// candidate's exact σ exceeds the `count`-th returned and the sum of the
-    /// returned is at least that of any `count` candidates. `memo` keeps each
-    /// class's bound from one search to the next.
+    /// returned is at least that of any `count` candidates; only `allowed`
+    /// candidates count (`None`: all). `memo` keeps each class's bound (over
+    /// all its candidates) from one search to the next.
     pub(crate) fn top(
         &self,
         inst: &Instance,
         u: &[f64],
         count: usize,
         warm: &[usize],
+        allowed: Option<&[bool]>,
         memo: &mut Memo,
     ) -> Vec<(usize, f64)> {
         let Some(h) = inst.hub.as_ref() else { return Vec::new() };
@@ -173,12 +187,17 @@ impl Classes {
         memo.advance(self, &inst.weight, u);
         let shared = AtomicU64::new(0);
         let mut first = TopK::new(count, &shared);
-        for &j in warm {
+        for &j in warm.iter().filter(|&&j| allows(allowed, j)) {
             let s: f64 = (0..inst.n()).map(|i| inst.weight[i] * (u[i] - inst.cost(i, j)).max(0.0)).sum();
             first.offer(j, s);
         }
         let by_position: Vec<f64> = self.order.iter().map(|&i| u[i]).collect();
-        let ctx = Ctx { classes: self, inst, h, u: &by_position, warm, memo };
+        // Classes with no candidate allowed are passed over.
+        let open: Vec<bool> = match allowed {
+            Some(a) => self.list.iter().map(|k| self.cands[k.cands.clone()].iter().any(|e| a[e.0])).collect(),
+            None => Vec::new(),
+        };
+        let ctx = Ctx { classes: self, inst, h, u: &by_position, warm, allowed, open: &open, memo };
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
         let next = AtomicUsize::new(0);
         let found = Mutex::new(Vec::new());
@@ -189,8 +208,10 @@ impl Classes {
                     w.best.publish();
                     loop {
                         let r = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(run) = self.runs.get(r) else { break };
-                        w.run(run.clone());
+                        let Some(batch) = self.batches.get(r) else { break };
+                        for run in &self.runs[batch.clone()] {
+                            w.run(run.clone());
+                        }
                     }
                     if let Ok(mut f) = found.lock() {
                         f.push((w.best, w.bounds));
@@ -387,16 +408,28 @@ struct Ctx<'a> {
     /// The prices by member position.
     u: &'a [f64],
     warm: &'a [usize],
+    allowed: Option<&'a [bool]>,
+    /// Per class, whether any of its candidates is allowed (empty: all are).
+    open: &'a [bool],
     memo: &'a Memo,
+}
+
+impl Ctx<'_> {
+    /// Whether class `id` must be passed over again: some candidate allowed, and its bound may beat `threshold`.
+    fn wanted(&self, id: usize, threshold: f64) -> bool {
+        self.open.get(id).is_none_or(|&o| o) && self.memo.bound(id) > threshold
+    }
 }
 
 /// One thread's search over runs of classes, with its scratch space (by member position).
 struct Worker<'a> {
     ctx: &'a Ctx<'a>,
     best: TopK<'a>,
-    /// `F` of every member for the run's first and second airport.
+    /// `F` of every member for the run's first and second airport, and which
+    /// airports they hold (`u32::MAX`: none yet), kept from the last run.
     f0: Vec<f64>,
     f1: Vec<f64>,
+    held: (u32, u32),
     /// Per member, the last class it was near (left out of that class's far members).
     mark: Vec<usize>,
     /// The visa of each passport set for the class's country.
@@ -415,6 +448,7 @@ impl<'a> Worker<'a> {
             best,
             f0: vec![0.0; n],
             f1: vec![0.0; n],
+            held: (u32::MAX, u32::MAX),
             mark: vec![usize::MAX; n],
             visa: Vec::new(),
             far: Vec::new(),
@@ -434,22 +468,26 @@ impl<'a> Worker<'a> {
     }
 
     fn run(&mut self, run: Range<usize>) {
-        let (classes, memo) = (self.ctx.classes, self.ctx.memo);
-        // Classes whose remembered bound already fails need no pass at all.
-        if run.clone().all(|id| memo.bound(id) <= self.best.threshold()) {
+        let classes = self.ctx.classes;
+        // Classes whose remembered bound already fails (or with no candidate allowed) need no pass at all.
+        if !run.clone().any(|id| self.ctx.wanted(id, self.best.threshold())) {
             return;
         }
         let (b0, b1) = classes.list[run.start].airports;
-        let mut f = std::mem::take(&mut self.f0);
-        self.fly_to(b0, &mut f);
-        self.f0 = f;
-        if b1 != b0 {
+        if self.held.0 != b0 {
+            let mut f = std::mem::take(&mut self.f0);
+            self.fly_to(b0, &mut f);
+            self.f0 = f;
+            self.held.0 = b0;
+        }
+        if b1 != b0 && self.held.1 != b1 {
             let mut f = std::mem::take(&mut self.f1);
             self.fly_to(b1, &mut f);
             self.f1 = f;
+            self.held.1 = b1;
         }
         for id in run {
-            if memo.bound(id) > self.best.threshold() {
+            if self.ctx.wanted(id, self.best.threshold()) {
                 self.class(id);
             }
         }
@@ -468,7 +506,7 @@ impl<'a> Worker<'a> {
     }
 
     fn class(&mut self, id: usize) {
-        let Ctx { classes, inst, u, warm, .. } = *self.ctx;
+        let Ctx { classes, inst, u, warm, allowed, .. } = *self.ctx;
         let k = &classes.list[id];
         let near = &classes.near[k.near.clone()];
         self.visa.clear();
@@ -541,7 +579,7 @@ impl<'a> Worker<'a> {
             } else {
                 self.far.iter().map(|&(r0, r1, w)| w * (r0 - e0).max(r1 - e1).max(0.0)).sum()
             };
-            if !warm.contains(&j) {
+            if !warm.contains(&j) && allows(allowed, j) {
                 let near_sigma: f64 = near
                     .iter()
                     .map(|&(x, _)| classes.weight[x] * (u[x] - inst.cost(classes.order[x], j)).max(0.0))
@@ -638,22 +676,28 @@ mod tests {
                     })
                     .collect();
                 let plain = plain_sigma(inst, &u);
-                let mut sorted = plain.clone();
+                // Every third round, the search is kept to about half of the candidates.
+                let allowed: Option<Vec<bool>> =
+                    (round % 3 == 2).then(|| (0..inst.m()).map(|_| rng.next_f64() < 0.5).collect());
+                let mut sorted: Vec<f64> =
+                    (0..inst.m()).filter(|&j| allows(allowed.as_deref(), j)).map(|j| plain[j]).collect();
                 sorted.sort_by(|a, b| b.total_cmp(a));
                 for count in [1, 3, 9, 48] {
                     let warm: Vec<usize> = if round % 2 == 0 { vec![round, 2 * round + 1] } else { Vec::new() };
-                    let top = classes.top(inst, &u, count, &warm, &mut memo);
+                    let top = classes.top(inst, &u, count, &warm, allowed.as_deref(), &mut memo);
                     let positive = sorted.iter().filter(|&&s| s > 0.0).count();
                     assert_eq!(top.len(), count.min(positive), "seed {seed} round {round} count {count}");
                     for (x, &(j, s)) in top.iter().enumerate() {
                         let tol = 1e-9 * sorted[0].max(1.0);
+                        assert!(allows(allowed.as_deref(), j), "seed {seed}: candidate {j} not allowed");
                         assert!(s >= plain[j] && s <= plain[j] + tol, "seed {seed}: σ {s} vs plain {}", plain[j]);
                         assert!((s - sorted[x]).abs() <= tol, "seed {seed} count {count} #{x}: {s} vs {}", sorted[x]);
                     }
                     // The tree search (the other models' path) agrees.
-                    let tree = tree_top_sigma(inst, &u, count, &warm);
+                    let tree = tree_top_sigma(inst, &u, count, &warm, allowed.as_deref());
                     assert_eq!(tree.len(), top.len());
                     for (x, &(j, s)) in tree.iter().enumerate() {
+                        assert!(allows(allowed.as_deref(), j), "seed {seed}: tree candidate {j} not allowed");
                         let tol = 1e-9 * sorted[0].max(1.0);
                         assert!((s - plain[j]).abs() <= tol && (s - sorted[x]).abs() <= tol, "seed {seed}: tree σ {s}");
                     }
@@ -666,10 +710,14 @@ mod tests {
                     *ui = (*ui * (0.97 + 0.06 * rng.next_f64())).max(0.0);
                 }
                 let plain = plain_sigma(inst, &u);
-                let mut sorted = plain.clone();
+                // One memo across searches kept to different candidates, as the linked bound's ranges share it.
+                let allowed: Option<Vec<bool>> =
+                    (step % 2 == 1).then(|| (0..inst.m()).map(|j| (j + step) % 3 != 0).collect());
+                let mut sorted: Vec<f64> =
+                    (0..inst.m()).filter(|&j| allows(allowed.as_deref(), j)).map(|j| plain[j]).collect();
                 sorted.sort_by(|a, b| b.total_cmp(a));
                 let count = 1 + step % 4;
-                let top = classes.top(inst, &u, count, &[], &mut memo);
+                let top = classes.top(inst, &u, count, &[], allowed.as_deref(), &mut memo);
                 assert_eq!(top.len(), count.min(sorted.iter().filter(|&&s| s > 0.0).count()));
                 for (x, &(j, s)) in top.iter().enumerate() {
                     let tol = 1e-9 * sorted[0].max(1.0);

@@ -15,10 +15,11 @@
 //! in every interval; the rest certifies a lower bound with a Lagrangian
 //! relaxation that keeps the capacities ([`super::capacity`]): first over the
 //! candidates of all intervals at once (any interval's hubs are hubs of the
-//! union), then over halves of the intervals where that falls short, stopping
-//! once no interval can beat the best hosts by more than the target gap. The
-//! answer's bound holds for every interval, so `lower_bound` ≤ optimum ≤
-//! `value` holds always.
+//! union), then over halves of the intervals where that falls short, on the
+//! same instance with the σ search kept to each half's candidates and the
+//! prices carried down, stopping once no interval can beat the best hosts by
+//! more than the target gap. The answer's bound holds for every interval, so
+//! `lower_bound` ≤ optimum ≤ `value` holds always.
 
 use std::time::Instant;
 
@@ -29,6 +30,7 @@ use super::engine::Instance;
 use super::error::PlanError;
 use super::median;
 use super::plan::{Candidate, Host, Objective, Traveller};
+use super::sigma::SigmaSearch;
 use super::slots::{offsets_at_noon, parse_window};
 use super::solve::{Prepared, SolveOptions, prepare_with};
 use super::solver::Limits;
@@ -414,9 +416,12 @@ fn interval_hosts(
 }
 
 /// A certified lower bound for one interval: the capacitated Lagrangian
-/// relaxation ([`super::capacity`]), its prices starting from each group's
-/// dearest hub in `found`'s assignment (or its cheapest candidate among the
-/// hosts); it stops once it reaches `enough`.
+/// relaxation ([`super::capacity`]), its prices starting from `from` (prices
+/// and the bound they gave over these candidates or more) when given, else
+/// from each group's dearest hub in `found`'s assignment (or its cheapest
+/// candidate among the hosts); it stops once it reaches `enough`. `sigma`
+/// searches the candidates it is kept to, with what earlier searches over the
+/// same instance learnt. Returns the bound and the prices that gave it.
 #[allow(clippy::too_many_arguments)]
 fn interval_bound(
     inst: &Instance,
@@ -425,24 +430,33 @@ fn interval_bound(
     weight: &[u64],
     hosts: &[usize],
     flow: Option<&[u64]>,
+    from: Option<(&[f64], f64)>,
     upper: f64,
     enough: f64,
     deadline: Instant,
-) -> f64 {
-    let mut u: Vec<f64> = (0..inst.n())
-        .map(|g| {
-            let at = |h: usize| inst.cost(g, hosts[h]);
-            match flow {
-                Some(f) => (0..k).filter(|&h| f[g * k + h] > 0).map(at).fold(0.0, f64::max),
-                None => (0..k).map(at).fold(f64::INFINITY, f64::min),
-            }
-        })
-        .collect();
+    sigma: &mut SigmaSearch,
+) -> (f64, Vec<f64>) {
+    let mut u: Vec<f64> = match from {
+        Some((prices, _)) => prices.to_vec(),
+        None => (0..inst.n())
+            .map(|g| {
+                let at = |h: usize| inst.cost(g, hosts[h]);
+                match flow {
+                    Some(f) => (0..k).filter(|&h| f[g * k + h] > 0).map(at).fold(0.0, f64::max),
+                    None => (0..k).map(at).fold(f64::INFINITY, f64::min),
+                }
+            })
+            .collect(),
+    };
     if !upper.is_finite() {
-        return 0.0;
+        return (0.0, u);
     }
-    let mut dual = CapacityDual::new(inst, k, (lo, hi), weight, upper, enough, deadline, hosts.to_vec());
-    dual.bound(&mut u).max(0.0)
+    let start = from.map_or(f64::NEG_INFINITY, |f| f.1);
+    let searching = std::mem::take(sigma);
+    let mut dual = CapacityDual::new(inst, k, (lo, hi), weight, upper, enough, deadline, hosts.to_vec(), searching);
+    let bound = dual.bound(&mut u, start).max(0.0);
+    *sigma = dual.into_sigma();
+    (bound, u)
 }
 
 /// Builds the instance over some candidates, with people per group.
@@ -469,17 +483,14 @@ struct Ranges<'a> {
 
 impl Ranges<'_> {
     /// A lower bound on every linked answer whose hubs lie in one of the
-    /// intervals `a..=z`, by `until`: the capacitated bound over all their
-    /// candidates (and the best hubs: any hubs of one interval are hubs of the
-    /// union, so it holds for each), taking half of the time left while the
-    /// range can still be split; when it falls short of `enough`, the better of
-    /// it and the least of the two halves' bounds.
+    /// intervals `a..=z`, by `until`. One instance is built over all their
+    /// candidates and the best hubs (any hubs of one interval are hubs of the
+    /// union, so its bound holds for each); [`Ranges::range`] bounds the
+    /// range, then its halves, on that instance.
     fn bound(&self, a: usize, z: usize, until: Instant) -> f64 {
         if (a..=z).all(|n| (self.settled)(n).is_some()) {
             return (a..=z).filter_map(|n| (self.settled)(n)).fold(f64::INFINITY, f64::min);
         }
-        let left = until.saturating_duration_since(Instant::now());
-        let deadline = Instant::now() + if a < z { left / 2 } else { left };
         let mut set: Vec<usize> =
             self.groups[a..=z].iter().flatten().copied().chain(self.hosts.iter().copied()).collect();
         set.sort_unstable();
@@ -492,21 +503,59 @@ impl Ranges<'_> {
         let tree_hosts: Vec<usize> =
             self.hosts.iter().filter_map(|h| set.binary_search(h).ok()).map(|x| tree_of[x]).collect();
         // The best hubs' flow gives the starting prices when the groups are the same.
-        let same_groups = p.group_of == self.group_of;
+        let flow = (p.group_of == self.group_of).then_some(self.flow);
+        let on = Union { inst: &p.inst, weight: &weight, set: &set, tree_hosts: &tree_hosts, flow };
+        self.range(&on, a, z, until, None, &mut SigmaSearch::default())
+    }
+
+    /// The bound of intervals `a..=z` on the union's instance `on`: the
+    /// capacitated bound over their candidates only, taking half of the time
+    /// left while the range can still be split; when it falls short of
+    /// `enough`, the better of it and the least of the two halves' bounds. The
+    /// halves search the same instance kept to their candidates, with the same
+    /// σ memo, and start from its best prices (`from`: prices and their bound):
+    /// over fewer candidates, a bound at the same prices is never lower. (The
+    /// best hubs are not added to a range outside their interval: with them,
+    /// every range's relaxation chose them again and stayed at the union's bound.)
+    fn range(
+        &self,
+        on: &Union<'_>,
+        a: usize,
+        z: usize,
+        until: Instant,
+        from: Option<(&[f64], f64)>,
+        sigma: &mut SigmaSearch,
+    ) -> f64 {
+        if (a..=z).all(|n| (self.settled)(n).is_some()) {
+            return (a..=z).filter_map(|n| (self.settled)(n)).fold(f64::INFINITY, f64::min);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        let deadline = Instant::now() + if a < z { left / 2 } else { left };
+        // The range's candidates by tree position; none left out at the top.
+        let mut mark = vec![false; on.set.len()];
+        for j in self.groups[a..=z].iter().flatten() {
+            if let Ok(x) = on.set.binary_search(j) {
+                mark[x] = true;
+            }
+        }
+        let allowed: Vec<bool> = on.inst.index.original.iter().map(|&x| mark[x]).collect();
+        let allowed = allowed.contains(&false).then_some(allowed);
+        sigma.only(allowed);
         let own = (a..=z).map(|n| (self.own)(n)).fold(f64::INFINITY, f64::min);
-        let here = interval_bound(
-            &p.inst,
+        let (here, prices) = interval_bound(
+            on.inst,
             self.k,
             self.capacity,
-            &weight,
-            &tree_hosts,
-            same_groups.then_some(self.flow),
+            on.weight,
+            on.tree_hosts,
+            on.flow,
+            from,
             self.value,
             self.enough,
             deadline,
-        )
-        .min(own);
-        drop(p);
+            sigma,
+        );
+        let here = here.min(own);
         if here >= self.enough || a == z || Instant::now() >= until {
             return here;
         }
@@ -515,9 +564,24 @@ impl Ranges<'_> {
         let left = until.saturating_duration_since(Instant::now());
         #[allow(clippy::cast_possible_truncation)]
         let first = Instant::now() + left * (mid - a + 1) as u32 / (z - a + 1) as u32;
-        let halves = self.bound(a, mid, first).min(self.bound(mid + 1, z, until));
-        here.max(halves)
+        let start = Some((prices.as_slice(), here));
+        let low = self.range(on, a, mid, first, start, sigma);
+        let high = self.range(on, mid + 1, z, until, start, sigma);
+        here.max(low.min(high))
     }
+}
+
+/// The instance over the candidates of all intervals bounded at once, with what bounding on it needs.
+struct Union<'a> {
+    inst: &'a Instance,
+    /// People per member group.
+    weight: &'a [u64],
+    /// Its candidates (indices into the request's), sorted.
+    set: &'a [usize],
+    /// The best hubs' tree positions.
+    tree_hosts: &'a [usize],
+    /// The best hubs' flow, when it is over the instance's groups.
+    flow: Option<&'a [u64]>,
 }
 
 /// A group's best hubs found so far: value, hubs, people per hub, and whether certified.
@@ -878,9 +942,28 @@ mod tests {
                 }
             });
             let far = Instant::now() + Duration::from_secs(5);
-            let bound = interval_bound(inst, k, (lo, hi), &weight, &best_set, None, optimum, optimum, far);
+            let mut sigma = SigmaSearch::default();
+            let (bound, prices) =
+                interval_bound(inst, k, (lo, hi), &weight, &best_set, None, None, optimum, optimum, far, &mut sigma);
             assert!(bound <= optimum * (1.0 + 1e-9), "case {case}: bound {bound} above the optimum {optimum}");
             assert!(bound >= 0.5 * optimum, "case {case}: bound {bound} far below the optimum {optimum}");
+            // Kept to two thirds of the candidates, from those prices and the same memo
+            // (as a range's halves): never above the optimum over those candidates.
+            let allowed: Vec<bool> = (0..inst.m()).map(|j| j % 3 != case % 3).collect();
+            let open: Vec<usize> = (0..inst.m()).filter(|&j| allowed[j]).collect();
+            let mut narrow = f64::INFINITY;
+            each_subset(open.len(), k, &mut |set| {
+                let hubs: Vec<usize> = set.iter().map(|&x| open[x]).collect();
+                if let Some((v, _)) = transport(&costs(inst, &hubs), &weight, k, lo, hi) {
+                    narrow = narrow.min(v);
+                }
+            });
+            sigma.only(Some(allowed));
+            let from = Some((prices.as_slice(), bound));
+            let (kept, _) =
+                interval_bound(inst, k, (lo, hi), &weight, &best_set, None, from, narrow, narrow, far, &mut sigma);
+            assert!(kept <= narrow * (1.0 + 1e-9), "case {case}: kept bound {kept} above its optimum {narrow}");
+            assert!(kept >= bound, "case {case}: kept bound {kept} below the one it started from {bound}");
         }
     }
 

@@ -38,24 +38,51 @@ pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]
 
 /// σ searches over prices that change a little at a time (an ascent's
 /// steps): with classes, what one search learnt about each class serves the
-/// next ([`Memo`]).
+/// next ([`Memo`]). The searches may be kept to some of the candidates
+/// ([`SigmaSearch::only`]); what the memo keeps holds for any of them, so one
+/// memo serves searches over different candidates of the same instance.
 #[derive(Default)]
 pub(crate) struct SigmaSearch {
     memo: Memo,
+    /// Per tree position, whether the candidate may be returned (`None`: all may).
+    allowed: Option<Vec<bool>>,
 }
 
 impl SigmaSearch {
     /// [`top_sigma`], remembering class bounds for the next search.
     pub(crate) fn top(&mut self, inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
+        let allowed = self.allowed.as_deref();
         match inst.classes() {
-            Some(classes) => classes.top(inst, u, count, warm, &mut self.memo),
-            None => tree_top_sigma(inst, u, count, warm),
+            Some(classes) => classes.top(inst, u, count, warm, allowed, &mut self.memo),
+            None => tree_top_sigma(inst, u, count, warm, allowed),
         }
+    }
+
+    /// Keeps the following searches to the candidates (tree positions) marked in `allowed`, or to all.
+    pub(crate) fn only(&mut self, allowed: Option<Vec<bool>>) {
+        self.allowed = allowed;
+    }
+
+    /// How many of the instance's `m` candidates the searches may return.
+    pub(crate) fn open(&self, m: usize) -> usize {
+        self.allowed.as_ref().map_or(m, |a| a.iter().filter(|&&x| x).count())
     }
 }
 
-/// [`top_sigma`] over the candidate tree.
-pub(crate) fn tree_top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
+/// Whether candidate `j` may be returned.
+#[inline]
+pub(super) fn allows(allowed: Option<&[bool]>, j: usize) -> bool {
+    allowed.is_none_or(|a| a[j])
+}
+
+/// [`top_sigma`] over the candidate tree, among the `allowed` candidates (`None`: all).
+pub(crate) fn tree_top_sigma(
+    inst: &Instance,
+    u: &[f64],
+    count: usize,
+    warm: &[usize],
+    allowed: Option<&[bool]>,
+) -> Vec<(usize, f64)> {
     let n = inst.n();
     let mut reach = vec![Reach { cos: 1.0, sin: 0.0, everywhere: false }; n];
     let mut active = Vec::with_capacity(n);
@@ -72,9 +99,9 @@ pub(crate) fn tree_top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[u
         }
     }
     let shared = AtomicU64::new(0);
-    let ctx = Ctx { inst, u, reach: &reach, warm };
+    let ctx = Ctx { inst, u, reach: &reach, warm, allowed };
     let mut first = Search { ctx: &ctx, best: TopK::new(count, &shared) };
-    for &j in warm {
+    for &j in warm.iter().filter(|&&j| allows(allowed, j)) {
         let s = first.sigma(&active, j);
         first.best.offer(j, s);
     }
@@ -129,6 +156,7 @@ struct Ctx<'a> {
     u: &'a [f64],
     reach: &'a [Reach],
     warm: &'a [usize],
+    allowed: Option<&'a [bool]>,
 }
 
 /// The `count` largest σ one thread has found, and the `count`-th best of
@@ -245,7 +273,7 @@ impl Search<'_> {
         match node.children {
             None => {
                 for j in node.start..node.end {
-                    if !self.ctx.warm.contains(&j) {
+                    if !self.ctx.warm.contains(&j) && allows(self.ctx.allowed, j) {
                         let s = self.sigma(members, j);
                         self.best.offer(j, s);
                     }

@@ -836,23 +836,31 @@ mod tests {
         }
     }
 
+    /// A convening's input with no aspirations or observations, its matrix counted here.
+    fn input<'a>(
+        convening: &'a ConveningRef,
+        framework: &'a Framework,
+        stories: &'a [Story],
+        attendees: &'a [Attendee],
+        cost: Option<&'a CostInput>,
+    ) -> ConveningInput<'a> {
+        ConveningInput {
+            convening,
+            framework,
+            stories,
+            attendees,
+            aspirations: &[],
+            observations: &[],
+            cost,
+            matrix: None,
+        }
+    }
+
     fn report(stories: &[Story], n: i64, cost: Option<&CostInput>) -> ConveningReport {
         let c = cv(Mode::InPerson);
         let fw = preset("km4dev-experiment").unwrap();
         let att = people(n);
-        convening_report(
-            &ConveningInput {
-                convening: &c,
-                framework: fw,
-                stories,
-                attendees: &att,
-                aspirations: &[],
-                observations: &[],
-                cost,
-                matrix: None,
-            },
-            0,
-        )
+        convening_report(&input(&c, fw, stories, &att, cost), 0)
     }
 
     #[test]
@@ -902,18 +910,9 @@ mod tests {
         let stories = [s, t];
         let (c, fw, att) = (cv(Mode::Virtual), preset("km4dev-experiment").unwrap(), people(3));
         let counted = matrix(fw, &stories, 0);
-        let input = |m| ConveningInput {
-            convening: &c,
-            framework: fw,
-            stories: &stories,
-            attendees: &att,
-            aspirations: &[],
-            observations: &[],
-            cost: None,
-            matrix: m,
-        };
-        let fresh = convening_report(&input(None), 1);
-        assert_eq!(convening_report(&input(Some(&counted)), 1), fresh);
+        let fresh = convening_report(&input(&c, fw, &stories, &att, None), 1);
+        let kept = ConveningInput { matrix: Some(&counted), ..input(&c, fw, &stories, &att, None) };
+        assert_eq!(convening_report(&kept, 1), fresh);
         assert_eq!((fresh.n_stories, fresh.n_participants, fresh.cycles[0].realized), (2, 3, 1));
     }
 
@@ -1016,19 +1015,7 @@ mod tests {
             let c = ConveningRef { id, ..cv(mode) };
             let stories: Vec<Story> = (1..=applied).map(|p| story(p, p, &[("applied", Realized, &[])])).collect();
             let att = people(n);
-            convening_report(
-                &ConveningInput {
-                    convening: &c,
-                    framework: fw,
-                    stories: &stories,
-                    attendees: &att,
-                    aspirations: &[],
-                    observations: &[],
-                    cost: None,
-                    matrix: None,
-                },
-                0,
-            )
+            convening_report(&input(&c, fw, &stories, &att, None), 0)
         };
         let reports = [mk(1, Mode::InPerson, 13, 10), mk(2, Mode::Virtual, 17, 2), mk(3, Mode::Hybrid, 4, 1)];
         let r = community_report(CommunityRef { slug: "x".into(), name: "X".into() }, fw, &reports);
@@ -1060,19 +1047,7 @@ mod tests {
             let c = ConveningRef { id, ..cv(mode) };
             let att = people(5);
             let k = cost(cur, mode);
-            convening_report(
-                &ConveningInput {
-                    convening: &c,
-                    framework: fw,
-                    stories: &[],
-                    attendees: &att,
-                    aspirations: &[],
-                    observations: &[],
-                    cost: Some(&k),
-                    matrix: None,
-                },
-                0,
-            )
+            convening_report(&input(&c, fw, &[], &att, Some(&k)), 0)
         };
         let same = community_report(
             CommunityRef { slug: "x".into(), name: "X".into() },

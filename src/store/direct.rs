@@ -26,7 +26,7 @@ pub(crate) struct Direct {
 impl Direct {
     /// Readers of the database at `path`; `None` for a database that lives in memory.
     pub fn new(path: &str) -> Option<Self> {
-        let memory = path.is_empty() || path.starts_with(":memory:") || path.contains("mode=memory");
+        let memory = path.is_empty() || path.starts_with(":memory:");
         (!memory).then(|| Self { path: PathBuf::from(path), idle: Mutex::default() })
     }
 

@@ -4,8 +4,8 @@
 //! out as CSV/XLSX — through the service, the API, the pages and the command line.
 
 use crate::helpers::{
-    call, community_with_convening, get_page, postgres_store, sign_in, skip, spawn_app, spawn_configured, sqlite_store,
-    token_for,
+    TestApp, call, community_with_convening, get_page, postgres_store, sign_in, skip, spawn_app, spawn_configured,
+    sqlite_store, token_for,
 };
 use calamine::Reader;
 use convene::service::field::{self, ImportOptions, ImportReport};
@@ -746,6 +746,14 @@ fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Signs `email` in on `c` and gives the field page's upload address (the form's token
+/// travels in it).
+async fn upload_action(app: &TestApp, c: &reqwest::Client, email: &str, cv: i64) -> String {
+    sign_in(app, c, email).await;
+    let (_, csrf) = get_page(c, &app.url(&format!("/convenings/{cv}/field"))).await;
+    format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf))
+}
+
 #[tokio::test]
 async fn an_upload_beyond_the_limit_comes_back_to_the_page_with_the_reason_and_nothing_is_saved() {
     let (store, dir) = sqlite_store().await;
@@ -758,9 +766,7 @@ async fn an_upload_beyond_the_limit_comes_back_to_the_page_with_the_reason_and_n
     config.limits.submission_file_bytes = kib * 1024;
     let app = spawn_configured(store, Some(dir), config).await;
     let c = app.client();
-    sign_in(&app, &c, &steward.email).await;
-    let (_, csrf) = get_page(&c, &app.url(&format!("/convenings/{cv}/field"))).await;
-    let action = format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf));
+    let action = upload_action(&app, &c, &steward.email, cv).await;
     let page = refused(&c, &app.url(&action), &[("skip_bad", "1")], csv.repeat(20).as_bytes(), "fr").await;
     assert!(page.contains("Le fichier dépasse la taille que ce serveur accepte."), "{page}");
     assert!(page.contains(&format!("{kib} KiB")), "the limit is said: {page}");
@@ -779,9 +785,7 @@ async fn a_refused_file_is_explained_in_the_readers_language() {
     let (form, settings) = export_form(&app.store, cv).await;
     let csv = kobo_csv(&form, &settings, &stories_of_the_field(), false);
     let c = app.client();
-    sign_in(&app, &c, &steward.email).await;
-    let (_, csrf) = get_page(&c, &app.url(&format!("/convenings/{cv}/field"))).await;
-    let action = format!("/convenings/{cv}/field/upload?csrf={}", urlencode(&csrf));
+    let action = upload_action(&app, &c, &steward.email, cv).await;
     let bad = csv.replacen("\"_id\"", "\"couleur\"", 1);
     // Without the box ticked, the file from another form is refused, and the page says why
     // in French, naming the versions and what differs (no English detail).

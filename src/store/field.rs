@@ -61,6 +61,17 @@ fn in_order(mut ids: Vec<i64>, expected: usize, what: &str) -> Result<Vec<i64>> 
 type StoryRow<'a> = (Option<i64>, i64, &'a str, &'a str, &'a str, &'a str, bool, &'a str, Option<i64>);
 
 impl Store {
+    /// Whether any submission of the convening was ever imported.
+    pub async fn has_field_submissions(&self, convening_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM field_submissions WHERE convening_id = $1 LIMIT 1) AS one",
+        )
+        .bind(convening_id)
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// The submissions of a convening among `keys`.
     pub async fn field_submissions(&self, convening_id: i64, keys: &[String]) -> Result<Vec<FieldSubmission>> {
         let sql = match self.backend() {
@@ -116,7 +127,7 @@ impl Store {
     /// Writes a batch of new stories of one convening, told in framework version
     /// `framework_id`: named guests for those without a participant, the stories, their
     /// steps and their submission keys — four statements per batch, each binding its rows
-    /// as one JSON array. Call it inside [`Store::transaction`].
+    /// as one JSON array. Runs in a transaction (the caller's, or one of its own).
     pub async fn insert_field_stories(
         &self,
         convening_id: i64,
@@ -126,25 +137,60 @@ impl Store {
         now: &str,
         batch: &[FieldStory],
     ) -> Result<Vec<i64>> {
-        // Inside a transaction, the convening is quiet while the batch is written: its
-        // data version moves once, when the quiet row goes (migration 0013), instead of
-        // once for every story and guest. Outside one, a failure half-way could leave
-        // the row behind, so every row moves it as usual.
-        let quiet = matches!(self.handle, super::Handle::Tx(_));
-        if quiet {
-            sqlx::query("INSERT INTO quiet_convenings (convening_id) VALUES ($1) ON CONFLICT DO NOTHING")
-                .bind(convening_id)
-                .execute(&mut *self.conn().await?)
-                .await?;
+        if !matches!(self.handle, super::Handle::Tx(_)) {
+            // An import always calls it inside its transaction; a lone call gets one.
+            let (source, run, now, batch) = (source.to_string(), run.to_string(), now.to_string(), batch.to_vec());
+            return self
+                .transaction(move |s| {
+                    Box::pin(async move {
+                        s.insert_field_batch(convening_id, framework_id, &source, &run, &now, &batch).await
+                    })
+                })
+                .await;
         }
+        self.insert_field_batch(convening_id, framework_id, source, run, now, batch).await
+    }
+
+    /// [`Store::insert_field_stories`] inside a transaction.
+    async fn insert_field_batch(
+        &self,
+        convening_id: i64,
+        framework_id: i64,
+        source: &str,
+        run: &str,
+        now: &str,
+        batch: &[FieldStory],
+    ) -> Result<Vec<i64>> {
+        // The convening is quiet while the batch is written: its data version moves once,
+        // when the quiet row goes (migration 0013), instead of once for every story and
+        // guest. A failure rolls the quiet row back with the rest.
+        sqlx::query("INSERT INTO quiet_convenings (convening_id) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(convening_id)
+            .execute(&mut *self.conn().await?)
+            .await?;
         let ids = self.insert_field_rows(convening_id, framework_id, source, run, now, batch).await?;
-        if quiet {
-            sqlx::query("DELETE FROM quiet_convenings WHERE convening_id = $1")
-                .bind(convening_id)
-                .execute(&mut *self.conn().await?)
-                .await?;
-        }
+        sqlx::query("DELETE FROM quiet_convenings WHERE convening_id = $1")
+            .bind(convening_id)
+            .execute(&mut *self.conn().await?)
+            .await?;
         Ok(ids)
+    }
+
+    /// The ids of a batch's guests and stories, written explicitly on SQLite. Inside
+    /// the transaction (`BEGIN IMMEDIATE` holds the write lock) the next ids are one
+    /// above the largest, which is what SQLite itself would give the rows; knowing them
+    /// beforehand spares each insert a `RETURNING` (buffered by SQLite, then every id
+    /// read back through the driver) and the sort an `ORDER BY` needs to promise the
+    /// rows' order — together a sixth of a large import. PostgreSQL's ids come from
+    /// sequences, so there they come back from `RETURNING`.
+    async fn last_ids(&self) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT coalesce(max(id), 0) FROM participants) AS p, \
+             (SELECT coalesce(max(id), 0) FROM stories) AS s",
+        )
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok((row.try_get("p")?, row.try_get("s")?))
     }
 
     #[allow(clippy::too_many_lines)] // four statements, each on two backends
@@ -158,20 +204,35 @@ impl Store {
         batch: &[FieldStory],
     ) -> Result<Vec<i64>> {
         let sqlite = self.backend() == Backend::Sqlite;
+        let (last_guest, last_story) = if sqlite { self.last_ids().await? } else { (0, 0) };
         let mut c = self.conn().await?;
         // Named guests, one per story without a participant.
         let guests: Vec<&str> =
             batch.iter().filter(|s| s.participant.is_none()).map(|s| s.teller_name.as_str()).collect();
         let mut guest_ids = Vec::with_capacity(guests.len());
-        let sql = if sqlite {
-            "INSERT INTO participants (convening_id, name) SELECT ?, value FROM json_each(?) ORDER BY key RETURNING id"
-        } else {
-            "INSERT INTO participants (convening_id, name) SELECT $1, g.name \
-             FROM json_array_elements_text($2::json) WITH ORDINALITY AS g(name, n) ORDER BY g.n RETURNING id"
-        };
         for part in guests.chunks(CHUNK) {
-            let ids = sqlx::query_scalar::<_, i64>(sql).bind(convening_id).bind(json(part)?).fetch_all(&mut *c).await?;
-            guest_ids.extend(in_order(ids, part.len(), "guests")?);
+            if sqlite {
+                let first = last_guest + int(guest_ids.len()) + 1;
+                sqlx::query(
+                    "INSERT INTO participants (id, convening_id, name) SELECT ? + key, ?, value FROM json_each(?)",
+                )
+                .bind(first)
+                .bind(convening_id)
+                .bind(json(part)?)
+                .execute(&mut *c)
+                .await?;
+                guest_ids.extend(first..first + int(part.len()));
+            } else {
+                let ids = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO participants (convening_id, name) SELECT $1, g.name \
+                     FROM json_array_elements_text($2::json) WITH ORDINALITY AS g(name, n) ORDER BY g.n RETURNING id",
+                )
+                .bind(convening_id)
+                .bind(json(part)?)
+                .fetch_all(&mut *c)
+                .await?;
+                guest_ids.extend(in_order(ids, part.len(), "guests")?);
+            }
         }
         let mut guest_ids = guest_ids.into_iter();
         let rows: Vec<StoryRow> = batch
@@ -194,27 +255,38 @@ impl Store {
                 )
             })
             .collect();
-        let sql = if sqlite {
-            "INSERT INTO stories (convening_id, framework_id, teller_user_id, participant_id, teller_name, title, \
-             language, visibility, show_name, created_at, updated_at, via_link, wave_id) \
-             SELECT ?, ?, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
-             value->>7, 0, value->>8 FROM jsonb_each(?) ORDER BY key RETURNING id"
-        } else {
-            "INSERT INTO stories (convening_id, framework_id, teller_user_id, participant_id, teller_name, title, \
-             language, visibility, show_name, created_at, updated_at, via_link, wave_id) \
-             SELECT $1, $2, (r->>0)::bigint, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5, (r->>6)::boolean, r->>7, \
-             r->>7, 0, (r->>8)::bigint FROM json_array_elements($3::json) WITH ORDINALITY AS t(r, n) \
-             ORDER BY t.n RETURNING id"
-        };
         let mut ids = Vec::with_capacity(batch.len());
         for part in rows.chunks(CHUNK) {
-            let got = sqlx::query_scalar::<_, i64>(sql)
+            if sqlite {
+                let first = last_story + int(ids.len()) + 1;
+                sqlx::query(
+                    "INSERT INTO stories (id, convening_id, framework_id, teller_user_id, participant_id, \
+                     teller_name, title, language, visibility, show_name, created_at, updated_at, via_link, wave_id) \
+                     SELECT ? + key, ?, ?, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, \
+                     value->>6, value->>7, value->>7, 0, value->>8 FROM jsonb_each(?)",
+                )
+                .bind(first)
+                .bind(convening_id)
+                .bind(framework_id)
+                .bind(json(part)?)
+                .execute(&mut *c)
+                .await?;
+                ids.extend(first..first + int(part.len()));
+            } else {
+                let got = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO stories (convening_id, framework_id, teller_user_id, participant_id, teller_name, \
+                     title, language, visibility, show_name, created_at, updated_at, via_link, wave_id) \
+                     SELECT $1, $2, (r->>0)::bigint, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5, (r->>6)::boolean, \
+                     r->>7, r->>7, 0, (r->>8)::bigint FROM json_array_elements($3::json) WITH ORDINALITY AS t(r, n) \
+                     ORDER BY t.n RETURNING id",
+                )
                 .bind(convening_id)
                 .bind(framework_id)
                 .bind(json(part)?)
                 .fetch_all(&mut *c)
                 .await?;
-            ids.extend(in_order(got, part.len(), "stories")?);
+                ids.extend(in_order(got, part.len(), "stories")?);
+            }
         }
         // Steps: [story, position, cycle, kind, text, indicators as JSON text].
         let mut steps: Vec<(i64, i64, &str, &str, &str, String)> = Vec::new();

@@ -443,6 +443,49 @@ async fn reimporting_adds_nothing_twice_and_an_edited_submission_becomes_a_revis
     assert_eq!((r.created, r.unchanged), (0, 3));
 }
 
+/// A convening's first import looks up only the keys it may have written itself (a
+/// filter of them): a key repeated two batches apart is still caught, and guests and
+/// stories get ids that match (each story's guest bears its teller's name).
+#[tokio::test]
+async fn a_first_import_catches_a_key_repeated_batches_apart() {
+    let (store, _dir) = sqlite_store().await;
+    let (_, _, cv) = community_with_convening(&store, "far").await;
+    let (form, settings) = export_form(&store, cv).await;
+    let mut subs: Vec<Sub> = (0..1200)
+        .map(|i| {
+            let key: &'static str = Box::leak(format!("far-{i}").into_boxed_str());
+            let name: &'static str = Box::leak(format!("Teller {i}").into_boxed_str());
+            let answers = [
+                ("participant_name", name),
+                ("story_title", "T"),
+                ("story_visibility", "community"),
+                ("immediate_text", "x"),
+            ];
+            sub(key, "2026-03-11T09:00:00Z", &answers)
+        })
+        .collect();
+    subs.push(subs[7].clone());
+    let csv = kobo_csv(&form, &settings, &subs, true);
+    let r = import(&store, cv, &csv, &opts()).await.unwrap();
+    assert!(!r.committed);
+    assert_eq!((r.rows, r.bad_rows), (1201, 1), "{:?}", &r.errors[..r.errors.len().min(3)]);
+    // Rows 1 and 2 are the header and HXL tags: submission 8 is row 10.
+    assert!(r.errors[0].code == "err-fieldwork-row-twice" && r.errors[0].message.contains("row 10"), "{:?}", r.errors);
+    let r = import(&store, cv, &csv, &ImportOptions { skip_bad: true, ..opts() }).await.unwrap();
+    assert_eq!((r.committed, r.created, r.bad_rows), (true, 1200, 1));
+    let participants: HashMap<i64, String> =
+        store.participants(cv).await.unwrap().into_iter().map(|p| (p.id, p.name)).collect();
+    let stories = store.stories(cv).await.unwrap();
+    assert_eq!(stories.len(), 1200);
+    for s in &stories {
+        assert_eq!(participants.get(&s.participant_id.unwrap()), Some(&s.teller_name), "story {}", s.id);
+        assert_eq!(s.steps.len(), 1, "story {}", s.id);
+    }
+    // The next import looks every key up: each row, the repeat too, is already there.
+    let r = import(&store, cv, &csv, &opts()).await.unwrap();
+    assert_eq!((r.created, r.unchanged, r.bad_rows), (0, 1201, 0), "{:?}", &r.errors[..r.errors.len().min(3)]);
+}
+
 fn refusal(r: Result<ImportReport, ServiceError>) -> (String, String) {
     match r {
         Err(ServiceError::Invalid(v)) => (v[0].code.to_string(), v[0].message.clone()),

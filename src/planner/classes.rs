@@ -165,7 +165,7 @@ impl Classes {
         self.list.len()
     }
 
-    /// [`super::sigma::top_sigma`] by classes: the `count` largest σ for prices
+    /// [`super::sigma::SigmaSearch::top`] by classes: the `count` largest σ for prices
     /// `u` in decreasing order, each raised by a margin that covers the
     /// rounding of the class formula against [`Instance::cost`], so that no
     /// candidate's exact σ exceeds the `count`-th returned and the sum of the

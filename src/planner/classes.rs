@@ -231,6 +231,7 @@ impl Classes {
         for (r, top) in top_price.iter_mut().enumerate() {
             *top = by_position[self.region_start[r]..self.region_start[r + 1]].iter().copied().fold(*top, f64::max);
         }
+        let spare = Mutex::new(std::mem::take(&mut memo.spare));
         let ctx = Ctx { classes: self, inst, h, u: &by_position, warm, allowed, open: &open, memo, top_price };
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
         let next = AtomicUsize::new(0);
@@ -239,6 +240,9 @@ impl Classes {
             for _ in 0..threads {
                 scope.spawn(|| {
                     let mut w = Worker::new(&ctx, first.clone());
+                    if let Some(list) = spare.lock().ok().and_then(|mut s| s.pop()) {
+                        w.bounds = list;
+                    }
                     w.best.publish();
                     loop {
                         let r = next.fetch_add(1, Ordering::Relaxed);
@@ -255,8 +259,11 @@ impl Classes {
         });
         let (tops, bounds): (Vec<_>, Vec<_>) = found.into_inner().unwrap_or_default().into_iter().unzip();
         let mut out = finish(tops, count);
-        for (id, b, slack) in bounds.into_iter().flatten() {
-            memo.keep(id, b, &slack);
+        for mut list in bounds {
+            for (id, b, slack) in list.drain(..) {
+                memo.keep(id, b, &slack);
+            }
+            memo.spare.push(list);
         }
         for e in &mut out {
             e.1 += margin;
@@ -287,7 +294,15 @@ pub(crate) struct Memo {
     bound: Vec<(f64, usize)>,
     /// Per class, per region: the least slack when last computed.
     slack: Vec<f64>,
+    /// The threads' lists of bounds computed, emptied, for the next search:
+    /// a whole search's take 1.4 MiB per thread on the benchmark, and
+    /// allocating them afresh each time raised the process's peak memory
+    /// (the allocator had not yet handed back the last search's).
+    spare: Vec<Vec<Kept>>,
 }
+
+/// A class's bound computed by a search, with its slack per region: (class, bound, slack).
+type Kept = (usize, f64, [f64; REGIONS]);
 
 impl Memo {
     /// Moves to prices `u` (or forgets every bound when the memo belongs to other classes).
@@ -489,7 +504,7 @@ struct Worker<'a> {
     /// The class's far members who may gain: (u − v − F₀, u − v − F₁, weight).
     far: Vec<(f64, f64, f64)>,
     /// The bounds computed, with their slack per region, for the memo.
-    bounds: Vec<(usize, f64, [f64; REGIONS])>,
+    bounds: Vec<Kept>,
 }
 
 impl<'a> Worker<'a> {

@@ -8,7 +8,7 @@
 //! the uncapacitated bound at the same prices (a take is never below `−σ_j`).
 //!
 //! Only a few hubs are looked at closely: those with the largest `σ_j` (the
-//! candidate tree finds them, [`super::sigma::top_sigma`]); every other hub's
+//! candidate tree finds them, [`super::sigma::SigmaSearch::top`]); every other hub's
 //! take is bounded by minus the smallest σ among them, which keeps the bound valid.
 
 use std::time::Instant;

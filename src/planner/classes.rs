@@ -83,6 +83,13 @@ pub(crate) struct Classes {
     ground: Vec<[f64; 2]>,
     weight: Vec<f64>,
     set: Vec<usize>,
+    /// Per candidate airport and region (`b * REGIONS + r`), the least `F(b)`
+    /// of the region's members; with the least visa of the region's passport
+    /// sets (`region_sets`), it bounds what any of them pays at a class, so a
+    /// region whose members cannot gain there is passed over without flying
+    /// them to the class's airports (880 KiB for the benchmark's 2,294 airports).
+    fly_least: Vec<f64>,
+    region_sets: Vec<Vec<usize>>,
 }
 
 impl Classes {
@@ -143,19 +150,42 @@ impl Classes {
             let second = if ga[1].0 == ga[0].0 { ga[0] } else { ga[1] };
             ([ga[0].0 as usize, second.0 as usize], [g * ga[0].1, g * second.1])
         };
+        let air: Vec<[usize; 2]> = order.iter().map(|&i| access(i).0).collect();
+        let ground: Vec<[f64; 2]> = order.iter().map(|&i| access(i).1).collect();
+        let set: Vec<usize> =
+            order.iter().map(|&i| inst.visa.as_ref().map_or(0, |v| v.group_set[i] as usize)).collect();
+        let airports = h.money.len() / h.member_airports.max(1);
+        let mut fly_least = vec![f64::INFINITY; airports * REGIONS];
+        for (b, least) in fly_least.chunks_exact_mut(REGIONS).enumerate() {
+            let row = airport_row(h, b);
+            for (r, l) in least.iter_mut().enumerate() {
+                let x = region_start[r]..region_start[r + 1];
+                *l = air[x.clone()].iter().zip(&ground[x]).map(|(a, g)| fly(row, a, g)).fold(f64::INFINITY, f64::min);
+            }
+        }
+        let region_sets = (0..REGIONS)
+            .map(|r| {
+                let mut sets = set[region_start[r]..region_start[r + 1]].to_vec();
+                sets.sort_unstable();
+                sets.dedup();
+                sets
+            })
+            .collect();
         Some(Self {
             list: classes,
             cands,
             near: list,
             runs,
             batches,
-            air: order.iter().map(|&i| access(i).0).collect(),
-            ground: order.iter().map(|&i| access(i).1).collect(),
+            air,
+            ground,
             weight: order.iter().map(|&i| inst.weight[i]).collect(),
-            set: order.iter().map(|&i| inst.visa.as_ref().map_or(0, |v| v.group_set[i] as usize)).collect(),
+            set,
             order,
             region_of,
             region_start,
+            fly_least,
+            region_sets,
         })
     }
 
@@ -165,7 +195,7 @@ impl Classes {
         self.list.len()
     }
 
-    /// [`super::sigma::top_sigma`] by classes: the `count` largest σ for prices
+    /// [`super::sigma::SigmaSearch::top`] by classes: the `count` largest σ for prices
     /// `u` in decreasing order, each raised by a margin that covers the
     /// rounding of the class formula against [`Instance::cost`], so that no
     /// candidate's exact σ exceeds the `count`-th returned and the sum of the
@@ -197,7 +227,12 @@ impl Classes {
             Some(a) => self.list.iter().map(|k| self.cands[k.cands.clone()].iter().any(|e| a[e.0])).collect(),
             None => Vec::new(),
         };
-        let ctx = Ctx { classes: self, inst, h, u: &by_position, warm, allowed, open: &open, memo };
+        let mut top_price = [f64::NEG_INFINITY; REGIONS];
+        for (r, top) in top_price.iter_mut().enumerate() {
+            *top = by_position[self.region_start[r]..self.region_start[r + 1]].iter().copied().fold(*top, f64::max);
+        }
+        let spare = Mutex::new(std::mem::take(&mut memo.spare));
+        let ctx = Ctx { classes: self, inst, h, u: &by_position, warm, allowed, open: &open, memo, top_price };
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
         let next = AtomicUsize::new(0);
         let found = Mutex::new(Vec::new());
@@ -205,6 +240,9 @@ impl Classes {
             for _ in 0..threads {
                 scope.spawn(|| {
                     let mut w = Worker::new(&ctx, first.clone());
+                    if let Some(list) = spare.lock().ok().and_then(|mut s| s.pop()) {
+                        w.bounds = list;
+                    }
                     w.best.publish();
                     loop {
                         let r = next.fetch_add(1, Ordering::Relaxed);
@@ -221,8 +259,11 @@ impl Classes {
         });
         let (tops, bounds): (Vec<_>, Vec<_>) = found.into_inner().unwrap_or_default().into_iter().unzip();
         let mut out = finish(tops, count);
-        for (id, b, slack) in bounds.into_iter().flatten() {
-            memo.keep(id, b, &slack);
+        for mut list in bounds {
+            for (id, b, slack) in list.drain(..) {
+                memo.keep(id, b, &slack);
+            }
+            memo.spare.push(list);
         }
         for e in &mut out {
             e.1 += margin;
@@ -253,7 +294,15 @@ pub(crate) struct Memo {
     bound: Vec<(f64, usize)>,
     /// Per class, per region: the least slack when last computed.
     slack: Vec<f64>,
+    /// The threads' lists of bounds computed, emptied, for the next search:
+    /// a whole search's take 1.4 MiB per thread on the benchmark, and
+    /// allocating them afresh each time raised the process's peak memory
+    /// (the allocator had not yet handed back the last search's).
+    spare: Vec<Vec<Kept>>,
 }
+
+/// A class's bound computed by a search, with its slack per region: (class, bound, slack).
+type Kept = (usize, f64, [f64; REGIONS]);
 
 impl Memo {
     /// Moves to prices `u` (or forgets every bound when the memo belongs to other classes).
@@ -401,6 +450,18 @@ fn near_members(inst: &Instance, h: &HubCosts, classes: &[Class], class_of: &[us
     near
 }
 
+/// The fares from every member airport to candidate airport `b`.
+fn airport_row(h: &HubCosts, b: usize) -> &[f64] {
+    let ma = h.member_airports;
+    &h.money[b * ma..(b + 1) * ma]
+}
+
+/// A member's `F(b)` (its `air`ports and `ground` money to them) from airport `b`'s `row`.
+#[inline]
+fn fly(row: &[f64], air: &[usize; 2], ground: &[f64; 2]) -> f64 {
+    (ground[0] + row[air[0]]).min(ground[1] + row[air[1]])
+}
+
 struct Ctx<'a> {
     classes: &'a Classes,
     inst: &'a Instance,
@@ -412,6 +473,8 @@ struct Ctx<'a> {
     /// Per class, whether any of its candidates is allowed (empty: all are).
     open: &'a [bool],
     memo: &'a Memo,
+    /// Per region, the highest price of its members.
+    top_price: [f64; REGIONS],
 }
 
 impl Ctx<'_> {
@@ -425,11 +488,15 @@ impl Ctx<'_> {
 struct Worker<'a> {
     ctx: &'a Ctx<'a>,
     best: TopK<'a>,
-    /// `F` of every member for the run's first and second airport, and which
-    /// airports they hold (`u32::MAX`: none yet), kept from the last run.
+    /// `F` of the members for the run's first and second airport (`air`),
+    /// flown region by region as needed; per region, the airport each holds
+    /// (`u32::MAX`: none yet).
     f0: Vec<f64>,
     f1: Vec<f64>,
-    held: (u32, u32),
+    held: [(u32, u32); REGIONS],
+    air: (u32, u32),
+    /// Per region, whether the class's members there may gain.
+    open: [bool; REGIONS],
     /// Per member, the last class it was near (left out of that class's far members).
     mark: Vec<usize>,
     /// The visa of each passport set for the class's country.
@@ -437,7 +504,7 @@ struct Worker<'a> {
     /// The class's far members who may gain: (u − v − F₀, u − v − F₁, weight).
     far: Vec<(f64, f64, f64)>,
     /// The bounds computed, with their slack per region, for the memo.
-    bounds: Vec<(usize, f64, [f64; REGIONS])>,
+    bounds: Vec<Kept>,
 }
 
 impl<'a> Worker<'a> {
@@ -448,7 +515,9 @@ impl<'a> Worker<'a> {
             best,
             f0: vec![0.0; n],
             f1: vec![0.0; n],
-            held: (u32::MAX, u32::MAX),
+            held: [(u32::MAX, u32::MAX); REGIONS],
+            air: (u32::MAX, u32::MAX),
+            open: [true; REGIONS],
             mark: vec![usize::MAX; n],
             visa: Vec::new(),
             far: Vec::new(),
@@ -456,36 +525,37 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// `F(b)` of every member into `out`: its cheapest ground leg and flight to
-    /// candidate airport `b` (+∞ when `b` is its only airport).
-    fn fly_to(&self, b: u32, out: &mut [f64]) {
-        let (h, c) = (self.ctx.h, self.ctx.classes);
-        let ma = h.member_airports;
-        let row = &h.money[b as usize * ma..(b as usize + 1) * ma];
-        for ((f, a), g) in out.iter_mut().zip(&c.air).zip(&c.ground) {
-            *f = (g[0] + row[a[0]]).min(g[1] + row[a[1]]);
+    /// `F(b)` of region `r`'s members into `out`: the cheapest ground leg and
+    /// flight to candidate airport `b` (+∞ when `b` is the member's only airport).
+    fn fly_to(&self, b: u32, r: usize, out: &mut [f64]) {
+        let c = self.ctx.classes;
+        let row = airport_row(self.ctx.h, b as usize);
+        let x = c.region_start[r]..c.region_start[r + 1];
+        for ((f, a), g) in out[x.clone()].iter_mut().zip(&c.air[x.clone()]).zip(&c.ground[x]) {
+            *f = fly(row, a, g);
+        }
+    }
+
+    /// Flies region `r`'s members to the run's airports, unless they are there already.
+    fn fly_region(&mut self, r: usize) {
+        let (b0, b1) = self.air;
+        if self.held[r].0 != b0 {
+            let mut f = std::mem::take(&mut self.f0);
+            self.fly_to(b0, r, &mut f);
+            self.f0 = f;
+            self.held[r].0 = b0;
+        }
+        if b1 != b0 && self.held[r].1 != b1 {
+            let mut f = std::mem::take(&mut self.f1);
+            self.fly_to(b1, r, &mut f);
+            self.f1 = f;
+            self.held[r].1 = b1;
         }
     }
 
     fn run(&mut self, run: Range<usize>) {
         let classes = self.ctx.classes;
-        // Classes whose remembered bound already fails (or with no candidate allowed) need no pass at all.
-        if !run.clone().any(|id| self.ctx.wanted(id, self.best.threshold())) {
-            return;
-        }
-        let (b0, b1) = classes.list[run.start].airports;
-        if self.held.0 != b0 {
-            let mut f = std::mem::take(&mut self.f0);
-            self.fly_to(b0, &mut f);
-            self.f0 = f;
-            self.held.0 = b0;
-        }
-        if b1 != b0 && self.held.1 != b1 {
-            let mut f = std::mem::take(&mut self.f1);
-            self.fly_to(b1, &mut f);
-            self.f1 = f;
-            self.held.1 = b1;
-        }
+        self.air = classes.list[run.start].airports;
         for id in run {
             if self.ctx.wanted(id, self.best.threshold()) {
                 self.class(id);
@@ -493,16 +563,48 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// A lower bound on what a member of region `r` pays at a candidate of
+    /// class `k` by the formula ([`Worker::kappa`] with the region's least `F`
+    /// and visa).
+    fn least_kappa(&self, k: &Class, r: usize) -> f64 {
+        let c = self.ctx.classes;
+        let v = if self.visa.is_empty() {
+            0.0
+        } else {
+            c.region_sets[r].iter().map(|&s| self.visa[s]).fold(f64::INFINITY, f64::min)
+        };
+        let f0 = c.fly_least[k.airports.0 as usize * REGIONS + r];
+        if k.airports.0 == k.airports.1 {
+            v + f0 + k.least.0
+        } else {
+            v + (f0 + k.least.0).min(c.fly_least[k.airports.1 as usize * REGIONS + r] + k.least.1)
+        }
+    }
+
     /// The least member `x` can pay at a candidate of class `k`, by the formula.
     #[inline]
     fn kappa(&self, k: &Class, x: usize) -> f64 {
+        self.kappa_with(k, x, self.f0[x], self.f1[x])
+    }
+
+    /// [`Worker::kappa`] for a near member, who may be in a region not flown.
+    fn near_kappa(&self, k: &Class, x: usize) -> f64 {
+        let c = self.ctx.classes;
+        let (b0, b1) = self.air;
+        let held = self.held[c.region_of[c.order[x]]];
+        if held.0 == b0 && (b1 == b0 || held.1 == b1) {
+            return self.kappa(k, x);
+        }
+        let f = |b: u32| fly(airport_row(self.ctx.h, b as usize), &c.air[x], &c.ground[x]);
+        self.kappa_with(k, x, f(b0), if b1 == b0 { f64::INFINITY } else { f(b1) })
+    }
+
+    /// [`Worker::kappa`] with member `x`'s `F` for the class's airports.
+    #[inline]
+    fn kappa_with(&self, k: &Class, x: usize, f0: f64, f1: f64) -> f64 {
         let c = self.ctx.classes;
         let v = if self.visa.is_empty() { 0.0 } else { self.visa[c.set[x]] };
-        if k.airports.0 == k.airports.1 {
-            v + self.f0[x] + k.least.0
-        } else {
-            v + (self.f0[x] + k.least.0).min(self.f1[x] + k.least.1)
-        }
+        if k.airports.0 == k.airports.1 { v + f0 + k.least.0 } else { v + (f0 + k.least.0).min(f1 + k.least.1) }
     }
 
     fn class(&mut self, id: usize) {
@@ -516,11 +618,21 @@ impl<'a> Worker<'a> {
         }
         // The bound: every member by the formula, near members by the lesser
         // of it and their least cost; region by region, with the least slack.
+        // A region where even the least F and visa leave every price below
+        // what its members pay adds nothing, and its slack is at least that
+        // margin: its members are not flown to the class's airports.
         let mut bound = 0.0;
         let mut slack = [f64::INFINITY; REGIONS];
         for (r, s) in slack.iter_mut().enumerate() {
-            let (mut sum, mut least) = (0.0, f64::INFINITY);
             let (from, to) = (classes.region_start[r], classes.region_start[r + 1]);
+            let low = self.least_kappa(k, r);
+            self.open[r] = self.ctx.top_price[r] > low;
+            if !self.open[r] {
+                *s = if from == to { f64::INFINITY } else { low - self.ctx.top_price[r] };
+                continue;
+            }
+            self.fly_region(r);
+            let (mut sum, mut least) = (0.0, f64::INFINITY);
             for (x, &ux) in u.iter().enumerate().take(to).skip(from) {
                 let d = ux - self.kappa(k, x);
                 sum += classes.weight[x] * d.max(0.0);
@@ -531,7 +643,7 @@ impl<'a> Worker<'a> {
         }
         let mut near_bound = 0.0;
         for &(x, least) in near {
-            let kappa = self.kappa(k, x);
+            let kappa = self.near_kappa(k, x);
             let w = classes.weight[x];
             bound += w * ((u[x] - kappa.min(least)).max(0.0) - (u[x] - kappa).max(0.0));
             let r = classes.region_of[classes.order[x]];
@@ -550,7 +662,10 @@ impl<'a> Worker<'a> {
         let (l0, l1) = k.least;
         self.far.clear();
         let mut far_bound = 0.0;
-        for (x, &ux) in u.iter().enumerate() {
+        // In a region passed over, no member gains (to within rounding).
+        let open = (0..REGIONS).filter(|&r| self.open[r]);
+        for x in open.flat_map(|r| classes.region_start[r]..classes.region_start[r + 1]) {
+            let ux = u[x];
             if self.mark[x] == id {
                 continue;
             }

@@ -7,7 +7,8 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use super::classes::Classes;
@@ -540,6 +541,14 @@ impl Instance {
     }
 
     /// [`Instance::lloyd`], starting no round after `deadline`.
+    ///
+    /// Hosts move one after the other, each away from the others' places as
+    /// they are by then. Each host's best place is first searched for with the
+    /// others where the round found them, all hosts at once (one thread each,
+    /// up to the cores); a search is redone in turn only when an earlier host
+    /// has since moved onto the place found, or left a place at least as good
+    /// ([`Instance::stale_move`]). So the hosts are those of moving them one
+    /// by one.
     pub(crate) fn lloyd_until(&self, hosts: &mut [usize], max_rounds: usize, deadline: Option<Instant>) -> f64 {
         let mut value = self.value_of(hosts);
         for _ in 0..max_rounds {
@@ -548,19 +557,31 @@ impl Instance {
             }
             let before = hosts.to_vec();
             let (which, cost) = self.assign(hosts);
+            let mut groups: Vec<Vec<usize>> = vec![Vec::new(); hosts.len()];
+            for (i, &h) in which.iter().enumerate() {
+                groups[h].push(i);
+            }
+            let current: Vec<f64> = groups
+                .iter()
+                .map(|members| match self.aggregate {
+                    Aggregate::Sum => members.iter().map(|&i| self.weight[i] * cost[i]).sum(),
+                    Aggregate::Max => members.iter().map(|&i| cost[i]).fold(0.0, f64::max),
+                })
+                .collect();
+            let found = self.best_moves(&groups, &current, &before);
             let mut changed = false;
             for h in 0..hosts.len() {
-                let members: Vec<usize> = (0..self.n()).filter(|&i| which[i] == h).collect();
+                let members = &groups[h];
                 if members.is_empty() {
                     continue;
                 }
-                let current = match self.aggregate {
-                    Aggregate::Sum => members.iter().map(|&i| self.weight[i] * cost[i]).sum(),
-                    Aggregate::Max => members.iter().map(|&i| cost[i]).fold(0.0, f64::max),
-                };
                 let others: Vec<usize> = hosts.iter().copied().filter(|&j| j != hosts[h]).collect();
-                if let Some((j, v)) = self.best_single(&members, current, &others)
-                    && v < current * (1.0 - 1e-12)
+                let mut best = found[h];
+                if self.stale_move(members, current[h], best, &before, hosts, h) {
+                    best = self.best_single(members, current[h], &others);
+                }
+                if let Some((j, v)) = best
+                    && v < current[h] * (1.0 - 1e-12)
                 {
                     hosts[h] = j;
                     changed = true;
@@ -574,6 +595,73 @@ impl Instance {
             value = new_value;
         }
         value
+    }
+
+    /// For each host `h` with members, [`Instance::best_single`] of its
+    /// `groups[h]` below `current[h]`, away from the other `hosts`; searched
+    /// in parallel.
+    fn best_moves(&self, groups: &[Vec<usize>], current: &[f64], hosts: &[usize]) -> Vec<Option<(usize, f64)>> {
+        let search = |h: usize| {
+            if groups[h].is_empty() {
+                return None;
+            }
+            let others: Vec<usize> = hosts.iter().copied().filter(|&j| j != hosts[h]).collect();
+            self.best_single(&groups[h], current[h], &others)
+        };
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
+        let busy = groups.iter().filter(|g| !g.is_empty()).count();
+        if threads < 2 || busy < 2 {
+            return (0..hosts.len()).map(search).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let found = Mutex::new(vec![None; hosts.len()]);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(busy) {
+                scope.spawn(|| {
+                    loop {
+                        let h = next.fetch_add(1, AtomicOrdering::Relaxed);
+                        if h >= hosts.len() {
+                            break;
+                        }
+                        let best = search(h);
+                        if let Ok(mut f) = found.lock() {
+                            f[h] = best;
+                        }
+                    }
+                });
+            }
+        });
+        found.into_inner().unwrap_or_default()
+    }
+
+    /// Whether host `h`'s move `found`, searched with the hosts where they
+    /// were (`before`), may differ from a search with the hosts as they are
+    /// now: an earlier host has moved onto the place found, or left a place
+    /// that is at least as good for `members` (or, with no move found, better
+    /// than `current`).
+    fn stale_move(
+        &self,
+        members: &[usize],
+        current: f64,
+        found: Option<(usize, f64)>,
+        before: &[usize],
+        hosts: &[usize],
+        h: usize,
+    ) -> bool {
+        let own = before[h];
+        let was = |j: usize| j != own && before.contains(&j);
+        let is = |j: usize| j != own && hosts.contains(&j);
+        if found.is_some_and(|(j, _)| is(j)) {
+            return true;
+        }
+        let limit = found.map_or(current, |(_, v)| v);
+        before[..h].iter().any(|&j| {
+            // A place left (no host there now, one was): the search now may take it.
+            was(j) && !is(j) && {
+                let v = self.single_value(members, j, limit);
+                if found.is_some() { v <= limit } else { v < limit }
+            }
+        })
     }
 }
 

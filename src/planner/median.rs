@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::engine::{Instance, SplitMix};
 use super::lagrange::{Relaxation, Schedule, ascend};
-use super::sigma::{SigmaSearch, top_sigma};
+use super::sigma::SigmaSearch;
 use super::solver::{Limits, Outcome, Report};
 
 /// k-means++-style seeding (members drawn in proportion to weight × current
@@ -55,7 +55,13 @@ fn seed_hosts(inst: &Instance, k: usize, rng: &mut SplitMix) -> Vec<usize> {
 
 /// Best improving swap (add one candidate, drop one host) among the
 /// candidates with the largest savings, applied repeatedly with Lloyd steps.
-fn swap_improve(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadline: Instant) -> f64 {
+fn swap_improve(
+    inst: &Instance,
+    hosts: &mut Vec<usize>,
+    mut value: f64,
+    deadline: Instant,
+    sigma: &mut SigmaSearch,
+) -> f64 {
     let n = inst.n();
     for _ in 0..20 {
         if Instant::now() >= deadline {
@@ -70,7 +76,7 @@ fn swap_improve(inst: &Instance, hosts: &mut Vec<usize>, mut value: f64, deadlin
                 }
             }
         }
-        let shortlist = top_sigma(inst, &cost, 48, &[]);
+        let shortlist = sigma.top(inst, &cost, 48, &[]);
         let mut best = (0.0, usize::MAX, 0);
         let mut per_host = vec![0.0; hosts.len()];
         for &(j, _) in &shortlist {
@@ -152,22 +158,39 @@ pub(crate) fn start_prices(inst: &Instance, hosts: &[usize]) -> Vec<f64> {
 
 /// Heuristic hosts for the sum objective (seeded Lloyd restarts, then swaps): value and hosts.
 pub(crate) fn heuristic(inst: &Instance, k: usize, limits: &Limits) -> (f64, Vec<usize>) {
-    heuristic_from(inst, k, limits, None)
+    heuristic_from(inst, k, limits, None, &mut SigmaSearch::default())
+}
+
+/// The σ searches one instance's solves keep from one k to the next, so that
+/// what each learnt about the classes serves the next ([`SigmaSearch`]): one
+/// at the members' costs (the heuristic's shortlists), one at the ascent's
+/// prices. Before, each k began both with nothing known, and every shortlist
+/// of the swaps passed over all the classes again.
+#[derive(Default)]
+pub(crate) struct Searches {
+    heuristic: SigmaSearch,
+    ascent: SigmaSearch,
 }
 
 /// [`heuristic`], or when the hosts of k − 1 (at least two) are given, those
 /// hosts and the candidate that saves the most with them (the largest σ at
 /// the members' current costs), improved by Lloyd steps and swaps: one start
 /// near a good answer instead of seeded restarts.
-fn heuristic_from(inst: &Instance, k: usize, limits: &Limits, start: Option<&[usize]>) -> (f64, Vec<usize>) {
+fn heuristic_from(
+    inst: &Instance,
+    k: usize,
+    limits: &Limits,
+    start: Option<&[usize]>,
+    sigma: &mut SigmaSearch,
+) -> (f64, Vec<usize>) {
     // From one host (the middle of everyone) the added one lands poorly: restarts do better.
     if let Some(previous) = start.filter(|s| s.len() + 1 == k && s.len() >= 2) {
         let (_, cost) = inst.assign(previous);
-        if let Some(&(add, _)) = top_sigma(inst, &cost, 1, &[]).first() {
+        if let Some(&(add, _)) = sigma.top(inst, &cost, 1, &[]).first() {
             let mut hosts = previous.to_vec();
             hosts.push(add);
             let value = inst.lloyd_until(&mut hosts, 50, Some(limits.deadline));
-            let value = swap_improve(inst, &mut hosts, value, limits.deadline);
+            let value = swap_improve(inst, &mut hosts, value, limits.deadline, sigma);
             return (value, hosts);
         }
     }
@@ -185,20 +208,22 @@ fn heuristic_from(inst: &Instance, k: usize, limits: &Limits, start: Option<&[us
     });
     let (mut ub, mut best_hosts) =
         starts.into_iter().min_by(|a, b| a.0.total_cmp(&b.0)).unwrap_or_else(|| (f64::INFINITY, (0..k).collect()));
-    ub = swap_improve(inst, &mut best_hosts, ub, limits.deadline);
+    ub = swap_improve(inst, &mut best_hosts, ub, limits.deadline, sigma);
     (ub, best_hosts)
 }
 
 /// Heuristic hosts with a certified lower bound for the sum objective; the
-/// search starts from `start`, the hosts of k − 1, when given.
+/// search starts from `start`, the hosts of k − 1, when given, and the σ
+/// searches from what `searches` learnt for the other k.
 pub(crate) fn solve(
     inst: &Instance,
     k: usize,
     limits: &Limits,
     start: Option<&[usize]>,
+    searches: &mut Searches,
     report: Report<'_>,
 ) -> Outcome {
-    let (ub, best_hosts) = heuristic_from(inst, k, limits, start);
+    let (ub, best_hosts) = heuristic_from(inst, k, limits, start, &mut searches.heuristic);
     report(0.1, ub, 0.0);
 
     // Deflected subgradient ascent on the Lagrangian prices, from between
@@ -213,9 +238,10 @@ pub(crate) fn solve(
         best_hosts,
         ub,
         lb: 0.0,
-        sigma: SigmaSearch::default(),
+        sigma: std::mem::take(&mut searches.ascent),
     };
     let ascent = ascend(&mut dual, &mut u, &SCHEDULE, 0.0);
+    searches.ascent = dual.sigma;
     let (best_hosts, ub) = (dual.best_hosts, dual.ub);
     Outcome { hosts: best_hosts, value: ub, lower_bound: ascent.bound.min(ub), iterations: ascent.steps }
 }

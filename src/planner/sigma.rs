@@ -26,16 +26,6 @@ struct Reach {
     everywhere: bool,
 }
 
-/// The `count` candidates with the largest σ for prices `u`, in decreasing
-/// order, as (tree position, σ). Candidates with σ = 0 are left out. `warm`
-/// candidates are evaluated first so that the search starts with a good
-/// threshold. With hub-aware money the search goes by classes of candidates
-/// ([`super::classes`]; each σ then a rounding margin above the exact one),
-/// else over the candidate tree.
-pub(crate) fn top_sigma(inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
-    SigmaSearch::default().top(inst, u, count, warm)
-}
-
 /// σ searches over prices that change a little at a time (an ascent's
 /// steps): with classes, what one search learnt about each class serves the
 /// next ([`Memo`]). The searches may be kept to some of the candidates
@@ -49,7 +39,14 @@ pub(crate) struct SigmaSearch {
 }
 
 impl SigmaSearch {
-    /// [`top_sigma`], remembering class bounds for the next search.
+    /// The `count` candidates with the largest σ for prices `u`, in decreasing
+    /// order, as (tree position, σ). Candidates with σ = 0 are left out. `warm`
+    /// candidates are evaluated first so that the search starts with a good
+    /// threshold. With hub-aware money the search goes by classes of candidates
+    /// ([`super::classes`]; each σ then a rounding margin above the exact one),
+    /// else over the candidate tree.
+    ///
+    /// What the search learnt about the classes is kept for the next.
     pub(crate) fn top(&mut self, inst: &Instance, u: &[f64], count: usize, warm: &[usize]) -> Vec<(usize, f64)> {
         let allowed = self.allowed.as_deref();
         match inst.classes() {
@@ -75,7 +72,7 @@ pub(super) fn allows(allowed: Option<&[bool]>, j: usize) -> bool {
     allowed.is_none_or(|a| a[j])
 }
 
-/// [`top_sigma`] over the candidate tree, among the `allowed` candidates (`None`: all).
+/// [`SigmaSearch::top`] over the candidate tree, among the `allowed` candidates (`None`: all).
 pub(crate) fn tree_top_sigma(
     inst: &Instance,
     u: &[f64],

@@ -111,6 +111,8 @@ pub(crate) struct Solver<'a> {
     prepared_from: Option<Instant>,
     /// The hosts (tree positions) of the last k solved.
     last: Vec<usize>,
+    /// The σ searches, kept from one k to the next.
+    searches: median::Searches,
 }
 
 impl<'a> Solver<'a> {
@@ -124,7 +126,17 @@ impl<'a> Solver<'a> {
     ) -> Self {
         let prepared_from = Some(Instant::now());
         let prepared = prepare(travellers, candidates, objective, model);
-        Self { travellers, candidates, objective, model, options, prepared, prepared_from, last: Vec::new() }
+        Self {
+            travellers,
+            candidates,
+            objective,
+            model,
+            options,
+            prepared,
+            prepared_from,
+            last: Vec::new(),
+            searches: median::Searches::default(),
+        }
     }
 
     /// The plan for `k` hosts.
@@ -162,7 +174,7 @@ impl<'a> Solver<'a> {
             (Outcome { hosts: vec![j], value: v, lower_bound: v, iterations: 1 }, "exact scan of every candidate")
         } else {
             let heuristic = match inst.aggregate {
-                Aggregate::Sum => median::solve(inst, k, &limits, start, &mut report),
+                Aggregate::Sum => median::solve(inst, k, &limits, start, &mut self.searches, &mut report),
                 Aggregate::Max => center::solve(inst, k, &limits, &mut report),
             };
             let small = inst.n().saturating_mul(inst.m()) <= options.exact_pairs;

@@ -125,6 +125,72 @@ fn the_exact_solver_matches_brute_force_on_small_random_instances() {
     }
 }
 
+/// Lloyd's steps as they were before each host's move was searched for in
+/// parallel: each host in turn moves to the best place for its members, away
+/// from the others as they are by then.
+fn lloyd_one_by_one(inst: &engine::Instance, hosts: &mut [usize], max_rounds: usize) -> f64 {
+    let mut value = inst.value_of(hosts);
+    for _ in 0..max_rounds {
+        let before = hosts.to_vec();
+        let (which, cost) = inst.assign(hosts);
+        let mut changed = false;
+        for h in 0..hosts.len() {
+            let members: Vec<usize> = (0..inst.n()).filter(|&i| which[i] == h).collect();
+            if members.is_empty() {
+                continue;
+            }
+            let current = match inst.aggregate {
+                engine::Aggregate::Sum => members.iter().map(|&i| inst.weight[i] * cost[i]).sum(),
+                engine::Aggregate::Max => members.iter().map(|&i| cost[i]).fold(0.0, f64::max),
+            };
+            let others: Vec<usize> = hosts.iter().copied().filter(|&j| j != hosts[h]).collect();
+            if let Some((j, v)) = inst.best_single(&members, current, &others)
+                && v < current * (1.0 - 1e-12)
+            {
+                hosts[h] = j;
+                changed = true;
+            }
+        }
+        let new_value = inst.value_of(hosts);
+        if !changed || new_value >= value {
+            hosts.copy_from_slice(&before);
+            break;
+        }
+        value = new_value;
+    }
+    value
+}
+
+/// The hosts' moves are searched for all at once, but the hosts end where
+/// moving them one by one puts them, also when they start crowded together
+/// (so that one host's move takes or frees the place another would choose).
+#[test]
+fn lloyd_moves_the_hosts_as_one_by_one() {
+    for (seed, model) in (0..8_u64).map(|s| (s, models()[(s % 2) as usize].clone())) {
+        let (t, c) = instance(700 + seed, 80, 160);
+        for objective in [Objective::TotalCost, Objective::MaxCost, Objective::Co2] {
+            let inst = &solve::prepare(&t, &c, objective, &model).inst;
+            let mut rng = SplitMix(seed);
+            for k in 2..=6 {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+                let first = (rng.next_f64() * (inst.m() - k) as f64) as usize;
+                // Crowded (neighbours in the tree) or spread.
+                let start: Vec<usize> = if k % 2 == 0 {
+                    (first..first + k).collect()
+                } else {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+                    (0..k).map(|x| (first + x * inst.m() / k) % inst.m()).collect()
+                };
+                let (mut a, mut b) = (start.clone(), start);
+                let va = inst.lloyd(&mut a, 30);
+                let vb = lloyd_one_by_one(inst, &mut b, 30);
+                assert_eq!(a, b, "seed {seed} {objective} k={k}");
+                assert!(va.to_bits() == vb.to_bits(), "seed {seed} {objective} k={k}: {va} vs {vb}");
+            }
+        }
+    }
+}
+
 #[test]
 fn one_host_is_exact_on_a_large_candidate_list() {
     for (model, objective) in models().into_iter().flat_map(|m| Objective::ALL.map(|o| (m.clone(), o))) {

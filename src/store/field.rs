@@ -143,37 +143,12 @@ impl Store {
             return self
                 .transaction(move |s| {
                     Box::pin(async move {
-                        s.insert_field_batch(convening_id, framework_id, &source, &run, &now, &batch).await
+                        s.insert_field_rows(convening_id, framework_id, &source, &run, &now, &batch).await
                     })
                 })
                 .await;
         }
-        self.insert_field_batch(convening_id, framework_id, source, run, now, batch).await
-    }
-
-    /// [`Store::insert_field_stories`] inside a transaction.
-    async fn insert_field_batch(
-        &self,
-        convening_id: i64,
-        framework_id: i64,
-        source: &str,
-        run: &str,
-        now: &str,
-        batch: &[FieldStory],
-    ) -> Result<Vec<i64>> {
-        // The convening is quiet while the batch is written: its data version moves once,
-        // when the quiet row goes (migration 0013), instead of once for every story and
-        // guest. A failure rolls the quiet row back with the rest.
-        sqlx::query("INSERT INTO quiet_convenings (convening_id) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(convening_id)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        let ids = self.insert_field_rows(convening_id, framework_id, source, run, now, batch).await?;
-        sqlx::query("DELETE FROM quiet_convenings WHERE convening_id = $1")
-            .bind(convening_id)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        Ok(ids)
+        self.insert_field_rows(convening_id, framework_id, source, run, now, batch).await
     }
 
     /// The ids of a batch's guests and stories, written explicitly on SQLite. Inside
@@ -193,6 +168,7 @@ impl Store {
         Ok((row.try_get("p")?, row.try_get("s")?))
     }
 
+    /// [`Store::insert_field_stories`] inside a transaction.
     #[allow(clippy::too_many_lines)] // four statements, each on two backends
     async fn insert_field_rows(
         &self,
@@ -203,6 +179,13 @@ impl Store {
         now: &str,
         batch: &[FieldStory],
     ) -> Result<Vec<i64>> {
+        // The convening is quiet while the batch is written: its data version moves once,
+        // when the quiet row goes (migration 0013), instead of once for every story and
+        // guest. A failure rolls the quiet row back with the rest.
+        sqlx::query("INSERT INTO quiet_convenings (convening_id) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(convening_id)
+            .execute(&mut *self.conn().await?)
+            .await?;
         let sqlite = self.backend() == Backend::Sqlite;
         let (last_guest, last_story) = if sqlite { self.last_ids().await? } else { (0, 0) };
         let mut c = self.conn().await?;
@@ -331,6 +314,7 @@ impl Store {
                 .await
                 .map_err(super::map_unique)?;
         }
+        sqlx::query("DELETE FROM quiet_convenings WHERE convening_id = $1").bind(convening_id).execute(&mut *c).await?;
         Ok(ids)
     }
 }

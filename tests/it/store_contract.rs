@@ -34,6 +34,7 @@ contract!(
     a_failing_write_inside_a_transaction_leaves_nothing_behind,
     plans_are_saved_whole_and_a_host_can_become_the_place,
     lean_stories_are_the_stories_without_their_words_and_every_write_moves_the_versions,
+    a_lone_bulk_write_takes_a_transaction_of_its_own,
 );
 
 /// A one-day convening of the given mode, stored.
@@ -426,18 +427,17 @@ async fn lean_stories_are_the_stories_without_their_words_and_every_write_moves_
 
     // A bulk write in a transaction (the field import) quiets the convening while it
     // writes and moves its version once at the end; afterwards every write moves it again.
-    let batch: Vec<convene::store::FieldStory> = (0..3)
-        .map(|i| convene::store::FieldStory {
-            root_key: format!("root-{i}"),
-            instance_id: format!("inst-{i}"),
-            source_row: i + 2,
-            participant: None,
-            teller_name: format!("Field teller {i}"),
-            wave_id: None,
-            created_at: "2026-02-01T00:00:00Z".into(),
-            story: story("F").validate(fw).unwrap(),
-        })
-        .collect();
+    let field = |i: i64| convene::store::FieldStory {
+        root_key: format!("root-{i}"),
+        instance_id: format!("inst-{i}"),
+        source_row: i + 2,
+        participant: None,
+        teller_name: format!("Field teller {i}"),
+        wave_id: None,
+        created_at: "2026-02-01T00:00:00Z".into(),
+        story: story("F").validate(fw).unwrap(),
+    };
+    let batch: Vec<convene::store::FieldStory> = (0..3).map(field).collect();
     let (cv_id, fw_id) = (cv.id, c.framework_id);
     let ids = s
         .transaction(move |t| {
@@ -457,6 +457,46 @@ async fn lean_stories_are_the_stories_without_their_words_and_every_write_moves_
         .await
         .unwrap();
     moved(&mut last, versions(&s, cv.id).await, "a story after the bulk write", true);
+}
+
+/// The field import's bulk write, called on its own, takes a transaction of its own:
+/// the rows, each story with a new guest of its teller's name, and the version moves.
+async fn a_lone_bulk_write_takes_a_transaction_of_its_own(s: DynStore) {
+    let u = s.create_user("bulk@x.org", "Bulk", None, false).await.unwrap();
+    let fw = preset("km4dev-experiment").unwrap();
+    let c = s.create_community("bulk", "Bulk", "", fw, Some(u.id)).await.unwrap();
+    let cv = convening(&s, c.id, "in_person").await;
+    let earlier = s.add_participant(cv.id, None, "Earlier", "").await.unwrap();
+    let mut last = versions(&s, cv.id).await;
+    let batch: Vec<convene::store::FieldStory> = (0..4)
+        .map(|i| convene::store::FieldStory {
+            root_key: format!("lone-{i}"),
+            instance_id: format!("lone-{i}"),
+            source_row: i + 2,
+            participant: None,
+            teller_name: format!("Lone teller {i}"),
+            wave_id: None,
+            created_at: "2026-02-01T00:00:00Z".into(),
+            story: story("L").validate(fw).unwrap(),
+        })
+        .collect();
+    let ids =
+        s.insert_field_stories(cv.id, c.framework_id, "odk", "run-9", "2026-02-03T00:00:00Z", &batch).await.unwrap();
+    assert_eq!(ids.len(), 4);
+    moved(&mut last, versions(&s, cv.id).await, "a bulk write on its own", true);
+    let names: std::collections::HashMap<i64, String> =
+        s.participants(cv.id).await.unwrap().into_iter().map(|p| (p.id, p.name)).collect();
+    let stories = s.stories(cv.id).await.unwrap();
+    assert_eq!(stories.iter().map(|st| st.id).collect::<Vec<_>>(), ids);
+    for st in &stories {
+        let guest = st.participant_id.unwrap();
+        assert!(guest > earlier.id, "a new guest for story {}", st.id);
+        assert_eq!(names.get(&guest), Some(&st.teller_name), "story {}", st.id);
+        assert_eq!(st.steps.len(), story("L").steps.len());
+    }
+    let keys: Vec<String> = (0..4).map(|i| format!("lone-{i}")).collect();
+    assert_eq!(s.field_submissions(cv.id, &keys).await.unwrap().len(), 4);
+    assert!(s.has_field_submissions(cv.id).await.unwrap());
 }
 
 async fn versions(s: &DynStore, id: i64) -> (i64, i64) {

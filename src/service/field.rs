@@ -492,23 +492,20 @@ pub async fn import_submissions(
     let outcome = store
         .transaction(move |s| {
             Box::pin(async move {
-                let mut participants: HashMap<i64, Option<(Option<i64>, String)>> = HashMap::new();
-                let mut versions = HashSet::new();
                 // A convening's first import need not look its keys up, except those
                 // this import may have written already.
-                let mut written =
-                    if s.has_field_submissions(ctx.convening_id).await? { None } else { Some(KeyFilter::new()) };
+                let first = !s.has_field_submissions(ctx.convening_id).await?;
+                let mut seen = Seen { written: first.then(KeyFilter::new), ..Seen::default() };
                 while let Some(msg) = rx.recv().await {
                     match msg {
                         Msg::Batch(rows) => {
-                            let seen = (&mut participants, &mut versions, written.as_mut());
-                            write_batch(s, &ctx, rows, seen, &mut report).await?;
+                            write_batch(s, &ctx, rows, &mut seen, &mut report).await?;
                         }
                         Msg::Failed(p) => return Err(End::Refused(p)),
                         Msg::Header(..) => {}
                     }
                 }
-                let mut v: Vec<String> = versions.into_iter().collect();
+                let mut v: Vec<String> = seen.versions.into_iter().collect();
                 v.sort();
                 report.file_versions = v;
                 if ctx.opts.dry_run || (report.bad_rows > 0 && !ctx.opts.skip_bad) {
@@ -542,7 +539,7 @@ async fn write_batch(
     s: &Store,
     ctx: &Ctx,
     rows: Vec<std::result::Result<Submission, Vec<RowError>>>,
-    (participants, versions, mut written): Seen<'_>,
+    seen: &mut Seen,
     report: &mut ImportReport,
 ) -> std::result::Result<(), End> {
     let mut good = Vec::with_capacity(rows.len());
@@ -561,8 +558,11 @@ async fn write_batch(
     // Only keys that may be stored already are looked up: every key when the convening
     // had submissions before this import; otherwise those the filter of keys this
     // import wrote may hold (each is then checked exactly).
-    let keys: Vec<String> =
-        good.iter().filter(|g| written.as_ref().is_none_or(|w| w.may_hold(&g.key))).map(|g| g.key.clone()).collect();
+    let keys: Vec<String> = good
+        .iter()
+        .filter(|g| seen.written.as_ref().is_none_or(|w| w.may_hold(&g.key)))
+        .map(|g| g.key.clone())
+        .collect();
     let known: HashMap<String, crate::store::FieldSubmission> =
         s.field_submissions(ctx.convening_id, &keys).await?.into_iter().map(|f| (f.root_key.clone(), f)).collect();
     let mut in_batch: HashMap<String, u64> = HashMap::new();
@@ -573,9 +573,9 @@ async fn write_batch(
             report.error(RowError::new(sub.row, column, code, args));
         };
         if let Some(v) = &sub.form_version
-            && versions.len() < 100
+            && seen.versions.len() < 100
         {
-            versions.insert(v.clone());
+            seen.versions.insert(v.clone());
         }
         if let Some(first) = in_batch.get(&sub.key) {
             bad(report, "", "err-fieldwork-row-twice", &[("key", &sub.key), ("row", &first.to_string())]);
@@ -590,12 +590,12 @@ async fn write_batch(
         let teller = match sub.participant {
             None => None,
             Some(id) => {
-                if let std::collections::hash_map::Entry::Vacant(e) = participants.entry(id) {
+                if let std::collections::hash_map::Entry::Vacant(e) = seen.participants.entry(id) {
                     let p = s.participant(id).await?;
                     let found = p.filter(|p| p.convening_id == ctx.convening_id && p.removed_at.is_none());
                     e.insert(found.map(|p| (p.user_id, p.name)));
                 }
-                if let Some((user, name)) = participants.get(&id).cloned().flatten() {
+                if let Some((user, name)) = seen.participants.get(&id).cloned().flatten() {
                     Some((id, user, name))
                 } else {
                     let code = submissions::participant_code(id);
@@ -637,7 +637,7 @@ async fn write_batch(
                         cycles: sub.story.steps.iter().map(|st| st.cycle.clone()).collect(),
                     });
                 }
-                if let Some(w) = written.as_mut() {
+                if let Some(w) = seen.written.as_mut() {
                     w.insert(&sub.key);
                 }
                 new.push(FieldStory {
@@ -661,23 +661,31 @@ async fn write_batch(
     Ok(())
 }
 
-/// What the batches of one import share: the participants looked up, the form versions
-/// seen, and (on a convening's first import) the keys written.
-type Seen<'a> =
-    (&'a mut HashMap<i64, Option<(Option<i64>, String)>>, &'a mut HashSet<String>, Option<&'a mut KeyFilter>);
+/// What the batches of one import share.
+#[derive(Default)]
+struct Seen {
+    /// Participants looked up by code: their user and name, `None` when not of the
+    /// convening.
+    participants: HashMap<i64, Option<(Option<i64>, String)>>,
+    /// The form versions the rows name (at most 100 kept).
+    versions: HashSet<String>,
+    /// On a convening's first import, the keys written so far; `None` when every key
+    /// is looked up.
+    written: Option<KeyFilter>,
+}
 
 /// The submission keys one import has written, as a Bloom filter of fixed size (1 MiB,
 /// three probes): it never misses a key it holds, and a false "maybe" only costs a
 /// lookup, so memory stays flat however long the file. At 200,000 keys (a file at the
 /// default size limit) about one key in 3,000 is looked up needlessly.
-pub(crate) struct KeyFilter {
+struct KeyFilter {
     bits: Vec<u64>,
 }
 
 impl KeyFilter {
     const WORDS: usize = 1 << 17;
 
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         Self { bits: vec![0; Self::WORDS] }
     }
 
@@ -690,13 +698,13 @@ impl KeyFilter {
         [0_u64, 1, 2].map(|i| usize::try_from((a + i * b) % m).unwrap_or_default())
     }
 
-    pub(crate) fn insert(&mut self, key: &str) {
+    fn insert(&mut self, key: &str) {
         for bit in Self::bits_of(key) {
             self.bits[bit / 64] |= 1 << (bit % 64);
         }
     }
 
-    pub(crate) fn may_hold(&self, key: &str) -> bool {
+    fn may_hold(&self, key: &str) -> bool {
         Self::bits_of(key).iter().all(|&bit| self.bits[bit / 64] & (1 << (bit % 64)) != 0)
     }
 }

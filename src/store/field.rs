@@ -43,11 +43,11 @@ fn json<T: serde::Serialize>(rows: &[T]) -> Result<String> {
     serde_json::to_string(rows).map_err(|e| StoreError::Corrupt(format!("json: {e}")))
 }
 
-/// The ids an `INSERT … SELECT … ORDER BY <position> RETURNING id` gave, in the rows'
-/// order. Both databases give rows their ids in the order they insert them (SQLite: one
-/// above the largest; PostgreSQL: the next value of the identity's sequence), and the
-/// `ORDER BY` makes that the array's order; the order `RETURNING` lists them in is not
-/// promised, so they are sorted.
+/// The ids an `INSERT … SELECT … ORDER BY <position> RETURNING id` gave on PostgreSQL, in
+/// the rows' order. It gives rows their ids in the order it inserts them (the next values
+/// of the identity's sequence), and the `ORDER BY` makes that the array's order; the
+/// order `RETURNING` lists them in is not promised, so they are sorted. (On SQLite the
+/// ids are chosen before the insert: [`Store::last_ids`].)
 fn in_order(mut ids: Vec<i64>, expected: usize, what: &str) -> Result<Vec<i64>> {
     if ids.len() != expected {
         return Err(StoreError::Corrupt(format!("{what}: {} ids for {expected} rows", ids.len())));

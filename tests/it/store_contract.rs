@@ -427,17 +427,7 @@ async fn lean_stories_are_the_stories_without_their_words_and_every_write_moves_
 
     // A bulk write in a transaction (the field import) quiets the convening while it
     // writes and moves its version once at the end; afterwards every write moves it again.
-    let field = |i: i64| convene::store::FieldStory {
-        root_key: format!("root-{i}"),
-        instance_id: format!("inst-{i}"),
-        source_row: i + 2,
-        participant: None,
-        teller_name: format!("Field teller {i}"),
-        wave_id: None,
-        created_at: "2026-02-01T00:00:00Z".into(),
-        story: story("F").validate(fw).unwrap(),
-    };
-    let batch: Vec<convene::store::FieldStory> = (0..3).map(field).collect();
+    let batch = field_batch("root", 3, "F", fw);
     let (cv_id, fw_id) = (cv.id, c.framework_id);
     let ids = s
         .transaction(move |t| {
@@ -468,18 +458,7 @@ async fn a_lone_bulk_write_takes_a_transaction_of_its_own(s: DynStore) {
     let cv = convening(&s, c.id, "in_person").await;
     let earlier = s.add_participant(cv.id, None, "Earlier", "").await.unwrap();
     let mut last = versions(&s, cv.id).await;
-    let batch: Vec<convene::store::FieldStory> = (0..4)
-        .map(|i| convene::store::FieldStory {
-            root_key: format!("lone-{i}"),
-            instance_id: format!("lone-{i}"),
-            source_row: i + 2,
-            participant: None,
-            teller_name: format!("Lone teller {i}"),
-            wave_id: None,
-            created_at: "2026-02-01T00:00:00Z".into(),
-            story: story("L").validate(fw).unwrap(),
-        })
-        .collect();
+    let batch = field_batch("lone", 4, "L", fw);
     let ids =
         s.insert_field_stories(cv.id, c.framework_id, "odk", "run-9", "2026-02-03T00:00:00Z", &batch).await.unwrap();
     assert_eq!(ids.len(), 4);
@@ -497,6 +476,28 @@ async fn a_lone_bulk_write_takes_a_transaction_of_its_own(s: DynStore) {
     let keys: Vec<String> = (0..4).map(|i| format!("lone-{i}")).collect();
     assert_eq!(s.field_submissions(cv.id, &keys).await.unwrap().len(), 4);
     assert!(s.has_field_submissions(cv.id).await.unwrap());
+}
+
+/// `n` stories as the field import writes them, each by a named guest: keys
+/// `{prefix}-0`, `{prefix}-1`, …, tellers "{prefix} teller 0", ….
+fn field_batch(
+    prefix: &str,
+    n: i64,
+    title: &str,
+    fw: &convene::domain::framework::Framework,
+) -> Vec<convene::store::FieldStory> {
+    (0..n)
+        .map(|i| convene::store::FieldStory {
+            root_key: format!("{prefix}-{i}"),
+            instance_id: format!("{prefix}-{i}"),
+            source_row: i + 2,
+            participant: None,
+            teller_name: format!("{prefix} teller {i}"),
+            wave_id: None,
+            created_at: "2026-02-01T00:00:00Z".into(),
+            story: story(title).validate(fw).unwrap(),
+        })
+        .collect()
 }
 
 async fn versions(s: &DynStore, id: i64) -> (i64, i64) {

@@ -169,6 +169,21 @@ async fn postgres() -> Option<(String, String)> {
     Some((format!("{head}/{name}"), base))
 }
 
+/// CPU seconds each of the process's threads has used, summed by thread name (Linux).
+fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for t in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        // pid (name) state ppid ...: utime and stime are the 14th and 15th fields.
+        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else { continue };
+        let f: Vec<f64> = rest.split(' ').filter_map(|x| x.parse().ok()).collect();
+        let ticks = f.get(10).copied().unwrap_or(0.0) + f.get(11).copied().unwrap_or(0.0);
+        let name = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-').to_string();
+        *out.entry(name).or_insert(0.0) += ticks / 100.0;
+    }
+    out
+}
+
 struct Run {
     secs: f64,
     rate: f64,
@@ -217,13 +232,22 @@ fn main() {
         r.rate,
         peak_mib()
     );
+    let before = thread_cpu();
     let big = import(&rt, &store, cv, &file, ROWS, false);
+    let after = thread_cpu();
     println!(
         "  SQLite, {ROWS:>7} rows: {:6.2} s  {:>9.0} rows/s  peak memory {:.0} MiB",
         big.secs,
         big.rate,
         peak_mib()
     );
+    let busy: Vec<String> = after
+        .iter()
+        .map(|(name, t)| (name, t - before.get(name).copied().unwrap_or(0.0)))
+        .filter(|(_, t)| *t >= 0.05)
+        .map(|(name, t)| format!("{name} {t:.2} s"))
+        .collect();
+    println!("    CPU by thread during it: {}", busy.join(", "));
     let r = import(&rt, &store, cv, &file, ROWS, true);
     println!("  SQLite, the same file again (nothing new): {:.2} s  {:.0} rows/s", r.secs, r.rate);
 

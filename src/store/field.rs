@@ -2,6 +2,7 @@
 //! bulk write of a batch of imported stories (a few multi-row statements per batch instead
 //! of several statements per story).
 
+use super::jsonb::{self, Cell};
 use super::{Backend, Result, Store, StoreError, int};
 use crate::domain::story::NewStory;
 use sqlx::Row;
@@ -32,10 +33,10 @@ pub struct FieldStory {
 }
 
 /// Rows one statement carries. Each statement binds its rows as one JSON array, read back
-/// by the database (`jsonb_each` on SQLite — its rows come as binary JSON, which `->>`
-/// reads without parsing each row's text again — `json_array_elements` on PostgreSQL): binding
+/// by the database (`jsonb_each` on SQLite, `json_array_elements` on PostgreSQL): binding
 /// thousands of separate values through sqlx's `Any` driver copied each one twice on its
 /// way and cost more than the database's own work. The array's order is the rows' order.
+/// SQLite gets the array in its own binary JSON ([`jsonb::array`]).
 const CHUNK: usize = 5_000;
 
 /// A batch's rows as one JSON array of arrays.
@@ -56,9 +57,12 @@ fn in_order(mut ids: Vec<i64>, expected: usize, what: &str) -> Result<Vec<i64>> 
     Ok(ids)
 }
 
-/// A story row of a bulk insert: user, participant, teller, title, language, visibility,
-/// show_name, told at, wave.
-type StoryRow<'a> = (Option<i64>, i64, &'a str, &'a str, &'a str, &'a str, bool, &'a str, Option<i64>);
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds a batch's rows as one value: JSONB on SQLite, JSON text on PostgreSQL.
+fn bind_rows<'q, const N: usize>(q: Query<'q>, sqlite: bool, rows: &[[Cell<'_>; N]]) -> Query<'q> {
+    if sqlite { q.bind(jsonb::array(rows)) } else { q.bind(jsonb::text(rows)) }
+}
 
 impl Store {
     /// Whether any submission of the convening was ever imported.
@@ -190,56 +194,58 @@ impl Store {
         let (last_guest, last_story) = if sqlite { self.last_ids().await? } else { (0, 0) };
         let mut c = self.conn().await?;
         // Named guests, one per story without a participant.
-        let guests: Vec<&str> =
-            batch.iter().filter(|s| s.participant.is_none()).map(|s| s.teller_name.as_str()).collect();
+        let guests: Vec<[Cell; 1]> =
+            batch.iter().filter(|s| s.participant.is_none()).map(|s| [s.teller_name.as_str().into()]).collect();
         let mut guest_ids = Vec::with_capacity(guests.len());
         for part in guests.chunks(CHUNK) {
             if sqlite {
                 let first = last_guest + int(guest_ids.len()) + 1;
                 sqlx::query(
-                    "INSERT INTO participants (id, convening_id, name) SELECT ? + key, ?, value FROM json_each(?)",
+                    "INSERT INTO participants (id, convening_id, name) SELECT ? + key, ?, value->>0 FROM jsonb_each(?)",
                 )
                 .bind(first)
                 .bind(convening_id)
-                .bind(json(part)?)
+                .bind(jsonb::array(part))
                 .execute(&mut *c)
                 .await?;
                 guest_ids.extend(first..first + int(part.len()));
             } else {
                 let ids = sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO participants (convening_id, name) SELECT $1, g.name \
-                     FROM json_array_elements_text($2::json) WITH ORDINALITY AS g(name, n) ORDER BY g.n RETURNING id",
+                    "INSERT INTO participants (convening_id, name) SELECT $1, g.r->>0 \
+                     FROM json_array_elements($2::json) WITH ORDINALITY AS g(r, n) ORDER BY g.n RETURNING id",
                 )
                 .bind(convening_id)
-                .bind(json(part)?)
+                .bind(jsonb::text(part))
                 .fetch_all(&mut *c)
                 .await?;
                 guest_ids.extend(in_order(ids, part.len(), "guests")?);
             }
         }
         let mut guest_ids = guest_ids.into_iter();
-        let rows: Vec<StoryRow> = batch
+        // Stories: user, participant, teller, title, language, visibility, show_name, told
+        // at, wave.
+        let stories: Vec<[Cell; 9]> = batch
             .iter()
             .map(|s| {
                 let (user, participant) = match s.participant {
                     Some((p, user)) => (user, p),
                     None => (None, guest_ids.next().unwrap_or_default()),
                 };
-                (
-                    user,
-                    participant,
-                    s.teller_name.as_str(),
-                    s.story.title.as_str(),
-                    s.story.language.as_str(),
-                    s.story.visibility.as_str(),
-                    s.story.show_name,
-                    s.created_at.as_str(),
-                    s.wave_id,
-                )
+                [
+                    user.into(),
+                    participant.into(),
+                    s.teller_name.as_str().into(),
+                    s.story.title.as_str().into(),
+                    s.story.language.as_str().into(),
+                    s.story.visibility.as_str().into(),
+                    s.story.show_name.into(),
+                    s.created_at.as_str().into(),
+                    s.wave_id.into(),
+                ]
             })
             .collect();
         let mut ids = Vec::with_capacity(batch.len());
-        for part in rows.chunks(CHUNK) {
+        for part in stories.chunks(CHUNK) {
             if sqlite {
                 let first = last_story + int(ids.len()) + 1;
                 sqlx::query(
@@ -251,7 +257,7 @@ impl Store {
                 .bind(first)
                 .bind(convening_id)
                 .bind(framework_id)
-                .bind(json(part)?)
+                .bind(jsonb::array(part))
                 .execute(&mut *c)
                 .await?;
                 ids.extend(first..first + int(part.len()));
@@ -265,18 +271,27 @@ impl Store {
                 )
                 .bind(convening_id)
                 .bind(framework_id)
-                .bind(json(part)?)
+                .bind(jsonb::text(part))
                 .fetch_all(&mut *c)
                 .await?;
                 ids.extend(in_order(got, part.len(), "stories")?);
             }
         }
-        // Steps: [story, position, cycle, kind, text, indicators as JSON text].
-        let mut steps: Vec<(i64, i64, &str, &str, &str, String)> = Vec::new();
+        // Steps: story, position, cycle, kind, text, indicators (a JSON array as text).
+        let indicators: Vec<String> =
+            batch.iter().flat_map(|s| &s.story.steps).map(|st| json(&st.indicators)).collect::<Result<_>>()?;
+        let mut indicators = indicators.iter();
+        let mut steps: Vec<[Cell; 6]> = Vec::with_capacity(indicators.len());
         for (s, id) in batch.iter().zip(&ids) {
-            for (p, st) in s.story.steps.iter().enumerate() {
-                let indicators = json(&st.indicators)?;
-                steps.push((*id, int(p), st.cycle.as_str(), st.kind.as_str(), st.text.as_str(), indicators));
+            for ((p, st), ind) in (0_i64..).zip(&s.story.steps).zip(indicators.by_ref()) {
+                steps.push([
+                    (*id).into(),
+                    p.into(),
+                    st.cycle.as_str().into(),
+                    st.kind.as_str().into(),
+                    st.text.as_str().into(),
+                    ind.as_str().into(),
+                ]);
             }
         }
         let sql = if sqlite {
@@ -287,13 +302,15 @@ impl Store {
              SELECT (r->>0)::bigint, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5 FROM json_array_elements($1::json) AS r"
         };
         for part in steps.chunks(CHUNK) {
-            sqlx::query(sql).bind(json(part)?).execute(&mut *c).await?;
+            bind_rows(sqlx::query(sql), sqlite, part).execute(&mut *c).await?;
         }
-        // Keys: [root key, instance, story, row].
-        let keys: Vec<(&str, &str, i64, i64)> = batch
+        // Keys: root key, instance, story, row.
+        let keys: Vec<[Cell; 4]> = batch
             .iter()
             .zip(&ids)
-            .map(|(s, id)| (s.root_key.as_str(), s.instance_id.as_str(), *id, s.source_row))
+            .map(|(s, id)| {
+                [s.root_key.as_str().into(), s.instance_id.as_str().into(), (*id).into(), s.source_row.into()]
+            })
             .collect();
         let sql = if sqlite {
             "INSERT INTO field_submissions (convening_id, root_key, instance_id, story_id, source, import_run, \
@@ -304,15 +321,8 @@ impl Store {
              FROM json_array_elements($5::json) AS r"
         };
         for part in keys.chunks(CHUNK) {
-            sqlx::query(sql)
-                .bind(convening_id)
-                .bind(source)
-                .bind(run)
-                .bind(now)
-                .bind(json(part)?)
-                .execute(&mut *c)
-                .await
-                .map_err(super::map_unique)?;
+            let q = sqlx::query(sql).bind(convening_id).bind(source).bind(run).bind(now);
+            bind_rows(q, sqlite, part).execute(&mut *c).await.map_err(super::map_unique)?;
         }
         sqlx::query("DELETE FROM quiet_convenings WHERE convening_id = $1").bind(convening_id).execute(&mut *c).await?;
         Ok(ids)

@@ -24,6 +24,7 @@ mod direct;
 mod evidence;
 mod field;
 mod invitations;
+mod jsonb;
 mod links;
 mod memo;
 mod outbox;

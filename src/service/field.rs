@@ -655,8 +655,9 @@ async fn write_batch(
     }
     if !new.is_empty() {
         let now = crate::store::now();
-        s.insert_field_stories(ctx.convening_id, ctx.framework_id, ctx.source.as_str(), &ctx.run, &now, &new).await?;
-        report.created += new.len() as u64;
+        let n = new.len() as u64;
+        s.insert_field_stories(ctx.convening_id, ctx.framework_id, ctx.source.as_str(), &ctx.run, &now, new).await?;
+        report.created += n;
     }
     Ok(())
 }

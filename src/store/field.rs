@@ -6,6 +6,7 @@ use super::jsonb::{self, Cell};
 use super::{Backend, Result, Store, StoreError, int};
 use crate::domain::story::NewStory;
 use sqlx::Row;
+use std::sync::Arc;
 
 /// A submission imported earlier.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,9 @@ pub struct FieldStory {
 /// SQLite gets the array in its own binary JSON ([`jsonb::array`]).
 const CHUNK: usize = 5_000;
 
+/// A table's rows of a batch, encoded, one value per statement.
+type Chunks = Vec<Vec<u8>>;
+
 /// A batch's rows as one JSON array of arrays.
 fn json<T: serde::Serialize>(rows: &[T]) -> Result<String> {
     serde_json::to_string(rows).map_err(|e| StoreError::Corrupt(format!("json: {e}")))
@@ -55,13 +59,6 @@ fn in_order(mut ids: Vec<i64>, expected: usize, what: &str) -> Result<Vec<i64>> 
     }
     ids.sort_unstable();
     Ok(ids)
-}
-
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-/// Binds a batch's rows as one value: JSONB on SQLite, JSON text on PostgreSQL.
-fn bind_rows<'q, const N: usize>(q: Query<'q>, sqlite: bool, rows: &[[Cell<'_>; N]]) -> Query<'q> {
-    if sqlite { q.bind(jsonb::array(rows)) } else { q.bind(jsonb::text(rows)) }
 }
 
 impl Store {
@@ -139,15 +136,15 @@ impl Store {
         source: &str,
         run: &str,
         now: &str,
-        batch: &[FieldStory],
+        batch: Vec<FieldStory>,
     ) -> Result<Vec<i64>> {
         if !matches!(self.handle, super::Handle::Tx(_)) {
             // An import always calls it inside its transaction; a lone call gets one.
-            let (source, run, now, batch) = (source.to_string(), run.to_string(), now.to_string(), batch.to_vec());
+            let (source, run, now) = (source.to_string(), run.to_string(), now.to_string());
             return self
                 .transaction(move |s| {
                     Box::pin(async move {
-                        s.insert_field_rows(convening_id, framework_id, &source, &run, &now, &batch).await
+                        s.insert_field_rows(convening_id, framework_id, &source, &run, &now, batch).await
                     })
                 })
                 .await;
@@ -181,7 +178,7 @@ impl Store {
         source: &str,
         run: &str,
         now: &str,
-        batch: &[FieldStory],
+        batch: Vec<FieldStory>,
     ) -> Result<Vec<i64>> {
         // The convening is quiet while the batch is written: its data version moves once,
         // when the quiet row goes (migration 0013), instead of once for every story and
@@ -192,6 +189,19 @@ impl Store {
             .await?;
         let sqlite = self.backend() == Backend::Sqlite;
         let (last_guest, last_story) = if sqlite { self.last_ids().await? } else { (0, 0) };
+        let batch = Arc::new(batch);
+        // On SQLite the steps and keys need only the stories' ids, known already: another
+        // thread writes them out while this one has the guests and stories written.
+        let later = sqlite.then(|| {
+            let batch = batch.clone();
+            tokio::task::spawn_blocking(move || -> Result<(Chunks, Chunks)> {
+                let ids: Vec<i64> = (last_story + 1..).take(batch.len()).collect();
+                let indicators = indicators(&batch)?;
+                let steps = step_rows(&batch, &ids, &indicators);
+                let keys = key_rows(&batch, &ids);
+                Ok((steps.chunks(CHUNK).map(jsonb::array).collect(), keys.chunks(CHUNK).map(jsonb::array).collect()))
+            })
+        });
         let mut c = self.conn().await?;
         // Named guests, one per story without a participant.
         let guests: Vec<[Cell; 1]> =
@@ -277,23 +287,6 @@ impl Store {
                 ids.extend(in_order(got, part.len(), "stories")?);
             }
         }
-        // Steps: story, position, cycle, kind, text, indicators (a JSON array as text).
-        let indicators: Vec<String> =
-            batch.iter().flat_map(|s| &s.story.steps).map(|st| json(&st.indicators)).collect::<Result<_>>()?;
-        let mut indicators = indicators.iter();
-        let mut steps: Vec<[Cell; 6]> = Vec::with_capacity(indicators.len());
-        for (s, id) in batch.iter().zip(&ids) {
-            for ((p, st), ind) in (0_i64..).zip(&s.story.steps).zip(indicators.by_ref()) {
-                steps.push([
-                    (*id).into(),
-                    p.into(),
-                    st.cycle.as_str().into(),
-                    st.kind.as_str().into(),
-                    st.text.as_str().into(),
-                    ind.as_str().into(),
-                ]);
-            }
-        }
         let sql = if sqlite {
             "INSERT INTO story_steps (story_id, position, cycle, kind, text, indicators) \
              SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM jsonb_each(?)"
@@ -301,18 +294,7 @@ impl Store {
             "INSERT INTO story_steps (story_id, position, cycle, kind, text, indicators) \
              SELECT (r->>0)::bigint, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5 FROM json_array_elements($1::json) AS r"
         };
-        for part in steps.chunks(CHUNK) {
-            bind_rows(sqlx::query(sql), sqlite, part).execute(&mut *c).await?;
-        }
-        // Keys: root key, instance, story, row.
-        let keys: Vec<[Cell; 4]> = batch
-            .iter()
-            .zip(&ids)
-            .map(|(s, id)| {
-                [s.root_key.as_str().into(), s.instance_id.as_str().into(), (*id).into(), s.source_row.into()]
-            })
-            .collect();
-        let sql = if sqlite {
+        let keys_sql = if sqlite {
             "INSERT INTO field_submissions (convening_id, root_key, instance_id, story_id, source, import_run, \
              source_row, imported_at) SELECT ?, value->>0, value->>1, value->>2, ?, ?, value->>3, ? FROM jsonb_each(?)"
         } else {
@@ -320,13 +302,63 @@ impl Store {
              source_row, imported_at) SELECT $1, r->>0, r->>1, (r->>2)::bigint, $2, $3, (r->>3)::bigint, $4 \
              FROM json_array_elements($5::json) AS r"
         };
-        for part in keys.chunks(CHUNK) {
-            let q = sqlx::query(sql).bind(convening_id).bind(source).bind(run).bind(now);
-            bind_rows(q, sqlite, part).execute(&mut *c).await.map_err(super::map_unique)?;
+        let keys_query = || sqlx::query(keys_sql).bind(convening_id).bind(source).bind(run).bind(now);
+        if let Some(later) = later {
+            let (steps, keys) = later.await.map_err(|e| StoreError::Corrupt(format!("encoding a batch: {e}")))??;
+            for part in steps {
+                sqlx::query(sql).bind(part).execute(&mut *c).await?;
+            }
+            for part in keys {
+                keys_query().bind(part).execute(&mut *c).await.map_err(super::map_unique)?;
+            }
+        } else {
+            let indicators = indicators(&batch)?;
+            for part in step_rows(&batch, &ids, &indicators).chunks(CHUNK) {
+                sqlx::query(sql).bind(jsonb::text(part)).execute(&mut *c).await?;
+            }
+            for part in key_rows(&batch, &ids).chunks(CHUNK) {
+                keys_query().bind(jsonb::text(part)).execute(&mut *c).await.map_err(super::map_unique)?;
+            }
         }
         sqlx::query("DELETE FROM quiet_convenings WHERE convening_id = $1").bind(convening_id).execute(&mut *c).await?;
+        // A batch is some twenty small allocations a story, made by the parsing thread:
+        // they are freed on another thread than this one, which writes the next batch.
+        tokio::task::spawn_blocking(move || drop(batch));
         Ok(ids)
     }
+}
+
+/// Each step's indicators as the JSON array the steps table keeps, in the batch's order.
+fn indicators(batch: &[FieldStory]) -> Result<Vec<String>> {
+    batch.iter().flat_map(|s| &s.story.steps).map(|st| json(&st.indicators)).collect()
+}
+
+/// Steps: story, position, cycle, kind, text, indicators (from [`indicators`]).
+fn step_rows<'a>(batch: &'a [FieldStory], ids: &[i64], indicators: &'a [String]) -> Vec<[Cell<'a>; 6]> {
+    let mut indicators = indicators.iter();
+    let mut steps = Vec::with_capacity(indicators.len());
+    for (s, id) in batch.iter().zip(ids) {
+        for ((p, st), ind) in (0_i64..).zip(&s.story.steps).zip(indicators.by_ref()) {
+            steps.push([
+                (*id).into(),
+                p.into(),
+                st.cycle.as_str().into(),
+                st.kind.as_str().into(),
+                st.text.as_str().into(),
+                ind.as_str().into(),
+            ]);
+        }
+    }
+    steps
+}
+
+/// Submission keys: root key, instance, story, row.
+fn key_rows<'a>(batch: &'a [FieldStory], ids: &[i64]) -> Vec<[Cell<'a>; 4]> {
+    batch
+        .iter()
+        .zip(ids)
+        .map(|(s, id)| [s.root_key.as_str().into(), s.instance_id.as_str().into(), (*id).into(), s.source_row.into()])
+        .collect()
 }
 
 #[cfg(test)]

@@ -156,6 +156,8 @@ mod tests {
         assert_eq!(super::text(&rows), r#"[[-3,null,true,"a\"b"]]"#);
     }
 
+    type Got = (i64, Option<i64>, String, i64, Option<i64>, String);
+
     #[test]
     fn sqlite_reads_every_cell_back_as_it_was() {
         let text = "a \"quote\", a \\ and\na line; ünïcødé ✓ and \u{1}";
@@ -177,7 +179,6 @@ mod tests {
                  FROM jsonb_each(?) ORDER BY key",
             )
             .unwrap();
-        type Got = (i64, Option<i64>, String, i64, Option<i64>, String);
         let got: Vec<Got> = q
             .query_map([&blob], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
             .unwrap()

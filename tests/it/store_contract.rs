@@ -432,7 +432,7 @@ async fn lean_stories_are_the_stories_without_their_words_and_every_write_moves_
     let ids = s
         .transaction(move |t| {
             Box::pin(async move {
-                t.insert_field_stories(cv_id, fw_id, "kobo", "run-1", "2026-02-01T00:00:00Z", &batch).await
+                t.insert_field_stories(cv_id, fw_id, "kobo", "run-1", "2026-02-01T00:00:00Z", batch).await
             })
         })
         .await
@@ -460,7 +460,7 @@ async fn a_lone_bulk_write_takes_a_transaction_of_its_own(s: DynStore) {
     let mut last = versions(&s, cv.id).await;
     let batch = field_batch("lone", 4, "L", fw);
     let ids =
-        s.insert_field_stories(cv.id, c.framework_id, "odk", "run-9", "2026-02-03T00:00:00Z", &batch).await.unwrap();
+        s.insert_field_stories(cv.id, c.framework_id, "odk", "run-9", "2026-02-03T00:00:00Z", batch).await.unwrap();
     assert_eq!(ids.len(), 4);
     moved(&mut last, versions(&s, cv.id).await, "a bulk write on its own", true);
     let names: std::collections::HashMap<i64, String> =

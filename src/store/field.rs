@@ -190,12 +190,13 @@ impl Store {
         let sqlite = self.backend() == Backend::Sqlite;
         let (last_guest, last_story) = if sqlite { self.last_ids().await? } else { (0, 0) };
         let batch = Arc::new(batch);
-        // On SQLite the steps and keys need only the stories' ids, known already: another
-        // thread writes them out while this one has the guests and stories written.
+        // On SQLite every story's id is known before it is written ([`Store::last_ids`]),
+        // and the steps and keys need only those: another thread writes them out while
+        // this one has the guests and stories written.
+        let planned: Vec<i64> = if sqlite { (last_story + 1..).take(batch.len()).collect() } else { Vec::new() };
         let later = sqlite.then(|| {
-            let batch = batch.clone();
+            let (batch, ids) = (batch.clone(), planned.clone());
             tokio::task::spawn_blocking(move || -> Result<(Chunks, Chunks)> {
-                let ids: Vec<i64> = (last_story + 1..).take(batch.len()).collect();
                 let indicators = indicators(&batch)?;
                 let steps = step_rows(&batch, &ids, &indicators);
                 let keys = key_rows(&batch, &ids);
@@ -257,7 +258,8 @@ impl Store {
         let mut ids = Vec::with_capacity(batch.len());
         for part in stories.chunks(CHUNK) {
             if sqlite {
-                let first = last_story + int(ids.len()) + 1;
+                let done = ids.len();
+                let first = planned[done];
                 sqlx::query(
                     "INSERT INTO stories (id, convening_id, framework_id, teller_user_id, participant_id, \
                      teller_name, title, language, visibility, show_name, created_at, updated_at, via_link, wave_id) \
@@ -270,7 +272,7 @@ impl Store {
                 .bind(jsonb::array(part))
                 .execute(&mut *c)
                 .await?;
-                ids.extend(first..first + int(part.len()));
+                ids.extend_from_slice(&planned[done..done + part.len()]);
             } else {
                 let got = sqlx::query_scalar::<_, i64>(
                     "INSERT INTO stories (convening_id, framework_id, teller_user_id, participant_id, teller_name, \

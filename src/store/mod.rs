@@ -282,7 +282,7 @@ impl Store {
 
     /// Folds what it can of SQLite's WAL into the database file (`PASSIVE`: it waits for
     /// no reader or writer); nothing on PostgreSQL. The [`checkpointer`] calls it.
-    pub async fn checkpoint(&self) -> Result<()> {
+    async fn checkpoint(&self) -> Result<()> {
         if self.backend == Backend::Sqlite {
             sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *self.conn().await?).await?;
         }
@@ -426,22 +426,15 @@ mod tests {
         let start = grows_to(&path, 0).await;
         // No connection checkpoints when it commits: the rows reach the database file
         // only through the checkpointer, after a transaction commits…
-        store
-            .transaction(|s| Box::pin(async move { s.execute_raw(PAD).await }))
-            .await
-            .map_err(|e: StoreError| e)
-            .unwrap();
+        store.transaction::<_, StoreError>(|s| Box::pin(async move { s.execute_raw(PAD).await })).await.unwrap();
         let after_tx = grows_to(&path, start + 500 * 4096).await;
         assert!(after_tx >= start + 500 * 4096, "the file grew from {start} to {after_tx} bytes only");
         // …and within a second or so after a write outside a transaction.
         store.execute_raw(PAD).await.unwrap();
         let after_lone = grows_to(&path, after_tx + 500 * 4096).await;
         assert!(after_lone >= after_tx + 500 * 4096, "the file grew from {after_tx} to {after_lone} bytes only");
-        let mode: String = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
-            .fetch_one(&mut *store.conn().await.unwrap())
-            .await
-            .map(|n: i64| n.to_string())
-            .unwrap();
-        assert_eq!(mode, "0", "connections leave checkpoints to the checkpointer");
+        let mode: i64 =
+            sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&mut *store.conn().await.unwrap()).await.unwrap();
+        assert_eq!(mode, 0, "connections leave checkpoints to the checkpointer");
     }
 }

@@ -40,7 +40,7 @@ const ACTORS: [&str; 5] = ["anonymous", "other community's member", "member", "s
 /// an invitation and a plan.
 struct World {
     store: DynStore,
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     users: [Option<User>; 5],
     convening: i64,
     empty_convening: i64,
@@ -135,7 +135,7 @@ async fn world() -> World {
     connect::save_settings(&store, &s, "home", &settings).await.unwrap();
     World {
         store,
-        dir,
+        _dir: dir,
         users: [None, Some(other), Some(member), Some(steward), Some(admin)],
         convening: cv.id,
         empty_convening: empty.id,
@@ -157,13 +157,13 @@ impl World {
     /// operation to change: a copy of the file instead of the whole setup again, which
     /// made the authorization table a two-minute test.
     async fn copy(&self) -> World {
-        // Everything in the file itself: no WAL to copy along.
-        self.store.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("convene.db");
-        std::fs::copy(self.dir.path().join("convene.db"), &path).expect("copy the world");
+        // One consistent snapshot, WAL included (what `convene backup` uses too).
+        let into = path.to_str().expect("utf-8 path").replace('\'', "''");
+        self.store.execute_raw(&format!("VACUUM INTO '{into}'")).await.expect("copy the world");
         let store = convene::store::open(path.to_str().expect("utf-8 path")).await.expect("open the copy");
-        World { store, dir, users: self.users.clone(), ..*self }
+        World { store, _dir: dir, users: self.users.clone(), ..*self }
     }
 }
 

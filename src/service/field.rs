@@ -492,10 +492,10 @@ pub async fn import_submissions(
     let outcome = store
         .transaction(move |s| {
             Box::pin(async move {
-                // A convening's first import need not look its keys up, except those
-                // this import may have written already.
-                let first = !s.has_field_submissions(ctx.convening_id).await?;
-                let mut seen = Seen { written: first.then(KeyFilter::new), ..Seen::default() };
+                // The keys stored before, read once: a row's key is looked up only when
+                // it may be one of them or one this import wrote.
+                let mut seen = Seen::default();
+                s.each_field_key(ctx.convening_id, |k| seen.maybe_stored.insert(k)).await?;
                 while let Some(msg) = rx.recv().await {
                     match msg {
                         Msg::Batch(rows) => {
@@ -555,14 +555,8 @@ async fn write_batch(
             }
         }
     }
-    // Only keys that may be stored already are looked up: every key when the convening
-    // had submissions before this import; otherwise those the filter of keys this
-    // import wrote may hold (each is then checked exactly).
-    let keys: Vec<String> = good
-        .iter()
-        .filter(|g| seen.written.as_ref().is_none_or(|w| w.may_hold(&g.key)))
-        .map(|g| g.key.clone())
-        .collect();
+    // Only keys that may be stored already are looked up (each then exactly).
+    let keys: Vec<String> = good.iter().filter(|g| seen.maybe_stored.may_hold(&g.key)).map(|g| g.key.clone()).collect();
     let known: HashMap<String, crate::store::FieldSubmission> =
         s.field_submissions(ctx.convening_id, &keys).await?.into_iter().map(|f| (f.root_key.clone(), f)).collect();
     let mut in_batch: HashMap<String, u64> = HashMap::new();
@@ -637,9 +631,7 @@ async fn write_batch(
                         cycles: sub.story.steps.iter().map(|st| st.cycle.clone()).collect(),
                     });
                 }
-                if let Some(w) = seen.written.as_mut() {
-                    w.insert(&sub.key);
-                }
+                seen.maybe_stored.insert(&sub.key);
                 new.push(FieldStory {
                     root_key: sub.key,
                     instance_id: sub.instance,
@@ -670,25 +662,31 @@ struct Seen {
     participants: HashMap<i64, Option<(Option<i64>, String)>>,
     /// The form versions the rows name (at most 100 kept).
     versions: HashSet<String>,
-    /// On a convening's first import, the keys written so far; `None` when every key
-    /// is looked up.
-    written: Option<KeyFilter>,
+    /// The keys stored before this import and those it wrote so far.
+    maybe_stored: KeyFilter,
 }
 
-/// The submission keys one import has written, as a Bloom filter of fixed size (1 MiB,
-/// three probes): it never misses a key it holds, and a false "maybe" only costs a
-/// lookup, so memory stays flat however long the file. At 200,000 keys (a file at the
-/// default size limit) about one key in 3,000 is looked up needlessly.
+/// Submission keys as a Bloom filter of fixed size (1 MiB, three probes): it never
+/// misses a key it holds, and a false "maybe" only costs a lookup, so memory stays flat
+/// however long the file. At 200,000 keys (a file at the default size limit) about one
+/// key in 3,000 is looked up needlessly, at 600,000 one in 140, at 1,200,000 one in 23:
+/// past that it slowly comes back to looking every key up.
+///
+/// Why: looking up each row's key was a fifth of a large import into a convening with
+/// submissions already (random keys, one index seek each), where reading the keys stored
+/// before takes one pass along that index.
 struct KeyFilter {
     bits: Vec<u64>,
 }
 
-impl KeyFilter {
-    const WORDS: usize = 1 << 17;
-
-    fn new() -> Self {
+impl Default for KeyFilter {
+    fn default() -> Self {
         Self { bits: vec![0; Self::WORDS] }
     }
+}
+
+impl KeyFilter {
+    const WORDS: usize = 1 << 17;
 
     /// The three bits of a key (double hashing over one 64-bit hash).
     fn bits_of(key: &str) -> [usize; 3] {
@@ -720,7 +718,7 @@ mod tests {
 
     #[test]
     fn the_key_filter_never_misses_a_key_it_holds_and_rarely_claims_others() {
-        let mut f = KeyFilter::new();
+        let mut f = KeyFilter::default();
         let held: Vec<String> = (0..200_000).map(|i| format!("{i:08x}-4b1d-4e5f-9a0b-{i:012x}")).collect();
         assert!(!f.may_hold(&held[0]), "empty at first");
         for k in &held {

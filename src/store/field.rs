@@ -5,6 +5,7 @@
 use super::jsonb::{self, Cell};
 use super::{Backend, Result, Store, StoreError, int};
 use crate::domain::story::NewStory;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 use std::sync::Arc;
 
@@ -62,15 +63,20 @@ fn in_order(mut ids: Vec<i64>, expected: usize, what: &str) -> Result<Vec<i64>> 
 }
 
 impl Store {
-    /// Whether any submission of the convening was ever imported.
-    pub async fn has_field_submissions(&self, convening_id: i64) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM (SELECT 1 FROM field_submissions WHERE convening_id = $1 LIMIT 1) AS one",
-        )
-        .bind(convening_id)
-        .fetch_one(&mut *self.conn().await?)
-        .await?;
-        Ok(n > 0)
+    /// Calls `each` with the key of every submission of the convening imported before;
+    /// returns how many there were. One pass along the keys' index, the rows streamed:
+    /// memory stays flat however many there are.
+    pub async fn each_field_key(&self, convening_id: i64, mut each: impl FnMut(&str) + Send) -> Result<usize> {
+        let mut c = self.conn().await?;
+        let mut rows = sqlx::query("SELECT root_key FROM field_submissions WHERE convening_id = $1")
+            .bind(convening_id)
+            .fetch(&mut *c);
+        let mut n = 0;
+        while let Some(row) = rows.try_next().await? {
+            each(row.try_get("root_key")?);
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// The submissions of a convening among `keys`.

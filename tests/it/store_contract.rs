@@ -475,7 +475,11 @@ async fn a_lone_bulk_write_takes_a_transaction_of_its_own(s: DynStore) {
     }
     let keys: Vec<String> = (0..4).map(|i| format!("lone-{i}")).collect();
     assert_eq!(s.field_submissions(cv.id, &keys).await.unwrap().len(), 4);
-    assert!(s.has_field_submissions(cv.id).await.unwrap());
+    let mut stored = Vec::new();
+    assert_eq!(s.each_field_key(cv.id, |k| stored.push(k.to_string())).await.unwrap(), 4);
+    stored.sort();
+    assert_eq!(stored, keys, "every key, once");
+    assert_eq!(s.each_field_key(cv.id + 1, |_| panic!("a key of another convening")).await.unwrap(), 0);
 }
 
 /// `n` stories as the field import writes them, each by a named guest: keys

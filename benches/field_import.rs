@@ -1,6 +1,7 @@
 //! `cargo bench --bench field_import` — importing a KoboToolbox CSV export of 100,000
 //! submissions into SQLite: rows per second and peak memory, beside `sqlite3`'s `.import`
 //! of the same file into a plain table (the limit: no parsing into stories, no checks).
+//! `CONVENE_BENCH_ROWS=300000` makes the file that long instead.
 //!
 //! The file has the shape KoboToolbox exports: `;`, every field quoted, group paths in the
 //! headers, each `select_multiple` as one column and one 0/1 column per choice, the system
@@ -16,7 +17,11 @@ use convene::service::field::{ImportOptions, import_submissions};
 use std::io::Write;
 use std::time::Instant;
 
-const ROWS: usize = 100_000;
+/// The large file's rows: 100,000, or `CONVENE_BENCH_ROWS` (to see memory stay flat as
+/// the file grows, say).
+fn rows() -> usize {
+    std::env::var("CONVENE_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).filter(|&n| n >= 10).unwrap_or(100_000)
+}
 
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -250,6 +255,7 @@ fn sqlite3_import(dir: &std::path::Path, file: &std::path::Path, run: usize) -> 
 }
 
 fn main() {
+    let rows = rows();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let (small, file) = (dir.path().join("small.csv"), dir.path().join("kobo.csv"));
@@ -267,26 +273,26 @@ fn main() {
         if run == 1 {
             // A small file first: the peak after it and after the large one shows whether
             // memory grows with the file.
-            write_kobo_csv(&small, cv, ROWS / 10, ROWS);
-            let bytes = write_kobo_csv(&file, cv, ROWS, 0);
+            write_kobo_csv(&small, cv, rows / 10, rows);
+            let bytes = write_kobo_csv(&file, cv, rows, 0);
             println!(
-                "field_import: {ROWS} KoboToolbox rows, {:.1} MiB; {RUNS} runs, each into a fresh database, \
+                "field_import: {rows} KoboToolbox rows, {:.1} MiB; {RUNS} runs, each into a fresh database, \
                  alternating with sqlite3 .import",
                 bytes as f64 / 1_048_576.0
             );
         }
-        let r = import(&rt, &store, cv, &small, ROWS / 10, false);
+        let r = import(&rt, &store, cv, &small, rows / 10, false);
         if run == 1 {
             println!(
                 "  SQLite, {:>7} rows: {:6.2} s  {:>9.0} rows/s  peak memory {:.0} MiB",
-                ROWS / 10,
+                rows / 10,
                 r.secs,
                 r.rate,
                 peak_mib()
             );
         }
         let before = thread_cpu();
-        let big = import(&rt, &store, cv, &file, ROWS, false);
+        let big = import(&rt, &store, cv, &file, rows, false);
         let after = thread_cpu();
         let busy: Vec<String> = after
             .iter()
@@ -300,7 +306,7 @@ fn main() {
             let ratio = secs / big.secs;
             theirs.push(secs);
             ratios.push(ratio);
-            format!(", .import {secs:.2} s ({:.0} rows/s), ratio {ratio:.2}", ROWS as f64 / secs)
+            format!(", .import {secs:.2} s ({:.0} rows/s), ratio {ratio:.2}", rows as f64 / secs)
         });
         println!(
             "  run {run}: {:.2} s ({:.0} rows/s){against}; CPU by thread: {}",
@@ -313,22 +319,22 @@ fn main() {
     }
     let secs = median(ours);
     println!(
-        "  SQLite, {ROWS:>7} rows (median): {secs:6.2} s  {:>9.0} rows/s  peak memory {:.0} MiB",
-        ROWS as f64 / secs,
+        "  SQLite, {rows:>7} rows (median): {secs:6.2} s  {:>9.0} rows/s  peak memory {:.0} MiB",
+        rows as f64 / secs,
         peak_mib()
     );
     if !theirs.is_empty() {
         let plain = median(theirs);
         let ratio = median(ratios);
-        println!("  sqlite3 .import into a plain table (median): {plain:6.2} s  {:>9.0} rows/s", ROWS as f64 / plain);
-        let met = ROWS as f64 / secs >= 50_000.0 && ratio >= 0.5;
+        println!("  sqlite3 .import into a plain table (median): {plain:6.2} s  {:>9.0} rows/s", rows as f64 / plain);
+        let met = rows as f64 / secs >= 50_000.0 && ratio >= 0.5;
         println!(
             "  convene / .import (median of the runs' ratios): {ratio:.2}  (aim: at least 50,000 rows/s and 0.5: {})",
             if met { "met" } else { "NOT met" }
         );
     }
     let (store, cv) = (last.expect("at least one run"), first_cv.expect("at least one run"));
-    let r = import(&rt, &store, cv, &file, ROWS, true);
+    let r = import(&rt, &store, cv, &file, rows, true);
     println!("  SQLite, the same file again (nothing new): {:.2} s  {:.0} rows/s", r.secs, r.rate);
     drop(store);
 
@@ -340,11 +346,11 @@ fn main() {
     let pg = rt.block_on(convene::store::open(&url)).expect("open postgres");
     let pcv = rt.block_on(convening(&pg));
     if pcv != cv {
-        write_kobo_csv(&file, pcv, ROWS, 0);
+        write_kobo_csv(&file, pcv, rows, 0);
     }
-    let r = import(&rt, &pg, pcv, &file, ROWS, false);
-    println!("  PostgreSQL, {ROWS:>7} rows: {:6.2} s  {:>9.0} rows/s", r.secs, r.rate);
-    let r = import(&rt, &pg, pcv, &file, ROWS, true);
+    let r = import(&rt, &pg, pcv, &file, rows, false);
+    println!("  PostgreSQL, {rows:>7} rows: {:6.2} s  {:>9.0} rows/s", r.secs, r.rate);
+    let r = import(&rt, &pg, pcv, &file, rows, true);
     println!("  PostgreSQL, the same file again (nothing new): {:.2} s  {:.0} rows/s", r.secs, r.rate);
     rt.block_on(async {
         drop(pg);
